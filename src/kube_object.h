@@ -1,0 +1,118 @@
+/* kube_object.h - typed Kubernetes objects as svcdns keeps them (Service,
+ * EndpointSlice, Endpoints, Namespace, Pod); plain data, no DNS, no JSON.
+ *
+ * Ownership: a struct kube_object owns every string and array it points to;
+ * kube_object_free() releases all of it. Strings are NUL-terminated copies. */
+#ifndef SVCDNS_KUBE_OBJECT_H
+#define SVCDNS_KUBE_OBJECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum kube_kind {
+	KUBE_KIND_UNKNOWN = 0,
+	KUBE_KIND_SERVICE,
+	KUBE_KIND_ENDPOINTSLICE,
+	KUBE_KIND_ENDPOINTS, /* v1 Endpoints, converted to slices (see below) */
+	KUBE_KIND_NAMESPACE,
+	KUBE_KIND_POD,
+	KUBE_KIND_COUNT
+};
+
+/* An IPv4 or IPv6 address; family is AF_INET or AF_INET6. */
+struct kube_ip {
+	uint8_t family;
+	uint8_t bytes[16];
+};
+
+enum kube_proto { KUBE_PROTO_TCP = 0, KUBE_PROTO_UDP, KUBE_PROTO_SCTP };
+
+struct kube_port {
+	char *name; /* "" when unnamed, never NULL */
+	uint16_t port;
+	uint8_t proto;    /* enum kube_proto */
+	uint16_t target_port; /* 0 when absent or named */
+	char *target_port_name; /* NULL unless targetPort is a string */
+	uint16_t node_port;
+};
+
+enum kube_service_type {
+	KUBE_SVC_CLUSTER_IP = 0, /* also NodePort and LoadBalancer */
+	KUBE_SVC_HEADLESS,       /* clusterIP: None */
+	KUBE_SVC_EXTERNAL_NAME
+};
+
+struct kube_service {
+	uint8_t type;            /* enum kube_service_type */
+	bool publish_not_ready;  /* spec.publishNotReadyAddresses or the
+	                            tolerate-unready-endpoints annotation */
+	char *cluster_ip;        /* spec.clusterIP as written ("None", "" ...) */
+	struct kube_ip *cluster_ips; /* parsed spec.clusterIPs (or clusterIP) */
+	size_t n_cluster_ips;
+	char *external_name;     /* ExternalName only, else NULL */
+	struct kube_port *ports;
+	size_t n_ports;
+};
+
+/* One endpoint of a slice: addresses of one family, one readiness. */
+struct kube_endpoint {
+	struct kube_ip *addrs;
+	size_t n_addrs;
+	char *hostname;      /* NULL when absent */
+	char *target_name;   /* targetRef.name (the pod), NULL when absent */
+	bool ready;          /* conditions.ready absent counts as ready */
+};
+
+/* An EndpointSlice, or one subset of a v1 Endpoints object (from_endpoints). */
+struct kube_endpointslice {
+	char *service_name; /* label kubernetes.io/service-name, or the
+	                       Endpoints object's own name */
+	bool from_endpoints;
+	struct kube_endpoint *endpoints;
+	size_t n_endpoints;
+	struct kube_port *ports;
+	size_t n_ports;
+};
+
+struct kube_pod {
+	struct kube_ip *ips; /* status.podIPs, else status.podIP */
+	size_t n_ips;
+	char *hostname;
+	char *subdomain;
+	char *phase;
+};
+
+struct kube_object {
+	uint8_t kind; /* enum kube_kind */
+	char *ns;     /* "" for cluster-scoped objects (Namespace) */
+	char *name;
+	char *resource_version; /* NULL when absent */
+	union {
+		struct kube_service svc;
+		struct kube_endpointslice slice; /* ENDPOINTSLICE and ENDPOINTS */
+		struct kube_pod pod;
+	} u;
+	/* v1 Endpoints with several subsets become several slices: the extra
+	   ones hang here, same ns/name. NULL otherwise. */
+	struct kube_object *next_subset;
+};
+
+void kube_object_free(struct kube_object *obj);
+
+/* "Service", "EndpointSlice", ... for log lines. Never NULL. */
+const char *kube_kind_name(enum kube_kind kind);
+
+/* Kind from a JSON "kind" value ("Service", "ServiceList" with list=true...).
+   Returns KUBE_KIND_UNKNOWN for anything else. */
+enum kube_kind kube_kind_from_string(const char *s, bool list);
+
+/* Parses text ("10.0.0.1", "fd00::1") into ip. Returns 0, or -1 if invalid. */
+int kube_ip_parse(const char *text, struct kube_ip *ip);
+
+/* Writes the textual form into buf (at least 46 bytes). Returns buf. */
+char *kube_ip_format(const struct kube_ip *ip, char *buf, size_t len);
+
+const char *kube_proto_name(enum kube_proto proto); /* "TCP"... */
+
+#endif

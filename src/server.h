@@ -1,0 +1,34 @@
+/* server.h - query threads: each owns an event_base with a UDP socket and a
+ * TCP listener per listen address (SO_REUSEPORT), answering from the
+ * published answer table. */
+#ifndef SVCDNS_SERVER_H
+#define SVCDNS_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "query.h"
+
+struct answer_slot;
+struct server;
+
+struct server_config {
+	const char *const *listen; /* addresses, text */
+	size_t n_listen;
+	uint16_t port;
+	unsigned threads;
+	struct query_opts qopts;
+	unsigned tcp_idle_ms;      /* close idle TCP connections after this */
+	unsigned tcp_max_conns;    /* per thread; the oldest is closed beyond */
+};
+
+/* Binds every socket (so bind errors surface here), then starts the
+   threads. Returns NULL with err set ("127.0.0.1:53: Permission denied"). */
+struct server *server_start(const struct server_config *cfg,
+                            struct answer_slot *slot, char *err,
+                            size_t errlen);
+
+/* Stops and joins the threads, closes the sockets, frees s. */
+void server_stop(struct server *s);
+
+#endif

@@ -1,0 +1,49 @@
+/* svc_cache.h - the model: Services, EndpointSlices, Endpoints, Namespaces
+ * and Pods by kind/namespace/name. Knows nothing about DNS or sources.
+ *
+ * Single writer: only the loop that owns the sources touches a cache.
+ * Ownership: svc_cache_put takes the object; lookups return borrowed
+ * pointers valid until the next change to that key. */
+#ifndef SVCDNS_SVC_CACHE_H
+#define SVCDNS_SVC_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kube_object.h"
+
+struct svc_cache;
+
+struct svc_cache *svc_cache_new(void); /* NULL on allocation failure */
+void svc_cache_free(struct svc_cache *c);
+
+/* Inserts or replaces the object of the same kind/ns/name; takes ownership
+   (frees obj on failure). Returns 0, or -1 on allocation failure. */
+int svc_cache_put(struct svc_cache *c, struct kube_object *obj);
+
+/* Removes kind/ns/name. Returns 1 if it was there, 0 if not. */
+int svc_cache_remove(struct svc_cache *c, enum kube_kind kind, const char *ns,
+                     const char *name);
+
+/* Removes every object of every kind. */
+void svc_cache_clear(struct svc_cache *c);
+
+struct kube_object *svc_cache_get(const struct svc_cache *c,
+                                  enum kube_kind kind, const char *ns,
+                                  const char *name);
+
+/* Number of objects of kind. */
+size_t svc_cache_count(const struct svc_cache *c, enum kube_kind kind);
+
+/* Calls fn for every object of kind, in no particular order; stops early
+   and returns fn's value when it is non-zero. Do not change the cache from
+   fn. */
+typedef int (*svc_cache_visit_fn)(void *ctx, const struct kube_object *obj);
+int svc_cache_foreach(const struct svc_cache *c, enum kube_kind kind,
+                      svc_cache_visit_fn fn, void *ctx);
+
+/* Bumped on every change; lets consumers skip work when nothing changed. */
+uint64_t svc_cache_generation(const struct svc_cache *c);
+
+#endif
