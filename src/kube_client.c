@@ -1,0 +1,1488 @@
+/* kube_client.c - LIST + WATCH against the Kubernetes API through libcurl's
+ * multi socket interface driven by libevent; applies what it reads to the
+ * svc_cache and tells the owner when the cache changed. */
+#include "kube_client.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "kube_json.h"
+#include "kube_object.h"
+#include "log.h"
+#include "svc_cache.h"
+
+#define KC_PAGE_LIMIT 500
+#define KC_TOKEN_REREAD_S 60
+#define KC_MAX_RESOURCES 3
+#define KC_ERRBODY_MAX 1024
+#define KC_URL_MAX 4096
+
+enum kc_phase { KC_IDLE, KC_LIST, KC_WATCH };
+enum kc_next { KC_NEXT_LIST, KC_NEXT_WATCH };
+
+/* Why the API server is not usable right now; a change of class is worth a
+   new log line, a repeat is not. */
+enum kc_fail_class {
+	KC_OK = 0,
+	KC_FAIL_NET,
+	KC_FAIL_TLS,
+	KC_FAIL_AUTH,
+	KC_FAIL_FORBIDDEN,
+	KC_FAIL_THROTTLED,
+	KC_FAIL_SERVER,
+	KC_FAIL_OTHER
+};
+
+struct kc_objvec {
+	struct kube_object **v;
+	size_t n, cap;
+};
+
+struct kc_sock {
+	struct kube_client *c;
+	curl_socket_t fd;
+	struct event *ev;
+	struct kc_sock *prev, *next;
+};
+
+struct kc_res {
+	struct kube_client *c;
+	const char *name;  /* "services", for logs */
+	const char *path;  /* collection path */
+	const char *extra; /* encoded query fragment or NULL */
+	enum kube_kind kind;
+	bool is_slices;    /* may fall back to v1 endpoints on 404 */
+
+	enum kc_phase phase;
+	enum kc_next next;
+	bool listed;       /* at least one complete list */
+	bool first_watch;  /* next watch follows a list */
+	char *rv;          /* last seen resourceVersion */
+	char *cont;        /* continue token of the list in progress */
+	struct kc_objvec pending; /* items of the list in progress */
+	unsigned attempt;  /* consecutive failures, for backoff */
+	unsigned relists_in_row; /* ERROR-driven relists without progress */
+	struct event *timer;
+
+	/* the transfer in flight */
+	CURL *easy;
+	struct curl_slist *headers;
+	struct kube_json *parser;
+	char errbuf[CURL_ERROR_SIZE];
+	long http_code;
+	bool code_known;
+	long retry_after;
+	char errbody[KC_ERRBODY_MAX];
+	size_t errbody_len;
+	bool parse_failed;
+	bool got_error_event;
+	char error_msg[256];
+	unsigned batch_changes;
+	unsigned watch_events;
+	struct timeval started;
+};
+
+struct kube_client {
+	struct event_base *base;
+	struct svc_cache *cache;
+	kube_client_changed_fn changed;
+	void *ctx;
+
+	char *server;
+	char *token;
+	char *token_file;
+	char *ca_file, *client_cert, *client_key;
+	void *ca_data, *cert_data, *key_data;
+	size_t ca_data_len, cert_data_len, key_data_len;
+	bool insecure;
+	unsigned watch_timeout_s;
+
+	CURLM *multi;
+	struct event *curl_timer;
+	struct event *token_timer;
+	struct kc_sock *socks;
+
+	struct kc_res res[KC_MAX_RESOURCES];
+	size_t n_res;
+
+	enum kc_fail_class fail_class;
+	struct timeval down_since;
+	bool token_warned;
+	uint64_t rng;
+
+	struct kube_client_stats st;
+
+	/* list-once mode (svcdns-env) */
+	bool list_only;
+	bool done;
+	char fatal[256];
+};
+
+static void kc_start(struct kc_res *r);
+static void kc_schedule(struct kc_res *r, enum kc_next next, unsigned ms);
+static void kc_drain(struct kube_client *c);
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static double kc_elapsed(const struct timeval *since)
+{
+	struct timeval now;
+	evutil_gettimeofday(&now, NULL);
+	return (double)(now.tv_sec - since->tv_sec) +
+	       (double)(now.tv_usec - since->tv_usec) / 1e6;
+}
+
+static char *kc_strdup0(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void *kc_memdup(const void *p, size_t n)
+{
+	void *q;
+	if (!p || !n)
+		return NULL;
+	q = malloc(n);
+	if (q)
+		memcpy(q, p, n);
+	return q;
+}
+
+static void kc_set_str(char **dst, const char *src)
+{
+	char *n = src ? strdup(src) : NULL;
+	if (src && !n)
+		return; /* keep the old value rather than lose it */
+	free(*dst);
+	*dst = n;
+}
+
+static int kc_vec_push(struct kc_objvec *v, struct kube_object *o)
+{
+	if (v->n == v->cap) {
+		size_t ncap = v->cap ? v->cap * 2 : 64;
+		struct kube_object **nv = realloc(v->v, ncap * sizeof(*nv));
+		if (!nv)
+			return -1;
+		v->v = nv;
+		v->cap = ncap;
+	}
+	v->v[v->n++] = o;
+	return 0;
+}
+
+static void kc_vec_clear(struct kc_objvec *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		kube_object_free(v->v[i]);
+	free(v->v);
+	v->v = NULL;
+	v->n = v->cap = 0;
+}
+
+/* ---- pure helpers ------------------------------------------------------- */
+
+unsigned kube_client_backoff_ms(unsigned attempt, long retry_after_s,
+                                double rnd01)
+{
+	double step = 500.0, ms;
+	for (unsigned i = 0; i < attempt && step < 30000.0; i++)
+		step *= 2.0;
+	if (step > 30000.0)
+		step = 30000.0;
+	if (rnd01 < 0.0 || rnd01 >= 1.0)
+		rnd01 = 0.0;
+	/* spread over [step/2, step) but never below the 0.5 s floor */
+	ms = step / 2.0 + rnd01 * step / 2.0;
+	if (ms < 500.0)
+		ms = 500.0;
+	if (retry_after_s > 0) {
+		double ra = retry_after_s > 300 ? 300000.0 : retry_after_s * 1000.0;
+		if (ms < ra)
+			ms = ra;
+	}
+	return (unsigned)ms;
+}
+
+static int kc_append(char *buf, size_t len, size_t *pos, const char *s)
+{
+	size_t n = strlen(s);
+	if (*pos + n >= len)
+		return -1;
+	memcpy(buf + *pos, s, n);
+	*pos += n;
+	buf[*pos] = '\0';
+	return 0;
+}
+
+static int kc_append_enc(char *buf, size_t len, size_t *pos, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (isalnum(ch) || ch == '-' || ch == '.' || ch == '_' ||
+		    ch == '~') {
+			if (*pos + 1 >= len)
+				return -1;
+			buf[(*pos)++] = (char)ch;
+		} else {
+			if (*pos + 3 >= len)
+				return -1;
+			buf[(*pos)++] = '%';
+			buf[(*pos)++] = hex[ch >> 4];
+			buf[(*pos)++] = hex[ch & 15];
+		}
+	}
+	buf[*pos] = '\0';
+	return 0;
+}
+
+int kube_client_build_url(char *buf, size_t len, const char *server,
+                          const char *path, const char *extra, bool watch,
+                          const char *rv, const char *cont,
+                          unsigned timeout_s)
+{
+	size_t pos = 0, sl;
+	char num[32];
+
+	if (!buf || !len || !server || !path)
+		return -1;
+	buf[0] = '\0';
+	sl = strlen(server);
+	while (sl > 0 && server[sl - 1] == '/')
+		sl--; /* "https://h:6443/" + "/api/v1/..." */
+	if (sl + 1 >= len)
+		return -1;
+	memcpy(buf, server, sl);
+	pos = sl;
+	buf[pos] = '\0';
+	if (kc_append(buf, len, &pos, path) < 0)
+		return -1;
+	if (watch) {
+		if (kc_append(buf, len, &pos, "?allowWatchBookmarks=true") < 0)
+			return -1;
+		if (extra && (kc_append(buf, len, &pos, "&") < 0 ||
+		              kc_append(buf, len, &pos, extra) < 0))
+			return -1;
+		if (rv && *rv &&
+		    (kc_append(buf, len, &pos, "&resourceVersion=") < 0 ||
+		     kc_append_enc(buf, len, &pos, rv) < 0))
+			return -1;
+		snprintf(num, sizeof(num), "&timeoutSeconds=%u&watch=1",
+		         timeout_s);
+		return kc_append(buf, len, &pos, num);
+	}
+	if (extra && (kc_append(buf, len, &pos, "?") < 0 ||
+	              kc_append(buf, len, &pos, extra) < 0 ||
+	              kc_append(buf, len, &pos, "&") < 0))
+		return -1;
+	if (!extra && kc_append(buf, len, &pos, "?") < 0)
+		return -1;
+	if (cont && *cont &&
+	    (kc_append(buf, len, &pos, "continue=") < 0 ||
+	     kc_append_enc(buf, len, &pos, cont) < 0 ||
+	     kc_append(buf, len, &pos, "&") < 0))
+		return -1;
+	snprintf(num, sizeof(num), "limit=%d", KC_PAGE_LIMIT);
+	return kc_append(buf, len, &pos, num);
+}
+
+long kube_client_parse_retry_after(const char *line, size_t len)
+{
+	static const char key[] = "retry-after:";
+	size_t i, kl = sizeof(key) - 1;
+	long v = 0;
+	bool any = false;
+
+	if (len < kl)
+		return -1;
+	for (i = 0; i < kl; i++)
+		if (tolower((unsigned char)line[i]) != key[i])
+			return -1;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	for (; i < len && isdigit((unsigned char)line[i]); i++) {
+		any = true;
+		if (v < 100000)
+			v = v * 10 + (line[i] - '0');
+	}
+	while (i < len && isspace((unsigned char)line[i]))
+		i++;
+	/* an HTTP date is legal too; treat it as "unknown" */
+	return any && i == len ? v : -1;
+}
+
+/* ---- token -------------------------------------------------------------- */
+
+/* Reads the token file by path (it is a symlink swapped on rotation).
+   Returns 0, or -1 with err set. */
+static int kc_read_token(struct kube_client *c, char *err, size_t errlen)
+{
+	char buf[16384];
+	size_t n;
+	FILE *fp;
+
+	if (!c->token_file)
+		return 0;
+	fp = fopen(c->token_file, "r");
+	if (!fp) {
+		snprintf(err, errlen, "%s: %s", c->token_file, strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	while (n > 0 && isspace((unsigned char)buf[n - 1]))
+		buf[--n] = '\0';
+	if (n == 0) {
+		snprintf(err, errlen, "%s: empty token file", c->token_file);
+		return -1;
+	}
+	if (strpbrk(buf, "\r\n")) {
+		snprintf(err, errlen, "%s: token has a line break",
+		         c->token_file);
+		return -1;
+	}
+	if (!c->token || strcmp(c->token, buf) != 0) {
+		if (c->token)
+			log_info("bearer token in %s changed", c->token_file);
+		kc_set_str(&c->token, buf);
+	}
+	return 0;
+}
+
+static void kc_token_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct kube_client *c = arg;
+	char err[256];
+	(void)fd;
+	(void)what;
+	if (kc_read_token(c, err, sizeof(err)) < 0) {
+		if (!c->token_warned)
+			log_warn("cannot re-read bearer token, keeping the old one: %s",
+			         err);
+		c->token_warned = true;
+	} else {
+		c->token_warned = false;
+	}
+}
+
+/* ---- state changes, logged once ------------------------------------------ */
+
+static void kc_api_ok(struct kube_client *c)
+{
+	if (c->fail_class != KC_OK)
+		log_info("API server back after %.0f s",
+		         kc_elapsed(&c->down_since));
+	c->fail_class = KC_OK;
+	c->st.api_up = true;
+}
+
+static void kc_api_failed(struct kube_client *c, enum kc_fail_class cls,
+                          const struct kc_res *r, const char *why)
+{
+	c->st.failures++;
+	c->st.api_up = false;
+	if (c->fail_class == KC_OK)
+		evutil_gettimeofday(&c->down_since, NULL);
+	if (c->list_only && !c->fatal[0])
+		snprintf(c->fatal, sizeof(c->fatal), "%s %s: %s", c->server,
+		         r->name, why);
+	if (c->fail_class == cls)
+		return;
+	c->fail_class = cls;
+	if (cls == KC_FAIL_NET || cls == KC_FAIL_TLS)
+		log_error("API server unreachable: %s (%s, %s)", why,
+		          c->server, r->name);
+	else
+		log_error("API server error: %s (%s, %s)", why, c->server,
+		          r->name);
+}
+
+/* ---- applying objects --------------------------------------------------- */
+
+static int kc_key_cmp(const struct kube_object *a, const struct kube_object *b)
+{
+	int d = strcmp(a->ns, b->ns);
+	return d ? d : strcmp(a->name, b->name);
+}
+
+static int kc_qsort_cmp(const void *a, const void *b)
+{
+	return kc_key_cmp(*(struct kube_object *const *)a,
+	                  *(struct kube_object *const *)b);
+}
+
+struct kc_gone {
+	const struct kc_objvec *fresh;
+	struct kc_objvec gone; /* borrowed pointers into the cache */
+	int oom;
+};
+
+static int kc_find_gone(void *ctx, const struct kube_object *obj)
+{
+	struct kc_gone *g = ctx;
+	size_t lo = 0, hi = g->fresh->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int d = kc_key_cmp(obj, g->fresh->v[mid]);
+		if (d == 0)
+			return 0;
+		if (d < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (kc_vec_push(&g->gone, (struct kube_object *)obj) < 0)
+		g->oom = 1;
+	return 0;
+}
+
+static bool kc_same_version(const struct kube_object *a,
+                            const struct kube_object *b)
+{
+	return a->resource_version && b->resource_version &&
+	       strcmp(a->resource_version, b->resource_version) == 0;
+}
+
+/* Replaces every object of kind by the fresh list (which it consumes).
+   The caller publishes once afterwards, so readers see old or new, never a
+   mix. Returns the number of changes. */
+static size_t kc_replace_kind(struct kube_client *c, enum kube_kind kind,
+                              struct kc_objvec *fresh)
+{
+	struct kc_gone g = { .fresh = fresh };
+	size_t changes = 0;
+	char **keys;
+
+	if (fresh->n > 1)
+		qsort(fresh->v, fresh->n, sizeof(fresh->v[0]), kc_qsort_cmp);
+	svc_cache_foreach(c->cache, kind, kc_find_gone, &g);
+	if (g.oom) {
+		/* cannot tell what vanished: clear the kind rather than keep
+		   stale objects forever */
+		log_error("out of memory during relist of %s",
+		          kube_kind_name(kind));
+	}
+	/* copy the keys: removing frees the cached object */
+	keys = calloc(g.gone.n * 2 + 1, sizeof(*keys));
+	for (size_t i = 0; keys && i < g.gone.n; i++) {
+		keys[2 * i] = strdup(g.gone.v[i]->ns);
+		keys[2 * i + 1] = strdup(g.gone.v[i]->name);
+	}
+	for (size_t i = 0; keys && i < g.gone.n; i++) {
+		if (keys[2 * i] && keys[2 * i + 1] &&
+		    svc_cache_remove(c->cache, kind, keys[2 * i],
+		                     keys[2 * i + 1]) > 0) {
+			log_debug("relist: %s %s/%s is gone", kube_kind_name(kind),
+			          keys[2 * i], keys[2 * i + 1]);
+			changes++;
+		}
+		free(keys[2 * i]);
+		free(keys[2 * i + 1]);
+	}
+	free(keys);
+	free(g.gone.v);
+
+	for (size_t i = 0; i < fresh->n; i++) {
+		struct kube_object *o = fresh->v[i];
+		const struct kube_object *old =
+			svc_cache_get(c->cache, kind, o->ns, o->name);
+		fresh->v[i] = NULL;
+		if (old && kc_same_version(old, o)) {
+			kube_object_free(o);
+			continue;
+		}
+		if (svc_cache_put(c->cache, o) < 0)
+			log_error("out of memory storing %s %s",
+			          kube_kind_name(kind), "object");
+		else
+			changes++;
+	}
+	fresh->n = 0;
+	return changes;
+}
+
+static void kc_notify(struct kube_client *c)
+{
+	c->st.last_sync = time(NULL);
+	if (c->st.synced && c->changed)
+		c->changed(c->ctx);
+}
+
+static bool kc_all_listed(const struct kube_client *c)
+{
+	for (size_t i = 0; i < c->n_res; i++)
+		if (!c->res[i].listed)
+			return false;
+	return true;
+}
+
+/* ---- parser callbacks ---------------------------------------------------- */
+
+static void kc_list_cb(void *ctx, enum kube_json_event ev,
+                       struct kube_object *obj, const char *msg)
+{
+	struct kc_res *r = ctx;
+	(void)ev;
+	if (!obj) {
+		if (msg) {
+			r->c->st.skipped++;
+			log_warn("%s list: skipped an item: %s", r->name, msg);
+		}
+		return;
+	}
+	if (obj->kind != r->kind) {
+		kube_object_free(obj);
+		return;
+	}
+	if (kc_vec_push(&r->pending, obj) < 0) {
+		kube_object_free(obj);
+		r->parse_failed = true; /* an incomplete list must not replace */
+	}
+}
+
+static void kc_watch_cb(void *ctx, enum kube_json_event ev,
+                        struct kube_object *obj, const char *msg)
+{
+	struct kc_res *r = ctx;
+	struct kube_client *c = r->c;
+
+	r->watch_events++;
+	if (ev == KUBE_EV_ERROR) {
+		r->got_error_event = true;
+		snprintf(r->error_msg, sizeof(r->error_msg), "%s",
+		         msg ? msg : "(no message)");
+		kube_object_free(obj);
+		return;
+	}
+	if (!obj) {
+		if (msg) {
+			c->st.skipped++;
+			log_warn("%s watch: skipped an event: %s", r->name, msg);
+		}
+		return;
+	}
+	if (obj->resource_version)
+		kc_set_str(&r->rv, obj->resource_version);
+	if (ev == KUBE_EV_BOOKMARK) {
+		c->st.bookmarks++;
+		r->relists_in_row = 0;
+		kube_object_free(obj);
+		return;
+	}
+	if (obj->kind != r->kind || (ev != KUBE_EV_ADDED &&
+	                             ev != KUBE_EV_MODIFIED &&
+	                             ev != KUBE_EV_DELETED)) {
+		kube_object_free(obj);
+		return;
+	}
+	r->relists_in_row = 0;
+	c->st.events++;
+	log_debug("%s %s %s/%s rv %s", r->name,
+	          ev == KUBE_EV_DELETED ? "deleted"
+	          : ev == KUBE_EV_ADDED ? "added"
+	                                : "modified",
+	          obj->ns, obj->name, r->rv ? r->rv : "-");
+	if (ev == KUBE_EV_DELETED) {
+		if (svc_cache_remove(c->cache, r->kind, obj->ns, obj->name) > 0)
+			r->batch_changes++;
+		kube_object_free(obj);
+		return;
+	}
+	if (svc_cache_put(c->cache, obj) < 0)
+		log_error("out of memory storing a %s", r->name);
+	else
+		r->batch_changes++;
+}
+
+/* ---- curl callbacks per transfer ---------------------------------------- */
+
+static size_t kc_header(char *buf, size_t size, size_t n, void *ud)
+{
+	struct kc_res *r = ud;
+	size_t len = size * n;
+	long ra;
+
+	if (len >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
+		r->retry_after = -1;
+		r->code_known = false;
+	} else if ((ra = kube_client_parse_retry_after(buf, len)) >= 0) {
+		r->retry_after = ra;
+	}
+	return len;
+}
+
+static size_t kc_write(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct kc_res *r = ud;
+	struct kube_client *c = r->c;
+	size_t n = size * nmemb;
+	char err[256];
+	struct timeval t0;
+
+	if (!r->code_known) {
+		long code = 0;
+		if (curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code) !=
+		    CURLE_OK)
+			code = 0;
+		r->http_code = code;
+		r->code_known = true;
+		if (code == 200) {
+			kc_api_ok(c);
+			r->attempt = 0;
+		}
+	}
+	if (r->http_code != 200) {
+		/* keep the start of an error body for the log line */
+		size_t room = sizeof(r->errbody) - 1 - r->errbody_len;
+		size_t k = n < room ? n : room;
+		memcpy(r->errbody + r->errbody_len, ptr, k);
+		r->errbody_len += k;
+		r->errbody[r->errbody_len] = '\0';
+		return n;
+	}
+	evutil_gettimeofday(&t0, NULL);
+	if (kube_json_feed(r->parser, ptr, n, err, sizeof(err)) < 0) {
+		log_warn("%s %s: broken JSON, dropping the connection: %s",
+		         r->name, r->phase == KC_WATCH ? "watch" : "list", err);
+		c->st.skipped++;
+		r->parse_failed = true;
+		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+	}
+	if (r->phase == KC_WATCH && r->batch_changes) {
+		unsigned k = r->batch_changes;
+		r->batch_changes = 0;
+		kc_notify(c);
+		log_debug("%s: %u change(s) applied and published in %.3f ms",
+		          r->name, k, kc_elapsed(&t0) * 1e3);
+	}
+	return n;
+}
+
+/* ---- transfers ------------------------------------------------------------ */
+
+static void kc_end_transfer(struct kc_res *r)
+{
+	if (r->easy) {
+		CURLMcode mc = r->c->multi ? curl_multi_remove_handle(
+		                                     r->c->multi, r->easy)
+		                           : CURLM_OK;
+		if (mc != CURLM_OK)
+			log_warn("curl_multi_remove_handle: %s",
+			         curl_multi_strerror(mc));
+		curl_easy_cleanup(r->easy);
+		r->easy = NULL;
+	}
+	curl_slist_free_all(r->headers);
+	r->headers = NULL;
+	kube_json_free(r->parser);
+	r->parser = NULL;
+	r->phase = KC_IDLE;
+}
+
+static double kc_rand01(struct kube_client *c)
+{
+	/* xorshift64: jitter needs spread, not secrecy */
+	uint64_t x = c->rng;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	c->rng = x;
+	return (double)(x >> 11) / 9007199254740992.0;
+}
+
+static unsigned kc_backoff(struct kc_res *r)
+{
+	unsigned ms = kube_client_backoff_ms(r->attempt, r->retry_after,
+	                                     kc_rand01(r->c));
+	if (r->attempt < 32)
+		r->attempt++;
+	return ms;
+}
+
+static void kc_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct kc_res *r = arg;
+	(void)fd;
+	(void)what;
+	kc_start(r);
+}
+
+static void kc_schedule(struct kc_res *r, enum kc_next next, unsigned ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	r->next = next;
+	if (ms)
+		log_debug("%s: next %s in %u ms", r->name,
+		          next == KC_NEXT_LIST ? "list" : "watch", ms);
+	if (evtimer_add(r->timer, &tv) < 0) {
+		/* nothing else can wake this resource: say so loudly */
+		log_error("%s: cannot arm the retry timer", r->name);
+	}
+}
+
+/* A list from scratch: drops a half-read paged list. */
+static void kc_relist(struct kc_res *r, unsigned ms)
+{
+	kc_vec_clear(&r->pending);
+	free(r->cont);
+	r->cont = NULL;
+	kc_schedule(r, KC_NEXT_LIST, ms);
+}
+
+static void kc_stop_list_only(struct kube_client *c)
+{
+	c->done = true;
+	event_base_loopbreak(c->base);
+}
+
+static void kc_start(struct kc_res *r)
+{
+	struct kube_client *c = r->c;
+	bool watch = r->next == KC_NEXT_WATCH;
+	char url[KC_URL_MAX];
+	unsigned timeout = c->watch_timeout_s;
+	CURLcode rc = CURLE_OK;
+	CURLMcode mc;
+	struct curl_slist *h;
+
+	if (!timeout)
+		timeout = 240 + (unsigned)(kc_rand01(c) * 121.0);
+	if (kube_client_build_url(url, sizeof(url), c->server, r->path,
+	                          r->extra, watch, r->rv, r->cont,
+	                          timeout) < 0) {
+		log_error("%s: request URL too long", r->name);
+		goto fail;
+	}
+	r->parser = kube_json_new(watch ? KUBE_JSON_WATCH : KUBE_JSON_DOCUMENT,
+	                          watch ? kc_watch_cb : kc_list_cb, r);
+	r->easy = curl_easy_init();
+	h = curl_slist_append(NULL, "Accept: application/json");
+	r->headers = h;
+	if (h && c->token) {
+		char *line;
+		size_t ll = strlen(c->token) + sizeof("Authorization: Bearer ");
+		line = malloc(ll);
+		if (line) {
+			snprintf(line, ll, "Authorization: Bearer %s", c->token);
+			h = curl_slist_append(r->headers, line);
+			free(line);
+		} else {
+			h = NULL;
+		}
+		if (h)
+			r->headers = h;
+	}
+	if (!r->parser || !r->easy || !h) {
+		log_error("%s: out of memory starting a request", r->name);
+		goto fail;
+	}
+
+	r->http_code = 0;
+	r->code_known = false;
+	r->retry_after = -1;
+	r->errbody_len = 0;
+	r->errbody[0] = '\0';
+	r->errbuf[0] = '\0';
+	r->parse_failed = false;
+	r->got_error_event = false;
+	r->error_msg[0] = '\0';
+	r->batch_changes = 0;
+	r->watch_events = 0;
+	evutil_gettimeofday(&r->started, NULL);
+
+#define KC_OPT(o, v)                                                       \
+	do {                                                               \
+		if (rc == CURLE_OK)                                        \
+			rc = curl_easy_setopt(r->easy, o, v);              \
+	} while (0)
+	KC_OPT(CURLOPT_URL, url);
+	KC_OPT(CURLOPT_PRIVATE, r);
+	KC_OPT(CURLOPT_WRITEFUNCTION, kc_write);
+	KC_OPT(CURLOPT_WRITEDATA, r);
+	KC_OPT(CURLOPT_HEADERFUNCTION, kc_header);
+	KC_OPT(CURLOPT_HEADERDATA, r);
+	KC_OPT(CURLOPT_ERRORBUFFER, r->errbuf);
+	KC_OPT(CURLOPT_HTTPHEADER, r->headers);
+	KC_OPT(CURLOPT_USERAGENT, "svcdns");
+	KC_OPT(CURLOPT_NOSIGNAL, 1L);
+	KC_OPT(CURLOPT_CONNECTTIMEOUT, 10L);
+	KC_OPT(CURLOPT_TCP_KEEPALIVE, 1L);
+	KC_OPT(CURLOPT_TCP_KEEPIDLE, 30L);
+	KC_OPT(CURLOPT_TCP_KEEPINTVL, 15L);
+	KC_OPT(CURLOPT_PIPEWAIT, 1L);
+	if (watch) {
+		/* the server ends it at timeoutSeconds; this catches a black hole */
+		KC_OPT(CURLOPT_TIMEOUT, (long)timeout + 30L);
+	} else {
+		KC_OPT(CURLOPT_ACCEPT_ENCODING, "");
+		KC_OPT(CURLOPT_LOW_SPEED_LIMIT, 1L);
+		KC_OPT(CURLOPT_LOW_SPEED_TIME, 60L);
+	}
+	if (c->ca_file)
+		KC_OPT(CURLOPT_CAINFO, c->ca_file);
+	if (c->ca_data) {
+		struct curl_blob b = { c->ca_data, c->ca_data_len,
+		                       CURL_BLOB_COPY };
+		KC_OPT(CURLOPT_CAINFO_BLOB, &b);
+	}
+	if (c->client_cert)
+		KC_OPT(CURLOPT_SSLCERT, c->client_cert);
+	if (c->cert_data) {
+		struct curl_blob b = { c->cert_data, c->cert_data_len,
+		                       CURL_BLOB_COPY };
+		KC_OPT(CURLOPT_SSLCERT_BLOB, &b);
+	}
+	if (c->client_cert || c->cert_data)
+		KC_OPT(CURLOPT_SSLCERTTYPE, "PEM");
+	if (c->client_key)
+		KC_OPT(CURLOPT_SSLKEY, c->client_key);
+	if (c->key_data) {
+		struct curl_blob b = { c->key_data, c->key_data_len,
+		                       CURL_BLOB_COPY };
+		KC_OPT(CURLOPT_SSLKEY_BLOB, &b);
+	}
+	if (c->client_key || c->key_data)
+		KC_OPT(CURLOPT_SSLKEYTYPE, "PEM");
+	if (c->insecure) {
+		KC_OPT(CURLOPT_SSL_VERIFYPEER, 0L);
+		KC_OPT(CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+#undef KC_OPT
+	if (rc != CURLE_OK) {
+		log_error("%s: curl_easy_setopt: %s", r->name,
+		          curl_easy_strerror(rc));
+		goto fail;
+	}
+	r->phase = watch ? KC_WATCH : KC_LIST;
+	mc = curl_multi_add_handle(c->multi, r->easy);
+	if (mc != CURLM_OK) {
+		log_error("%s: curl_multi_add_handle: %s", r->name,
+		          curl_multi_strerror(mc));
+		r->phase = KC_IDLE;
+		curl_easy_cleanup(r->easy);
+		r->easy = NULL;
+		goto fail;
+	}
+	if (watch) {
+		c->st.watches++;
+		if (!r->first_watch)
+			c->st.watch_restarts++;
+		r->first_watch = false;
+		log_debug("%s: watch from resourceVersion %s", r->name,
+		          r->rv ? r->rv : "(none)");
+	}
+	return;
+fail:
+	kc_end_transfer(r);
+	if (c->list_only) {
+		snprintf(c->fatal, sizeof(c->fatal), "%s: cannot start request",
+		         r->name);
+		kc_stop_list_only(c);
+		return;
+	}
+	kc_schedule(r, r->next, kc_backoff(r));
+}
+
+/* "message":"..." of a Status body, or the body itself (429 is text). */
+static void kc_status_message(const struct kc_res *r, char *out, size_t len)
+{
+	const char *m = strstr(r->errbody, "\"message\":\"");
+	size_t i = 0;
+	if (m) {
+		m += 11;
+		while (*m && *m != '"' && i + 1 < len) {
+			if (*m == '\\' && m[1])
+				m++;
+			out[i++] = *m++;
+		}
+	} else {
+		for (m = r->errbody; *m && *m != '\n' && i + 1 < len; m++)
+			out[i++] = isprint((unsigned char)*m) ? *m : ' ';
+	}
+	out[i] = '\0';
+}
+
+static enum kc_fail_class kc_curl_class(CURLcode res)
+{
+	switch (res) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_USE_SSL_FAILED:
+		return KC_FAIL_TLS;
+	default:
+		return KC_FAIL_NET;
+	}
+}
+
+/* The list is complete: swap it into the cache in one step. */
+static void kc_list_complete(struct kc_res *r, const char *list_rv)
+{
+	struct kube_client *c = r->c;
+	size_t changes, n = r->pending.n;
+	bool relist = r->listed;
+
+	changes = kc_replace_kind(c, r->kind, &r->pending);
+	kc_vec_clear(&r->pending);
+	free(r->cont);
+	r->cont = NULL;
+	if (list_rv && *list_rv)
+		kc_set_str(&r->rv, list_rv);
+	else
+		log_warn("%s list has no resourceVersion; watching from now",
+		         r->name);
+	r->listed = true;
+	c->st.lists++;
+	if (relist)
+		c->st.relists++;
+	log_info("%s %s: %zu objects, %zu changed, resourceVersion %s",
+	         relist ? "relisted" : "listed", r->name, n, changes,
+	         r->rv ? r->rv : "-");
+	if (!c->st.synced && kc_all_listed(c)) {
+		c->st.synced = true;
+		log_info("synced with the API server %s", c->server);
+		kc_notify(c);
+	} else if (c->st.synced && changes) {
+		kc_notify(c);
+	}
+	if (c->list_only) {
+		if (kc_all_listed(c))
+			kc_stop_list_only(c);
+		return;
+	}
+	r->first_watch = true;
+	kc_schedule(r, KC_NEXT_WATCH, 0);
+}
+
+static void kc_done(struct kc_res *r, CURLcode res)
+{
+	struct kube_client *c = r->c;
+	enum kc_phase phase = r->phase;
+	long code = r->http_code;
+	double dur = kc_elapsed(&r->started);
+	char why[512], msg[300], err[256];
+	const char *list_rv = NULL, *cont = NULL;
+	char *rv_copy = NULL;
+	enum kc_fail_class cls;
+	bool short_watch;
+
+	if (!r->code_known &&
+	    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK)
+		code = 0;
+	short_watch = dur < 1.0 && r->watch_events == 0;
+
+	if (res == CURLE_OK && code == 200 && phase == KC_LIST &&
+	    !r->parse_failed) {
+		if (kube_json_finish(r->parser, err, sizeof(err)) < 0) {
+			log_warn("%s list: broken JSON: %s", r->name, err);
+			r->parse_failed = true;
+		} else {
+			list_rv = kube_json_list_version(r->parser);
+			cont = kube_json_list_continue(r->parser);
+			c->st.list_pages++;
+			if (cont && *cont) {
+				kc_set_str(&r->cont, cont);
+				kc_end_transfer(r);
+				kc_schedule(r, KC_NEXT_LIST, 0);
+				return;
+			}
+			rv_copy = kc_strdup0(list_rv);
+			kc_end_transfer(r);
+			kc_list_complete(r, rv_copy);
+			free(rv_copy);
+			return;
+		}
+	}
+	if (res == CURLE_OK && code == 200 && phase == KC_WATCH) {
+		if (kube_json_finish(r->parser, err, sizeof(err)) < 0)
+			log_debug("%s watch ended inside an event: %s", r->name,
+			          err);
+		kc_end_transfer(r);
+		if (r->got_error_event) {
+			unsigned ms = r->relists_in_row
+			                      ? kube_client_backoff_ms(
+			                                r->relists_in_row - 1, -1,
+			                                kc_rand01(c))
+			                      : 0;
+			r->relists_in_row++;
+			log_warn("%s watch: ERROR event (%s); relisting", r->name,
+			         r->error_msg);
+			kc_relist(r, ms);
+			return;
+		}
+		log_debug("%s watch ended after %.1f s; resuming from %s",
+		          r->name, dur, r->rv ? r->rv : "-");
+		kc_schedule(r, KC_NEXT_WATCH, short_watch ? kc_backoff(r) : 0);
+		return;
+	}
+	if (r->parse_failed) {
+		kc_end_transfer(r);
+		if (phase == KC_WATCH) {
+			/* events before the bad one are applied; carry on from
+			   the last good resourceVersion */
+			kc_schedule(r, KC_NEXT_WATCH,
+			            short_watch ? kc_backoff(r) : 0);
+		} else {
+			c->st.failures++;
+			if (c->list_only) {
+				snprintf(c->fatal, sizeof(c->fatal),
+				         "%s: broken list response", r->name);
+				kc_stop_list_only(c);
+				return;
+			}
+			kc_relist(r, kc_backoff(r));
+		}
+		return;
+	}
+	if (res != CURLE_OK && code == 200 && phase == KC_WATCH) {
+		/* the stream started, then broke: resume, no relist */
+		log_info("%s watch dropped after %.1f s (%s); resuming from %s",
+		         r->name, dur, r->errbuf[0] ? r->errbuf
+		                                   : curl_easy_strerror(res),
+		         r->rv ? r->rv : "-");
+		kc_end_transfer(r);
+		kc_schedule(r, KC_NEXT_WATCH, short_watch ? kc_backoff(r) : 0);
+		return;
+	}
+	if (res != CURLE_OK) {
+		cls = kc_curl_class(res);
+		snprintf(why, sizeof(why), "%s",
+		         r->errbuf[0] ? r->errbuf : curl_easy_strerror(res));
+	} else if (code == 410) {
+		kc_end_transfer(r);
+		log_warn("%s: 410 Gone (%s); relisting", r->name,
+		         phase == KC_LIST ? "continue token expired"
+		                          : "resourceVersion too old");
+		kc_relist(r, 0);
+		return;
+	} else if (code == 404 && phase == KC_LIST && r->is_slices &&
+	           r->kind == KUBE_KIND_ENDPOINTSLICE) {
+		kc_end_transfer(r);
+		log_warn("no EndpointSlice API (404); using v1 Endpoints");
+		r->kind = KUBE_KIND_ENDPOINTS;
+		r->path = "/api/v1/endpoints";
+		r->name = "endpoints";
+		kc_relist(r, 0);
+		return;
+	} else {
+		kc_status_message(r, msg, sizeof(msg));
+		cls = code == 401   ? KC_FAIL_AUTH
+		      : code == 403 ? KC_FAIL_FORBIDDEN
+		      : code == 429 ? KC_FAIL_THROTTLED
+		      : code >= 500 ? KC_FAIL_SERVER
+		                    : KC_FAIL_OTHER;
+		snprintf(why, sizeof(why), "HTTP %ld%s%s%s", code,
+		         msg[0] ? " \"" : "", msg, msg[0] ? "\"" : "");
+		if (code == 401) {
+			size_t l = strlen(why);
+			snprintf(why + l, sizeof(why) - l,
+			         ": bearer token rejected%s%s",
+			         c->token_file ? ", from " : "",
+			         c->token_file ? c->token_file : "");
+			kc_token_tick(-1, 0, c); /* it may have rotated */
+		}
+	}
+	kc_end_transfer(r);
+	kc_api_failed(c, cls, r, why);
+	if (c->list_only) {
+		kc_stop_list_only(c);
+		return;
+	}
+	if (phase == KC_WATCH)
+		kc_schedule(r, KC_NEXT_WATCH, kc_backoff(r));
+	else
+		kc_relist(r, kc_backoff(r));
+}
+
+/* ---- curl multi <-> libevent ---------------------------------------------- */
+
+static void kc_drain(struct kube_client *c)
+{
+	CURLMsg *m;
+	int left;
+	while ((m = curl_multi_info_read(c->multi, &left))) {
+		struct kc_res *r = NULL;
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		if (curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
+		                      (char **)&r) != CURLE_OK || !r) {
+			log_error("curl transfer without owner");
+			continue;
+		}
+		kc_done(r, m->data.result);
+	}
+}
+
+static void kc_sock_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct kc_sock *s = arg;
+	struct kube_client *c = s->c; /* s may be freed by the action */
+	int action = 0, running = 0;
+	CURLMcode mc;
+
+	if (what & EV_READ)
+		action |= CURL_CSELECT_IN;
+	if (what & EV_WRITE)
+		action |= CURL_CSELECT_OUT;
+	mc = curl_multi_socket_action(c->multi, fd, action, &running);
+	if (mc != CURLM_OK)
+		log_error("curl_multi_socket_action: %s",
+		          curl_multi_strerror(mc));
+	kc_drain(c);
+}
+
+static void kc_sock_free(struct kube_client *c, struct kc_sock *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		c->socks = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	if (s->ev)
+		event_free(s->ev);
+	free(s);
+}
+
+static int kc_socket_cb(CURL *e, curl_socket_t fd, int what, void *userp,
+                        void *sockp)
+{
+	struct kube_client *c = userp;
+	struct kc_sock *s = sockp;
+	short kind;
+	(void)e;
+
+	if (what == CURL_POLL_REMOVE) {
+		if (s) {
+			kc_sock_free(c, s);
+			if (curl_multi_assign(c->multi, fd, NULL) != CURLM_OK)
+				log_debug("curl_multi_assign(NULL) failed");
+		}
+		return 0;
+	}
+	kind = EV_PERSIST;
+	if (what & CURL_POLL_IN)
+		kind |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		kind |= EV_WRITE;
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return -1;
+		s->c = c;
+		s->fd = fd;
+		s->next = c->socks;
+		if (c->socks)
+			c->socks->prev = s;
+		c->socks = s;
+		if (curl_multi_assign(c->multi, fd, s) != CURLM_OK) {
+			kc_sock_free(c, s);
+			return -1;
+		}
+	}
+	if (s->ev)
+		event_free(s->ev);
+	s->ev = event_new(c->base, fd, kind, kc_sock_event, s);
+	if (!s->ev || event_add(s->ev, NULL) < 0) {
+		log_error("cannot watch a curl socket");
+		return -1;
+	}
+	return 0;
+}
+
+static void kc_curl_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct kube_client *c = arg;
+	int running = 0;
+	CURLMcode mc;
+	(void)fd;
+	(void)what;
+	mc = curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0,
+	                              &running);
+	if (mc != CURLM_OK)
+		log_error("curl_multi_socket_action: %s",
+		          curl_multi_strerror(mc));
+	kc_drain(c);
+}
+
+static int kc_timer_fn(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct kube_client *c = userp;
+	struct timeval tv;
+	(void)multi;
+	if (timeout_ms < 0)
+		return evtimer_del(c->curl_timer) < 0 ? -1 : 0;
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	return evtimer_add(c->curl_timer, &tv) < 0 ? -1 : 0;
+}
+
+/* ---- lifecycle -------------------------------------------------------------- */
+
+static void kc_add_res(struct kube_client *c, const char *name,
+                       const char *path, const char *extra,
+                       enum kube_kind kind, bool slices)
+{
+	struct kc_res *r = &c->res[c->n_res++];
+	r->c = c;
+	r->name = name;
+	r->path = path;
+	r->extra = extra;
+	r->kind = kind;
+	r->is_slices = slices;
+	r->retry_after = -1;
+	r->next = KC_NEXT_LIST;
+}
+
+struct kube_client *kube_client_new(struct event_base *base,
+                                    struct svc_cache *cache,
+                                    const struct kube_client_config *cfg,
+                                    kube_client_changed_fn changed, void *ctx,
+                                    char *err, size_t errlen)
+{
+	struct kube_client *c;
+	CURLMcode mc = CURLM_OK;
+	bool oom = false;
+
+	if (!cfg || !cfg->server || !*cfg->server) {
+		snprintf(err, errlen, "no API server URL");
+		return NULL;
+	}
+	if (strncmp(cfg->server, "http://", 7) != 0 &&
+	    strncmp(cfg->server, "https://", 8) != 0) {
+		snprintf(err, errlen,
+		         "API server URL %s: must start with http:// or https://",
+		         cfg->server);
+		return NULL;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errlen, "curl_global_init failed");
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		curl_global_cleanup();
+		return NULL;
+	}
+	c->base = base;
+	c->cache = cache;
+	c->changed = changed;
+	c->ctx = ctx;
+	c->insecure = cfg->insecure;
+	c->watch_timeout_s = cfg->watch_timeout_s;
+	c->server = strdup(cfg->server);
+	oom |= !c->server;
+#define KC_DUP(f)                                                          \
+	do {                                                               \
+		c->f = kc_strdup0(cfg->f);                                 \
+		oom |= cfg->f && !c->f;                                    \
+	} while (0)
+	KC_DUP(token);
+	KC_DUP(token_file);
+	KC_DUP(ca_file);
+	KC_DUP(client_cert);
+	KC_DUP(client_key);
+#undef KC_DUP
+#define KC_BLOB(f)                                                         \
+	do {                                                               \
+		c->f = kc_memdup(cfg->f, cfg->f##_len);                    \
+		c->f##_len = c->f ? cfg->f##_len : 0;                      \
+		oom |= cfg->f && cfg->f##_len && !c->f;                    \
+	} while (0)
+	KC_BLOB(ca_data);
+	KC_BLOB(cert_data);
+	KC_BLOB(key_data);
+#undef KC_BLOB
+	{
+		struct timeval now;
+		evutil_gettimeofday(&now, NULL);
+		c->rng = ((uint64_t)now.tv_sec << 20) ^ (uint64_t)now.tv_usec ^
+		         (uint64_t)(uintptr_t)c;
+		if (!c->rng)
+			c->rng = 88172645463325252ULL;
+	}
+	if (oom) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (c->token_file && kc_read_token(c, err, errlen) < 0)
+		goto fail;
+
+	kc_add_res(c, "services", "/api/v1/services", NULL,
+	           KUBE_KIND_SERVICE, false);
+	kc_add_res(c, "endpointslices",
+	           "/apis/discovery.k8s.io/v1/endpointslices", NULL,
+	           KUBE_KIND_ENDPOINTSLICE, true);
+	if (cfg->watch_pods)
+		kc_add_res(c, "pods", "/api/v1/pods",
+		           "fieldSelector=status.phase%21%3DSucceeded%2C"
+		           "status.phase%21%3DFailed%2Cstatus.phase%21%3DUnknown",
+		           KUBE_KIND_POD, false);
+
+	c->multi = curl_multi_init();
+	c->curl_timer = evtimer_new(base, kc_curl_timeout, c);
+	if (c->token_file)
+		c->token_timer = event_new(base, -1, EV_PERSIST, kc_token_tick, c);
+	if (!c->multi || !c->curl_timer || (c->token_file && !c->token_timer)) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (mc == CURLM_OK)
+		mc = curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION,
+		                       kc_socket_cb);
+	if (mc == CURLM_OK)
+		mc = curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+	if (mc == CURLM_OK)
+		mc = curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION,
+		                       kc_timer_fn);
+	if (mc == CURLM_OK)
+		mc = curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+	if (mc != CURLM_OK) {
+		snprintf(err, errlen, "curl_multi_setopt: %s",
+		         curl_multi_strerror(mc));
+		goto fail;
+	}
+	if (c->token_timer) {
+		struct timeval tv = { KC_TOKEN_REREAD_S, 0 };
+		if (event_add(c->token_timer, &tv) < 0) {
+			snprintf(err, errlen, "cannot arm the token timer");
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < c->n_res; i++) {
+		c->res[i].timer = evtimer_new(base, kc_timer_cb, &c->res[i]);
+		if (!c->res[i].timer) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < c->n_res; i++)
+		kc_schedule(&c->res[i], KC_NEXT_LIST, 0);
+	return c;
+fail:
+	kube_client_free(c);
+	return NULL;
+}
+
+bool kube_client_synced(const struct kube_client *c)
+{
+	return c && c->st.synced;
+}
+
+void kube_client_get_stats(const struct kube_client *c,
+                           struct kube_client_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (c)
+		*out = c->st;
+}
+
+void kube_client_free(struct kube_client *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_res; i++) {
+		struct kc_res *r = &c->res[i];
+		kc_end_transfer(r);
+		if (r->timer)
+			event_free(r->timer);
+		kc_vec_clear(&r->pending);
+		free(r->rv);
+		free(r->cont);
+	}
+	if (c->multi) {
+		CURLMcode mc = curl_multi_cleanup(c->multi);
+		if (mc != CURLM_OK)
+			log_warn("curl_multi_cleanup: %s",
+			         curl_multi_strerror(mc));
+	}
+	while (c->socks)
+		kc_sock_free(c, c->socks);
+	if (c->curl_timer)
+		event_free(c->curl_timer);
+	if (c->token_timer)
+		event_free(c->token_timer);
+	free(c->server);
+	free(c->token);
+	free(c->token_file);
+	free(c->ca_file);
+	free(c->client_cert);
+	free(c->client_key);
+	free(c->ca_data);
+	free(c->cert_data);
+	free(c->key_data);
+	free(c);
+	curl_global_cleanup();
+}
+
+static void kc_list_once_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct kube_client *c = arg;
+	(void)fd;
+	(void)what;
+	if (!c->fatal[0])
+		snprintf(c->fatal, sizeof(c->fatal),
+		         "%s: no complete list within the time limit",
+		         c->server);
+	kc_stop_list_only(c);
+}
+
+int kube_client_list_once(struct svc_cache *cache,
+                          const struct kube_client_config *cfg,
+                          unsigned timeout_s, char *err, size_t errlen)
+{
+	struct event_base *base = event_base_new();
+	struct kube_client *c;
+	struct event *deadline = NULL;
+	struct timeval tv = { timeout_s ? timeout_s : 30, 0 };
+	int ret = -1;
+
+	if (!base) {
+		snprintf(err, errlen, "cannot create an event loop");
+		return -1;
+	}
+	c = kube_client_new(base, cache, cfg, NULL, NULL, err, errlen);
+	if (!c) {
+		event_base_free(base);
+		return -1;
+	}
+	c->list_only = true;
+	deadline = evtimer_new(base, kc_list_once_timeout, c);
+	if (!deadline || evtimer_add(deadline, &tv) < 0) {
+		snprintf(err, errlen, "cannot arm the deadline timer");
+		goto out;
+	}
+	while (!c->done)
+		if (event_base_loop(base, EVLOOP_ONCE) < 0)
+			break;
+	if (c->st.synced && !c->fatal[0]) {
+		ret = 0;
+	} else {
+		snprintf(err, errlen, "%s",
+		         c->fatal[0] ? c->fatal : "event loop failed");
+	}
+out:
+	if (deadline)
+		event_free(deadline);
+	kube_client_free(c);
+	event_base_free(base);
+	return ret;
+}
