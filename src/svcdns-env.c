@@ -76,15 +76,28 @@ static const struct config_option options[] = {
 	{ NULL, 0, NULL, NULL, 0, 0, NULL, 0, NULL },
 };
 
+/* The library logs its errors as they happen, with a time stamp; a one-shot
+   tool should say what went wrong in one line. While loading, stderr goes
+   to a temporary file; on success it is replayed (warnings stay visible),
+   on failure only the first error is kept for that one line. */
+struct log_capture {
+	FILE *tmp;
+	int saved_fd;
+};
+
 static const char synopsis[] =
 	PROG " [OPTIONS] [-- COMMAND [ARGS...]]";
 
 static char *read_sa_file(const char *name);
 static int usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
-static int load_dir(struct svc_cache *cache, const char *dir);
+static void capture_start(struct log_capture *cap, bool enabled);
+static void capture_stop(struct log_capture *cap, bool replay, char *first,
+                         size_t len);
+static int load_dir(struct svc_cache *cache, const char *dir, char *msg,
+                    size_t len);
 static int load_api(struct svc_cache *cache, const struct env_opts *o,
-                    char **ns_out);
+                    char **ns_out, char *msg, size_t len);
 static int has_services_in(void *ctx, const struct kube_object *obj);
 static int namespace_known(const struct svc_cache *cache, const char *ns);
 static int exec_with(const struct envvars *ev, char **argv);
@@ -124,29 +137,87 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+static void capture_start(struct log_capture *cap, bool enabled)
+{
+	cap->tmp = NULL;
+	cap->saved_fd = -1;
+	if (!enabled)
+		return;
+	fflush(stderr);
+	cap->tmp = tmpfile();
+	if (cap->tmp == NULL)
+		return;
+	cap->saved_fd = dup(STDERR_FILENO);
+	if (cap->saved_fd < 0 ||
+	    dup2(fileno(cap->tmp), STDERR_FILENO) < 0) {
+		if (cap->saved_fd >= 0)
+			close(cap->saved_fd);
+		fclose(cap->tmp);
+		cap->tmp = NULL;
+		cap->saved_fd = -1;
+	}
+}
+
+/* Restores stderr. first gets the text of the first "[error]: " line
+   without its time stamp or a trailing "(keeping ...)" remark that means
+   nothing to a one-shot run; "" when there is none. */
+static void capture_stop(struct log_capture *cap, bool replay, char *first,
+                         size_t len)
+{
+	static const char tag[] = "[error]: ";
+	char line[1024];
+
+	first[0] = '\0';
+	if (cap->tmp == NULL)
+		return;
+	fflush(stderr);
+	dup2(cap->saved_fd, STDERR_FILENO);
+	close(cap->saved_fd);
+	rewind(cap->tmp);
+	while (fgets(line, sizeof(line), cap->tmp) != NULL) {
+		const char *text = strstr(line, tag);
+		char *keep;
+		size_t n;
+
+		if (replay) {
+			fputs(line, stderr);
+			continue;
+		}
+		if (text == NULL || first[0] != '\0')
+			continue;
+		snprintf(first, len, "%s", text + sizeof(tag) - 1);
+		n = strlen(first);
+		while (n > 0 && (first[n - 1] == '\n' || first[n - 1] == '\r'))
+			first[--n] = '\0';
+		keep = strstr(first, " (keeping ");
+		if (keep != NULL && first[n - 1] == ')')
+			*keep = '\0';
+	}
+	fclose(cap->tmp);
+	cap->tmp = NULL;
+}
+
 /* One scan of DIR. A file that does not parse is fatal here: a partial
-   set of variables would be silently wrong. source_dir has already
-   logged the file and the reason. */
-static int load_dir(struct svc_cache *cache, const char *dir)
+   set of variables would be silently wrong. */
+static int load_dir(struct svc_cache *cache, const char *dir, char *msg,
+                    size_t len)
 {
 	struct source_dir *src = source_dir_new(dir, cache);
-	char err[512];
 	size_t bad;
 
 	if (src == NULL) {
-		fprintf(stderr, PROG ": out of memory\n");
+		snprintf(msg, len, "out of memory");
 		return -1;
 	}
-	if (source_dir_scan(src, err, sizeof(err)) < 0) {
-		fprintf(stderr, PROG ": %s\n", err);
+	if (source_dir_scan(src, msg, len) < 0) {
 		source_dir_free(src);
 		return -1;
 	}
 	bad = source_dir_bad_files(src);
 	source_dir_free(src);
 	if (bad > 0) {
-		fprintf(stderr, PROG ": %s: %zu file%s could not be loaded\n",
-		        dir, bad, bad == 1 ? "" : "s");
+		snprintf(msg, len, "%s: %zu file%s could not be loaded", dir,
+		         bad, bad == 1 ? "" : "s");
 		return -1;
 	}
 	return 0;
@@ -156,11 +227,10 @@ static int load_dir(struct svc_cache *cache, const char *dir)
    in-cluster service account. *ns_out gets the kubeconfig context's
    namespace (malloc'd) when it names one. */
 static int load_api(struct svc_cache *cache, const struct env_opts *o,
-                    char **ns_out)
+                    char **ns_out, char *msg, size_t len)
 {
 	struct kube_client_config cfg = { 0 };
 	struct kubeconfig kc = { 0 };
-	char err[512];
 	int rc;
 
 	if (o->apiserver != NULL) {
@@ -169,22 +239,16 @@ static int load_api(struct svc_cache *cache, const struct env_opts *o,
 		cfg.ca_file = o->ca_file;
 	} else {
 		rc = o->kubeconfig != NULL
-		             ? kubeconfig_load(o->kubeconfig, NULL, &kc, err,
-		                               sizeof(err))
-		             : kubeconfig_in_cluster(&kc, err, sizeof(err));
-		if (rc < 0) {
-			fprintf(stderr, PROG ": %s\n", err);
+		             ? kubeconfig_load(o->kubeconfig, NULL, &kc, msg,
+		                               len)
+		             : kubeconfig_in_cluster(&kc, msg, len);
+		if (rc < 0)
 			return -1;
-		}
 		kubeconfig_to_client(&kc, &cfg);
 		if (kc.namespace_ != NULL)
 			*ns_out = strdup(kc.namespace_);
 	}
-	rc = kube_client_list_once(cache, &cfg, LIST_TIMEOUT_S, err,
-	                           sizeof(err));
-	if (rc < 0)
-		fprintf(stderr, PROG ": %s: %s\n", cfg.server ? cfg.server : "",
-		        err);
+	rc = kube_client_list_once(cache, &cfg, LIST_TIMEOUT_S, msg, len);
 	kubeconfig_clear(&kc);
 	return rc;
 }
@@ -232,7 +296,8 @@ int main(int argc, char **argv)
 	struct env_opts o;
 	struct svc_cache *cache = NULL;
 	struct envvars ev = { NULL, 0 };
-	char err[512];
+	struct log_capture cap;
+	char err[512], msg[512], logged[512];
 	char *sa_ns = NULL, *ctx_ns = NULL;
 	const char *ns;
 	char **cmd = NULL;
@@ -293,9 +358,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": out of memory\n");
 		goto out;
 	}
-	if (o.dir != NULL ? load_dir(cache, o.dir)
-	                  : load_api(cache, &o, &ctx_ns))
+	capture_start(&cap, !o.verbose);
+	rc = o.dir != NULL ? load_dir(cache, o.dir, msg, sizeof(msg))
+	                   : load_api(cache, &o, &ctx_ns, msg, sizeof(msg));
+	capture_stop(&cap, rc == 0, logged, sizeof(logged));
+	if (rc < 0) {
+		/* A bad file's reason is only in the log; the API client's
+		   message already names the server and the cause. */
+		fprintf(stderr, PROG ": %s\n",
+		        o.dir != NULL && logged[0] ? logged : msg);
 		goto out;
+	}
 
 	/* --namespace, else the kubeconfig context's, else the service
 	   account's, else "default". */
