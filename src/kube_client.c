@@ -764,6 +764,8 @@ static void kc_start(struct kc_res *r)
 	}
 	r->parser = kube_json_new(watch ? KUBE_JSON_WATCH : KUBE_JSON_DOCUMENT,
 	                          watch ? kc_watch_cb : kc_list_cb, r);
+	if (r->parser)
+		kube_json_set_default_kind(r->parser, (int)r->kind);
 	r->easy = curl_easy_init();
 	h = curl_slist_append(NULL, "Accept: application/json");
 	r->headers = h;
@@ -895,10 +897,14 @@ fail:
 /* "message":"..." of a Status body, or the body itself (429 is text). */
 static void kc_status_message(const struct kc_res *r, char *out, size_t len)
 {
-	const char *m = strstr(r->errbody, "\"message\":\"");
+	const char *m = strstr(r->errbody, "\"message\"");
 	size_t i = 0;
 	if (m) {
-		m += 11;
+		m += 9;
+		while (*m == ' ' || *m == ':')
+			m++;
+		if (*m == '"')
+			m++;
 		while (*m && *m != '"' && i + 1 < len) {
 			if (*m == '\\' && m[1])
 				m++;
