@@ -52,6 +52,11 @@ int kube_json_feed(struct kube_json *p, const char *buf, size_t len,
    delivered, so every OBJECT callback of a list happens at or before this. */
 int kube_json_finish(struct kube_json *p, char *err, size_t errlen);
 
+/* Kind given to objects that carry none (watch streams and lists of one
+   resource omit it). Default: none (such objects are typed from a list's
+   kind, or skipped). */
+void kube_json_set_default_kind(struct kube_json *p, int kind);
+
 /* metadata.resourceVersion and metadata.continue of a list document, valid
    after kube_json_finish; NULL when absent. Owned by the parser. */
 const char *kube_json_list_version(const struct kube_json *p);

@@ -1,0 +1,200 @@
+/* bytemap.c - open-addressing hash map keyed by byte strings. */
+#include "bytemap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct bytemap_entry {
+	uint8_t *key; /* NULL: empty slot */
+	uint32_t len;
+	uint32_t hash;
+	void *value;
+};
+
+struct bytemap {
+	struct bytemap_entry *slots;
+	size_t mask; /* capacity - 1, capacity a power of two */
+	size_t count;
+};
+
+static int grow(struct bytemap *m);
+static size_t find(const struct bytemap *m, const void *key, size_t len,
+                   uint32_t hash, bool *found);
+
+uint32_t bytemap_hash(const void *key, size_t len)
+{
+	/* FNV-1a with a final avalanche: fast on short names, good spread. */
+	const uint8_t *p = key;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 16777619u;
+	}
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+struct bytemap *bytemap_new(void)
+{
+	struct bytemap *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->slots = calloc(16, sizeof(*m->slots));
+	if (!m->slots) {
+		free(m);
+		return NULL;
+	}
+	m->mask = 15;
+	return m;
+}
+
+void bytemap_free(struct bytemap *m, void (*free_value)(void *))
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i <= m->mask; i++) {
+		if (!m->slots[i].key)
+			continue;
+		free(m->slots[i].key);
+		if (free_value)
+			free_value(m->slots[i].value);
+	}
+	free(m->slots);
+	free(m);
+}
+
+void **bytemap_slot(struct bytemap *m, const void *key, size_t len, bool create)
+{
+	uint32_t hash = bytemap_hash(key, len);
+	bool found;
+	size_t i = find(m, key, len, hash, &found);
+	struct bytemap_entry *e;
+
+	if (found)
+		return &m->slots[i].value;
+	if (!create)
+		return NULL;
+	if ((m->count + 1) * 4 > (m->mask + 1) * 3) {
+		if (grow(m) < 0)
+			return NULL;
+		i = find(m, key, len, hash, &found);
+	}
+	e = &m->slots[i];
+	e->key = malloc(len ? len : 1);
+	if (!e->key)
+		return NULL;
+	memcpy(e->key, key, len);
+	e->len = (uint32_t)len;
+	e->hash = hash;
+	e->value = NULL;
+	m->count++;
+	return &e->value;
+}
+
+void *bytemap_remove(struct bytemap *m, const void *key, size_t len)
+{
+	bool found;
+	size_t i = find(m, key, len, bytemap_hash(key, len), &found);
+	size_t j;
+	void *value;
+
+	if (!found)
+		return NULL;
+	value = m->slots[i].value;
+	free(m->slots[i].key);
+	m->slots[i].key = NULL;
+	m->count--;
+	/* Backward shift: move later members of the probe run into the hole
+	   when their home slot is at or before it. */
+	j = i;
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) & m->mask;
+		if (!m->slots[j].key)
+			break;
+		home = m->slots[j].hash & m->mask;
+		if (((j - home) & m->mask) >= ((j - i) & m->mask)) {
+			m->slots[i] = m->slots[j];
+			m->slots[j].key = NULL;
+			i = j;
+		}
+	}
+	return value;
+}
+
+size_t bytemap_count(const struct bytemap *m)
+{
+	return m->count;
+}
+
+int bytemap_foreach(const struct bytemap *m,
+                    int (*fn)(void *ctx, const void *key, size_t len, void *value),
+                    void *ctx)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i <= m->mask; i++) {
+		if (!m->slots[i].key)
+			continue;
+		rc = fn(ctx, m->slots[i].key, m->slots[i].len, m->slots[i].value);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static size_t find(const struct bytemap *m, const void *key, size_t len,
+                   uint32_t hash, bool *found)
+{
+	size_t i = hash & m->mask;
+
+	for (;;) {
+		const struct bytemap_entry *e = &m->slots[i];
+
+		if (!e->key) {
+			*found = false;
+			return i;
+		}
+		if (e->hash == hash && e->len == len && memcmp(e->key, key, len) == 0) {
+			*found = true;
+			return i;
+		}
+		i = (i + 1) & m->mask;
+	}
+}
+
+static int grow(struct bytemap *m)
+{
+	size_t cap = (m->mask + 1) * 2;
+	struct bytemap_entry *slots = calloc(cap, sizeof(*slots));
+	size_t i;
+
+	if (!slots)
+		return -1;
+	for (i = 0; i <= m->mask; i++) {
+		struct bytemap_entry *e = &m->slots[i];
+		size_t j;
+
+		if (!e->key)
+			continue;
+		j = e->hash & (cap - 1);
+		while (slots[j].key)
+			j = (j + 1) & (cap - 1);
+		slots[j] = *e;
+	}
+	free(m->slots);
+	m->slots = slots;
+	m->mask = cap - 1;
+	return 0;
+}

@@ -1,0 +1,226 @@
+/* net_tcp.c - the TCP side of a query thread. Each connection is a
+ * bufferevent; complete messages in its input are answered in order. */
+#include "net_tcp.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <urcu.h>
+
+#include "answer_table.h"
+#include "query.h"
+#include "wire.h"
+
+#define OUTPUT_HIGH_WATER (256 * 1024) /* stop reading from a client that
+                                          does not read its answers */
+
+struct tcp_conn {
+	struct net_tcp *owner;
+	struct bufferevent *bev;
+	struct tcp_conn *prev, *next; /* oldest first */
+	bool closing; /* client sent EOF: close once its answers are out */
+};
+
+struct net_tcp {
+	struct evconnlistener *listener;
+	struct answer_slot *slot;
+	const struct query_opts *opts;
+	struct timeval idle;
+	unsigned max_conns, n_conns;
+	struct tcp_conn *oldest, *newest;
+	uint8_t in[QUERY_MAX_MSG];
+	uint8_t out[2 + QUERY_MAX_MSG];
+};
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
+                      struct sockaddr *sa, int salen, void *arg);
+static void on_read(struct bufferevent *bev, void *arg);
+static void on_write(struct bufferevent *bev, void *arg);
+static void on_event(struct bufferevent *bev, short what, void *arg);
+static void conn_close(struct tcp_conn *c);
+
+int net_tcp_bind(const struct sockaddr *sa, socklen_t salen, char *err, size_t errlen)
+{
+	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int on = 1;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "TCP socket: %s", strerror(errno));
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0 ||
+	    (sa->sa_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0) ||
+	    bind(fd, sa, salen) < 0 || listen(fd, 1024) < 0) {
+		snprintf(err, errlen, "TCP bind: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+struct net_tcp *net_tcp_new(struct event_base *base, int fd, struct answer_slot *slot,
+                            const struct query_opts *opts, unsigned idle_ms,
+                            unsigned max_conns)
+{
+	struct net_tcp *t = calloc(1, sizeof(*t));
+
+	if (!t) {
+		close(fd);
+		return NULL;
+	}
+	t->slot = slot;
+	t->opts = opts;
+	t->idle.tv_sec = idle_ms / 1000;
+	t->idle.tv_usec = (idle_ms % 1000) * 1000;
+	t->max_conns = max_conns ? max_conns : 1;
+	t->listener = evconnlistener_new(base, on_accept, t, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+	if (!t->listener) {
+		close(fd);
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void net_tcp_free(struct net_tcp *t)
+{
+	if (!t)
+		return;
+	while (t->oldest)
+		conn_close(t->oldest);
+	evconnlistener_free(t->listener);
+	free(t);
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
+                      struct sockaddr *sa, int salen, void *arg)
+{
+	struct net_tcp *t = arg;
+	struct tcp_conn *c;
+
+	(void)sa;
+	(void)salen;
+	/* At the cap the oldest connection goes: a flood of idle clients must
+	   not lock out new ones. */
+	if (t->n_conns >= t->max_conns && t->oldest)
+		conn_close(t->oldest);
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		evutil_closesocket(fd);
+		return;
+	}
+	c->owner = t;
+	c->bev = bufferevent_socket_new(evconnlistener_get_base(l), fd,
+	                                BEV_OPT_CLOSE_ON_FREE);
+	if (!c->bev) {
+		evutil_closesocket(fd);
+		free(c);
+		return;
+	}
+	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+	bufferevent_set_timeouts(c->bev, &t->idle, &t->idle);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	c->prev = t->newest;
+	if (t->newest)
+		t->newest->next = c;
+	else
+		t->oldest = c;
+	t->newest = c;
+	t->n_conns++;
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn *c = arg;
+	struct net_tcp *t = c->owner;
+	struct evbuffer *input = bufferevent_get_input(bev);
+	struct evbuffer *output = bufferevent_get_output(bev);
+
+	for (;;) {
+		uint8_t prefix[2];
+		size_t msg_len, reply_len = 0;
+		enum query_result r;
+
+		if (evbuffer_get_length(output) > OUTPUT_HIGH_WATER) {
+			bufferevent_disable(bev, EV_READ); /* on_write re-enables */
+			return;
+		}
+		if (evbuffer_copyout(input, prefix, 2) < 2)
+			return;
+		msg_len = wire_u16(prefix);
+		if (evbuffer_get_length(input) < 2 + msg_len)
+			return; /* wait for the rest (the idle timer bounds the wait) */
+		evbuffer_drain(input, 2);
+		evbuffer_remove(input, t->in, msg_len);
+
+		rcu_read_lock();
+		r = query_answer(answer_table_acquire(t->slot), t->opts, t->in, msg_len,
+		                 true, t->out + 2, &reply_len);
+		rcu_read_unlock();
+		if (r != QUERY_REPLY) {
+			/* A message we cannot even answer ends the conversation. */
+			conn_close(c);
+			return;
+		}
+		wire_put_u16(t->out, (uint16_t)reply_len);
+		evbuffer_add(output, t->out, 2 + reply_len);
+	}
+}
+
+static void on_write(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn *c = arg;
+
+	if (c->closing) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			conn_close(c);
+		return;
+	}
+	if (!(bufferevent_get_enabled(bev) & EV_READ)) {
+		bufferevent_enable(bev, EV_READ);
+		on_read(bev, arg);
+	}
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct tcp_conn *c = arg;
+
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+		c->closing = true;
+		bufferevent_disable(bev, EV_READ);
+		return;
+	}
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+		conn_close(c);
+}
+
+static void conn_close(struct tcp_conn *c)
+{
+	struct net_tcp *t = c->owner;
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		t->oldest = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		t->newest = c->prev;
+	t->n_conns--;
+	bufferevent_free(c->bev);
+	free(c);
+}

@@ -1,0 +1,292 @@
+/* query.c - the hot path. Check the header, read the question into a
+ * lower-case stack buffer, look the answer up, and assemble: header, the
+ * client's question bytes as received, the prebuilt records, OPT. */
+#include "query.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+#include "answer_table.h"
+#include "records.h"
+#include "wire.h"
+
+#define RCODE_NOERROR 0
+#define RCODE_FORMERR 1
+#define RCODE_SERVFAIL 2
+#define RCODE_NXDOMAIN 3
+#define RCODE_NOTIMP 4
+#define RCODE_REFUSED 5
+#define RCODE_BADVERS 16
+
+#define FLAG_QR 0x80
+#define FLAG_AA 0x04
+#define FLAG_TC 0x02
+#define FLAG_RD 0x01
+#define FLAG_CD 0x10
+#define OPT_RR_LEN 11
+#define EDNS_DO 0x8000
+
+struct parsed {
+	size_t qend;          /* offset just past QTYPE/QCLASS */
+	uint8_t lname[256];   /* question name, lower case, wire */
+	size_t lname_len;
+	uint16_t qtype, qclass;
+	bool edns;
+	uint16_t edns_size;
+	uint8_t edns_version;
+	uint16_t edns_flags;
+};
+
+static int parse_question(const uint8_t *msg, size_t len, struct parsed *q);
+static int parse_additional(const uint8_t *msg, size_t len, size_t pos,
+                            uint16_t count, struct parsed *q);
+static size_t put_header(uint8_t *out, const uint8_t *msg, uint8_t flags,
+                         uint8_t rcode, uint16_t qd, uint16_t an, uint16_t ns,
+                         uint16_t ar);
+static size_t put_opt(uint8_t *out, const struct parsed *q, uint16_t size,
+                      uint8_t ext_rcode);
+
+enum query_result query_answer(const struct answer_table *table,
+                               const struct query_opts *opts,
+                               const uint8_t *msg, size_t len, bool tcp,
+                               uint8_t *out, size_t *reply_len)
+{
+	struct parsed q;
+	struct answer_ref ref;
+	uint8_t opcode, rcode = RCODE_NOERROR, flags = 0;
+	size_t limit, pos, qlen, opt_len;
+	uint16_t an = 0, ns = 0, ar = 0;
+
+	if (len < WIRE_HEADER_LEN)
+		return QUERY_DROP; /* not even an ID to answer to */
+	if (msg[2] & FLAG_QR)
+		return QUERY_DROP; /* never answer a response: reflection loops */
+	opcode = (uint8_t)((msg[2] >> 3) & 0x0f);
+	if (opcode != 0) {
+		*reply_len = put_header(out, msg, 0, RCODE_NOTIMP, 0, 0, 0, 0);
+		return QUERY_REPLY;
+	}
+	if (wire_u16(msg + 4) != 1 || wire_u16(msg + 6) != 0 || wire_u16(msg + 8) != 0) {
+		*reply_len = put_header(out, msg, 0, RCODE_FORMERR, 0, 0, 0, 0);
+		return QUERY_REPLY;
+	}
+	q.edns = false;
+	if (parse_question(msg, len, &q) < 0 ||
+	    parse_additional(msg, len, q.qend, wire_u16(msg + 10), &q) < 0) {
+		*reply_len = put_header(out, msg, 0, RCODE_FORMERR, 0, 0, 0, 0);
+		return QUERY_REPLY;
+	}
+	qlen = q.qend - WIRE_HEADER_LEN;
+	opt_len = q.edns ? OPT_RR_LEN : 0;
+	pos = WIRE_HEADER_LEN + qlen;
+
+	if (q.edns && q.edns_version != 0) {
+		/* RFC 6891 6.1.3: BADVERS, with our OPT saying version 0. */
+		put_header(out, msg, 0, RCODE_BADVERS & 0x0f, 1, 0, 0, 1);
+		memcpy(out + WIRE_HEADER_LEN, msg + WIRE_HEADER_LEN, qlen);
+		pos = WIRE_HEADER_LEN + qlen;
+		pos += put_opt(out + pos, &q, opts->udp_cap, RCODE_BADVERS >> 4);
+		*reply_len = pos;
+		return QUERY_REPLY;
+	}
+	if (q.qclass != 1 || q.qtype == RR_TYPE_AXFR || q.qtype == RR_TYPE_IXFR) {
+		rcode = RCODE_REFUSED;
+		goto negative_plain;
+	}
+	if (q.qtype == RR_TYPE_OPT) {
+		rcode = RCODE_FORMERR;
+		goto negative_plain;
+	}
+	if (!table) {
+		rcode = RCODE_SERVFAIL; /* no data yet: never a false NXDOMAIN */
+		goto negative_plain;
+	}
+
+	if (tcp)
+		limit = QUERY_MAX_MSG;
+	else if (q.edns)
+		limit = q.edns_size < QUERY_UDP_MIN ? QUERY_UDP_MIN
+		        : q.edns_size > opts->udp_cap ? opts->udp_cap : q.edns_size;
+	else
+		limit = QUERY_UDP_MIN;
+
+	answer_table_lookup(table, q.lname, q.lname_len, q.qtype, &ref);
+	memcpy(out + WIRE_HEADER_LEN, msg + WIRE_HEADER_LEN, qlen);
+	flags = FLAG_AA;
+	switch (ref.status) {
+	case ANSWER_FOUND: {
+		size_t avail = limit - WIRE_HEADER_LEN - qlen - opt_len;
+		size_t body = ref.body.len;
+		uint32_t total = (uint32_t)ref.body.an + ref.body.ns + ref.body.ar, keep = total;
+
+		if (body > avail) {
+			keep = 0;
+			while (keep < total && ref.body.ends[keep] <= avail)
+				keep++;
+			body = keep ? ref.body.ends[keep - 1] : 0;
+		}
+		an = (uint16_t)(keep < ref.body.an ? keep : ref.body.an);
+		ns = (uint16_t)(keep - an < ref.body.ns ? keep - an : ref.body.ns);
+		ar = (uint16_t)(keep - an - ns);
+		/* Dropping glue is fine; dropping answers means "ask over TCP". */
+		if (an < ref.body.an || ns < ref.body.ns)
+			flags |= FLAG_TC;
+		memcpy(out + pos, ref.body.wire, body);
+		pos += body;
+		break;
+	}
+	case ANSWER_POD: {
+		bool v4 = ref.pod_ip.family == AF_INET;
+		size_t rdlen = v4 ? 4 : 16;
+		wire_put_u16(out + pos, 0xC000 | WIRE_HEADER_LEN);
+		wire_put_u16(out + pos + 2, v4 ? RR_TYPE_A : RR_TYPE_AAAA);
+		wire_put_u16(out + pos + 4, 1);
+		wire_put_u32(out + pos + 6, ref.ttl);
+		wire_put_u16(out + pos + 10, (uint16_t)rdlen);
+		memcpy(out + pos + 12, ref.pod_ip.bytes, rdlen);
+		pos += 12 + rdlen;
+		an = 1;
+		break;
+	}
+	case ANSWER_NXDOMAIN:
+		rcode = RCODE_NXDOMAIN;
+		/* fall through */
+	case ANSWER_NODATA:
+		/* SOA owner: the zone apex, a suffix of the question name. */
+		wire_put_u16(out + pos, (uint16_t)(0xC000 | (WIRE_HEADER_LEN + ref.zone_offset)));
+		memcpy(out + pos + 2, ref.soa, ref.soa_len);
+		pos += 2 + ref.soa_len;
+		ns = 1;
+		break;
+	case ANSWER_OUTSIDE:
+		if (!opts->refuse_outside)
+			return QUERY_FORWARD;
+		rcode = RCODE_REFUSED;
+		flags = 0;
+		break;
+	}
+	if (q.edns) {
+		pos += put_opt(out + pos, &q, opts->udp_cap, 0);
+		ar++;
+	}
+	put_header(out, msg, flags, rcode, 1, an, ns, ar);
+	*reply_len = pos;
+	return QUERY_REPLY;
+
+negative_plain:
+	memcpy(out + WIRE_HEADER_LEN, msg + WIRE_HEADER_LEN, qlen);
+	pos = WIRE_HEADER_LEN + qlen;
+	if (q.edns)
+		pos += put_opt(out + pos, &q, opts->udp_cap, 0);
+	put_header(out, msg, 0, rcode, 1, 0, 0, q.edns ? 1 : 0);
+	*reply_len = pos;
+	return QUERY_REPLY;
+}
+
+/* The name must be plain labels (no compression in a question), lower-cased
+   into q->lname as it is read. */
+static int parse_question(const uint8_t *msg, size_t len, struct parsed *q)
+{
+	size_t pos = WIRE_HEADER_LEN, out = 0;
+
+	for (;;) {
+		uint8_t n;
+		size_t i;
+
+		if (pos >= len)
+			return -1;
+		n = msg[pos++];
+		if (n == 0)
+			break;
+		if (n > 63 || pos + n > len || out + 1 + n + 1 > 255)
+			return -1;
+		q->lname[out++] = n;
+		for (i = 0; i < n; i++) {
+			uint8_t c = msg[pos + i];
+			q->lname[out++] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+		}
+		pos += n;
+	}
+	q->lname[out++] = 0;
+	q->lname_len = out;
+	if (pos + 4 > len)
+		return -1;
+	q->qtype = wire_u16(msg + pos);
+	q->qclass = wire_u16(msg + pos + 2);
+	q->qend = pos + 4;
+	return 0;
+}
+
+/* Reads the additional section for an OPT record; anything malformed, or
+   two OPTs, is a FORMERR. Other records (TSIG...) are ignored. */
+static int parse_additional(const uint8_t *msg, size_t len, size_t pos,
+                            uint16_t count, struct parsed *q)
+{
+	uint16_t i;
+
+	for (i = 0; i < count; i++) {
+		size_t name_start = pos;
+		uint16_t type, rdlen;
+
+		/* Skip the owner: labels, or a pointer, bounded by the packet. */
+		for (;;) {
+			uint8_t n;
+			if (pos >= len)
+				return -1;
+			n = msg[pos];
+			if ((n & 0xC0) == 0xC0) {
+				pos += 2;
+				break;
+			}
+			if (n > 63)
+				return -1;
+			pos += 1 + n;
+			if (n == 0)
+				break;
+		}
+		if (pos + 10 > len)
+			return -1;
+		type = wire_u16(msg + pos);
+		rdlen = wire_u16(msg + pos + 8);
+		if (pos + 10 + rdlen > len)
+			return -1;
+		if (type == RR_TYPE_OPT) {
+			if (q->edns || msg[name_start] != 0)
+				return -1;
+			q->edns = true;
+			q->edns_size = wire_u16(msg + pos + 2);
+			q->edns_version = msg[pos + 5];
+			q->edns_flags = wire_u16(msg + pos + 6);
+		}
+		pos += 10 + rdlen;
+	}
+	return 0;
+}
+
+static size_t put_header(uint8_t *out, const uint8_t *msg, uint8_t flags,
+                         uint8_t rcode, uint16_t qd, uint16_t an, uint16_t ns,
+                         uint16_t ar)
+{
+	out[0] = msg[0];
+	out[1] = msg[1];
+	out[2] = (uint8_t)(FLAG_QR | (msg[2] & 0x78) | flags | (msg[2] & FLAG_RD));
+	out[3] = (uint8_t)((msg[3] & FLAG_CD) | (rcode & 0x0f));
+	wire_put_u16(out + 4, qd);
+	wire_put_u16(out + 6, an);
+	wire_put_u16(out + 8, ns);
+	wire_put_u16(out + 10, ar);
+	return WIRE_HEADER_LEN;
+}
+
+static size_t put_opt(uint8_t *out, const struct parsed *q, uint16_t size,
+                      uint8_t ext_rcode)
+{
+	out[0] = 0;
+	wire_put_u16(out + 1, RR_TYPE_OPT);
+	wire_put_u16(out + 3, size);
+	out[5] = ext_rcode;
+	out[6] = 0; /* version 0 */
+	wire_put_u16(out + 7, (uint16_t)(q->edns_flags & EDNS_DO));
+	wire_put_u16(out + 9, 0);
+	return OPT_RR_LEN;
+}

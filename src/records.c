@@ -1,0 +1,841 @@
+/* records.c - the Kubernetes DNS-Based Service Discovery specification
+ * (v1.1.0) in CoreDNS's shapes: every name the cache implies, with its
+ * records. */
+#include "records.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <ldns/ldns.h>
+
+#include "bytemap.h"
+#include "dname.h"
+#include "kube_object.h"
+#include "svc_cache.h"
+
+#define SOA_REFRESH 7200
+#define SOA_RETRY 1800
+#define SOA_EXPIRE 86400
+#define TXT_TTL 28800
+
+struct name_node {
+	struct records_name pub;
+	struct record *recs;
+	size_t cap;
+};
+
+struct records_set {
+	struct records_zone *zones;
+	size_t n_zones;
+	struct bytemap *by_name; /* wire name -> struct name_node */
+	struct records_name **names; /* sorted view, built at the end */
+	size_t n_names;
+	const struct records_config *cfg;
+	struct bytemap *slices_by_svc; /* "ns/svc" -> struct slice_list */
+	bool failed;
+};
+
+struct slice_list {
+	const struct kube_object **items;
+	size_t n, cap;
+	bool has_endpointslice;
+};
+
+/* One ready address of a service, with the label it is published under. */
+struct ep_addr {
+	const struct kube_ip *ip;
+	char label[64];
+	const struct kube_endpointslice *slice;
+};
+
+static struct name_node *node(struct records_set *set, const uint8_t *owner,
+                              size_t len, int zone);
+static void add_rr(struct records_set *set, const uint8_t *owner, size_t len,
+                   int zone, uint16_t type, uint32_t ttl, const uint8_t *rdata,
+                   size_t rdlen);
+static void free_node(void *v);
+static void free_slice_list(void *v);
+static int index_slice(void *ctx, const struct kube_object *obj);
+static int add_service(void *ctx, const struct kube_object *obj);
+static int add_namespace(void *ctx, const struct kube_object *obj);
+static int finish_names(struct records_set *set);
+
+struct build_ctx {
+	struct records_set *set;
+	size_t zone; /* index of the cluster zone being filled */
+};
+
+struct records_set *records_build(const struct svc_cache *cache,
+                                  const struct records_config *cfg,
+                                  uint32_t serial, char *err, size_t errlen)
+{
+	struct records_set *set = calloc(1, sizeof(*set));
+	size_t z;
+	int k;
+
+	if (!set) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	set->cfg = cfg;
+	set->n_zones = cfg->n_zones + 2;
+	set->zones = calloc(set->n_zones, sizeof(*set->zones));
+	set->by_name = bytemap_new();
+	set->slices_by_svc = bytemap_new();
+	if (!set->zones || !set->by_name || !set->slices_by_svc) {
+		snprintf(err, errlen, "out of memory");
+		records_set_free(set);
+		return NULL;
+	}
+	for (z = 0; z < cfg->n_zones; z++) {
+		size_t len = dname_from_text(cfg->zones[z], set->zones[z].name);
+		if (len < 2) {
+			snprintf(err, errlen, "invalid zone name '%s'", cfg->zones[z]);
+			records_set_free(set);
+			return NULL;
+		}
+		set->zones[z].name_len = (uint8_t)len;
+		set->zones[z].kind = RECORDS_ZONE_CLUSTER;
+	}
+	memcpy(set->zones[z].name, "\x07in-addr\x04" "arpa", 14);
+	set->zones[z].name_len = 14;
+	set->zones[z].kind = RECORDS_ZONE_REVERSE;
+	z++;
+	memcpy(set->zones[z].name, "\x03ip6\x04" "arpa", 10);
+	set->zones[z].name_len = 10;
+	set->zones[z].kind = RECORDS_ZONE_REVERSE;
+
+	/* SOA of every zone; the reverse zones borrow the primary zone's names. */
+	for (z = 0; z < set->n_zones; z++) {
+		struct records_zone *zone = &set->zones[z];
+		const struct records_zone *named =
+			zone->kind == RECORDS_ZONE_CLUSTER ? zone : &set->zones[0];
+		uint8_t rdata[2 * DNAME_MAX + 20], *p = rdata;
+		struct dname_buf b;
+		size_t n;
+		uint32_t times[5] = {serial, SOA_REFRESH, SOA_RETRY, SOA_EXPIRE, cfg->ttl};
+		int i;
+
+		dname_buf_init(&b);
+		dname_buf_label(&b, "ns", 2);
+		dname_buf_label(&b, "dns", 3);
+		n = dname_buf_finish(&b, named->name, named->name_len);
+		memcpy(p, b.wire, n);
+		p += n;
+		dname_buf_init(&b);
+		dname_buf_label(&b, "hostmaster", 10);
+		n = dname_buf_finish(&b, named->name, named->name_len);
+		memcpy(p, b.wire, n);
+		p += n;
+		for (i = 0; i < 5; i++) {
+			p[0] = (uint8_t)(times[i] >> 24);
+			p[1] = (uint8_t)(times[i] >> 16);
+			p[2] = (uint8_t)(times[i] >> 8);
+			p[3] = (uint8_t)times[i];
+			p += 4;
+		}
+		zone->soa.type = RR_TYPE_SOA;
+		zone->soa.ttl = cfg->ttl < 300 ? cfg->ttl : 300;
+		zone->soa.rdlen = (uint16_t)(p - rdata);
+		zone->soa.rdata = malloc(zone->soa.rdlen);
+		if (!zone->soa.rdata) {
+			set->failed = true;
+			break;
+		}
+		memcpy((uint8_t *)zone->soa.rdata, rdata, zone->soa.rdlen);
+	}
+
+	for (k = KUBE_KIND_ENDPOINTSLICE; k <= KUBE_KIND_ENDPOINTS; k++)
+		svc_cache_foreach(cache, (enum kube_kind)k, index_slice, set);
+
+	for (z = 0; z < cfg->n_zones && !set->failed; z++) {
+		struct records_zone *zone = &set->zones[z];
+		struct build_ctx bc = {set, z};
+		struct dname_buf b;
+		uint8_t name[DNAME_MAX];
+		size_t n;
+		uint8_t txt[6] = {5, '1', '.', '1', '.', '0'};
+
+		add_rr(set, zone->name, zone->name_len, (int)z, RR_TYPE_SOA,
+		       zone->soa.ttl, zone->soa.rdata, zone->soa.rdlen);
+		dname_buf_init(&b);
+		dname_buf_label(&b, "ns", 2);
+		dname_buf_label(&b, "dns", 3);
+		n = dname_buf_finish(&b, zone->name, zone->name_len);
+		memcpy(name, b.wire, n);
+		add_rr(set, zone->name, zone->name_len, (int)z, RR_TYPE_NS, cfg->ttl,
+		       name, n);
+		node(set, name, n, (int)z);
+		for (size_t i = 0; i < cfg->n_ns_addrs; i++) {
+			const struct kube_ip *ip = &cfg->ns_addrs[i];
+			add_rr(set, name, n, (int)z,
+			       ip->family == AF_INET ? RR_TYPE_A : RR_TYPE_AAAA, cfg->ttl,
+			       ip->bytes, ip->family == AF_INET ? 4 : 16);
+		}
+		dname_buf_init(&b);
+		dname_buf_label(&b, "dns-version", 11);
+		n = dname_buf_finish(&b, zone->name, zone->name_len);
+		add_rr(set, b.wire, n, (int)z, RR_TYPE_TXT, TXT_TTL, txt, sizeof(txt));
+		dname_buf_init(&b);
+		dname_buf_label(&b, "svc", 3);
+		node(set, b.wire, dname_buf_finish(&b, zone->name, zone->name_len), (int)z);
+		dname_buf_init(&b);
+		dname_buf_label(&b, "pod", 3);
+		node(set, b.wire, dname_buf_finish(&b, zone->name, zone->name_len), (int)z);
+
+		for (k = KUBE_KIND_SERVICE; k < KUBE_KIND_COUNT; k++) {
+			if (k == KUBE_KIND_SERVICE)
+				svc_cache_foreach(cache, KUBE_KIND_SERVICE, add_service, &bc);
+			else
+				svc_cache_foreach(cache, (enum kube_kind)k, add_namespace, &bc);
+		}
+	}
+	if (set->failed || finish_names(set) < 0) {
+		snprintf(err, errlen, "out of memory");
+		records_set_free(set);
+		return NULL;
+	}
+	return set;
+}
+
+void records_set_free(struct records_set *set)
+{
+	size_t z;
+
+	if (!set)
+		return;
+	bytemap_free(set->by_name, free_node);
+	bytemap_free(set->slices_by_svc, free_slice_list);
+	for (z = 0; set->zones && z < set->n_zones; z++)
+		free((void *)set->zones[z].soa.rdata);
+	free(set->zones);
+	free(set->names);
+	free(set);
+}
+
+size_t records_zone_count(const struct records_set *set)
+{
+	return set->n_zones;
+}
+
+const struct records_zone *records_zone_at(const struct records_set *set, size_t i)
+{
+	return &set->zones[i];
+}
+
+size_t records_name_count(const struct records_set *set)
+{
+	return set->n_names;
+}
+
+const struct records_name *records_name_at(const struct records_set *set, size_t i)
+{
+	return set->names[i];
+}
+
+const struct records_name *records_find(const struct records_set *set,
+                                        const uint8_t *lname, size_t len)
+{
+	void **slot = bytemap_slot(set->by_name, lname, len, false);
+
+	return slot ? &((struct name_node *)*slot)->pub : NULL;
+}
+
+int records_zone_of(const struct records_set *set, const uint8_t *lname, size_t len)
+{
+	int best = -1;
+	size_t z;
+
+	for (z = 0; z < set->n_zones; z++) {
+		const struct records_zone *zone = &set->zones[z];
+		if (dname_is_under(lname, len, zone->name, zone->name_len) &&
+		    (best < 0 || zone->name_len > set->zones[best].name_len))
+			best = (int)z;
+	}
+	return best;
+}
+
+/* ---- building blocks --------------------------------------------------- */
+
+static struct name_node *node(struct records_set *set, const uint8_t *owner,
+                              size_t len, int zone)
+{
+	void **slot;
+	struct name_node *nn;
+
+	if (len == 0)
+		return NULL; /* an over-long name: nothing to add */
+	slot = bytemap_slot(set->by_name, owner, len, true);
+	if (!slot) {
+		set->failed = true;
+		return NULL;
+	}
+	if (*slot)
+		return *slot;
+	nn = calloc(1, sizeof(*nn) + len);
+	if (!nn) {
+		bytemap_remove(set->by_name, owner, len);
+		set->failed = true;
+		return NULL;
+	}
+	memcpy(nn + 1, owner, len);
+	nn->pub.owner = (const uint8_t *)(nn + 1);
+	nn->pub.owner_len = (uint8_t)len;
+	nn->pub.zone = (uint8_t)zone;
+	*slot = nn;
+	return nn;
+}
+
+static void add_rr(struct records_set *set, const uint8_t *owner, size_t len,
+                   int zone, uint16_t type, uint32_t ttl, const uint8_t *rdata,
+                   size_t rdlen)
+{
+	struct name_node *nn = node(set, owner, len, zone);
+	struct record *r;
+	uint8_t *copy;
+	size_t i;
+
+	if (!nn)
+		return;
+	/* An RRset holds each rdata once (dual-stack and multi-service
+	   duplicates collapse, as CoreDNS drops duplicate records). */
+	for (i = 0; i < nn->pub.n_records; i++)
+		if (nn->recs[i].type == type && nn->recs[i].rdlen == rdlen &&
+		    memcmp(nn->recs[i].rdata, rdata, rdlen) == 0)
+			return;
+	if (nn->pub.n_records == nn->cap) {
+		size_t cap = nn->cap ? nn->cap * 2 : 2;
+		struct record *grown = realloc(nn->recs, cap * sizeof(*grown));
+		if (!grown) {
+			set->failed = true;
+			return;
+		}
+		nn->recs = grown;
+		nn->cap = cap;
+	}
+	copy = malloc(rdlen ? rdlen : 1);
+	if (!copy) {
+		set->failed = true;
+		return;
+	}
+	memcpy(copy, rdata, rdlen);
+	r = &nn->recs[nn->pub.n_records++];
+	r->type = type;
+	r->ttl = ttl;
+	r->rdlen = (uint16_t)rdlen;
+	r->rdata = copy;
+	nn->pub.records = nn->recs;
+}
+
+static void free_node(void *v)
+{
+	struct name_node *nn = v;
+	uint32_t i;
+
+	for (i = 0; i < nn->pub.n_records; i++)
+		free((void *)nn->recs[i].rdata);
+	free(nn->recs);
+	free(nn);
+}
+
+static void free_slice_list(void *v)
+{
+	struct slice_list *l = v;
+
+	free(l->items);
+	free(l);
+}
+
+static size_t svc_key(char *buf, size_t len, const char *ns, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", ns, name);
+
+	return n < 0 || (size_t)n >= len ? 0 : (size_t)n;
+}
+
+static int index_slice(void *ctx, const struct kube_object *obj)
+{
+	struct records_set *set = ctx;
+	char key[300];
+	size_t len;
+	void **slot;
+	struct slice_list *l;
+	const struct kube_object *part;
+
+	if (!obj->u.slice.service_name[0])
+		return 0;
+	len = svc_key(key, sizeof(key), obj->ns, obj->u.slice.service_name);
+	if (!len)
+		return 0;
+	slot = bytemap_slot(set->slices_by_svc, key, len, true);
+	if (!slot) {
+		set->failed = true;
+		return 1;
+	}
+	if (!*slot && !(*slot = calloc(1, sizeof(struct slice_list)))) {
+		set->failed = true;
+		return 1;
+	}
+	l = *slot;
+	/* Endpoints count only for a service that has no EndpointSlice. */
+	if (obj->kind == KUBE_KIND_ENDPOINTSLICE && !l->has_endpointslice) {
+		l->has_endpointslice = true;
+		l->n = 0;
+	} else if (obj->kind == KUBE_KIND_ENDPOINTS && l->has_endpointslice) {
+		return 0;
+	}
+	for (part = obj; part; part = part->next_subset) {
+		if (l->n == l->cap) {
+			size_t cap = l->cap ? l->cap * 2 : 4;
+			const struct kube_object **grown =
+				realloc(l->items, cap * sizeof(*grown));
+			if (!grown) {
+				set->failed = true;
+				return 1;
+			}
+			l->items = grown;
+			l->cap = cap;
+		}
+		l->items[l->n++] = part;
+	}
+	return 0;
+}
+
+/* CoreDNS's endpoint label: hostname, else the address with dashes
+   (IPv6 "fd00::1" -> "fd00--1", a trailing '-' gets a '0'). */
+static void endpoint_label(const struct kube_endpoint *ep, const struct kube_ip *ip,
+                           char *out, size_t outlen)
+{
+	char text[64];
+	size_t i, n;
+
+	if (ep->hostname) {
+		snprintf(out, outlen, "%s", ep->hostname);
+		return;
+	}
+	kube_ip_format(ip, text, sizeof(text));
+	n = strlen(text);
+	for (i = 0; i < n; i++)
+		if (text[i] == '.' || text[i] == ':')
+			text[i] = '-';
+	if (n && text[n - 1] == '-' && n + 1 < sizeof(text)) {
+		text[n] = '0';
+		text[n + 1] = '\0';
+	}
+	snprintf(out, outlen, "%s", text);
+}
+
+static bool port_matches(const struct kube_port *svc_port,
+                         const struct kube_port *ep_port)
+{
+	return strcmp(svc_port->name, ep_port->name) == 0 &&
+	       svc_port->proto == ep_port->proto;
+}
+
+static const char *proto_label(uint8_t proto)
+{
+	return proto == KUBE_PROTO_UDP ? "_udp" : proto == KUBE_PROTO_SCTP ? "_sctp" : "_tcp";
+}
+
+/* _<port>._<proto>.<svc name> */
+static size_t srv_owner(uint8_t *out, const struct kube_port *port,
+                        const uint8_t *svc_name, size_t svc_len)
+{
+	struct dname_buf b;
+	char label[70];
+	int n = snprintf(label, sizeof(label), "_%s", port->name);
+	const char *proto = proto_label(port->proto);
+	size_t len;
+
+	dname_buf_init(&b);
+	dname_buf_label(&b, label, (size_t)n);
+	dname_buf_label(&b, proto, strlen(proto));
+	len = dname_buf_finish(&b, svc_name, svc_len);
+	if (len)
+		memcpy(out, b.wire, len);
+	return len;
+}
+
+static size_t srv_rdata(uint8_t *out, uint16_t weight, uint16_t port,
+                        const uint8_t *target, size_t target_len)
+{
+	out[0] = 0;
+	out[1] = 0; /* priority 0, as CoreDNS */
+	out[2] = (uint8_t)(weight >> 8);
+	out[3] = (uint8_t)weight;
+	out[4] = (uint8_t)(port >> 8);
+	out[5] = (uint8_t)port;
+	memcpy(out + 6, target, target_len);
+	return 6 + target_len;
+}
+
+static void add_address(struct records_set *set, const uint8_t *owner, size_t len,
+                        int zone, const struct kube_ip *ip)
+{
+	add_rr(set, owner, len, zone, ip->family == AF_INET ? RR_TYPE_A : RR_TYPE_AAAA,
+	       set->cfg->ttl, ip->bytes, ip->family == AF_INET ? 4 : 16);
+}
+
+static void add_ptr(struct records_set *set, const struct kube_ip *ip,
+                    const uint8_t *target, size_t target_len)
+{
+	uint8_t rev[DNAME_MAX];
+	size_t len = dname_reverse(ip, rev);
+	int zone = (int)set->cfg->n_zones + (ip->family == AF_INET ? 0 : 1);
+
+	add_rr(set, rev, len, zone, RR_TYPE_PTR, set->cfg->ttl, target, target_len);
+}
+
+/* Ready addresses of a service across its slices, with their labels. */
+static size_t collect_ready(struct records_set *set, const struct kube_object *svc,
+                            struct ep_addr **out)
+{
+	char key[300];
+	size_t len = svc_key(key, sizeof(key), svc->ns, svc->name), i, j, k, n = 0, cap = 0;
+	void **slot = len ? bytemap_slot(set->slices_by_svc, key, len, false) : NULL;
+	struct slice_list *l = slot ? *slot : NULL;
+	struct ep_addr *addrs = NULL;
+
+	*out = NULL;
+	if (!l)
+		return 0;
+	for (i = 0; i < l->n; i++) {
+		const struct kube_endpointslice *sl = &l->items[i]->u.slice;
+		for (j = 0; j < sl->n_endpoints; j++) {
+			const struct kube_endpoint *ep = &sl->endpoints[j];
+			if (!ep->ready && !svc->u.svc.publish_not_ready)
+				continue;
+			for (k = 0; k < ep->n_addrs; k++) {
+				if (n == cap) {
+					size_t ncap = cap ? cap * 2 : 8;
+					struct ep_addr *grown = realloc(addrs, ncap * sizeof(*grown));
+					if (!grown) {
+						set->failed = true;
+						free(addrs);
+						return 0;
+					}
+					addrs = grown;
+					cap = ncap;
+				}
+				addrs[n].ip = &ep->addrs[k];
+				addrs[n].slice = sl;
+				endpoint_label(ep, &ep->addrs[k], addrs[n].label,
+				               sizeof(addrs[n].label));
+				n++;
+			}
+		}
+	}
+	*out = addrs;
+	return n;
+}
+
+static size_t endpoint_name(uint8_t *out, const char *label, const uint8_t *svc_name,
+                            size_t svc_len)
+{
+	struct dname_buf b;
+	size_t len;
+
+	dname_buf_init(&b);
+	dname_buf_label(&b, label, strlen(label));
+	len = dname_buf_finish(&b, svc_name, svc_len);
+	if (len)
+		memcpy(out, b.wire, len);
+	return len;
+}
+
+static void add_cluster_ip_service(struct records_set *set, int zone, bool primary,
+                                   const struct kube_object *obj,
+                                   const uint8_t *name, size_t len)
+{
+	const struct kube_service *svc = &obj->u.svc;
+	size_t i, n_eps;
+	struct ep_addr *eps;
+	uint8_t owner[DNAME_MAX], rdata[6 + DNAME_MAX];
+	uint16_t weight;
+
+	for (i = 0; i < svc->n_cluster_ips; i++) {
+		add_address(set, name, len, zone, &svc->cluster_ips[i]);
+		if (primary)
+			add_ptr(set, &svc->cluster_ips[i], name, len);
+	}
+	/* SRV: CoreDNS makes one entry per (cluster IP, port) and divides the
+	   weight among them before dropping the duplicates. */
+	if (svc->n_cluster_ips && svc->n_ports) {
+		size_t per_port = svc->n_cluster_ips;
+		weight = (uint16_t)(100 / per_port);
+		for (i = 0; i < svc->n_ports; i++) {
+			size_t olen, rlen;
+			if (!svc->ports[i].name[0])
+				continue;
+			olen = srv_owner(owner, &svc->ports[i], name, len);
+			rlen = srv_rdata(rdata, weight, svc->ports[i].port, name, len);
+			if (olen)
+				add_rr(set, owner, olen, zone, RR_TYPE_SRV, set->cfg->ttl,
+				       rdata, rlen);
+		}
+		weight = (uint16_t)(100 / (per_port * svc->n_ports));
+		for (i = 0; i < svc->n_ports; i++) {
+			size_t rlen = srv_rdata(rdata, weight, svc->ports[i].port, name, len);
+			add_rr(set, name, len, zone, RR_TYPE_SRV, set->cfg->ttl, rdata, rlen);
+		}
+	}
+	/* Endpoint names exist for ClusterIP services too (CoreDNS). */
+	n_eps = collect_ready(set, obj, &eps);
+	for (i = 0; i < n_eps; i++) {
+		size_t elen = endpoint_name(owner, eps[i].label, name, len);
+		if (!elen)
+			continue;
+		add_address(set, owner, elen, zone, eps[i].ip);
+		if (primary)
+			add_ptr(set, eps[i].ip, owner, elen);
+	}
+	free(eps);
+}
+
+static void add_headless_service(struct records_set *set, int zone, bool primary,
+                                 const struct kube_object *obj,
+                                 const uint8_t *name, size_t len)
+{
+	size_t i, j, n_eps, all = 0;
+	struct ep_addr *eps;
+	uint8_t owner[DNAME_MAX], target[DNAME_MAX], rdata[6 + DNAME_MAX];
+
+	n_eps = collect_ready(set, obj, &eps);
+	if (n_eps == 0)
+		return; /* no ready endpoints: the name does not exist (NXDOMAIN) */
+	for (i = 0; i < n_eps; i++) {
+		size_t tlen = endpoint_name(target, eps[i].label, name, len);
+		add_address(set, name, len, zone, eps[i].ip);
+		if (!tlen)
+			continue;
+		add_address(set, target, tlen, zone, eps[i].ip);
+		if (primary)
+			add_ptr(set, eps[i].ip, target, tlen);
+		all += eps[i].slice->n_ports;
+	}
+	/* SRV per named port: one per (address, port) with that name, weight
+	   100 / their number, as CoreDNS. Bare name: every port. */
+	for (i = 0; i < n_eps; i++) {
+		const struct kube_endpointslice *sl = eps[i].slice;
+		size_t tlen = endpoint_name(target, eps[i].label, name, len);
+		if (!tlen)
+			continue;
+		for (j = 0; j < sl->n_ports; j++) {
+			const struct kube_port *p = &sl->ports[j];
+			size_t same = 0, k, m, olen, rlen;
+
+			for (k = 0; k < n_eps; k++)
+				for (m = 0; m < eps[k].slice->n_ports; m++)
+					same += port_matches(p, &eps[k].slice->ports[m]);
+			if (p->name[0] && same) {
+				olen = srv_owner(owner, p, name, len);
+				rlen = srv_rdata(rdata, (uint16_t)(100 / same), p->port, target, tlen);
+				if (olen)
+					add_rr(set, owner, olen, zone, RR_TYPE_SRV, set->cfg->ttl,
+					       rdata, rlen);
+			}
+			rlen = srv_rdata(rdata, (uint16_t)(100 / all), p->port, target, tlen);
+			add_rr(set, name, len, zone, RR_TYPE_SRV, set->cfg->ttl, rdata, rlen);
+		}
+	}
+	free(eps);
+}
+
+static int add_service(void *ctx, const struct kube_object *obj)
+{
+	struct build_ctx *bc = ctx;
+	struct records_set *set = bc->set;
+	const struct records_zone *zone = &set->zones[bc->zone];
+	bool primary = bc->zone == 0;
+	struct dname_buf b;
+	uint8_t name[DNAME_MAX], ns_name[DNAME_MAX];
+	size_t len, ns_len;
+
+	dname_buf_init(&b);
+	dname_buf_label(&b, obj->ns, strlen(obj->ns));
+	dname_buf_label(&b, "svc", 3);
+	ns_len = dname_buf_finish(&b, zone->name, zone->name_len);
+	if (!ns_len)
+		return 0;
+	memcpy(ns_name, b.wire, ns_len);
+	node(set, ns_name, ns_len, (int)bc->zone);
+	dname_buf_init(&b);
+	dname_buf_label(&b, obj->name, strlen(obj->name));
+	len = dname_buf_finish(&b, ns_name, ns_len);
+	if (!len)
+		return 0;
+	memcpy(name, b.wire, len);
+
+	switch (obj->u.svc.type) {
+	case KUBE_SVC_CLUSTER_IP:
+		node(set, name, len, (int)bc->zone);
+		add_cluster_ip_service(set, (int)bc->zone, primary, obj, name, len);
+		break;
+	case KUBE_SVC_HEADLESS:
+		add_headless_service(set, (int)bc->zone, primary, obj, name, len);
+		break;
+	case KUBE_SVC_EXTERNAL_NAME: {
+		uint8_t target[DNAME_MAX];
+		struct kube_ip ip;
+		size_t tlen;
+
+		node(set, name, len, (int)bc->zone);
+		/* An IP as externalName is not a name: CoreDNS ignores it. */
+		if (kube_ip_parse(obj->u.svc.external_name, &ip) == 0)
+			break;
+		tlen = dname_from_text(obj->u.svc.external_name, target);
+		if (tlen)
+			add_rr(set, name, len, (int)bc->zone, RR_TYPE_CNAME, set->cfg->ttl,
+			       target, tlen);
+		break;
+	}
+	}
+	return set->failed ? 1 : 0;
+}
+
+/* Any object makes its namespace exist (<ns>.svc.<zone> answers NODATA). */
+static int add_namespace(void *ctx, const struct kube_object *obj)
+{
+	struct build_ctx *bc = ctx;
+	const struct records_zone *zone = &bc->set->zones[bc->zone];
+	const char *ns = obj->kind == KUBE_KIND_NAMESPACE ? obj->name : obj->ns;
+	struct dname_buf b;
+	size_t len;
+
+	dname_buf_init(&b);
+	dname_buf_label(&b, ns, strlen(ns));
+	dname_buf_label(&b, "svc", 3);
+	len = dname_buf_finish(&b, zone->name, zone->name_len);
+	if (len)
+		node(bc->set, b.wire, len, (int)bc->zone);
+	return bc->set->failed ? 1 : 0;
+}
+
+static int collect_name(void *ctx, const void *key, size_t len, void *value)
+{
+	struct records_set *set = ctx;
+
+	(void)key;
+	(void)len;
+	set->names[set->n_names++] = &((struct name_node *)value)->pub;
+	return 0;
+}
+
+static int finish_names(struct records_set *set)
+{
+	size_t i;
+
+	if (set->failed)
+		return -1;
+	set->names = malloc((bytemap_count(set->by_name) + 1) * sizeof(*set->names));
+	if (!set->names)
+		return -1;
+	bytemap_foreach(set->by_name, collect_name, set);
+	for (i = 0; i < set->n_names; i++) {
+		struct name_node *nn = (struct name_node *)set->names[i];
+		size_t j;
+		bool sorted = true;
+		for (j = 1; j < nn->pub.n_records; j++)
+			if (nn->recs[j].type < nn->recs[j - 1].type)
+				sorted = false;
+		if (!sorted) {
+			/* Group by type, keeping insertion order inside an RRset
+			   (the order of ports and endpoints users see). */
+			for (j = 1; j < nn->pub.n_records; j++) {
+				struct record r = nn->recs[j];
+				size_t k = j;
+				while (k > 0 && nn->recs[k - 1].type > r.type) {
+					nn->recs[k] = nn->recs[k - 1];
+					k--;
+				}
+				nn->recs[k] = r;
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- zone dump --------------------------------------------------------- */
+
+/* Canonical DNS order (RFC 4034 6.1): labels compared from the right, so
+   the apex comes first and each name's children follow it. */
+static int compare_names(const void *a, const void *b)
+{
+	const struct records_name *na = *(const struct records_name *const *)a;
+	const struct records_name *nb = *(const struct records_name *const *)b;
+	const uint8_t *la[128], *lb[128];
+	int ca = 0, cb = 0;
+	size_t pos;
+
+	for (pos = 0; pos < na->owner_len && na->owner[pos] && ca < 128;
+	     pos += na->owner[pos] + 1u)
+		la[ca++] = na->owner + pos;
+	for (pos = 0; pos < nb->owner_len && nb->owner[pos] && cb < 128;
+	     pos += nb->owner[pos] + 1u)
+		lb[cb++] = nb->owner + pos;
+	while (ca > 0 && cb > 0) {
+		const uint8_t *x = la[--ca], *y = lb[--cb];
+		size_t n = x[0] < y[0] ? x[0] : y[0];
+		int c = memcmp(x + 1, y + 1, n);
+		if (c)
+			return c;
+		if (x[0] != y[0])
+			return x[0] < y[0] ? -1 : 1;
+	}
+	return ca - cb;
+}
+
+static int print_record(FILE *fp, const struct records_name *name,
+                        const struct record *r)
+{
+	uint8_t wire[DNAME_MAX + 10 + 65535];
+	size_t pos = 0;
+	ldns_rr *rr = NULL;
+	ldns_status st;
+
+	memcpy(wire, name->owner, name->owner_len);
+	pos = name->owner_len;
+	wire[pos++] = (uint8_t)(r->type >> 8);
+	wire[pos++] = (uint8_t)r->type;
+	wire[pos++] = 0;
+	wire[pos++] = 1; /* IN */
+	wire[pos++] = (uint8_t)(r->ttl >> 24);
+	wire[pos++] = (uint8_t)(r->ttl >> 16);
+	wire[pos++] = (uint8_t)(r->ttl >> 8);
+	wire[pos++] = (uint8_t)r->ttl;
+	wire[pos++] = (uint8_t)(r->rdlen >> 8);
+	wire[pos++] = (uint8_t)r->rdlen;
+	memcpy(wire + pos, r->rdata, r->rdlen);
+	pos += r->rdlen;
+	{
+		size_t at = 0;
+		st = ldns_wire2rr(&rr, wire, pos, &at, LDNS_SECTION_ANSWER);
+	}
+	if (st != LDNS_STATUS_OK)
+		return -1;
+	ldns_rr_print(fp, rr);
+	ldns_rr_free(rr);
+	return ferror(fp) ? -1 : 0;
+}
+
+int records_print_zone(const struct records_set *set, size_t zone, FILE *fp)
+{
+	const struct records_name **sorted;
+	size_t i, n = 0;
+	uint32_t j;
+	int rc = 0;
+
+	sorted = malloc((set->n_names + 1) * sizeof(*sorted));
+	if (!sorted)
+		return -1;
+	for (i = 0; i < set->n_names; i++)
+		if (set->names[i]->zone == zone)
+			sorted[n++] = set->names[i];
+	qsort(sorted, n, sizeof(*sorted), compare_names);
+	for (i = 0; i < n && rc == 0; i++)
+		for (j = 0; j < sorted[i]->n_records && rc == 0; j++)
+			rc = print_record(fp, sorted[i], &sorted[i]->records[j]);
+	free(sorted);
+	return rc;
+}

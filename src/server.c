@@ -1,0 +1,196 @@
+/* server.c - query threads. Every socket is bound before any thread
+ * starts, so a bind error stops start-up with a clear message. Each thread
+ * runs its own event_base over its own SO_REUSEPORT sockets: no shared
+ * state but the RCU-published answer table. */
+#include "server.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <urcu.h>
+
+#include "log.h"
+#include "net_tcp.h"
+#include "net_udp.h"
+
+struct worker {
+	struct server *server;
+	pthread_t thread;
+	bool started;
+	struct event_base *base;
+	int *udp_fds, *tcp_fds; /* per listen address, -1 once handed over */
+	struct net_udp **udp;
+	struct net_tcp **tcp;
+};
+
+struct server {
+	struct server_config cfg;
+	struct answer_slot *slot;
+	struct worker *workers;
+	size_t n_listen;
+};
+
+static void *worker_main(void *arg);
+static int resolve(const char *addr, uint16_t port, struct sockaddr_storage *ss,
+                   socklen_t *len);
+
+struct server *server_start(const struct server_config *cfg, struct answer_slot *slot,
+                            char *err, size_t errlen)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	unsigned w;
+	size_t a;
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->cfg = *cfg;
+	s->slot = slot;
+	s->n_listen = cfg->n_listen;
+	s->workers = calloc(cfg->threads, sizeof(*s->workers));
+	if (!s->workers) {
+		free(s);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (w = 0; w < cfg->threads; w++) {
+		struct worker *wk = &s->workers[w];
+		wk->server = s;
+		wk->udp_fds = malloc(cfg->n_listen * sizeof(int));
+		wk->tcp_fds = malloc(cfg->n_listen * sizeof(int));
+		wk->udp = calloc(cfg->n_listen, sizeof(*wk->udp));
+		wk->tcp = calloc(cfg->n_listen, sizeof(*wk->tcp));
+		if (!wk->udp_fds || !wk->tcp_fds || !wk->udp || !wk->tcp) {
+			snprintf(err, errlen, "out of memory");
+			s->cfg.threads = w + 1;
+			goto fail;
+		}
+		for (a = 0; a < cfg->n_listen; a++)
+			wk->udp_fds[a] = wk->tcp_fds[a] = -1;
+	}
+	for (a = 0; a < cfg->n_listen; a++) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+		char why[256];
+
+		if (resolve(cfg->listen[a], cfg->port, &ss, &len) < 0) {
+			snprintf(err, errlen, "invalid listen address '%s'", cfg->listen[a]);
+			goto fail;
+		}
+		for (w = 0; w < cfg->threads; w++) {
+			struct worker *wk = &s->workers[w];
+			wk->udp_fds[a] = net_udp_bind((struct sockaddr *)&ss, len, why, sizeof(why));
+			if (wk->udp_fds[a] >= 0)
+				wk->tcp_fds[a] = net_tcp_bind((struct sockaddr *)&ss, len, why,
+				                              sizeof(why));
+			if (wk->udp_fds[a] < 0 || wk->tcp_fds[a] < 0) {
+				snprintf(err, errlen, "%s port %u: %s", cfg->listen[a],
+				         (unsigned)cfg->port, why);
+				goto fail;
+			}
+		}
+	}
+	for (w = 0; w < cfg->threads; w++) {
+		struct worker *wk = &s->workers[w];
+		wk->base = event_base_new();
+		if (!wk->base) {
+			snprintf(err, errlen, "cannot create an event loop");
+			goto fail;
+		}
+		for (a = 0; a < cfg->n_listen; a++) {
+			wk->udp[a] = net_udp_new(wk->base, wk->udp_fds[a], slot, &s->cfg.qopts);
+			wk->udp_fds[a] = -1;
+			wk->tcp[a] = net_tcp_new(wk->base, wk->tcp_fds[a], slot, &s->cfg.qopts,
+			                         cfg->tcp_idle_ms, cfg->tcp_max_conns);
+			wk->tcp_fds[a] = -1;
+			if (!wk->udp[a] || !wk->tcp[a]) {
+				snprintf(err, errlen, "out of memory setting up listeners");
+				goto fail;
+			}
+		}
+	}
+	for (w = 0; w < cfg->threads; w++) {
+		int rc = pthread_create(&s->workers[w].thread, NULL, worker_main,
+		                        &s->workers[w]);
+		if (rc != 0) {
+			snprintf(err, errlen, "cannot start a query thread: %s", strerror(rc));
+			goto fail;
+		}
+		s->workers[w].started = true;
+	}
+	return s;
+fail:
+	server_stop(s);
+	return NULL;
+}
+
+void server_stop(struct server *s)
+{
+	unsigned w;
+	size_t a;
+
+	if (!s)
+		return;
+	for (w = 0; w < s->cfg.threads; w++)
+		if (s->workers[w].started)
+			event_base_loopbreak(s->workers[w].base);
+	for (w = 0; w < s->cfg.threads; w++) {
+		struct worker *wk = &s->workers[w];
+		if (wk->started)
+			pthread_join(wk->thread, NULL);
+		for (a = 0; a < s->n_listen; a++) {
+			if (wk->udp)
+				net_udp_free(wk->udp[a]);
+			if (wk->tcp)
+				net_tcp_free(wk->tcp[a]);
+			if (wk->udp_fds && wk->udp_fds[a] >= 0)
+				close(wk->udp_fds[a]);
+			if (wk->tcp_fds && wk->tcp_fds[a] >= 0)
+				close(wk->tcp_fds[a]);
+		}
+		if (wk->base)
+			event_base_free(wk->base);
+		free(wk->udp);
+		free(wk->tcp);
+		free(wk->udp_fds);
+		free(wk->tcp_fds);
+	}
+	free(s->workers);
+	free(s);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *wk = arg;
+
+	rcu_register_thread();
+	event_base_loop(wk->base, 0);
+	rcu_unregister_thread();
+	return NULL;
+}
+
+static int resolve(const char *addr, uint16_t port, struct sockaddr_storage *ss,
+                   socklen_t *len)
+{
+	struct addrinfo hints, *res = NULL;
+	char service[8];
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	hints.ai_socktype = SOCK_DGRAM;
+	snprintf(service, sizeof(service), "%u", (unsigned)port);
+	if (getaddrinfo(addr, service, &hints, &res) != 0 || !res)
+		return -1;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}

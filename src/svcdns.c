@@ -1,0 +1,365 @@
+/* svcdns.c - main: options -> log -> sources -> cache -> answer table ->
+ * query threads; the main loop owns the sources and publishes new answer
+ * tables when they change. */
+#include "svcdns_autoconf.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "answer_table.h"
+#include "config.h"
+#include "dname.h"
+#include "kube_object.h"
+#include "log.h"
+#include "records.h"
+#include "server.h"
+#include "source_dir.h"
+#include "svc_cache.h"
+
+#define DIR_POLL_MS 500
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+struct options {
+	const char *dir;
+	const char *apiserver, *token_file, *ca_file, *kubeconfig;
+	struct config_list listen;
+	unsigned long port;
+	struct config_list domain;
+	unsigned long ttl;
+	struct config_list upstream;
+	const char *http;
+	unsigned long threads;
+	int pods;
+	bool dump_zone;
+	struct config_list ns_address;
+	unsigned long udp_size;
+	unsigned long tcp_idle;
+	unsigned long tcp_max_conns;
+	int log_level;
+};
+
+static const char *const pods_modes[] = {"disabled", "insecure", "verified", NULL};
+static const char *const log_levels[] = {"error", "warning", "info", "debug", NULL};
+
+#define OPT(field) offsetof(struct options, field)
+static const struct config_option option_table[] = {
+	{"dir", CONFIG_STRING, "DIR", NULL, 0, 0, NULL, OPT(dir),
+	 "load Services, EndpointSlices, Endpoints, Namespaces, Pods from the kubectl JSON files in DIR; reload on change"},
+	{"apiserver", CONFIG_STRING, "URL", NULL, 0, 0, NULL, OPT(apiserver),
+	 "list and watch this Kubernetes API server"},
+	{"token-file", CONFIG_STRING, "FILE", NULL, 0, 0, NULL, OPT(token_file),
+	 "bearer token for --apiserver (re-read every minute)"},
+	{"ca-file", CONFIG_STRING, "FILE", NULL, 0, 0, NULL, OPT(ca_file),
+	 "CA certificates that sign the API server's certificate"},
+	{"kubeconfig", CONFIG_STRING, "FILE", NULL, 0, 0, NULL, OPT(kubeconfig),
+	 "take server, CA and credentials from a kubeconfig"},
+	{"listen", CONFIG_LIST, "ADDR", NULL, 0, 0, NULL, OPT(listen),
+	 "address to answer on (default: 0.0.0.0 and ::)"},
+	{"port", CONFIG_UINT, "N", "53", 1, 65535, NULL, OPT(port), "DNS port, UDP and TCP"},
+	{"domain", CONFIG_LIST, "ZONE", "cluster.local", 0, 0, NULL, OPT(domain),
+	 "cluster zone; the first one names PTR targets"},
+	{"ttl", CONFIG_UINT, "N", "5", 0, 3600, NULL, OPT(ttl), "TTL of cluster records"},
+	{"upstream", CONFIG_LIST, "ADDR[:PORT]", NULL, 0, 0, NULL, OPT(upstream),
+	 "where names outside the cluster zones go; 'none' refuses them"},
+	{"http", CONFIG_STRING, "ADDR:PORT", "127.0.0.1:9153", 0, 0, NULL, OPT(http),
+	 "address of /health, /ready and /metrics"},
+	{"threads", CONFIG_UINT, "N", NULL, 1, 256, NULL, OPT(threads),
+	 "query threads (default: number of CPUs)"},
+	{"pods", CONFIG_CHOICE, "MODE", "disabled", 0, 0, pods_modes, OPT(pods),
+	 "records for a-b-c-d.<ns>.pod.<zone>"},
+	{"dump-zone", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(dump_zone),
+	 "print the cluster zone as a master file and exit"},
+	{"ns-address", CONFIG_LIST, "ADDR", NULL, 0, 0, NULL, OPT(ns_address),
+	 "address of ns.dns.<zone> (default: the first specific --listen address)"},
+	{"udp-size", CONFIG_UINT, "BYTES", "1232", 512, 65535, NULL, OPT(udp_size),
+	 "largest UDP reply, whatever the client's EDNS size"},
+	{"tcp-idle", CONFIG_UINT, "SECONDS", "10", 1, 3600, NULL, OPT(tcp_idle),
+	 "close TCP connections idle this long"},
+	{"tcp-max-conns", CONFIG_UINT, "N", "1000", 1, 1000000, NULL, OPT(tcp_max_conns),
+	 "open TCP connections; beyond it the oldest are closed"},
+	{"log-level", CONFIG_CHOICE, "LEVEL", "info", 0, 0, log_levels, OPT(log_level),
+	 "least severe messages logged"},
+	{NULL, 0, NULL, NULL, 0, 0, NULL, 0, NULL},
+};
+
+struct app {
+	struct options opt;
+	struct event_base *base;
+	struct svc_cache *cache;
+	struct source_dir *dir;
+	struct answer_slot slot;
+	struct records_config rcfg;
+	struct kube_ip *ns_addrs;
+	uint32_t serial;
+	struct event *rebuild;
+};
+
+static int publish(struct app *app);
+static void schedule_publish(void *ctx);
+static void on_rebuild(evutil_socket_t fd, short what, void *arg);
+static void on_signal(evutil_socket_t sig, short what, void *arg);
+static int setup_records_config(struct app *app, char *err, size_t errlen);
+
+int main(int argc, char **argv)
+{
+	static const char *const default_listen[] = {"0.0.0.0", "::"};
+	struct app app;
+	struct server_config scfg;
+	struct server *server = NULL;
+	struct event *sig_term = NULL, *sig_int = NULL, *sig_hup = NULL;
+	char err[512];
+	int rest, rc, status = EXIT_RUNTIME;
+	long ncpu;
+
+	memset(&app, 0, sizeof(app));
+	rc = config_parse(option_table, &app.opt, argc, argv, &rest,
+	                  "svcdns [OPTIONS]", "svcdns " PACKAGE_VERSION, err, sizeof(err));
+	if (rc != 0) {
+		if (rc < 0)
+			fprintf(stderr, "svcdns: %s\n", err);
+		config_free(option_table, &app.opt);
+		return rc < 0 ? EXIT_USAGE : 0;
+	}
+	if (rest < argc) {
+		fprintf(stderr, "svcdns: unexpected argument '%s'\n", argv[rest]);
+		config_free(option_table, &app.opt);
+		return EXIT_USAGE;
+	}
+	log_init("svcdns", (enum log_level)app.opt.log_level);
+	if (!app.opt.dir) {
+		fprintf(stderr, "svcdns: no source of cluster data: pass --dir DIR "
+		                "(--apiserver and in-cluster config are not in this build)\n");
+		config_free(option_table, &app.opt);
+		return EXIT_USAGE;
+	}
+	if (app.opt.pods == RECORDS_PODS_VERIFIED) {
+		fprintf(stderr, "svcdns: --pods verified needs the API source; "
+		                "use disabled or insecure with --dir\n");
+		config_free(option_table, &app.opt);
+		return EXIT_USAGE;
+	}
+	if (setup_records_config(&app, err, sizeof(err)) < 0) {
+		fprintf(stderr, "svcdns: %s\n", err);
+		config_free(option_table, &app.opt);
+		free(app.ns_addrs);
+		return EXIT_USAGE;
+	}
+
+	evthread_use_pthreads();
+	app.base = event_base_new();
+	app.cache = svc_cache_new();
+	app.dir = app.cache ? source_dir_new(app.opt.dir, app.cache) : NULL;
+	if (!app.base || !app.dir) {
+		fprintf(stderr, "svcdns: out of memory\n");
+		goto out;
+	}
+	if (source_dir_scan(app.dir, err, sizeof(err)) < 0) {
+		fprintf(stderr, "svcdns: %s\n", err);
+		goto out;
+	}
+	if (publish(&app) < 0)
+		goto out;
+
+	if (app.opt.dump_zone) {
+		char build_err[256];
+		struct records_set *set = records_build(app.cache, &app.rcfg, app.serial,
+		                                        build_err, sizeof(build_err));
+		size_t z;
+		if (!set) {
+			fprintf(stderr, "svcdns: %s\n", build_err);
+			goto out;
+		}
+		for (z = 0; z < app.rcfg.n_zones; z++)
+			if (records_print_zone(set, z, stdout) < 0) {
+				fprintf(stderr, "svcdns: writing the zone failed\n");
+				records_set_free(set);
+				goto out;
+			}
+		records_set_free(set);
+		status = fflush(stdout) == 0 ? 0 : EXIT_RUNTIME;
+		goto out;
+	}
+
+	memset(&scfg, 0, sizeof(scfg));
+	if (app.opt.listen.n) {
+		scfg.listen = app.opt.listen.items;
+		scfg.n_listen = app.opt.listen.n;
+	} else {
+		scfg.listen = default_listen;
+		scfg.n_listen = 2;
+	}
+	scfg.port = (uint16_t)app.opt.port;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	scfg.threads = app.opt.threads ? (unsigned)app.opt.threads
+	                               : (unsigned)(ncpu > 0 ? ncpu : 1);
+	scfg.qopts.udp_cap = (uint16_t)app.opt.udp_size;
+	/* Forwarding is not built yet: foreign names are refused whatever
+	   --upstream says, as kube-dns without upstreams did. */
+	scfg.qopts.refuse_outside = true;
+	scfg.tcp_idle_ms = (unsigned)app.opt.tcp_idle * 1000;
+	scfg.tcp_max_conns = (unsigned)((app.opt.tcp_max_conns + scfg.threads - 1) / scfg.threads);
+	server = server_start(&scfg, &app.slot, err, sizeof(err));
+	if (!server) {
+		log_error("%s", err);
+		goto out;
+	}
+
+	app.rebuild = event_new(app.base, -1, 0, on_rebuild, &app);
+	sig_term = evsignal_new(app.base, SIGTERM, on_signal, &app);
+	sig_int = evsignal_new(app.base, SIGINT, on_signal, &app);
+	sig_hup = evsignal_new(app.base, SIGHUP, on_signal, &app);
+	if (!app.rebuild || !sig_term || !sig_int || !sig_hup ||
+	    event_add(sig_term, NULL) < 0 || event_add(sig_int, NULL) < 0 ||
+	    event_add(sig_hup, NULL) < 0 ||
+	    source_dir_watch(app.dir, app.base, DIR_POLL_MS, schedule_publish, &app) < 0) {
+		log_error("cannot set up the main loop");
+		goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	log_info("serving %zu services on port %u with %u threads",
+	         svc_cache_count(app.cache, KUBE_KIND_SERVICE), (unsigned)scfg.port,
+	         scfg.threads);
+	event_base_dispatch(app.base);
+	log_info("shutting down");
+	status = 0;
+out:
+	server_stop(server);
+	if (sig_term)
+		event_free(sig_term);
+	if (sig_int)
+		event_free(sig_int);
+	if (sig_hup)
+		event_free(sig_hup);
+	if (app.rebuild)
+		event_free(app.rebuild);
+	answer_table_retire(&app.slot);
+	source_dir_free(app.dir);
+	svc_cache_free(app.cache);
+	if (app.base)
+		event_base_free(app.base);
+	free(app.ns_addrs);
+	config_free(option_table, &app.opt);
+	libevent_global_shutdown();
+	return status;
+}
+
+static int setup_records_config(struct app *app, char *err, size_t errlen)
+{
+	size_t i, n = 0;
+
+	app->rcfg.zones = app->opt.domain.items;
+	app->rcfg.n_zones = app->opt.domain.n;
+	app->rcfg.ttl = (uint32_t)app->opt.ttl;
+	app->rcfg.pods = (enum records_pods)app->opt.pods;
+	for (i = 0; i < app->opt.domain.n; i++) {
+		uint8_t wire[256];
+		if (dname_from_text(app->opt.domain.items[i], wire) < 2) {
+			snprintf(err, errlen, "invalid value '%s' for --domain",
+			         app->opt.domain.items[i]);
+			return -1;
+		}
+	}
+	app->ns_addrs = calloc(app->opt.ns_address.n + 1, sizeof(*app->ns_addrs));
+	if (!app->ns_addrs) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < app->opt.ns_address.n; i++) {
+		if (kube_ip_parse(app->opt.ns_address.items[i], &app->ns_addrs[n]) < 0) {
+			snprintf(err, errlen, "invalid value '%s' for --ns-address",
+			         app->opt.ns_address.items[i]);
+			return -1;
+		}
+		n++;
+	}
+	/* Default: the first listen address that names one interface. */
+	for (i = 0; n == 0 && i < app->opt.listen.n; i++) {
+		struct kube_ip ip;
+		static const uint8_t zero[16];
+		if (kube_ip_parse(app->opt.listen.items[i], &ip) < 0) {
+			snprintf(err, errlen, "invalid value '%s' for --listen",
+			         app->opt.listen.items[i]);
+			return -1;
+		}
+		if (memcmp(ip.bytes, zero, ip.family == AF_INET ? 4 : 16) != 0)
+			app->ns_addrs[n++] = ip;
+	}
+	app->rcfg.ns_addrs = app->ns_addrs;
+	app->rcfg.n_ns_addrs = n;
+	return 0;
+}
+
+/* Rebuilds the answer table from the cache and swaps it in. */
+static int publish(struct app *app)
+{
+	char err[256];
+	struct records_set *set;
+	struct answer_table *table;
+	struct timespec t0, t1;
+	uint32_t now = (uint32_t)time(NULL);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* The serial is the time of the change, and always moves forward. */
+	app->serial = now > app->serial ? now : app->serial + 1;
+	set = records_build(app->cache, &app->rcfg, app->serial, err, sizeof(err));
+	if (!set) {
+		log_error("building records: %s (still serving the previous answers)", err);
+		return -1;
+	}
+	table = answer_table_build(set, app->rcfg.pods == RECORDS_PODS_INSECURE, err,
+	                           sizeof(err));
+	records_set_free(set);
+	if (!table) {
+		log_error("%s (still serving the previous answers)", err);
+		return -1;
+	}
+	answer_table_publish(&app->slot, table);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_info("published %zu answers (%zu services, serial %u) in %.1f ms",
+	         answer_table_entries(table), svc_cache_count(app->cache, KUBE_KIND_SERVICE),
+	         app->serial,
+	         (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	return 0;
+}
+
+/* Sources call this after changing the cache; several changes in one loop
+   turn become one rebuild. */
+static void schedule_publish(void *ctx)
+{
+	struct app *app = ctx;
+
+	event_active(app->rebuild, 0, 0);
+}
+
+static void on_rebuild(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	publish(arg);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct app *app = arg;
+	char err[512];
+
+	(void)what;
+	if (sig == SIGHUP) {
+		int rc = source_dir_scan(app->dir, err, sizeof(err));
+		if (rc < 0)
+			log_error("%s", err);
+		else if (rc > 0)
+			schedule_publish(app);
+		return;
+	}
+	event_base_loopbreak(app->base);
+}
