@@ -17,6 +17,8 @@
 #include "answer_table.h"
 #include "config.h"
 #include "dname.h"
+#include "kube_client.h"
+#include "kubeconfig.h"
 #include "kube_object.h"
 #include "log.h"
 #include "records.h"
@@ -96,6 +98,9 @@ struct app {
 	struct event_base *base;
 	struct svc_cache *cache;
 	struct source_dir *dir;
+	struct kube_client *api;     /* --apiserver, --kubeconfig, in-cluster */
+	struct kubeconfig kc;
+	struct kube_client_config kcfg;
 	struct answer_slot slot;
 	struct records_config rcfg;
 	struct kube_ip *ns_addrs;
@@ -108,6 +113,7 @@ static void schedule_publish(void *ctx);
 static void on_rebuild(evutil_socket_t fd, short what, void *arg);
 static void on_signal(evutil_socket_t sig, short what, void *arg);
 static int setup_records_config(struct app *app, char *err, size_t errlen);
+static int setup_api_config(struct app *app, char *err, size_t errlen);
 
 int main(int argc, char **argv)
 {
@@ -135,9 +141,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	log_init("svcdns", (enum log_level)app.opt.log_level);
-	if (!app.opt.dir) {
-		fprintf(stderr, "svcdns: no source of cluster data: pass --dir DIR "
-		                "(--apiserver and in-cluster config are not in this build)\n");
+	if (!app.opt.dir && setup_api_config(&app, err, sizeof(err)) < 0) {
+		fprintf(stderr, "svcdns: %s\n", err);
+		kubeconfig_clear(&app.kc);
 		config_free(option_table, &app.opt);
 		return EXIT_USAGE;
 	}
@@ -157,16 +163,24 @@ int main(int argc, char **argv)
 	evthread_use_pthreads();
 	app.base = event_base_new();
 	app.cache = svc_cache_new();
-	app.dir = app.cache ? source_dir_new(app.opt.dir, app.cache) : NULL;
-	if (!app.base || !app.dir) {
+	app.dir = app.cache && app.opt.dir ? source_dir_new(app.opt.dir, app.cache) : NULL;
+	if (!app.base || !app.cache || (app.opt.dir && !app.dir)) {
 		fprintf(stderr, "svcdns: out of memory\n");
 		goto out;
 	}
-	if (source_dir_scan(app.dir, err, sizeof(err)) < 0) {
+	if (app.dir && source_dir_scan(app.dir, err, sizeof(err)) < 0) {
 		fprintf(stderr, "svcdns: %s\n", err);
 		goto out;
 	}
-	if (publish(&app) < 0)
+	/* --dump-zone from the API: one complete list, no watch. */
+	if (!app.dir && app.opt.dump_zone &&
+	    kube_client_list_once(app.cache, &app.kcfg, 30, err, sizeof(err)) < 0) {
+		fprintf(stderr, "svcdns: %s\n", err);
+		goto out;
+	}
+	/* From the API, nothing is published before the first complete list:
+	   until then cluster names get SERVFAIL. */
+	if ((app.dir || app.opt.dump_zone) && publish(&app) < 0)
 		goto out;
 
 	if (app.opt.dump_zone) {
@@ -220,9 +234,17 @@ int main(int argc, char **argv)
 	if (!app.rebuild || !sig_term || !sig_int || !sig_hup ||
 	    event_add(sig_term, NULL) < 0 || event_add(sig_int, NULL) < 0 ||
 	    event_add(sig_hup, NULL) < 0 ||
-	    source_dir_watch(app.dir, app.base, DIR_POLL_MS, schedule_publish, &app) < 0) {
+	    (app.dir && source_dir_watch(app.dir, app.base, DIR_POLL_MS, schedule_publish, &app) < 0)) {
 		log_error("cannot set up the main loop");
 		goto out;
+	}
+	if (!app.dir) {
+		app.api = kube_client_new(app.base, app.cache, &app.kcfg, schedule_publish, &app,
+		                          err, sizeof(err));
+		if (!app.api) {
+			log_error("%s", err);
+			goto out;
+		}
 	}
 	signal(SIGPIPE, SIG_IGN);
 	log_info("serving %zu services on port %u with %u threads",
@@ -241,6 +263,8 @@ out:
 		event_free(sig_hup);
 	if (app.rebuild)
 		event_free(app.rebuild);
+	kube_client_free(app.api);
+	kubeconfig_clear(&app.kc);
 	answer_table_retire(&app.slot);
 	source_dir_free(app.dir);
 	svc_cache_free(app.cache);
@@ -295,6 +319,35 @@ static int setup_records_config(struct app *app, char *err, size_t errlen)
 	}
 	app->rcfg.ns_addrs = app->ns_addrs;
 	app->rcfg.n_ns_addrs = n;
+	return 0;
+}
+
+/* Where the API source comes from: --apiserver (with --token-file,
+   --ca-file), else --kubeconfig, else the in-cluster service account. */
+static int setup_api_config(struct app *app, char *err, size_t errlen)
+{
+	struct kube_client_config *k = &app->kcfg;
+
+	if (app->opt.apiserver) {
+		k->server = app->opt.apiserver;
+	} else if (app->opt.kubeconfig) {
+		if (kubeconfig_load(app->opt.kubeconfig, NULL, &app->kc, err, errlen) < 0)
+			return -1;
+		kubeconfig_to_client(&app->kc, k);
+	} else if (kubeconfig_in_cluster_available()) {
+		if (kubeconfig_in_cluster(&app->kc, err, errlen) < 0)
+			return -1;
+		kubeconfig_to_client(&app->kc, k);
+	} else {
+		snprintf(err, errlen, "no source of cluster data: pass --dir DIR, "
+		                      "--apiserver URL or --kubeconfig FILE, or run in a "
+		                      "cluster (KUBERNETES_SERVICE_HOST)");
+		return -1;
+	}
+	if (app->opt.token_file)
+		k->token_file = app->opt.token_file;
+	if (app->opt.ca_file)
+		k->ca_file = app->opt.ca_file;
 	return 0;
 }
 
@@ -353,6 +406,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	char err[512];
 
 	(void)what;
+	if (sig == SIGHUP && !app->dir)
+		return; /* the API source needs no reload */
 	if (sig == SIGHUP) {
 		int rc = source_dir_scan(app->dir, err, sizeof(err));
 		if (rc < 0)
