@@ -83,6 +83,8 @@ static int add_entry(struct answer_table *t, const uint8_t *name, size_t len,
                      const struct encoder *enc, uint16_t an, uint16_t ns,
                      uint16_t ar);
 static int build_index(struct answer_table *t);
+static int add_name_entries_for(struct answer_table *t, const struct records_set *set,
+                                const struct records_name *name, struct encoder *enc);
 static const struct entry *find(const struct answer_table *t, uint32_t name_hash,
                                 const uint8_t *name, size_t len, uint16_t qtype);
 
@@ -108,14 +110,14 @@ static void enc_init(struct encoder *e, const uint8_t *qname, size_t qlen)
 	e->n_recs = 0;
 	e->overflow = false;
 	e->names_len = 0;
-	/* Every suffix of the question name can be pointed at. */
-	for (size_t pos = 0; pos < qlen && qname[pos] && e->n_dict < DICT_MAX;
-	     pos += qname[pos] + 1u) {
-		e->dict[e->n_dict].msg_off = (uint16_t)(12 + pos);
-		e->dict[e->n_dict].suffix = qname + pos;
-		e->dict[e->n_dict].len = (uint8_t)(qlen - pos);
-		e->n_dict++;
-	}
+	/* Owners equal to the question point at it (and so echo the client's
+	   letter case, as CoreDNS does). Other names are not compressed against
+	   the question's suffixes: targets keep the zone's own lower case,
+	   whatever case the client used. */
+	e->dict[0].msg_off = 12;
+	e->dict[0].suffix = qname;
+	e->dict[0].len = (uint8_t)qlen;
+	e->n_dict = 1;
 }
 
 static void enc_bytes(struct encoder *e, const void *p, size_t n)
@@ -339,8 +341,46 @@ static int add_cname_entries(struct answer_table *t, const struct records_set *s
 	return 0;
 }
 
+/* CoreDNS also answers _port._proto names written without the
+   underscores ("http.tcp.web.ns.svc.zone"). The variant gets entries of its
+   own, encoded against its own question, so the hot path stays a lookup. */
+static int add_srv_alias(struct answer_table *t, const struct records_set *set,
+                         const struct records_name *name, struct encoder *enc)
+{
+	uint8_t owner[DNAME_MAX];
+	struct records_name alias = *name;
+	size_t l1 = name->owner[0], l2, at = 0;
+
+	if (l1 < 2 || name->owner[1] != '_')
+		return 0;
+	l2 = name->owner[1 + l1];
+	if (l2 < 2 || name->owner[2 + l1] != '_')
+		return 0;
+	owner[at++] = (uint8_t)(l1 - 1);
+	memcpy(owner + at, name->owner + 2, l1 - 1);
+	at += l1 - 1;
+	owner[at++] = (uint8_t)(l2 - 1);
+	memcpy(owner + at, name->owner + 1 + l1 + 2, l2 - 1);
+	at += l2 - 1;
+	memcpy(owner + at, name->owner + 2 + l1 + l2, name->owner_len - (2 + l1 + l2));
+	at += name->owner_len - (2 + l1 + l2);
+	alias.owner = owner;
+	alias.owner_len = (uint8_t)at;
+	return add_name_entries_for(t, set, &alias, enc);
+}
+
 static int add_name_entries(struct answer_table *t, const struct records_set *set,
                             const struct records_name *name, struct encoder *enc)
+{
+	if (add_name_entries_for(t, set, name, enc) < 0)
+		return -1;
+	if (name->n_records && name->records[0].type == RR_TYPE_SRV)
+		return add_srv_alias(t, set, name, enc);
+	return 0;
+}
+
+static int add_name_entries_for(struct answer_table *t, const struct records_set *set,
+                                const struct records_name *name, struct encoder *enc)
 {
 	uint32_t i;
 
@@ -578,7 +618,9 @@ static void fill_negative(const struct answer_table *t, int zone, size_t len,
 {
 	ref->soa = t->zones[zone].soa;
 	ref->soa_len = t->zones[zone].soa_len;
-	ref->zone_offset = (uint16_t)(len - t->zones[zone].name_len);
+	ref->apex = t->zones[zone].name;
+	ref->apex_len = t->zones[zone].name_len;
+	(void)len;
 }
 
 /* a-b-c-d.<ns>.pod.<zone>: the label spells the address (kube-dns's
@@ -617,6 +659,22 @@ static bool pod_address(const uint8_t *name, size_t len, size_t zone_len,
 		if (text[i] == '-')
 			text[i] = ':';
 	return kube_ip_parse(text, ip) == 0 && ip->family == AF_INET6;
+}
+
+/* Whether <ns>.svc.<zone> exists: insecure pod records still need a
+   namespace that does (CoreDNS). ns_label points at the namespace label. */
+static bool namespace_exists(const struct answer_table *t, const uint8_t *ns_label,
+                             int zone)
+{
+	uint8_t name[DNAME_MAX];
+	size_t n = (size_t)ns_label[0] + 1, len = n + 4 + t->zones[zone].name_len;
+
+	if (len > DNAME_MAX)
+		return false;
+	memcpy(name, ns_label, n);
+	memcpy(name + n, "\x03svc", 4);
+	memcpy(name + n + 4, t->zones[zone].name, t->zones[zone].name_len);
+	return find(t, bytemap_hash(name, len), name, len, QTYPE_ANY_NAME) != NULL;
 }
 
 static void fill_found(const struct answer_table *t, const struct entry *e,
@@ -673,7 +731,8 @@ void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
 		return;
 	}
 	if (t->pods_insecure && pod_address(lname, len, t->zones[zone].name_len,
-	                                    &ref->pod_ip)) {
+	                                    &ref->pod_ip) &&
+	    namespace_exists(t, lname + 1 + lname[0], zone)) {
 		uint16_t want = ref->pod_ip.family == AF_INET ? RR_TYPE_A : RR_TYPE_AAAA;
 		if (qtype == want || qtype == RR_TYPE_ANY) {
 			ref->status = ANSWER_POD;

@@ -41,7 +41,9 @@ struct answer_ref {
 	const uint8_t *soa;          /* NODATA/NXDOMAIN: SOA RR after its owner
 	                                (type, class, ttl, rdlength, rdata) */
 	uint16_t soa_len;
-	uint16_t zone_offset;        /* where the zone apex starts in the qname */
+	const uint8_t *apex;         /* NODATA/NXDOMAIN: the zone name, wire,
+	                                lower case (the SOA's owner) */
+	uint8_t apex_len;
 	uint32_t ttl;                /* ANSWER_POD */
 	struct kube_ip pod_ip;       /* ANSWER_POD */
 };

@@ -750,12 +750,15 @@ static void builder_element(struct builder *b, const char *path)
 		added = vec_push(&b->subsets, sizeof(struct raw_subset));
 	else if (PREFIX(path, "subsets[].") && b->subsets.n) {
 		struct raw_subset *sub = last(&b->subsets, sizeof(struct raw_subset));
+		struct raw_addr *a = NULL;
 		if (strcmp(path + 10, "addresses[]") == 0)
-			added = vec_push(&sub->ready, sizeof(struct raw_addr));
+			added = a = vec_push(&sub->ready, sizeof(struct raw_addr));
 		else if (strcmp(path + 10, "notReadyAddresses[]") == 0)
-			added = vec_push(&sub->not_ready, sizeof(struct raw_addr));
+			added = a = vec_push(&sub->not_ready, sizeof(struct raw_addr));
 		else if (strcmp(path + 10, "ports[]") == 0)
 			added = vec_push(&sub->ports, sizeof(struct raw_port));
+		if (a)
+			a->ready = -1; /* readiness comes from the list it is in */
 	}
 	if (!added)
 		b->bad = "out of memory";

@@ -152,10 +152,11 @@ enum query_result query_answer(const struct answer_table *table,
 		rcode = RCODE_NXDOMAIN;
 		/* fall through */
 	case ANSWER_NODATA:
-		/* SOA owner: the zone apex, a suffix of the question name. */
-		wire_put_u16(out + pos, (uint16_t)(0xC000 | (WIRE_HEADER_LEN + ref.zone_offset)));
-		memcpy(out + pos + 2, ref.soa, ref.soa_len);
-		pos += 2 + ref.soa_len;
+		/* SOA owner: the zone apex in its own (lower) case, as CoreDNS
+		   writes it, not a pointer into the client's question. */
+		memcpy(out + pos, ref.apex, ref.apex_len);
+		memcpy(out + pos + ref.apex_len, ref.soa, ref.soa_len);
+		pos += ref.apex_len + ref.soa_len;
 		ns = 1;
 		break;
 	case ANSWER_OUTSIDE:

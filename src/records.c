@@ -833,9 +833,15 @@ int records_print_zone(const struct records_set *set, size_t zone, FILE *fp)
 		if (set->names[i]->zone == zone)
 			sorted[n++] = set->names[i];
 	qsort(sorted, n, sizeof(*sorted), compare_names);
+	/* A master file starts with the SOA. */
 	for (i = 0; i < n && rc == 0; i++)
 		for (j = 0; j < sorted[i]->n_records && rc == 0; j++)
-			rc = print_record(fp, sorted[i], &sorted[i]->records[j]);
+			if (sorted[i]->records[j].type == RR_TYPE_SOA)
+				rc = print_record(fp, sorted[i], &sorted[i]->records[j]);
+	for (i = 0; i < n && rc == 0; i++)
+		for (j = 0; j < sorted[i]->n_records && rc == 0; j++)
+			if (sorted[i]->records[j].type != RR_TYPE_SOA)
+				rc = print_record(fp, sorted[i], &sorted[i]->records[j]);
 	free(sorted);
 	return rc;
 }

@@ -3,6 +3,9 @@
  * tables when they change. */
 #include "svcdns_autoconf.h"
 
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,6 +279,28 @@ out:
 	return status;
 }
 
+/* The first non-loopback IPv4 address of this host, else 127.0.0.1. */
+static size_t local_address(struct kube_ip *ip)
+{
+	struct ifaddrs *list = NULL, *ifa;
+
+	memset(ip, 0, sizeof(*ip));
+	ip->family = AF_INET;
+	ip->bytes[0] = 127;
+	ip->bytes[3] = 1;
+	if (getifaddrs(&list) < 0)
+		return 1;
+	for (ifa = list; ifa; ifa = ifa->ifa_next) {
+		const struct sockaddr_in *sin = (const void *)ifa->ifa_addr;
+		if (!sin || sin->sin_family != AF_INET || (ifa->ifa_flags & IFF_LOOPBACK))
+			continue;
+		memcpy(ip->bytes, &sin->sin_addr, 4);
+		break;
+	}
+	freeifaddrs(list);
+	return 1;
+}
+
 static int setup_records_config(struct app *app, char *err, size_t errlen)
 {
 	size_t i, n = 0;
@@ -317,6 +342,10 @@ static int setup_records_config(struct app *app, char *err, size_t errlen)
 		if (memcmp(ip.bytes, zero, ip.family == AF_INET ? 4 : 16) != 0)
 			app->ns_addrs[n++] = ip;
 	}
+	/* Wildcard only: the host's own address, as CoreDNS uses its local IP,
+	   so the apex NS always has an address (named-checkzone requires it). */
+	if (n == 0)
+		n = local_address(&app->ns_addrs[0]);
 	app->rcfg.ns_addrs = app->ns_addrs;
 	app->rcfg.n_ns_addrs = n;
 	return 0;
