@@ -661,7 +661,7 @@ static size_t kc_write(char *ptr, size_t size, size_t nmemb, void *ud)
 		unsigned k = r->batch_changes;
 		r->batch_changes = 0;
 		kc_notify(c);
-		log_debug("%s: %u change(s) applied and published in %.3f ms",
+		log_debug("%s: %u change(s) applied in %.3f ms",
 		          r->name, k, kc_elapsed(&t0) * 1e3);
 	}
 	return n;

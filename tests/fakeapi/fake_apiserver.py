@@ -183,6 +183,7 @@ def make_endpoints(q):
 class ApiHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fake-apiserver/1"
+    disable_nagle_algorithm = True  # chunks leave at once, as Go flushes
 
     def log_message(self, fmt, *args):
         if self.server.state.args.verbose:
