@@ -1,0 +1,325 @@
+# lib.sh - shared helpers of the system tests; sourced by tests/system/test_*.sh.
+#
+# Environment (set by `make check`, or by hand):
+#   SVCDNS    path of the built svcdns binary
+#   TESTDIR   absolute path of tests/
+#   ZONESDIR  absolute path of zones/
+#
+# Exit codes of a test script: 0 pass, 1 fail, 77 skip (never used for a
+# missing tool: a missing dig or python3 is a failure).
+#
+# Every loop here is bounded in count and in time; all traffic goes to
+# 127.0.0.1; only the processes this file started are killed, by PID.
+
+set -u
+
+: "${SVCDNS:?SVCDNS must name the svcdns binary}"
+: "${TESTDIR:?TESTDIR must name the tests/ directory}"
+: "${ZONESDIR:?ZONESDIR must name the zones/ directory}"
+
+LIB_NAME=$(basename "$0" .sh)
+FAILS=0
+CHECKS=0
+LIB_PIDS=""
+
+# ---- tools -----------------------------------------------------------------
+require_tool() {
+	if ! command -v "$1" >/dev/null 2>&1; then
+		echo "FAIL: required tool '$1' not found (install $2)" >&2
+		exit 1
+	fi
+}
+require_tool dig bind9-dnsutils
+require_tool python3 python3
+require_tool timeout coreutils
+
+if [ ! -x "$SVCDNS" ]; then
+	echo "FAIL: SVCDNS=$SVCDNS is not an executable file" >&2
+	exit 1
+fi
+
+RAWDNS="$TESTDIR/system/rawdns.py"
+
+# ---- cleanup ---------------------------------------------------------------
+# One private work directory per test script; everything temporary goes
+# under it and it is removed at exit.
+WORK=$(mktemp -d /tmp/svcdns-test.XXXXXX) || { echo "FAIL: mktemp" >&2; exit 1; }
+
+lib_cleanup() {
+	local pid i
+	for pid in $LIB_PIDS; do
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid" 2>/dev/null
+		fi
+	done
+	for pid in $LIB_PIDS; do
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 30 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -KILL "$pid" 2>/dev/null
+		fi
+		wait "$pid" 2>/dev/null
+	done
+	LIB_PIDS=""
+	case "$WORK" in
+	/tmp/svcdns-test.*) rm -rf "$WORK" ;;
+	esac
+}
+trap lib_cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# A fresh directory under $WORK. Prints its path.
+mktemp_dir() {
+	local d
+	d=$(mktemp -d "$WORK/d.XXXXXX") || { echo "FAIL: mktemp" >&2; exit 1; }
+	echo "$d"
+}
+
+# A private copy of zones/demo; prints its path.
+copy_demo() {
+	local d
+	d=$(mktemp_dir)
+	cp "$ZONESDIR"/demo/*.json "$d/" || { echo "FAIL: copy demo" >&2; exit 1; }
+	echo "$d"
+}
+
+# ---- ports -----------------------------------------------------------------
+# Prints a loopback port that is free for both UDP and TCP right now.
+free_port() {
+	local try port
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		port=$(python3 - <<'EOF'
+import random, socket, sys
+p = random.randint(20000, 60999)
+try:
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        s = socket.socket(socket.AF_INET, kind)
+        if kind == socket.SOCK_STREAM:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", p))
+        s.close()
+except OSError:
+    sys.exit(1)
+print(p)
+EOF
+) && [ -n "$port" ] && { echo "$port"; return 0; }
+	done
+	echo "FAIL: no free loopback port after 10 tries" >&2
+	exit 1
+}
+
+# ---- the server ------------------------------------------------------------
+# start_server DIR [extra svcdns options...]
+# Starts svcdns on a free port, waits until it answers, and sets
+#   PORT     its DNS port
+#   PID      its process id
+#   LOG      the file its stderr (and stdout) go to
+# Fails the test (exit 1) if it does not come up within about 5 s.
+# The zone probed is the first --domain given, else cluster.local.
+start_server() {
+	local dir=$1 zone=cluster.local i prev=""
+	shift
+	for a in "$@"; do
+		if [ "$prev" = "--domain" ]; then zone=$a; break; fi
+		prev=$a
+	done
+	PORT=$(free_port)
+	LOG=$(mktemp_dir)/svcdns.log
+	"$SVCDNS" --dir "$dir" --listen 127.0.0.1 --port "$PORT" --upstream none \
+		--http 127.0.0.1:0 --threads 2 "$@" >"$LOG" 2>&1 &
+	PID=$!
+	LIB_PIDS="$LIB_PIDS $PID"
+	i=0
+	while [ $i -lt 50 ]; do
+		if ! kill -0 "$PID" 2>/dev/null; then
+			wait "$PID" 2>/dev/null
+			echo "FAIL: svcdns exited at start (status $?); command:" >&2
+			echo "  $SVCDNS --dir $dir --listen 127.0.0.1 --port $PORT --upstream none --http 127.0.0.1:0 --threads 2 $*" >&2
+			echo "---- log:" >&2
+			sed 's/^/  /' "$LOG" >&2
+			exit 1
+		fi
+		if dig @127.0.0.1 -p "$PORT" +norec +time=1 +tries=1 +short \
+			"dns-version.$zone" TXT 2>/dev/null | grep -q '1.1.0'; then
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "FAIL: svcdns on port $PORT did not answer dns-version.$zone TXT within 50 tries" >&2
+	echo "---- log:" >&2
+	sed 's/^/  /' "$LOG" >&2
+	exit 1
+}
+
+# stop_server PID: ends one server this file started.
+stop_server() {
+	local pid=$1 i=0
+	kill -TERM "$pid" 2>/dev/null
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 30 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	LIB_PIDS=$(echo " $LIB_PIDS " | sed "s/ $pid / /")
+}
+
+# ---- queries ---------------------------------------------------------------
+# dig against the server under test (port $PORT unless QPORT is set).
+d() {
+	timeout 10 dig @127.0.0.1 -p "${QPORT:-$PORT}" +time=2 +tries=1 "$@"
+}
+
+# q NAME TYPE [dig options...]
+# Prints the reply in a stable, normalised form:
+#   rcode <RCODE>
+#   flags <flags as dig prints them, e.g. "qr aa rd">
+#   answer <owner> <ttl> <class> <type> <rdata...>       (sorted)
+#   authority ...                                         (sorted)
+#   additional ...                                        (sorted, no OPT)
+# Whitespace is collapsed to one space. Queries use +norec unless the
+# options say otherwise (a later +rec wins).
+q() {
+	local name=$1 type=$2
+	shift 2
+	d +norec +nocookie "$@" "$name" "$type" 2>&1 | lib_normalise_dig
+}
+
+lib_normalise_dig() {
+	awk '
+	/^;; ->>HEADER<<-/ {
+		s = $0; sub(/.*status: /, "", s); sub(/,.*/, "", s); print "1 rcode " s; got = 1; next }
+	/^;; flags:/ {
+		f = $0; sub(/^;; flags: */, "", f); sub(/;.*/, "", f); print "2 flags " f; next }
+	/^;; ANSWER SECTION:/     { sec = "3 answer"; next }
+	/^;; AUTHORITY SECTION:/  { sec = "4 authority"; next }
+	/^;; ADDITIONAL SECTION:/ { sec = "5 additional"; next }
+	/^;; OPT PSEUDOSECTION:/  { sec = ""; next }
+	/^;; QUESTION SECTION:/   { sec = ""; next }
+	/^;/ { next }
+	/^$/ { sec = ""; next }
+	sec != "" { $1 = $1; print sec " " $0 }
+	END { if (!got) print "1 rcode NO-REPLY" }
+	' | LC_ALL=C sort | cut -d' ' -f2-
+}
+
+# Normalise an expected block the same way (sections sorted, spaces collapsed).
+lib_normalise_expected() {
+	awk '
+	/^[ \t]*$/ { next }
+	{ $1 = $1 }
+	$1 == "rcode" { print "1 " $0; next }
+	$1 == "flags" { print "2 " $0; next }
+	$1 == "answer" { print "3 " $0; next }
+	$1 == "authority" { print "4 " $0; next }
+	$1 == "additional" { print "5 " $0; next }
+	{ print "9 BAD-EXPECTED-LINE " $0 }
+	' | LC_ALL=C sort | cut -d' ' -f2-
+}
+
+# SOA serials change: replace the serial field of SOA records with SERIAL.
+lib_mask_serial() {
+	awk '{ if ($5 == "SOA" && NF >= 11) $8 = "SERIAL"; print }'
+}
+
+# ---- assertions ------------------------------------------------------------
+pass() { CHECKS=$((CHECKS + 1)); echo "ok   $*"; }
+fail() { CHECKS=$((CHECKS + 1)); FAILS=$((FAILS + 1)); echo "FAIL $*"; }
+
+# expect "description" NAME TYPE [dig options...] <<EOF
+# rcode NOERROR
+# flags qr aa
+# answer ...
+# EOF
+# Compares q's output (SOA serials masked) with the block on stdin.
+expect() {
+	local desc=$1 exp act
+	shift
+	exp=$(lib_normalise_expected | lib_mask_serial)
+	act=$(q "$@" | lib_mask_serial)
+	if [ "$exp" = "$act" ]; then
+		pass "$desc"
+	else
+		fail "$desc"
+		echo "     query:    dig -p ${QPORT:-$PORT} +norec $*"
+		echo "     expected:"
+		echo "$exp" | sed 's/^/       /'
+		echo "     got:"
+		echo "$act" | sed 's/^/       /'
+	fi
+}
+
+# expect_rcode "description" RCODE NAME TYPE [dig options...]
+expect_rcode() {
+	local desc=$1 want=$2 act
+	shift 2
+	act=$(q "$@" | sed -n 's/^rcode //p')
+	if [ "$act" = "$want" ]; then
+		pass "$desc"
+	else
+		fail "$desc"
+		echo "     query:    dig -p ${QPORT:-$PORT} +norec $*"
+		echo "     expected: rcode $want"
+		echo "     got:      rcode $act"
+		q "$@" | sed 's/^/       /'
+	fi
+}
+
+# check "description" EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1"
+		echo "     expected:"
+		printf '%s\n' "$2" | sed 's/^/       /'
+		echo "     got:"
+		printf '%s\n' "$3" | sed 's/^/       /'
+	fi
+}
+
+# check_true "description" COMMAND...: passes if the command succeeds.
+check_true() {
+	local desc=$1
+	shift
+	if "$@"; then pass "$desc"; else fail "$desc"; fi
+}
+
+# alive "description": the server under test ($PID) is still running.
+alive() {
+	if kill -0 "$PID" 2>/dev/null; then
+		pass "${1:-server still running}"
+	else
+		fail "${1:-server still running}: svcdns (pid $PID) is gone; log:"
+		sed 's/^/     /' "$LOG"
+	fi
+}
+
+# soa_serial [ZONE]: the serial of the zone's SOA, as served now.
+soa_serial() {
+	d +norec +short "${1:-cluster.local}" SOA | awk 'NF >= 7 { print $3; exit }'
+}
+
+# wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds
+# or SECONDS pass. Returns its last status.
+wait_for() {
+	local secs=$1 n i=0
+	shift
+	n=$((secs * 10))
+	while [ $i -lt $n ]; do
+		if "$@"; then return 0; fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	"$@"
+}
+
+finish() {
+	echo "$LIB_NAME: $CHECKS checks, $FAILS failed"
+	if [ "$FAILS" -gt 0 ]; then exit 1; fi
+	exit 0
+}

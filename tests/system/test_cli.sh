@@ -1,0 +1,86 @@
+#!/bin/sh
+# test_cli.sh - the command-line contract: --help/--version exit 0; usage
+# errors exit 2 with a one-line message naming the bad value; runtime
+# errors (a missing --dir) exit 1 with a message.
+. "${TESTDIR:?}/system/lib.sh"
+
+# run NAME ARGS...: runs svcdns (bounded), sets RC, OUT, ERR
+run() {
+	timeout 10 "$SVCDNS" "$@" >"$WORK/out" 2>"$WORK/err"
+	RC=$?
+	OUT=$(cat "$WORK/out")
+	ERR=$(cat "$WORK/err")
+}
+
+# usage_error DESC NEEDLE ARGS...: exit 2, message on stderr containing NEEDLE
+usage_error() {
+	desc=$1 needle=$2
+	shift 2
+	run "$@"
+	if [ "$RC" -eq 2 ] && printf '%s' "$ERR" | grep -qF -- "$needle"; then
+		pass "$desc: exit 2, message names '$needle'"
+	else
+		fail "$desc: svcdns $*"
+		echo "     expected: exit 2 and a stderr message containing '$needle'"
+		echo "     got:      exit $RC; stderr: $(printf '%s' "$ERR" | head -3)"
+	fi
+}
+
+P=$(free_port)
+BASE="--listen 127.0.0.1 --port $P --upstream none --dir $ZONESDIR/demo"
+
+run --help
+check_eq "--help exits 0" 0 "$RC"
+for opt in --dir --listen --port --domain --ttl --upstream --threads --pods --dump-zone --http; do
+	if printf '%s\n%s' "$OUT" "$ERR" | grep -qF -- "$opt"; then pass "--help mentions $opt"; else fail "--help does not mention $opt"; fi
+done
+if [ -n "$OUT" ]; then pass "--help prints on stdout"; else fail "--help prints nothing on stdout"; fi
+
+run --version
+check_eq "--version exits 0" 0 "$RC"
+if printf '%s' "$OUT" | grep -q '[0-9]\.[0-9]'; then pass "--version prints a version ($OUT)"; else fail "--version prints no version number: '$OUT'"; fi
+
+usage_error "unknown option" "--no-such-option" $BASE --no-such-option
+usage_error "unknown option (no dashes value)" "--bogus" --bogus=1 $BASE
+usage_error "--ttl 99999 out of range" "99999" $BASE --ttl 99999
+usage_error "--ttl -1" "-1" $BASE --ttl -1
+usage_error "--ttl abc" "abc" $BASE --ttl abc
+usage_error "--port 70000" "70000" --dir "$ZONESDIR/demo" --listen 127.0.0.1 --upstream none --port 70000
+usage_error "--port abc" "abc" --dir "$ZONESDIR/demo" --listen 127.0.0.1 --upstream none --port abc
+usage_error "--port without a value" "--port" --dir "$ZONESDIR/demo" --listen 127.0.0.1 --upstream none --port
+usage_error "--pods bogus" "bogus" $BASE --pods bogus
+usage_error "--threads 0" "0" $BASE --threads 0
+usage_error "--domain with an empty label" "bad..zone" $BASE --domain bad..zone
+usage_error "stray argument" "stray" $BASE stray
+
+run $BASE --ttl 99999
+n=$(printf '%s\n' "$ERR" | grep -c .)
+check_eq "--ttl 99999: a one-line message" 1 "$n"
+
+run --dir /nonexistent/svcdns-test --listen 127.0.0.1 --port "$P" --upstream none --http 127.0.0.1:0
+if [ "$RC" -eq 1 ] && printf '%s' "$ERR" | grep -qF /nonexistent/svcdns-test; then
+	pass "--dir /nonexistent: exit 1, message names the directory"
+else
+	fail "--dir /nonexistent: svcdns --dir /nonexistent/svcdns-test ..."
+	echo "     expected: exit 1 and a stderr message containing /nonexistent/svcdns-test"
+	echo "     got:      exit $RC; stderr: $(printf '%s' "$ERR" | head -3)"
+fi
+
+# a port already in use is a runtime error (1), not a usage error
+python3 - "$P" >"$WORK/holder.out" 2>&1 <<'PYEOF' &
+import socket, sys, time
+p = int(sys.argv[1])
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", p))
+t = socket.socket(socket.AF_INET, socket.SOCK_STREAM); t.bind(("127.0.0.1", p)); t.listen(1)
+print("bound", flush=True)
+time.sleep(8)
+PYEOF
+HOLDER=$!
+LIB_PIDS="$LIB_PIDS $HOLDER"
+i=0
+while [ $i -lt 50 ] && ! grep -q bound "$WORK/holder.out"; do sleep 0.1; i=$((i + 1)); done
+run --dir "$ZONESDIR/demo" --listen 127.0.0.1 --port "$P" --upstream none --http 127.0.0.1:0
+if [ "$RC" -eq 1 ]; then pass "port in use: exit 1 ($(printf '%s' "$ERR" | head -1))"; else
+	fail "port in use: expected exit 1, got $RC; stderr: $(printf '%s' "$ERR" | head -3)"; fi
+stop_server "$HOLDER"
+finish

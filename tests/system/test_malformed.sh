@@ -1,0 +1,35 @@
+#!/bin/sh
+# test_malformed.sh - raw malformed UDP packets and TCP frames (rawdns.py):
+# every reply is FORMERR / NOTIMP / REFUSED with the query's ID, or none;
+# after each case the server still answers, and it is still running.
+. "${TESTDIR:?}/system/lib.sh"
+
+DIR=$(copy_demo)
+start_server "$DIR"
+echo "# server on port $PORT"
+
+timeout 120 python3 "$RAWDNS" malformed "$PORT" >"$WORK/malformed.out" 2>&1
+st=$?
+cat "$WORK/malformed.out"
+FAILS=$((FAILS + $(grep -c '^FAIL' "$WORK/malformed.out")))
+CHECKS=$((CHECKS + $(grep -c '^ok\|^FAIL' "$WORK/malformed.out")))
+if [ $st -ne 0 ] && ! grep -q '^FAIL' "$WORK/malformed.out"; then
+	fail "rawdns.py malformed exited with status $st"
+fi
+
+expect "a normal query after the battery" kubernetes.default.svc.cluster.local A <<EOT
+rcode NOERROR
+flags qr aa
+answer kubernetes.default.svc.cluster.local. 5 IN A 10.96.0.1
+EOT
+expect "a normal TCP query after the battery" kubernetes.default.svc.cluster.local A +tcp <<EOT
+rcode NOERROR
+flags qr aa
+answer kubernetes.default.svc.cluster.local. 5 IN A 10.96.0.1
+EOT
+alive "svcdns still running after the battery"
+if grep -qi 'AddressSanitizer\|runtime error:' "$LOG"; then
+	fail "sanitizer report in the server log:"
+	sed 's/^/     /' "$LOG" | head -40
+fi
+finish

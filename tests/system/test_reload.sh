@@ -1,0 +1,196 @@
+#!/bin/sh
+# test_reload.sh - the directory source reloads: a new file, a changed
+# clusterIP, a deleted file become visible within 2 s; a file that does not
+# parse is reported (file name and line) and its old data keeps serving;
+# the SOA serial moves forward on every change.
+. "${TESTDIR:?}/system/lib.sh"
+
+Z=cluster.local
+DIR=$(copy_demo)
+start_server "$DIR"
+echo "# server on port $PORT, directory $DIR"
+
+# a1 NAME TYPE: the sorted short answer
+a1() { d +norec +short "$1" "${2:-A}" | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//'; }
+rc() { q "$1" "${2:-A}" | sed -n 's/^rcode //p'; }
+is_answer() { [ "$(a1 "$1" "$2")" = "$3" ]; }
+is_rcode() { [ "$(rc "$1" "$2")" = "$3" ]; }
+
+# within2 DESC EXPECTED NAME TYPE: the answer becomes EXPECTED within 2 s
+within2() {
+	desc=$1 want=$2 name=$3 type=$4
+	t0=$(date +%s.%N)
+	if wait_for 2 is_answer "$name" "$type" "$want"; then
+		pass "$desc (after $(echo "$(date +%s.%N) - $t0" | bc 2>/dev/null || echo '?') s)"
+	else
+		fail "$desc: $name $type"
+		echo "     expected (within 2 s): $want"
+		echo "     got:                   $(a1 "$name" "$type")"
+	fi
+}
+within2_rcode() {
+	desc=$1 want=$2 name=$3 type=$4
+	if wait_for 2 is_rcode "$name" "$type" "$want"; then pass "$desc"; else
+		fail "$desc: $name $type"
+		echo "     expected (within 2 s): rcode $want"
+		echo "     got:                   rcode $(rc "$name" "$type") $(a1 "$name" "$type")"
+	fi
+}
+serial_up() {
+	desc=$1 before=$2 after=$3
+	if [ -n "$before" ] && [ -n "$after" ] && [ "$after" -gt "$before" ] 2>/dev/null; then
+		pass "SOA serial moves forward: $desc ($before -> $after)"
+	else
+		fail "SOA serial must move forward: $desc: before '$before', after '$after'"
+	fi
+}
+
+# ---- baseline ---------------------------------------------------------------------
+check_eq "baseline: web A" "10.96.100.20" "$(a1 web.shop.svc.$Z)"
+check_eq "baseline: zk A" "10.244.1.20 10.244.2.21" "$(a1 zk.data.svc.$Z)"
+check_eq "baseline: fresh is NXDOMAIN" NXDOMAIN "$(rc fresh.shop.svc.$Z)"
+s0=$(soa_serial)
+check_true "baseline: SOA serial is a number ($s0)" test -n "$s0"
+
+# ---- 1. a new file ----------------------------------------------------------------------
+cat >"$WORK/fresh.json" <<'JSON'
+{
+    "apiVersion": "v1",
+    "kind": "List",
+    "metadata": {"resourceVersion": ""},
+    "items": [
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": "staging", "uid": "6f1d2c3b-4a59-4e8f-9a1b-2c3d4e5f6a70",
+                         "resourceVersion": "420001", "creationTimestamp": "2024-11-12T09:00:00Z",
+                         "labels": {"kubernetes.io/metadata.name": "staging"}},
+            "spec": {"finalizers": ["kubernetes"]},
+            "status": {"phase": "Active"}
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "fresh", "namespace": "shop", "uid": "6f1d2c3b-4a59-4e8f-9a1b-2c3d4e5f6a71",
+                         "resourceVersion": "420002", "creationTimestamp": "2024-11-12T09:00:01Z",
+                         "labels": {"app": "fresh"}},
+            "spec": {"clusterIP": "10.96.150.1", "clusterIPs": ["10.96.150.1"],
+                     "internalTrafficPolicy": "Cluster", "ipFamilies": ["IPv4"],
+                     "ipFamilyPolicy": "SingleStack",
+                     "ports": [{"name": "http", "port": 8000, "protocol": "TCP", "targetPort": "http"}],
+                     "selector": {"app": "fresh"}, "sessionAffinity": "None", "type": "ClusterIP"},
+            "status": {"loadBalancer": {}}
+        }
+    ]
+}
+JSON
+mv "$WORK/fresh.json" "$DIR/fresh.json"
+within2 "new file: its service answers" "10.96.150.1" fresh.shop.svc.$Z A
+within2 "new file: its SRV answers" "0 100 8000 fresh.shop.svc.$Z." _http._tcp.fresh.shop.svc.$Z SRV
+within2_rcode "new file: its Namespace exists (NODATA)" NOERROR staging.svc.$Z A
+s1=$(soa_serial)
+serial_up "after adding a file" "$s0" "$s1"
+
+# ---- 2. a changed clusterIP (rewritten in place) ------------------------------------------
+sed 's/"10\.96\.100\.20"/"10.96.100.21"/g' "$DIR/services-shop.json" >"$WORK/svc.tmp"
+check_true "edit: the new clusterIP is in the file" grep -q '10.96.100.21' "$WORK/svc.tmp"
+cat "$WORK/svc.tmp" >"$DIR/services-shop.json"
+within2 "changed clusterIP: new A" "10.96.100.21" web.shop.svc.$Z A
+within2 "changed clusterIP: new PTR" "web.shop.svc.$Z." 21.100.96.10.in-addr.arpa PTR
+within2 "changed clusterIP: in-zone ExternalName follows" "10.96.100.21 web.shop.svc.$Z." storefront.shop.svc.$Z A
+check_eq "changed clusterIP: old PTR gone" NXDOMAIN "$(rc 20.100.96.10.in-addr.arpa PTR)"
+check_eq "changed clusterIP: other services of the file unchanged" "10.96.200.10" "$(a1 frontend.shop.svc.$Z)"
+s2=$(soa_serial)
+serial_up "after changing a clusterIP" "$s1" "$s2"
+
+# ---- 3. a deleted file ------------------------------------------------------------------------
+rm -f "$DIR/zookeeper.json"
+within2_rcode "deleted file: its headless service is NXDOMAIN" NXDOMAIN zk.data.svc.$Z A
+within2_rcode "deleted file: its endpoint names are NXDOMAIN" NXDOMAIN zk-0.zk.data.svc.$Z A
+within2_rcode "deleted file: its SRV is NXDOMAIN" NXDOMAIN _client._tcp.zk.data.svc.$Z SRV
+check_eq "deleted file: the namespace's other services stay" "10.244.1.10 10.244.2.11" "$(a1 db.data.svc.$Z)"
+s3=$(soa_serial)
+serial_up "after deleting a file" "$s2" "$s3"
+
+# ---- 4. an endpoint becomes ready -----------------------------------------------------------------
+python3 - "$DIR/db-statefulset.json" <<'PYEOF'
+import json, sys
+p = sys.argv[1]
+d = json.load(open(p))
+for it in d["items"]:
+    if it.get("kind") == "EndpointSlice":
+        for ep in it["endpoints"]:
+            ep["conditions"]["ready"] = True
+            ep["conditions"]["serving"] = True
+open(p + ".tmp", "w").write(json.dumps(d, indent=4))
+PYEOF
+mv "$DIR/db-statefulset.json.tmp" "$DIR/db-statefulset.json"
+within2 "endpoint turns ready: headless A gains it" "10.244.1.10 10.244.2.11 10.244.3.12" db.data.svc.$Z A
+within2 "endpoint turns ready: its hostname answers" "10.244.3.12" db-2.db.data.svc.$Z A
+s4=$(soa_serial)
+serial_up "after an endpoint turned ready" "$s3" "$s4"
+
+# ---- 5. a broken file: reported, old data keeps serving --------------------------------------
+: >"$WORK/log.before"
+cp "$LOG" "$WORK/log.before"
+cat >"$DIR/services-shop.json" <<'JSON'
+{
+    "apiVersion": "v1",
+    "kind": "ServiceList",
+    "items": [ { "metadata": { "name": "web", } } ]
+}
+JSON
+i=0
+while [ $i -lt 30 ] && ! tail -n +"$(($(wc -l <"$WORK/log.before") + 1))" "$LOG" | grep -q 'services-shop.json'; do
+	sleep 0.1
+	i=$((i + 1))
+done
+newlog=$(tail -n +"$(($(wc -l <"$WORK/log.before") + 1))" "$LOG")
+line=$(printf '%s\n' "$newlog" | grep 'services-shop.json' | head -1)
+if [ -n "$line" ]; then
+	pass "broken file: logged: $line"
+	if printf '%s' "$line" | grep -q 'line [0-9]'; then
+		pass "broken file: the message gives a line number"
+		if printf '%s' "$line" | grep -q 'line 4\b'; then pass "broken file: the line number is 4 (where the error is)"; else
+			echo "note: the error is on line 4; the message says: $line"; fi
+	else
+		fail "broken file: the message has no 'line N': $line"
+	fi
+else
+	fail "broken file: nothing in the log names services-shop.json within 3 s; new log lines:"
+	printf '%s\n' "$newlog" | head -10 | sed 's/^/     /'
+fi
+sleep 1.5
+check_eq "broken file: its old ClusterIP answer keeps serving" "10.96.100.21" "$(a1 web.shop.svc.$Z)"
+check_eq "broken file: its old dual-stack AAAA keeps serving" "fd00:10:96::c8" "$(a1 frontend.shop.svc.$Z AAAA)"
+check_eq "broken file: its old ExternalName keeps serving" "api.payments.example.com." "$(a1 payments.shop.svc.$Z)"
+check_eq "broken file: other files unaffected" "10.96.0.1" "$(a1 kubernetes.default.svc.$Z)"
+s5=$(soa_serial)
+check_true "broken file: serial still answered ($s5)" test -n "$s5"
+
+# ---- 6. the file is fixed (with a change) ------------------------------------------------------
+sed 's/"10\.96\.100\.21"/"10.96.100.22"/g' "$WORK/svc.tmp" >"$DIR/services-shop.json"
+within2 "fixed file: the new data is used" "10.96.100.22" web.shop.svc.$Z A
+s6=$(soa_serial)
+serial_up "after fixing the broken file with a change" "$s5" "$s6"
+
+# ---- 7. files that are not *.json are ignored ------------------------------------------------------
+sed 's/"name": "fresh"/"name": "ignored"/' "$DIR/fresh.json" >"$DIR/ignored.json.bak"
+sleep 1.5
+check_eq "a file not ending in .json is ignored" NXDOMAIN "$(rc ignored.shop.svc.$Z)"
+
+# ---- 8. an empty directory (all files deleted) -------------------------------------------------------
+rm -f "$DIR"/*.json
+within2_rcode "all files deleted: kubernetes is NXDOMAIN" NXDOMAIN kubernetes.default.svc.$Z A
+expect "all files deleted: dns-version still answers" dns-version.$Z TXT <<EOT
+rcode NOERROR
+flags qr aa
+answer dns-version.$Z. 28800 IN TXT "1.1.0"
+EOT
+
+alive
+if grep -qi 'AddressSanitizer\|runtime error:' "$LOG"; then
+	fail "sanitizer report in the server log:"
+	sed 's/^/     /' "$LOG" | head -40
+fi
+finish
