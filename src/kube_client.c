@@ -820,7 +820,8 @@ static void kc_start(struct kc_res *r)
 	KC_OPT(CURLOPT_TCP_KEEPALIVE, 1L);
 	KC_OPT(CURLOPT_TCP_KEEPIDLE, 30L);
 	KC_OPT(CURLOPT_TCP_KEEPINTVL, 15L);
-	KC_OPT(CURLOPT_PIPEWAIT, 1L);
+	/* no CURLOPT_PIPEWAIT: over HTTP/1.1 a transfer waiting to share a
+	   connection with a never-ending watch would wait forever */
 	if (watch) {
 		/* the server ends it at timeoutSeconds; this catches a black hole */
 		KC_OPT(CURLOPT_TIMEOUT, (long)timeout + 30L);
