@@ -8,6 +8,13 @@
       it parses as whole records to the last byte, the OPT's payload size,
       and the answer records.
 
+  rawdns.py burst PORT N
+      N UDP queries (64 outstanding, 4 sockets, mixed case, with and
+      without EDNS); exit 0 when every one got its right answer.
+
+  rawdns.py tcp-limits PORT IDLE CAP
+      the TCP idle timeout (IDLE seconds) and connection cap (CAP).
+
   rawdns.py malformed PORT
       sends a battery of malformed UDP packets and TCP frames; for each,
       the reply must be FORMERR / NOTIMP / REFUSED with the query's ID (or
@@ -536,6 +543,148 @@ def cmd_malformed(args):
     return 1 if b.fails else 0
 
 
+def cmd_burst(args):
+    """burst PORT N: N UDP queries, at most 64 outstanding, over 4 sockets;
+    every one must be answered with its ID and the right address."""
+    port, n = int(args[0]), int(args[1])
+    names = [("kubernetes.default.svc.cluster.local", 1, "10.96.0.1"),
+             ("kube-dns.kube-system.svc.cluster.local", 1, "10.96.0.10"),
+             ("web.shop.svc.cluster.local", 1, "10.96.100.20"),
+             ("db-0.db.data.svc.cluster.local", 1, "10.244.1.10"),
+             ("frontend.shop.svc.cluster.local", 28, "fd00:10:96::c8")]
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(4)]
+    for s in socks:
+        s.setblocking(False)
+    import selectors
+    sel = selectors.DefaultSelector()
+    for s in socks:
+        sel.register(s, selectors.EVENT_READ)
+    pending = {}
+    sent = ok = bad = 0
+    deadline = time.time() + 30
+    qid = 1
+    while (sent < n or pending) and time.time() < deadline:
+        while sent < n and len(pending) < 64:
+            name, qt, addr = names[sent % len(names)]
+            # mix the case of the name: replies must still match
+            if sent % 3 == 0:
+                name = name.upper()
+            _, msg = build_query(name, qt, qid=qid, edns=1232 if sent % 2 else None)
+            s = socks[sent % 4]
+            try:
+                s.sendto(msg, (HOST, port))
+            except BlockingIOError:
+                break
+            pending[(sent % 4, qid)] = (addr, time.time())
+            qid = qid % 65000 + 1
+            sent += 1
+        for key, _ in sel.select(timeout=0.2):
+            s = key.fileobj
+            idx = socks.index(s)
+            while True:
+                try:
+                    data = s.recv(65535)
+                except BlockingIOError:
+                    break
+                r = parse_reply(data)
+                want = pending.pop((idx, r.get("id")), None)
+                if want is None:
+                    bad += 1
+                    continue
+                datas = [a.get("data") for a in r.get("answers", [])]
+                if r.get("rcode") == "NOERROR" and want[0] in datas:
+                    ok += 1
+                else:
+                    bad += 1
+        # a query unanswered for 2 s is lost
+        now = time.time()
+        for k in [k for k, v in pending.items() if now - v[1] > 2.0]:
+            pending.pop(k)
+    for s in socks:
+        s.close()
+    lost = n - ok - bad
+    print("burst: %d sent, %d right, %d wrong, %d lost" % (n, ok, bad, lost))
+    return 0 if ok == n else 1
+
+
+def cmd_tcp_limits(args):
+    """tcp-limits PORT IDLE CAP: an idle connection is closed after about
+    IDLE seconds (before and after a query); with CAP+4 connections open a
+    new one is still answered."""
+    port, idle, cap = int(args[0]), float(args[1]), int(args[2])
+    fails = 0
+
+    def closed_within(s, limit):
+        t0 = time.time()
+        s.settimeout(limit)
+        try:
+            while True:
+                d = s.recv(4096)
+                if not d:
+                    return time.time() - t0
+        except socket.timeout:
+            return None
+        except ConnectionResetError:
+            return time.time() - t0
+
+    s = socket.create_connection((HOST, port), timeout=2)
+    t = closed_within(s, idle + 3)
+    s.close()
+    if t is None:
+        print("FAIL tcp: a silent connection stays open longer than %.0f s (idle timeout %.0f s)" % (idle + 3, idle))
+        fails += 1
+    else:
+        print("ok   tcp: a silent connection is closed after %.1f s (idle timeout %.0f s)" % (t, idle))
+
+    s = socket.create_connection((HOST, port), timeout=2)
+    _, msg = build_query(NORMAL, 1, qid=0x7777)
+    s.sendall(struct.pack("!H", len(msg)) + msg)
+    r = tcp_read_msg(s)
+    if r is None or parse_reply(r).get("id") != 0x7777:
+        print("FAIL tcp: no answer on a fresh connection")
+        fails += 1
+    t = closed_within(s, idle + 3)
+    s.close()
+    if t is None:
+        print("FAIL tcp: a connection idle after one query stays open longer than %.0f s" % (idle + 3))
+        fails += 1
+    else:
+        print("ok   tcp: a connection idle after one query is closed after %.1f s" % t)
+
+    conns = []
+    for _ in range(cap + 4):
+        try:
+            conns.append(socket.create_connection((HOST, port), timeout=2))
+        except OSError as e:
+            print("note tcp: connection %d refused: %s" % (len(conns) + 1, e))
+            break
+    time.sleep(0.2)
+    reply = tcp_exchange(build_query(NORMAL, 1, qid=0x7778)[1], port, timeout=3)
+    if reply is not None and parse_reply(reply).get("id") == 0x7778:
+        print("ok   tcp: with %d connections open (cap %d) a new one is answered" % (len(conns), cap))
+    else:
+        print("FAIL tcp: with %d connections open (cap %d) a new connection gets no answer" % (len(conns), cap))
+        fails += 1
+    n_closed = 0
+    for c in conns:
+        c.settimeout(0.05)
+        try:
+            if c.recv(1) == b"":
+                n_closed += 1
+        except socket.timeout:
+            pass
+        except OSError:
+            n_closed += 1
+        c.close()
+    if n_closed >= 4:
+        print("ok   tcp: %d of the %d idle connections were closed to stay under the cap" % (n_closed, len(conns)))
+    else:
+        print("FAIL tcp: only %d of %d connections closed with a cap of %d (at least %d expected)" %
+              (n_closed, len(conns), cap, len(conns) + 1 - cap))
+        fails += 1
+    return 1 if fails else 0
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
@@ -544,6 +693,10 @@ def main():
         return cmd_query(sys.argv[2:])
     if sys.argv[1] == "malformed":
         return cmd_malformed(sys.argv[2:])
+    if sys.argv[1] == "tcp-limits":
+        return cmd_tcp_limits(sys.argv[2:])
+    if sys.argv[1] == "burst":
+        return cmd_burst(sys.argv[2:])
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -28,6 +28,22 @@ flags qr aa
 answer kubernetes.default.svc.cluster.local. 5 IN A 10.96.0.1
 EOT
 alive "svcdns still running after the battery"
+
+# many UDP queries at once over the 2 query threads
+timeout 60 python3 "$RAWDNS" burst "$PORT" 3000 >"$WORK/burst.out" 2>&1
+st=$?
+if [ $st -eq 0 ]; then pass "$(cat "$WORK/burst.out")"; else fail "$(cat "$WORK/burst.out")"; fi
+alive "svcdns still running after the burst"
+stop_server "$PID"
+
+# TCP idle timeout and connection cap (--tcp-idle, --tcp-max-conns)
+start_server "$DIR" --tcp-idle 1 --tcp-max-conns 4
+echo "# server with --tcp-idle 1 --tcp-max-conns 4 on port $PORT"
+timeout 60 python3 "$RAWDNS" tcp-limits "$PORT" 1 4 >"$WORK/tcp.out" 2>&1
+cat "$WORK/tcp.out"
+FAILS=$((FAILS + $(grep -c '^FAIL' "$WORK/tcp.out")))
+CHECKS=$((CHECKS + $(grep -c '^ok\|^FAIL' "$WORK/tcp.out")))
+alive "svcdns still running after the TCP limits"
 if grep -qi 'AddressSanitizer\|runtime error:' "$LOG"; then
 	fail "sanitizer report in the server log:"
 	sed 's/^/     /' "$LOG" | head -40

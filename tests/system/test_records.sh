@@ -8,6 +8,61 @@ Z=cluster.local
 SOA="$Z. 5 IN SOA ns.dns.$Z. hostmaster.$Z. SERIAL 7200 1800 86400 5"
 
 DEMO=$(copy_demo)
+# Extra objects for the parser's edge cases (issue 2, "Sources of cluster
+# data"): unknown kinds and fields ignored, null lists, the legacy
+# tolerate-unready-endpoints annotation, Endpoints ignored where a slice
+# exists, ExternalName chains and loops.
+cat >"$DEMO/edge-cases.json" <<'JSON'
+{
+    "apiVersion": "v1",
+    "kind": "List",
+    "metadata": {"resourceVersion": ""},
+    "items": [
+        {"apiVersion": "v1", "kind": "ConfigMap",
+         "metadata": {"name": "coredns", "namespace": "kube-system"},
+         "data": {"Corefile": ".:53 { kubernetes cluster.local }"}},
+        {"apiVersion": "apps/v1", "kind": "Deployment",
+         "metadata": {"name": "web", "namespace": "shop"}, "spec": {"replicas": 3}},
+        {"apiVersion": "v1", "kind": "Service",
+         "metadata": {"name": "odd", "namespace": "edge", "futureField": {"x": [1, 2, {"y": null}]}},
+         "spec": {"clusterIP": "10.96.77.1", "type": "ClusterIP", "ports": null,
+                  "someNewSpecField": true, "selector": null},
+         "status": null},
+        {"apiVersion": "v1", "kind": "Service",
+         "metadata": {"name": "legacy-unready", "namespace": "edge",
+                      "annotations": {"service.alpha.kubernetes.io/tolerate-unready-endpoints": "true"}},
+         "spec": {"clusterIP": "None", "clusterIPs": ["None"], "type": "ClusterIP",
+                  "ports": [{"name": "tcp", "port": 9000, "protocol": "TCP", "targetPort": 9000}]}},
+        {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
+         "metadata": {"name": "legacy-unready-abcde", "namespace": "edge",
+                      "labels": {"kubernetes.io/service-name": "legacy-unready"}},
+         "endpoints": [{"addresses": ["10.244.7.1"], "conditions": {"ready": false}}],
+         "ports": [{"name": "tcp", "port": 9000, "protocol": "TCP"}]},
+        {"apiVersion": "v1", "kind": "Service",
+         "metadata": {"name": "empty-headless", "namespace": "edge"},
+         "spec": {"clusterIP": "None", "type": "ClusterIP", "ports": [{"name": "x", "port": 1, "protocol": "TCP"}]}},
+        {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
+         "metadata": {"name": "empty-headless-xyz", "namespace": "edge",
+                      "labels": {"kubernetes.io/service-name": "empty-headless"}},
+         "endpoints": null, "ports": null},
+        {"apiVersion": "v1", "kind": "Endpoints",
+         "metadata": {"name": "web", "namespace": "shop"},
+         "subsets": [{"addresses": [{"ip": "10.244.9.9"}], "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]}]},
+        {"apiVersion": "v1", "kind": "Service",
+         "metadata": {"name": "alias2", "namespace": "edge"},
+         "spec": {"type": "ExternalName", "externalName": "storefront.shop.svc.cluster.local"}},
+        {"apiVersion": "v1", "kind": "Service",
+         "metadata": {"name": "loop-a", "namespace": "edge"},
+         "spec": {"type": "ExternalName", "externalName": "loop-b.edge.svc.cluster.local"}},
+        {"apiVersion": "v1", "kind": "Service",
+         "metadata": {"name": "loop-b", "namespace": "edge"},
+         "spec": {"type": "ExternalName", "externalName": "loop-a.edge.svc.cluster.local"}}
+    ]
+}
+JSON
+cat >"$DEMO/null-items.json" <<'JSON'
+{"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSliceList", "metadata": {"resourceVersion": "1"}, "items": null}
+JSON
 start_server "$DEMO"
 echo "# server A: defaults (ttl 5, cluster.local, pods disabled) on port $PORT"
 
@@ -434,6 +489,45 @@ done
 r=$(python3 "$RAWDNS" query "$PORT" cluster.local AXFR)
 rc=$(printf '%s' "$r" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("rcode"))')
 check_eq "AXFR over UDP: REFUSED" REFUSED "$rc"
+
+# ---- edge cases of the sources -----------------------------------------------------------
+expect "Service with unknown fields and ports: null answers its A" odd.edge.svc.$Z A <<EOF
+rcode NOERROR
+flags qr aa
+answer odd.edge.svc.$Z. 5 IN A 10.96.77.1
+EOF
+expect "tolerate-unready-endpoints annotation counts as publishNotReadyAddresses" legacy-unready.edge.svc.$Z A <<EOF
+rcode NOERROR
+flags qr aa
+answer legacy-unready.edge.svc.$Z. 5 IN A 10.244.7.1
+EOF
+expect "headless service whose slice has endpoints: null: NXDOMAIN" empty-headless.edge.svc.$Z A <<EOF
+rcode NXDOMAIN
+flags qr aa
+authority $SOA
+EOF
+expect "v1 Endpoints ignored for a service that has an EndpointSlice" 10-244-9-9.web.shop.svc.$Z A <<EOF
+rcode NXDOMAIN
+flags qr aa
+authority $SOA
+EOF
+expect "ExternalName chain inside the zone is followed" alias2.edge.svc.$Z A <<EOF
+rcode NOERROR
+flags qr aa
+answer alias2.edge.svc.$Z. 5 IN CNAME storefront.shop.svc.$Z.
+answer storefront.shop.svc.$Z. 5 IN CNAME web.shop.svc.$Z.
+answer web.shop.svc.$Z. 5 IN A 10.96.100.20
+EOF
+out=$(q loop-a.edge.svc.$Z A)
+case "$out" in
+*"rcode NO-REPLY"*) fail "ExternalName loop: no reply"; echo "$out" | sed 's/^/     /' ;;
+*) pass "ExternalName loop answers ($(echo "$out" | head -1), $(echo "$out" | grep -c '^answer') answer records)" ;;
+esac
+expect "ExternalName: no SRV under it (CoreDNS): NXDOMAIN" _http._tcp.payments.shop.svc.$Z SRV <<EOF
+rcode NXDOMAIN
+flags qr aa
+authority $SOA
+EOF
 
 alive "server A still running"
 stop_server "$PID"

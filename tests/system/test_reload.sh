@@ -98,7 +98,15 @@ cat "$WORK/svc.tmp" >"$DIR/services-shop.json"
 within2 "changed clusterIP: new A" "10.96.100.21" web.shop.svc.$Z A
 within2 "changed clusterIP: new PTR" "web.shop.svc.$Z." 21.100.96.10.in-addr.arpa PTR
 within2 "changed clusterIP: in-zone ExternalName follows" "10.96.100.21 web.shop.svc.$Z." storefront.shop.svc.$Z A
-check_eq "changed clusterIP: old PTR gone" NXDOMAIN "$(rc 20.100.96.10.in-addr.arpa PTR)"
+# No PTR is left for the old address. What a reverse name without cluster
+# data gets is not pinned down (CoreDNS falls through to forwarding; with
+# --upstream none that is REFUSED), so only the absence of the answer counts.
+old_ptr=$(q 20.100.96.10.in-addr.arpa PTR)
+case "$old_ptr" in
+*"rcode NOERROR"*"PTR web.shop"*) fail "changed clusterIP: old PTR still answers"; echo "$old_ptr" | sed 's/^/     /' ;;
+*"rcode NOERROR"*|*"rcode NO-REPLY"*) fail "changed clusterIP: old PTR name answers NOERROR / nothing"; echo "$old_ptr" | sed 's/^/     /' ;;
+*) pass "changed clusterIP: old PTR gone ($(echo "$old_ptr" | head -1))" ;;
+esac
 check_eq "changed clusterIP: other services of the file unchanged" "10.96.200.10" "$(a1 frontend.shop.svc.$Z)"
 s2=$(soa_serial)
 serial_up "after changing a clusterIP" "$s1" "$s2"
