@@ -18,6 +18,7 @@
 #include <urcu.h>
 
 #include "answer_table.h"
+#include "forward.h"
 #include "query.h"
 #include "wire.h"
 
@@ -35,6 +36,7 @@ struct net_tcp {
 	struct evconnlistener *listener;
 	struct answer_slot *slot;
 	const struct query_opts *opts;
+	struct forward *fwd;
 	struct timeval idle;
 	unsigned max_conns, n_conns;
 	struct tcp_conn *oldest, *newest;
@@ -48,6 +50,8 @@ static void on_read(struct bufferevent *bev, void *arg);
 static void on_write(struct bufferevent *bev, void *arg);
 static void on_event(struct bufferevent *bev, short what, void *arg);
 static void conn_close(struct tcp_conn *c);
+static void reply_to_conn(void *ctx, const struct sockaddr *peer, socklen_t peer_len,
+                          const uint8_t *msg, size_t len);
 
 int net_tcp_bind(const struct sockaddr *sa, socklen_t salen, char *err, size_t errlen)
 {
@@ -71,8 +75,8 @@ int net_tcp_bind(const struct sockaddr *sa, socklen_t salen, char *err, size_t e
 }
 
 struct net_tcp *net_tcp_new(struct event_base *base, int fd, struct answer_slot *slot,
-                            const struct query_opts *opts, unsigned idle_ms,
-                            unsigned max_conns)
+                            const struct query_opts *opts, struct forward *fwd,
+                            unsigned idle_ms, unsigned max_conns)
 {
 	struct net_tcp *t = calloc(1, sizeof(*t));
 
@@ -82,6 +86,7 @@ struct net_tcp *net_tcp_new(struct event_base *base, int fd, struct answer_slot 
 	}
 	t->slot = slot;
 	t->opts = opts;
+	t->fwd = fwd;
 	t->idle.tv_sec = idle_ms / 1000;
 	t->idle.tv_usec = (idle_ms % 1000) * 1000;
 	t->max_conns = max_conns ? max_conns : 1;
@@ -169,6 +174,13 @@ static void on_read(struct bufferevent *bev, void *arg)
 		r = query_answer(answer_table_acquire(t->slot), t->opts, t->in, msg_len,
 		                 true, t->out + 2, &reply_len);
 		rcu_read_unlock();
+		if (r == QUERY_FORWARD && t->fwd) {
+			/* The answer comes later, maybe after newer ones: DNS over
+			   TCP allows replies out of order (RFC 7766 6.2.1.1). */
+			forward_query(t->fwd, t->in, msg_len, NULL, 0, QUERY_MAX_MSG,
+			              reply_to_conn, c);
+			continue;
+		}
 		if (r != QUERY_REPLY) {
 			/* A message we cannot even answer ends the conversation. */
 			conn_close(c);
@@ -221,6 +233,21 @@ static void conn_close(struct tcp_conn *c)
 	else
 		t->newest = c->prev;
 	t->n_conns--;
+	if (t->fwd)
+		forward_cancel(t->fwd, c); /* no answer may reach a freed connection */
 	bufferevent_free(c->bev);
 	free(c);
+}
+
+static void reply_to_conn(void *ctx, const struct sockaddr *peer, socklen_t peer_len,
+                          const uint8_t *msg, size_t len)
+{
+	struct tcp_conn *c = ctx;
+	uint8_t prefix[2];
+
+	(void)peer;
+	(void)peer_len;
+	wire_put_u16(prefix, (uint16_t)len);
+	evbuffer_add(bufferevent_get_output(c->bev), prefix, 2);
+	evbuffer_add(bufferevent_get_output(c->bev), msg, len);
 }

@@ -8,6 +8,7 @@
 
 struct answer_slot;
 struct event_base;
+struct forward;
 struct query_opts;
 struct net_tcp;
 
@@ -16,13 +17,14 @@ struct net_tcp;
 int net_tcp_bind(const struct sockaddr *sa, socklen_t salen, char *err,
                  size_t errlen);
 
-/* Accepts on fd (taken over) from base. Connections idle for idle_ms are
+/* Accepts on fd (taken over) from base; foreign names go to fwd (NULL:
+   none). Connections idle for idle_ms are
    closed; beyond max_conns the oldest connection is closed. NULL on
    failure. */
 struct net_tcp *net_tcp_new(struct event_base *base, int fd,
                             struct answer_slot *slot,
-                            const struct query_opts *opts, unsigned idle_ms,
-                            unsigned max_conns);
+                            const struct query_opts *opts, struct forward *fwd,
+                            unsigned idle_ms, unsigned max_conns);
 /* Closes the listener and every connection. */
 void net_tcp_free(struct net_tcp *t);
 

@@ -14,6 +14,7 @@
 #include <urcu.h>
 
 #include "answer_table.h"
+#include "forward.h"
 #include "query.h"
 
 #define BATCH 32
@@ -25,6 +26,7 @@ struct net_udp {
 	struct event *ev;
 	struct answer_slot *slot;
 	const struct query_opts *opts;
+	struct forward *fwd;
 	struct mmsghdr in[BATCH], out[BATCH];
 	struct iovec in_iov[BATCH], out_iov[BATCH];
 	struct sockaddr_storage peers[BATCH];
@@ -33,6 +35,8 @@ struct net_udp {
 };
 
 static void on_readable(evutil_socket_t fd, short what, void *arg);
+static void reply_to_peer(void *ctx, const struct sockaddr *peer, socklen_t peer_len,
+                          const uint8_t *msg, size_t len);
 
 int net_udp_bind(const struct sockaddr *sa, socklen_t salen, char *err, size_t errlen)
 {
@@ -56,7 +60,7 @@ int net_udp_bind(const struct sockaddr *sa, socklen_t salen, char *err, size_t e
 }
 
 struct net_udp *net_udp_new(struct event_base *base, int fd, struct answer_slot *slot,
-                            const struct query_opts *opts)
+                            const struct query_opts *opts, struct forward *fwd)
 {
 	struct net_udp *u = calloc(1, sizeof(*u));
 	int i;
@@ -66,6 +70,7 @@ struct net_udp *net_udp_new(struct event_base *base, int fd, struct answer_slot 
 	u->fd = fd;
 	u->slot = slot;
 	u->opts = opts;
+	u->fwd = fwd;
 	u->in_buf = malloc((size_t)BATCH * RECV_BUF);
 	u->out_buf = malloc((size_t)BATCH * QUERY_MAX_MSG);
 	u->ev = event_new(base, fd, EV_READ | EV_PERSIST, on_readable, u);
@@ -124,6 +129,12 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 					continue; /* a query larger than any sane one */
 				r = query_answer(table, u->opts, u->in_iov[i].iov_base,
 				                 u->in[i].msg_len, false, reply, &reply_len);
+				if (r == QUERY_FORWARD && u->fwd)
+					forward_query(u->fwd, u->in_iov[i].iov_base,
+					              u->in[i].msg_len,
+					              (struct sockaddr *)&u->peers[i],
+					              u->in[i].msg_hdr.msg_namelen, u->opts->udp_cap,
+					              reply_to_peer, u);
 				if (r != QUERY_REPLY)
 					continue;
 				memset(&u->out[replies].msg_hdr, 0, sizeof(u->out[replies].msg_hdr));
@@ -151,4 +162,14 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 		if (n < BATCH)
 			return;
 	}
+}
+
+/* A forwarded answer: sent straight from the socket the query came in on. */
+static void reply_to_peer(void *ctx, const struct sockaddr *peer, socklen_t peer_len,
+                          const uint8_t *msg, size_t len)
+{
+	struct net_udp *u = ctx;
+
+	if (peer)
+		sendto(u->fd, msg, len, MSG_DONTWAIT, peer, peer_len);
 }

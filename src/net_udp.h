@@ -8,6 +8,7 @@
 
 struct answer_slot;
 struct event_base;
+struct forward;
 struct query_opts;
 struct net_udp;
 
@@ -16,10 +17,11 @@ struct net_udp;
 int net_udp_bind(const struct sockaddr *sa, socklen_t salen, char *err,
                  size_t errlen);
 
-/* Serves fd on base (takes ownership of fd). NULL on allocation failure. */
+/* Serves fd on base (takes ownership of fd); foreign names go to fwd
+   (NULL: none). NULL on allocation failure. */
 struct net_udp *net_udp_new(struct event_base *base, int fd,
                             struct answer_slot *slot,
-                            const struct query_opts *opts);
+                            const struct query_opts *opts, struct forward *fwd);
 void net_udp_free(struct net_udp *u);
 
 #endif

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "answer_table.h"
+#include "dname.h"
 #include "records.h"
 #include "wire.h"
 
@@ -26,24 +27,14 @@
 #define OPT_RR_LEN 11
 #define EDNS_DO 0x8000
 
-struct parsed {
-	size_t qend;          /* offset just past QTYPE/QCLASS */
-	uint8_t lname[256];   /* question name, lower case, wire */
-	size_t lname_len;
-	uint16_t qtype, qclass;
-	bool edns;
-	uint16_t edns_size;
-	uint8_t edns_version;
-	uint16_t edns_flags;
-};
 
-static int parse_question(const uint8_t *msg, size_t len, struct parsed *q);
+static int parse_question(const uint8_t *msg, size_t len, struct query_question *q);
 static int parse_additional(const uint8_t *msg, size_t len, size_t pos,
-                            uint16_t count, struct parsed *q);
+                            uint16_t count, struct query_question *q);
 static size_t put_header(uint8_t *out, const uint8_t *msg, uint8_t flags,
                          uint8_t rcode, uint16_t qd, uint16_t an, uint16_t ns,
                          uint16_t ar);
-static size_t put_opt(uint8_t *out, const struct parsed *q, uint16_t size,
+static size_t put_opt(uint8_t *out, const struct query_question *q, uint16_t size,
                       uint8_t ext_rcode);
 
 enum query_result query_answer(const struct answer_table *table,
@@ -51,7 +42,7 @@ enum query_result query_answer(const struct answer_table *table,
                                const uint8_t *msg, size_t len, bool tcp,
                                uint8_t *out, size_t *reply_len)
 {
-	struct parsed q;
+	struct query_question q;
 	struct answer_ref ref;
 	uint8_t opcode, rcode = RCODE_NOERROR, flags = 0;
 	size_t limit, pos, qlen, opt_len;
@@ -70,9 +61,7 @@ enum query_result query_answer(const struct answer_table *table,
 		*reply_len = put_header(out, msg, 0, RCODE_FORMERR, 0, 0, 0, 0);
 		return QUERY_REPLY;
 	}
-	q.edns = false;
-	if (parse_question(msg, len, &q) < 0 ||
-	    parse_additional(msg, len, q.qend, wire_u16(msg + 10), &q) < 0) {
+	if (query_parse(msg, len, &q) < 0) {
 		*reply_len = put_header(out, msg, 0, RCODE_FORMERR, 0, 0, 0, 0);
 		return QUERY_REPLY;
 	}
@@ -98,7 +87,15 @@ enum query_result query_answer(const struct answer_table *table,
 		goto negative_plain;
 	}
 	if (!table) {
-		rcode = RCODE_SERVFAIL; /* no data yet: never a false NXDOMAIN */
+		size_t z;
+		for (z = 0; z < opts->n_zones; z++)
+			if (dname_is_under(q.lname, q.lname_len, opts->zones[z].name,
+			                   opts->zones[z].len))
+				break;
+		if (z == opts->n_zones && !opts->refuse_outside)
+			return QUERY_FORWARD;
+		/* No data yet: SERVFAIL, never a false NXDOMAIN. */
+		rcode = z == opts->n_zones ? RCODE_REFUSED : RCODE_SERVFAIL;
 		goto negative_plain;
 	}
 
@@ -184,9 +181,18 @@ negative_plain:
 	return QUERY_REPLY;
 }
 
+int query_parse(const uint8_t *msg, size_t len, struct query_question *q)
+{
+	q->edns = false;
+	q->edns_flags = 0;
+	if (len < WIRE_HEADER_LEN || parse_question(msg, len, q) < 0)
+		return -1;
+	return parse_additional(msg, len, q->qend, wire_u16(msg + 10), q);
+}
+
 /* The name must be plain labels (no compression in a question), lower-cased
    into q->lname as it is read. */
-static int parse_question(const uint8_t *msg, size_t len, struct parsed *q)
+static int parse_question(const uint8_t *msg, size_t len, struct query_question *q)
 {
 	size_t pos = WIRE_HEADER_LEN, out = 0;
 
@@ -221,7 +227,7 @@ static int parse_question(const uint8_t *msg, size_t len, struct parsed *q)
 /* Reads the additional section for an OPT record; anything malformed, or
    two OPTs, is a FORMERR. Other records (TSIG...) are ignored. */
 static int parse_additional(const uint8_t *msg, size_t len, size_t pos,
-                            uint16_t count, struct parsed *q)
+                            uint16_t count, struct query_question *q)
 {
 	uint16_t i;
 
@@ -279,7 +285,7 @@ static size_t put_header(uint8_t *out, const uint8_t *msg, uint8_t flags,
 	return WIRE_HEADER_LEN;
 }
 
-static size_t put_opt(uint8_t *out, const struct parsed *q, uint16_t size,
+static size_t put_opt(uint8_t *out, const struct query_question *q, uint16_t size,
                       uint8_t ext_rcode)
 {
 	out[0] = 0;

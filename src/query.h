@@ -13,9 +13,18 @@ struct answer_table;
 #define QUERY_UDP_MIN 512
 #define QUERY_MAX_MSG 65535
 
+struct query_zone {
+	uint8_t name[256]; /* wire, lower case */
+	size_t len;
+};
+
 struct query_opts {
 	uint16_t udp_cap;      /* largest UDP reply we send (EDNS), e.g. 1232 */
 	bool refuse_outside;   /* no forwarder: REFUSED for foreign names */
+	/* The cluster zones, so that before the first load cluster names get
+	   SERVFAIL while other names are still forwarded. */
+	const struct query_zone *zones;
+	size_t n_zones;
 };
 
 enum query_result {
@@ -23,6 +32,22 @@ enum query_result {
 	QUERY_DROP,    /* send nothing */
 	QUERY_FORWARD  /* not ours: hand the query to the forwarder */
 };
+
+/* The question of a query, as the hot path reads it. */
+struct query_question {
+	size_t qend;         /* offset just past QTYPE/QCLASS */
+	uint8_t lname[256];  /* question name, lower case, wire */
+	size_t lname_len;
+	uint16_t qtype, qclass;
+	bool edns;
+	uint16_t edns_size;
+	uint8_t edns_version;
+	uint16_t edns_flags;
+};
+
+/* Reads the question and the OPT record of msg (header already checked
+   for QDCOUNT 1). Returns 0, or -1 when malformed (FORMERR). */
+int query_parse(const uint8_t *msg, size_t len, struct query_question *q);
 
 /* Answers msg (len bytes) from table (NULL: not yet synced -> SERVFAIL for
    cluster names). tcp selects the size limit (65535 instead of the client's

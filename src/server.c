@@ -16,6 +16,7 @@
 #include <event2/thread.h>
 #include <urcu.h>
 
+#include "forward.h"
 #include "log.h"
 #include "net_tcp.h"
 #include "net_udp.h"
@@ -28,6 +29,7 @@ struct worker {
 	int *udp_fds, *tcp_fds; /* per listen address, -1 once handed over */
 	struct net_udp **udp;
 	struct net_tcp **tcp;
+	struct forward *fwd; /* this thread's forwarder and cache */
 };
 
 struct server {
@@ -105,11 +107,16 @@ struct server *server_start(const struct server_config *cfg, struct answer_slot 
 			snprintf(err, errlen, "cannot create an event loop");
 			goto fail;
 		}
+		if (cfg->forward && !(wk->fwd = forward_new(wk->base, cfg->forward))) {
+			snprintf(err, errlen, "out of memory setting up forwarding");
+			goto fail;
+		}
 		for (a = 0; a < cfg->n_listen; a++) {
-			wk->udp[a] = net_udp_new(wk->base, wk->udp_fds[a], slot, &s->cfg.qopts);
+			wk->udp[a] = net_udp_new(wk->base, wk->udp_fds[a], slot, &s->cfg.qopts,
+			                         wk->fwd);
 			wk->udp_fds[a] = -1;
 			wk->tcp[a] = net_tcp_new(wk->base, wk->tcp_fds[a], slot, &s->cfg.qopts,
-			                         cfg->tcp_idle_ms, cfg->tcp_max_conns);
+			                         wk->fwd, cfg->tcp_idle_ms, cfg->tcp_max_conns);
 			wk->tcp_fds[a] = -1;
 			if (!wk->udp[a] || !wk->tcp[a]) {
 				snprintf(err, errlen, "out of memory setting up listeners");
@@ -156,6 +163,7 @@ void server_stop(struct server *s)
 			if (wk->tcp_fds && wk->tcp_fds[a] >= 0)
 				close(wk->tcp_fds[a]);
 		}
+		forward_free(wk->fwd);
 		if (wk->base)
 			event_base_free(wk->base);
 		free(wk->udp);

@@ -10,6 +10,7 @@
 #include "query.h"
 
 struct answer_slot;
+struct forward_config;
 struct server;
 
 struct server_config {
@@ -20,6 +21,7 @@ struct server_config {
 	struct query_opts qopts;
 	unsigned tcp_idle_ms;      /* close idle TCP connections after this */
 	unsigned tcp_max_conns;    /* per thread; the oldest is closed beyond */
+	const struct forward_config *forward; /* NULL: foreign names refused */
 };
 
 /* Binds every socket (so bind errors surface here), then starts the

@@ -20,6 +20,7 @@
 #include "answer_table.h"
 #include "config.h"
 #include "dname.h"
+#include "forward.h"
 #include "kube_client.h"
 #include "kubeconfig.h"
 #include "kube_object.h"
@@ -41,6 +42,10 @@ struct options {
 	struct config_list domain;
 	unsigned long ttl;
 	struct config_list upstream;
+	const char *resolv_conf;
+	struct config_list stub_domain;
+	unsigned long cache_size;
+	unsigned long forward_timeout;
 	const char *http;
 	unsigned long threads;
 	int pods;
@@ -75,6 +80,14 @@ static const struct config_option option_table[] = {
 	{"ttl", CONFIG_UINT, "N", "5", 0, 3600, NULL, OPT(ttl), "TTL of cluster records"},
 	{"upstream", CONFIG_LIST, "ADDR[:PORT]", NULL, 0, 0, NULL, OPT(upstream),
 	 "where names outside the cluster zones go; 'none' refuses them"},
+	{"resolv-conf", CONFIG_STRING, "FILE", "/etc/resolv.conf", 0, 0, NULL, OPT(resolv_conf),
+	 "nameservers used when no --upstream is given"},
+	{"stub-domain", CONFIG_LIST, "DOMAIN=ADDR[:PORT][,ADDR...]", NULL, 0, 0, NULL,
+	 OPT(stub_domain), "send DOMAIN to its own servers; the longest match wins"},
+	{"cache-size", CONFIG_UINT, "N", "9984", 0, 10000000, NULL, OPT(cache_size),
+	 "entries in the cache of forwarded answers (0 disables it)"},
+	{"forward-timeout", CONFIG_UINT, "MS", "2000", 50, 60000, NULL, OPT(forward_timeout),
+	 "wait this long for an upstream before trying the next"},
 	{"http", CONFIG_STRING, "ADDR:PORT", "127.0.0.1:9153", 0, 0, NULL, OPT(http),
 	 "address of /health, /ready and /metrics"},
 	{"threads", CONFIG_UINT, "N", NULL, 1, 256, NULL, OPT(threads),
@@ -109,6 +122,9 @@ struct app {
 	struct kube_ip *ns_addrs;
 	uint32_t serial;
 	struct event *rebuild;
+	struct forward_config fcfg;
+	bool forwarding;
+	struct query_zone *zones;
 };
 
 static int publish(struct app *app);
@@ -117,6 +133,8 @@ static void on_rebuild(evutil_socket_t fd, short what, void *arg);
 static void on_signal(evutil_socket_t sig, short what, void *arg);
 static int setup_records_config(struct app *app, char *err, size_t errlen);
 static int setup_api_config(struct app *app, char *err, size_t errlen);
+static int setup_forwarding(struct app *app, const struct server_config *scfg,
+                            char *err, size_t errlen);
 
 int main(int argc, char **argv)
 {
@@ -219,9 +237,15 @@ int main(int argc, char **argv)
 	scfg.threads = app.opt.threads ? (unsigned)app.opt.threads
 	                               : (unsigned)(ncpu > 0 ? ncpu : 1);
 	scfg.qopts.udp_cap = (uint16_t)app.opt.udp_size;
-	/* Forwarding is not built yet: foreign names are refused whatever
-	   --upstream says, as kube-dns without upstreams did. */
-	scfg.qopts.refuse_outside = true;
+	if (setup_forwarding(&app, &scfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "svcdns: %s\n", err);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	scfg.qopts.refuse_outside = !app.forwarding;
+	scfg.qopts.zones = app.zones;
+	scfg.qopts.n_zones = app.rcfg.n_zones;
+	scfg.forward = app.forwarding ? &app.fcfg : NULL;
 	scfg.tcp_idle_ms = (unsigned)app.opt.tcp_idle * 1000;
 	scfg.tcp_max_conns = (unsigned)((app.opt.tcp_max_conns + scfg.threads - 1) / scfg.threads);
 	server = server_start(&scfg, &app.slot, err, sizeof(err));
@@ -274,6 +298,8 @@ out:
 	if (app.base)
 		event_base_free(app.base);
 	free(app.ns_addrs);
+	free(app.zones);
+	forward_config_release(&app.fcfg);
 	config_free(option_table, &app.opt);
 	libevent_global_shutdown();
 	return status;
@@ -446,4 +472,90 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	event_base_loopbreak(app->base);
+}
+
+/* Is addr one of the addresses we answer on? Then forwarding to it would
+   loop (CoreDNS's "loop" plugin guards against the same mistake, typically
+   a node resolv.conf naming the cluster DNS or 127.0.0.1). */
+static bool is_own_address(const struct sockaddr_storage *addr,
+                           const struct server_config *scfg)
+{
+	size_t i;
+	uint16_t port;
+	const uint8_t *bytes;
+	size_t n;
+
+	if (addr->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)addr;
+		port = ntohs(sin->sin_port);
+		bytes = (const uint8_t *)&sin->sin_addr;
+		n = 4;
+	} else {
+		const struct sockaddr_in6 *sin6 = (const void *)addr;
+		port = ntohs(sin6->sin6_port);
+		bytes = (const uint8_t *)&sin6->sin6_addr;
+		n = 16;
+	}
+	if (port != scfg->port)
+		return false;
+	for (i = 0; i < scfg->n_listen; i++) {
+		struct kube_ip ip;
+		static const uint8_t zero[16];
+		if (kube_ip_parse(scfg->listen[i], &ip) < 0 ||
+		    (ip.family == AF_INET) != (n == 4))
+			continue;
+		/* A wildcard listener answers on loopback and every local address. */
+		if (memcmp(ip.bytes, zero, n) == 0 || memcmp(ip.bytes, bytes, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int setup_forwarding(struct app *app, const struct server_config *scfg,
+                            char *err, size_t errlen)
+{
+	const struct config_list *ups = &app->opt.upstream;
+	size_t i;
+
+	app->zones = calloc(app->rcfg.n_zones ? app->rcfg.n_zones : 1, sizeof(*app->zones));
+	if (!app->zones) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < app->rcfg.n_zones; i++)
+		app->zones[i].len = dname_from_text(app->rcfg.zones[i], app->zones[i].name);
+	if (ups->n == 1 && strcmp(ups->items[0], "none") == 0) {
+		app->forwarding = false;
+		return 0;
+	}
+	if (forward_config_load(&app->fcfg, ups->items, ups->n, app->opt.resolv_conf,
+	                        app->opt.stub_domain.items, app->opt.stub_domain.n, err,
+	                        errlen) < 0)
+		return -1;
+	if (app->fcfg.ups.n == 0 && app->fcfg.n_stubs == 0) {
+		log_warn("no upstream nameserver in %s: names outside the cluster "
+		         "zones will be refused", app->opt.resolv_conf);
+		app->forwarding = false;
+		return 0;
+	}
+	for (i = 0; i < app->fcfg.ups.n; i++) {
+		if (is_own_address(&app->fcfg.ups.addrs[i], scfg)) {
+			snprintf(err, errlen,
+			         "upstream %zu (from %s) is svcdns itself: forwarding would "
+			         "loop; pass --upstream with a real resolver",
+			         i + 1, ups->n ? "--upstream" : app->opt.resolv_conf);
+			return -1;
+		}
+	}
+	app->fcfg.timeout_ms = (unsigned)app->opt.forward_timeout;
+	app->fcfg.cache_entries = (app->opt.cache_size + scfg->threads - 1) / scfg->threads;
+	app->fcfg.max_inflight = 1000;
+	app->fcfg.max_ttl = 3600;
+	app->fcfg.max_negative_ttl = 1800;
+	app->fcfg.servfail_ttl = 5;
+	app->fcfg.stale_limit = 3600;
+	app->fcfg.stale_ttl = 30;
+	app->fcfg.edns_size = (uint16_t)app->opt.udp_size;
+	app->forwarding = true;
+	return 0;
 }

@@ -1,0 +1,36 @@
+/* dnsmsg.h - a bounds-checked walk over a whole DNS message from an
+ * untrusted peer (an upstream's reply): validates every name and record,
+ * and indexes what the forwarder needs (TTL positions, the OPT record, the
+ * negative-caching TTL). No allocation. */
+#ifndef SVCDNS_DNSMSG_H
+#define SVCDNS_DNSMSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DNSMSG_MAX_RRS 512
+
+struct dnsmsg {
+	uint16_t id, flags;
+	uint8_t rcode;            /* header rcode (4 bits) */
+	uint16_t qdcount, an, ns, ar;
+	size_t question_end;      /* offset just past the question */
+	uint8_t qname[256];       /* question name, lower case, wire */
+	size_t qname_len;
+	uint16_t qtype, qclass;
+	size_t n_ttls;            /* TTL fields of every RR but OPT */
+	uint16_t ttl_at[DNSMSG_MAX_RRS];
+	uint32_t min_ttl;         /* smallest TTL of answer/authority RRs */
+	bool has_soa;             /* authority SOA (negative answers) */
+	uint32_t soa_negative_ttl; /* min(SOA TTL, SOA MINIMUM) */
+	bool has_opt;
+	size_t opt_start, opt_end; /* the OPT RR's bytes, when has_opt */
+};
+
+/* Parses msg. Returns 0, or -1 if it is malformed (bad name, pointer loop
+   or forward pointer, record past the end, trailing garbage, more than
+   DNSMSG_MAX_RRS records, QDCOUNT != 1, two OPTs). */
+int dnsmsg_parse(const uint8_t *msg, size_t len, struct dnsmsg *out);
+
+#endif

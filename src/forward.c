@@ -1,0 +1,994 @@
+/* forward.c - upstream forwarding and its response cache.
+ *
+ * A query is keyed by (lower-case name, type, DO/CD bits). A fresh cache
+ * entry answers at once; otherwise the query joins the in-flight request
+ * for its key, or starts one: a connected UDP socket per request (so the
+ * kernel picks a random source port and only the queried address can
+ * answer), a random ID, and the reply accepted only if ID and question
+ * match. TC from upstream moves the request to TCP. A timeout moves it to
+ * the next upstream; when all fail, an expired entry younger than
+ * stale_limit is served with stale_ttl, else SERVFAIL. */
+#include "forward.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "bytemap.h"
+#include "dname.h"
+#include "dnsmsg.h"
+#include "query.h"
+#include "wire.h"
+
+#define KEY_MAX (256 + 3)
+#define MAX_UPSTREAMS 16
+#define DOWN_AFTER_FAILS 2
+#define DOWN_SECONDS 5
+#define FLAG_QR 0x8000
+#define FLAG_TC 0x0200
+#define FLAG_RD 0x0100
+#define FLAG_RA 0x0080
+#define FLAG_CD 0x0010
+#define EDNS_DO 0x8000
+#define RCODE_SERVFAIL 2
+#define RCODE_REFUSED 5
+#define RCODE_NXDOMAIN 3
+
+struct waiter {
+	struct waiter *next;
+	forward_reply_fn fn;
+	void *ctx;
+	struct sockaddr_storage peer;
+	socklen_t peer_len;
+	bool has_peer;
+	uint8_t id[2];
+	uint16_t flags;         /* client's header flags (RD, CD) */
+	bool edns;
+	uint16_t edns_flags;
+	size_t limit;
+	uint8_t question[260];  /* as the client sent it (keeps its case) */
+	size_t question_len;
+};
+
+struct cache_entry {
+	struct cache_entry *prev, *next; /* LRU: most recent first */
+	uint8_t key[KEY_MAX];
+	size_t key_len;
+	uint8_t *msg;          /* upstream reply without OPT, ID 0 */
+	size_t len;
+	uint16_t *ttl_at;
+	size_t n_ttls;
+	uint32_t *ttls;        /* original TTLs */
+	time_t stored, expires;
+};
+
+struct request {
+	struct forward *f;
+	uint8_t key[KEY_MAX];
+	size_t key_len;
+	uint8_t query[12 + 256 + 4 + 11]; /* what we send upstream */
+	size_t query_len;
+	uint16_t id;
+	const struct forward_upstreams *ups;
+	size_t order[MAX_UPSTREAMS], n_order, try_no;
+	int fd;
+	struct event *read_ev, *timer;
+	struct bufferevent *tcp;
+	struct waiter *waiters;
+};
+
+struct upstream_state {
+	const struct sockaddr_storage *addr;
+	unsigned fails;
+	time_t down_until;
+};
+
+struct forward {
+	struct event_base *base;
+	const struct forward_config *cfg;
+	struct bytemap *cache;    /* key -> struct cache_entry */
+	struct cache_entry *lru_head, *lru_tail;
+	struct bytemap *inflight; /* key -> struct request */
+	size_t n_inflight;
+	struct upstream_state *health;
+	size_t n_health;
+	struct forward_stats stats;
+	uint8_t out[QUERY_MAX_MSG + 64];
+};
+
+static void start_try(struct request *r);
+static void finish(struct request *r, const uint8_t *reply, size_t len,
+                   const struct dnsmsg *m);
+static void fail_all(struct request *r);
+static void request_free(struct request *r);
+static void on_tcp_read(struct bufferevent *bev, void *arg);
+static void on_tcp_event(struct bufferevent *bev, short what, void *arg);
+static int drop_waiters_of(void *ctx, const void *key, size_t len, void *value);
+
+static time_t now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec;
+}
+
+static struct upstream_state *health_of(struct forward *f,
+                                        const struct sockaddr_storage *addr)
+{
+	size_t i;
+
+	for (i = 0; i < f->n_health; i++)
+		if (f->health[i].addr == addr)
+			return &f->health[i];
+	return NULL;
+}
+
+struct forward *forward_new(struct event_base *base, const struct forward_config *cfg)
+{
+	struct forward *f = calloc(1, sizeof(*f));
+	size_t i, j, n = cfg->ups.n;
+
+	if (!f)
+		return NULL;
+	f->base = base;
+	f->cfg = cfg;
+	f->cache = bytemap_new();
+	f->inflight = bytemap_new();
+	for (i = 0; i < cfg->n_stubs; i++)
+		n += cfg->stubs[i].ups.n;
+	f->health = calloc(n ? n : 1, sizeof(*f->health));
+	if (!f->cache || !f->inflight || !f->health) {
+		forward_free(f);
+		return NULL;
+	}
+	for (i = 0; i < cfg->ups.n; i++)
+		f->health[f->n_health++].addr = &cfg->ups.addrs[i];
+	for (i = 0; i < cfg->n_stubs; i++)
+		for (j = 0; j < cfg->stubs[i].ups.n; j++)
+			f->health[f->n_health++].addr = &cfg->stubs[i].ups.addrs[j];
+	return f;
+}
+
+static void free_entry(void *v)
+{
+	struct cache_entry *e = v;
+
+	free(e->msg);
+	free(e->ttl_at);
+	free(e->ttls);
+	free(e);
+}
+
+static int drop_request(void *ctx, const void *key, size_t len, void *value)
+{
+	struct request *r = value;
+
+	(void)ctx;
+	(void)key;
+	(void)len;
+	r->f = NULL; /* the map is going away: do not touch it */
+	request_free(r);
+	return 0;
+}
+
+void forward_free(struct forward *f)
+{
+	if (!f)
+		return;
+	if (f->inflight) {
+		bytemap_foreach(f->inflight, drop_request, NULL);
+		bytemap_free(f->inflight, NULL);
+	}
+	bytemap_free(f->cache, free_entry);
+	free(f->health);
+	free(f);
+}
+
+void forward_get_stats(const struct forward *f, struct forward_stats *out)
+{
+	*out = f->stats;
+	out->cache_size = bytemap_count(f->cache);
+}
+
+/* ---- replies to clients ------------------------------------------------ */
+
+/* Writes the reply for w from an upstream message (ID and question are
+   the client's, OPT ours) and hands it over. */
+static void deliver(struct forward *f, struct waiter *w, const uint8_t *msg, size_t len)
+{
+	uint8_t *out = f->out;
+	size_t qend = WIRE_HEADER_LEN + w->question_len;
+	size_t need = len + (w->edns ? 11 : 0);
+
+	if (len < qend)
+		return;
+	memcpy(out, msg, len);
+	out[0] = w->id[0];
+	out[1] = w->id[1];
+	/* The question exactly as the client wrote it (0x20 case included). */
+	memcpy(out + WIRE_HEADER_LEN, w->question, w->question_len);
+	if (need > w->limit) {
+		/* Too big for this client: an empty TC reply sends it to TCP. */
+		len = qend;
+		out[2] |= FLAG_TC >> 8;
+		memset(out + 6, 0, 6);
+	}
+	if (w->edns) {
+		uint8_t *o = out + len;
+		uint16_t ar = wire_u16(out + 10);
+		o[0] = 0;
+		wire_put_u16(o + 1, 41);
+		wire_put_u16(o + 3, f->cfg->edns_size);
+		o[5] = 0;
+		o[6] = 0;
+		wire_put_u16(o + 7, (uint16_t)(w->edns_flags & EDNS_DO));
+		wire_put_u16(o + 9, 0);
+		wire_put_u16(out + 10, (uint16_t)(ar + 1));
+		len += 11;
+	}
+	w->fn(w->ctx, w->has_peer ? (struct sockaddr *)&w->peer : NULL, w->peer_len, out, len);
+}
+
+/* A reply made here (SERVFAIL, REFUSED): header and question only. */
+static void deliver_rcode(struct forward *f, struct waiter *w, uint8_t rcode)
+{
+	uint8_t msg[WIRE_HEADER_LEN + 260];
+
+	memset(msg, 0, WIRE_HEADER_LEN);
+	msg[2] = (uint8_t)((FLAG_QR | (w->flags & FLAG_RD)) >> 8);
+	msg[3] = (uint8_t)(FLAG_RA | (w->flags & FLAG_CD) | rcode);
+	wire_put_u16(msg + 4, 1);
+	memcpy(msg + WIRE_HEADER_LEN, w->question, w->question_len);
+	deliver(f, w, msg, WIRE_HEADER_LEN + w->question_len);
+}
+
+/* ---- cache ------------------------------------------------------------- */
+
+static void lru_unlink(struct forward *f, struct cache_entry *e)
+{
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		f->lru_head = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	else
+		f->lru_tail = e->prev;
+	e->prev = e->next = NULL;
+}
+
+static void lru_push(struct forward *f, struct cache_entry *e)
+{
+	e->next = f->lru_head;
+	e->prev = NULL;
+	if (f->lru_head)
+		f->lru_head->prev = e;
+	else
+		f->lru_tail = e;
+	f->lru_head = e;
+}
+
+static void cache_remove(struct forward *f, struct cache_entry *e)
+{
+	lru_unlink(f, e);
+	bytemap_remove(f->cache, e->key, e->key_len);
+	free_entry(e);
+}
+
+/* Copies the entry with TTLs counted down (or set to ttl_override). */
+static void serve_entry(struct forward *f, struct cache_entry *e, struct waiter *w,
+                        uint32_t ttl_override)
+{
+	uint8_t buf[QUERY_MAX_MSG];
+	time_t age = now_s() - e->stored;
+	size_t i;
+
+	memcpy(buf, e->msg, e->len);
+	for (i = 0; i < e->n_ttls; i++) {
+		uint32_t ttl = ttl_override;
+		if (!ttl_override)
+			ttl = e->ttls[i] > (uint32_t)age ? e->ttls[i] - (uint32_t)age : 0;
+		wire_put_u32(buf + e->ttl_at[i], ttl);
+	}
+	deliver(f, w, buf, e->len);
+}
+
+static void cache_store(struct forward *f, const uint8_t *key, size_t key_len,
+                        const uint8_t *msg, size_t len, const struct dnsmsg *m)
+{
+	const struct forward_config *cfg = f->cfg;
+	uint32_t ttl;
+	struct cache_entry *e;
+	void **slot;
+	size_t i;
+	bool negative = m->rcode == RCODE_NXDOMAIN || (m->rcode == 0 && m->an == 0);
+
+	if (cfg->cache_entries == 0)
+		return;
+	if (m->rcode == RCODE_SERVFAIL)
+		ttl = cfg->servfail_ttl;
+	else if (m->rcode != 0 && m->rcode != RCODE_NXDOMAIN)
+		return;
+	else if (negative) {
+		if (!m->has_soa)
+			return; /* RFC 2308: no SOA, no negative caching */
+		ttl = m->soa_negative_ttl < cfg->max_negative_ttl ? m->soa_negative_ttl
+		                                                  : cfg->max_negative_ttl;
+	} else {
+		ttl = m->min_ttl < cfg->max_ttl ? m->min_ttl : cfg->max_ttl;
+	}
+	if (ttl == 0)
+		return;
+	slot = bytemap_slot(f->cache, key, key_len, true);
+	if (!slot)
+		return;
+	if (*slot) {
+		cache_remove(f, *slot);
+		slot = bytemap_slot(f->cache, key, key_len, true);
+		if (!slot)
+			return;
+	}
+	e = calloc(1, sizeof(*e));
+	if (e) {
+		e->msg = malloc(len);
+		e->ttl_at = malloc((m->n_ttls + 1) * sizeof(*e->ttl_at));
+		e->ttls = malloc((m->n_ttls + 1) * sizeof(*e->ttls));
+	}
+	if (!e || !e->msg || !e->ttl_at || !e->ttls) {
+		if (e)
+			free_entry(e);
+		bytemap_remove(f->cache, key, key_len);
+		return;
+	}
+	memcpy(e->key, key, key_len);
+	e->key_len = key_len;
+	memcpy(e->msg, msg, len);
+	e->msg[0] = e->msg[1] = 0;
+	e->len = len;
+	e->n_ttls = m->n_ttls;
+	for (i = 0; i < m->n_ttls; i++) {
+		uint32_t t = ((uint32_t)msg[m->ttl_at[i]] << 24) |
+		             ((uint32_t)msg[m->ttl_at[i] + 1] << 16) |
+		             ((uint32_t)msg[m->ttl_at[i] + 2] << 8) | msg[m->ttl_at[i] + 3];
+		e->ttl_at[i] = m->ttl_at[i];
+		e->ttls[i] = t < ttl ? t : ttl; /* capped like the entry */
+	}
+	e->stored = now_s();
+	e->expires = e->stored + ttl;
+	*slot = e;
+	lru_push(f, e);
+	while (bytemap_count(f->cache) > cfg->cache_entries && f->lru_tail)
+		cache_remove(f, f->lru_tail);
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+static void close_transport(struct request *r)
+{
+	if (r->read_ev) {
+		event_free(r->read_ev);
+		r->read_ev = NULL;
+	}
+	if (r->fd >= 0) {
+		close(r->fd);
+		r->fd = -1;
+	}
+	if (r->tcp) {
+		bufferevent_free(r->tcp);
+		r->tcp = NULL;
+	}
+}
+
+static void request_free(struct request *r)
+{
+	while (r->waiters) {
+		struct waiter *w = r->waiters;
+		r->waiters = w->next;
+		free(w);
+	}
+	close_transport(r);
+	if (r->timer)
+		event_free(r->timer);
+	if (r->f) {
+		bytemap_remove(r->f->inflight, r->key, r->key_len);
+		r->f->n_inflight--;
+	}
+	free(r);
+}
+
+static void note_result(struct request *r, bool ok)
+{
+	const struct sockaddr_storage *addr = &r->ups->addrs[r->order[r->try_no]];
+	struct upstream_state *h = health_of(r->f, addr);
+
+	if (!h)
+		return;
+	if (ok) {
+		h->fails = 0;
+		h->down_until = 0;
+	} else if (++h->fails >= DOWN_AFTER_FAILS) {
+		/* Skipped while down; after that the next query probes it. */
+		h->down_until = now_s() + DOWN_SECONDS;
+	}
+}
+
+static void next_try(struct request *r)
+{
+	note_result(r, false);
+	close_transport(r);
+	r->try_no++;
+	if (r->try_no >= r->n_order) {
+		fail_all(r);
+		return;
+	}
+	start_try(r);
+}
+
+static bool reply_matches(const struct request *r, const struct dnsmsg *m)
+{
+	const uint8_t *q = r->query + WIRE_HEADER_LEN;
+	size_t qlen = r->query_len - WIRE_HEADER_LEN - 4 - 11;
+
+	return m->id == r->id && (m->flags & FLAG_QR) && m->qname_len == qlen &&
+	       memcmp(m->qname, q, qlen) == 0 && m->qtype == wire_u16(q + qlen) &&
+	       m->qclass == wire_u16(q + qlen + 2);
+}
+
+static void handle_reply(struct request *r, const uint8_t *buf, size_t len, bool tcp)
+{
+	struct dnsmsg m;
+
+	if (dnsmsg_parse(buf, len, &m) < 0 || !reply_matches(r, &m)) {
+		/* Garbage, a late reply or a spoofing attempt: ignore it and
+		   keep waiting for the real one (UDP) or give up on this try. */
+		r->f->stats.replies_dropped++;
+		if (tcp)
+			next_try(r);
+		return;
+	}
+	if ((m.flags & FLAG_TC) && !tcp) {
+		struct bufferevent *bev;
+		uint8_t prefix[2];
+		const struct sockaddr_storage *addr = &r->ups->addrs[r->order[r->try_no]];
+		socklen_t alen = r->ups->lens[r->order[r->try_no]];
+
+		close_transport(r);
+		bev = bufferevent_socket_new(r->f->base, -1, BEV_OPT_CLOSE_ON_FREE);
+		if (!bev || bufferevent_socket_connect(bev, (const struct sockaddr *)addr,
+		                                       (int)alen) < 0) {
+			if (bev)
+				bufferevent_free(bev);
+			next_try(r);
+			return;
+		}
+		r->tcp = bev;
+		bufferevent_setcb(bev, on_tcp_read, NULL, on_tcp_event, r);
+		{
+			struct timeval tv = {r->f->cfg->timeout_ms / 1000,
+			                     (r->f->cfg->timeout_ms % 1000) * 1000};
+			event_add(r->timer, &tv); /* a fresh try gets a fresh timeout */
+		}
+		bufferevent_enable(bev, EV_READ | EV_WRITE);
+		wire_put_u16(prefix, (uint16_t)r->query_len);
+		bufferevent_write(bev, prefix, 2);
+		bufferevent_write(bev, r->query, r->query_len);
+		return;
+	}
+	note_result(r, true);
+	finish(r, buf, len, &m);
+}
+
+static void on_tcp_read(struct bufferevent *bev, void *arg)
+{
+	struct request *r = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	uint8_t prefix[2];
+	size_t len;
+	uint8_t *buf;
+
+	if (evbuffer_copyout(in, prefix, 2) < 2)
+		return;
+	len = wire_u16(prefix);
+	if (evbuffer_get_length(in) < 2 + len)
+		return;
+	buf = malloc(len ? len : 1);
+	if (!buf) {
+		next_try(r);
+		return;
+	}
+	evbuffer_drain(in, 2);
+	evbuffer_remove(in, buf, len);
+	handle_reply(r, buf, len, true);
+	free(buf);
+}
+
+static void on_tcp_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+		next_try(arg);
+}
+
+static void on_udp_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct request *r = arg;
+	uint8_t buf[QUERY_MAX_MSG];
+	ssize_t n;
+
+	(void)what;
+	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			next_try(r); /* ICMP unreachable and friends: this one is out */
+		return;
+	}
+	/* One datagram per wakeup: the event stays ready while more wait. */
+	handle_reply(r, buf, (size_t)n, false);
+}
+
+static void on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct request *r = arg;
+
+	(void)fd;
+	(void)what;
+	r->f->stats.timeouts++;
+	next_try(r);
+}
+
+static void start_try(struct request *r)
+{
+	const struct sockaddr_storage *addr = &r->ups->addrs[r->order[r->try_no]];
+	socklen_t alen = r->ups->lens[r->order[r->try_no]];
+	struct timeval tv = {r->f->cfg->timeout_ms / 1000,
+	                     (r->f->cfg->timeout_ms % 1000) * 1000};
+
+	r->id = (uint16_t)arc4random();
+	wire_put_u16(r->query, r->id);
+	r->fd = socket(addr->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (r->fd < 0 || connect(r->fd, (const struct sockaddr *)addr, alen) < 0 ||
+	    send(r->fd, r->query, r->query_len, 0) < 0) {
+		event_base_once(r->f->base, -1, EV_TIMEOUT, on_timeout, r, NULL);
+		return;
+	}
+	r->f->stats.upstream_sent++;
+	r->read_ev = event_new(r->f->base, r->fd, EV_READ | EV_PERSIST, on_udp_readable, r);
+	if (!r->read_ev || event_add(r->read_ev, NULL) < 0) {
+		next_try(r);
+		return;
+	}
+	event_add(r->timer, &tv);
+}
+
+static void finish(struct request *r, const uint8_t *reply, size_t len,
+                   const struct dnsmsg *m)
+{
+	struct forward *f = r->f;
+	uint8_t *clean = malloc(len);
+	size_t clean_len = len;
+	struct dnsmsg cm;
+
+	if (!clean) {
+		fail_all(r);
+		return;
+	}
+	/* Drop the upstream's OPT: each client gets its own (or none). */
+	memcpy(clean, reply, len);
+	if (m->has_opt) {
+		memmove(clean + m->opt_start, clean + m->opt_end, len - m->opt_end);
+		clean_len -= m->opt_end - m->opt_start;
+		wire_put_u16(clean + 10, (uint16_t)(m->ar - 1));
+	}
+	clean[2] &= (uint8_t)~(FLAG_TC >> 8);
+	if (dnsmsg_parse(clean, clean_len, &cm) == 0) {
+		cache_store(f, r->key, r->key_len, clean, clean_len, &cm);
+		while (r->waiters) {
+			struct waiter *w = r->waiters;
+			r->waiters = w->next;
+			deliver(f, w, clean, clean_len);
+			free(w);
+		}
+	}
+	free(clean);
+	request_free(r);
+}
+
+static void fail_all(struct request *r)
+{
+	struct forward *f = r->f;
+	void **slot = bytemap_slot(f->cache, r->key, r->key_len, false);
+	struct cache_entry *stale = slot ? *slot : NULL;
+
+	if (stale && now_s() - stale->expires > (time_t)f->cfg->stale_limit)
+		stale = NULL;
+	while (r->waiters) {
+		struct waiter *w = r->waiters;
+		r->waiters = w->next;
+		if (stale) {
+			f->stats.stale_served++;
+			serve_entry(f, stale, w, f->cfg->stale_ttl);
+		} else {
+			f->stats.servfails++;
+			deliver_rcode(f, w, RCODE_SERVFAIL);
+		}
+		free(w);
+	}
+	request_free(r);
+}
+
+/* ---- entry point ------------------------------------------------------- */
+
+static const struct forward_upstreams *upstreams_for(const struct forward *f,
+                                                     const uint8_t *name, size_t len)
+{
+	const struct forward_upstreams *best = &f->cfg->ups;
+	size_t best_len = 0, i;
+
+	for (i = 0; i < f->cfg->n_stubs; i++) {
+		const struct forward_stub *s = &f->cfg->stubs[i];
+		size_t pos = 0;
+		bool under = false;
+
+		while (pos < len) {
+			if (len - pos == s->zone_len) {
+				under = memcmp(name + pos, s->zone, s->zone_len) == 0;
+				break;
+			}
+			if (name[pos] == 0)
+				break;
+			pos += (size_t)name[pos] + 1;
+		}
+		if (under && s->zone_len > best_len) {
+			best = &s->ups;
+			best_len = s->zone_len;
+		}
+	}
+	return best;
+}
+
+void forward_query(struct forward *f, const uint8_t *msg, size_t len,
+                   const struct sockaddr *peer, socklen_t peer_len, size_t limit,
+                   forward_reply_fn fn, void *ctx)
+{
+	struct waiter *w = calloc(1, sizeof(*w));
+	struct query_question q;
+	uint8_t key[KEY_MAX];
+	size_t key_len;
+	void **slot;
+	struct request *r;
+	size_t i;
+
+	if (!w)
+		return;
+	if (query_parse(msg, len, &q) < 0 || q.qend - WIRE_HEADER_LEN > sizeof(w->question)) {
+		free(w);
+		return;
+	}
+	f->stats.queries++;
+	w->fn = fn;
+	w->ctx = ctx;
+	if (peer && peer_len <= sizeof(w->peer)) {
+		memcpy(&w->peer, peer, peer_len);
+		w->peer_len = peer_len;
+		w->has_peer = true;
+	}
+	memcpy(w->id, msg, 2);
+	w->flags = wire_u16(msg + 2);
+	w->edns = q.edns;
+	w->edns_flags = q.edns_flags;
+	/* UDP clients take 512 bytes, or their EDNS size up to our cap. */
+	if (limit >= QUERY_MAX_MSG)
+		w->limit = limit;
+	else if (q.edns)
+		w->limit = q.edns_size < QUERY_UDP_MIN ? QUERY_UDP_MIN
+		           : q.edns_size > limit ? limit : q.edns_size;
+	else
+		w->limit = QUERY_UDP_MIN;
+	w->question_len = q.qend - WIRE_HEADER_LEN;
+	memcpy(w->question, msg + WIRE_HEADER_LEN, w->question_len);
+
+	memcpy(key, q.lname, q.lname_len);
+	wire_put_u16(key + q.lname_len, q.qtype);
+	key[q.lname_len + 2] = (uint8_t)(((q.edns_flags & EDNS_DO) ? 1 : 0) |
+	                                 ((w->flags & FLAG_CD) ? 2 : 0));
+	key_len = q.lname_len + 3;
+
+	slot = bytemap_slot(f->cache, key, key_len, false);
+	if (slot) {
+		struct cache_entry *e = *slot;
+		if (e->expires > now_s()) {
+			f->stats.cache_hits++;
+			lru_unlink(f, e);
+			lru_push(f, e);
+			serve_entry(f, e, w, 0);
+			free(w);
+			return;
+		}
+	}
+	f->stats.cache_misses++;
+	slot = bytemap_slot(f->inflight, key, key_len, false);
+	if (slot) {
+		/* Same question already on its way: wait for that answer. */
+		r = *slot;
+		w->next = r->waiters;
+		r->waiters = w;
+		return;
+	}
+	if (f->n_inflight >= f->cfg->max_inflight || f->cfg->ups.n + f->cfg->n_stubs == 0) {
+		deliver_rcode(f, w, RCODE_REFUSED);
+		free(w);
+		return;
+	}
+	r = calloc(1, sizeof(*r));
+	slot = r ? bytemap_slot(f->inflight, key, key_len, true) : NULL;
+	if (!slot) {
+		free(r);
+		deliver_rcode(f, w, RCODE_SERVFAIL);
+		free(w);
+		return;
+	}
+	*slot = r;
+	f->n_inflight++;
+	r->f = f;
+	r->fd = -1;
+	r->waiters = w;
+	memcpy(r->key, key, key_len);
+	r->key_len = key_len;
+	r->ups = upstreams_for(f, q.lname, q.lname_len);
+	r->timer = evtimer_new(f->base, on_timeout, r);
+	if (!r->timer || r->ups->n == 0) {
+		fail_all(r);
+		return;
+	}
+	/* The upstream query: our ID, the client's RD and CD, a lower-case
+	   question, and our own EDNS size with the client's DO bit. */
+	memset(r->query, 0, WIRE_HEADER_LEN);
+	wire_put_u16(r->query + 2, (uint16_t)(w->flags & (FLAG_RD | FLAG_CD)));
+	wire_put_u16(r->query + 4, 1);
+	wire_put_u16(r->query + 10, 1);
+	memcpy(r->query + WIRE_HEADER_LEN, q.lname, q.lname_len);
+	wire_put_u16(r->query + WIRE_HEADER_LEN + q.lname_len, q.qtype);
+	wire_put_u16(r->query + WIRE_HEADER_LEN + q.lname_len + 2, q.qclass);
+	{
+		uint8_t *o = r->query + WIRE_HEADER_LEN + q.lname_len + 4;
+		o[0] = 0;
+		wire_put_u16(o + 1, 41);
+		wire_put_u16(o + 3, f->cfg->edns_size);
+		o[5] = 0;
+		o[6] = 0;
+		wire_put_u16(o + 7, (uint16_t)(q.edns_flags & EDNS_DO));
+		wire_put_u16(o + 9, 0);
+	}
+	r->query_len = WIRE_HEADER_LEN + q.lname_len + 4 + 11;
+
+	/* Healthy upstreams first, from a random start (CoreDNS's "random"
+	   policy); ones marked down go last, so they are still tried when
+	   nothing else answers. */
+	{
+		size_t n = r->ups->n < MAX_UPSTREAMS ? r->ups->n : MAX_UPSTREAMS;
+		size_t start = n ? arc4random_uniform((uint32_t)n) : 0, k;
+		time_t now = now_s();
+		for (k = 0; k < 2; k++)
+			for (i = 0; i < n; i++) {
+				size_t idx = (start + i) % n;
+				struct upstream_state *h = health_of(f, &r->ups->addrs[idx]);
+				bool down = h && h->down_until > now;
+				if (down == (k == 1))
+					r->order[r->n_order++] = idx;
+			}
+		/* A single upstream gets a second chance. */
+		if (n == 1)
+			r->order[r->n_order++] = 0;
+	}
+	start_try(r);
+}
+
+void forward_cancel(struct forward *f, void *ctx)
+{
+	bytemap_foreach(f->inflight, drop_waiters_of, ctx);
+}
+
+static int drop_waiters_of(void *ctx, const void *key, size_t len, void *value)
+{
+	struct request *r = value;
+	struct waiter **p = &r->waiters;
+
+	(void)key;
+	(void)len;
+	while (*p) {
+		if ((*p)->ctx == ctx) {
+			struct waiter *w = *p;
+			*p = w->next;
+			free(w);
+		} else {
+			p = &(*p)->next;
+		}
+	}
+	return 0;
+}
+
+int forward_parse_addr(const char *text, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[64];
+	const char *port_text = NULL;
+	unsigned long port = 53;
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	const char *colon = strchr(text, ':');
+
+	memset(ss, 0, sizeof(*ss));
+	if (text[0] == '[') {
+		const char *end = strchr(text, ']');
+		if (!end || (size_t)(end - text - 1) >= sizeof(host))
+			return -1;
+		memcpy(host, text + 1, (size_t)(end - text - 1));
+		host[end - text - 1] = '\0';
+		if (end[1] == ':')
+			port_text = end + 2;
+		else if (end[1])
+			return -1;
+	} else if (colon && !strchr(colon + 1, ':')) {
+		if ((size_t)(colon - text) >= sizeof(host))
+			return -1;
+		memcpy(host, text, (size_t)(colon - text));
+		host[colon - text] = '\0';
+		port_text = colon + 1;
+	} else {
+		if (strlen(text) >= sizeof(host))
+			return -1;
+		strcpy(host, text);
+	}
+	if (port_text) {
+		char *end;
+		port = strtoul(port_text, &end, 10);
+		if (*end || port == 0 || port > 65535)
+			return -1;
+	}
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		*len = sizeof(*sin);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*sin6);
+		return 0;
+	}
+	return -1;
+}
+
+static int add_upstream(struct forward_upstreams *ups, const char *text)
+{
+	struct sockaddr_storage *addrs;
+	socklen_t *lens;
+
+	if (ups->n >= MAX_UPSTREAMS)
+		return -1;
+	addrs = realloc(ups->addrs, (ups->n + 1) * sizeof(*addrs));
+	if (!addrs)
+		return -1;
+	ups->addrs = addrs;
+	lens = realloc(ups->lens, (ups->n + 1) * sizeof(*lens));
+	if (!lens)
+		return -1;
+	ups->lens = lens;
+	if (forward_parse_addr(text, &ups->addrs[ups->n], &ups->lens[ups->n]) < 0)
+		return -1;
+	ups->n++;
+	return 0;
+}
+
+static int load_resolv_conf(struct forward_upstreams *ups, const char *path,
+                            char *err, size_t errlen)
+{
+	FILE *fp = fopen(path, "r");
+	char line[512];
+
+	if (!fp) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), fp)) {
+		char word[32], addr[128];
+		if (sscanf(line, "%31s %127s", word, addr) == 2 &&
+		    strcmp(word, "nameserver") == 0) {
+			char *pct = strchr(addr, '%'); /* fe80::1%eth0: scope unsupported */
+			if (pct)
+				continue;
+			if (add_upstream(ups, addr) < 0)
+				break; /* more than MAX_UPSTREAMS: the first ones win */
+		}
+	}
+	fclose(fp);
+	return 0;
+}
+
+int forward_config_load(struct forward_config *cfg, const char *const *upstreams,
+                        size_t n_upstreams, const char *resolv_conf,
+                        const char *const *stubs, size_t n_stubs, char *err,
+                        size_t errlen)
+{
+	size_t i;
+
+	memset(&cfg->ups, 0, sizeof(cfg->ups));
+	cfg->stubs = NULL;
+	cfg->n_stubs = 0;
+	for (i = 0; i < n_upstreams; i++) {
+		if (add_upstream(&cfg->ups, upstreams[i]) < 0) {
+			snprintf(err, errlen, "invalid value '%s' for --upstream", upstreams[i]);
+			return -1;
+		}
+	}
+	if (n_upstreams == 0 && load_resolv_conf(&cfg->ups, resolv_conf, err, errlen) < 0)
+		return -1;
+	if (n_stubs) {
+		struct forward_stub *list = calloc(n_stubs, sizeof(*list));
+		if (!list) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		cfg->stubs = list;
+		for (i = 0; i < n_stubs; i++) {
+			char domain[256], *servers, *save = NULL, *tok;
+			const char *eq = strchr(stubs[i], '=');
+			size_t dlen = eq ? (size_t)(eq - stubs[i]) : 0;
+
+			cfg->n_stubs++;
+			if (!eq || dlen == 0 || dlen >= sizeof(domain)) {
+				snprintf(err, errlen, "invalid value '%s' for --stub-domain", stubs[i]);
+				return -1;
+			}
+			memcpy(domain, stubs[i], dlen);
+			domain[dlen] = '\0';
+			list[i].zone_len = dname_from_text(domain, list[i].zone);
+			servers = strdup(eq + 1);
+			if (!servers || list[i].zone_len == 0) {
+				free(servers);
+				snprintf(err, errlen, "invalid value '%s' for --stub-domain", stubs[i]);
+				return -1;
+			}
+			for (tok = strtok_r(servers, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+				if (add_upstream(&list[i].ups, tok) < 0) {
+					snprintf(err, errlen, "invalid server '%s' in --stub-domain %s",
+					         tok, stubs[i]);
+					free(servers);
+					return -1;
+				}
+			free(servers);
+			if (list[i].ups.n == 0) {
+				snprintf(err, errlen, "invalid value '%s' for --stub-domain", stubs[i]);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+void forward_config_release(struct forward_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_stubs; i++) {
+		free(cfg->stubs[i].ups.addrs);
+		free(cfg->stubs[i].ups.lens);
+	}
+	free((void *)cfg->stubs);
+	free(cfg->ups.addrs);
+	free(cfg->ups.lens);
+	memset(&cfg->ups, 0, sizeof(cfg->ups));
+	cfg->stubs = NULL;
+	cfg->n_stubs = 0;
+}
