@@ -115,9 +115,9 @@ class State:
             self.snapshots = {}
             self.lock.notify_all()
 
-    def add_log(self, line):
+    def add_log(self, line, t=None):
         with self.lock:
-            self.log.append("%.3f %s" % (time.time(), line))
+            self.log.append("%.6f %s" % (t or time.time(), line))
 
 
 def status_body(code, reason, message):
@@ -382,10 +382,11 @@ class ApiHandler(BaseHTTPRequestHandler):
             if raw:
                 self.write_split(raw)
             if data:
+                t_send = time.time()  # before the first byte leaves
                 self.write_split(data)
                 st.add_log("SENT %s %s" % (resource, " ".join(
                     "%s:%s" % (e["type"], e["object"].get("metadata", {})
-                               .get("resourceVersion", "")) for e in evs)))
+                               .get("resourceVersion", "")) for e in evs)), t_send)
             if evs and evs[0]["type"] == "ERROR":
                 self.write_chunk(b"")
                 return
