@@ -47,6 +47,7 @@ struct builder {
 	char *svc_type, *cluster_ip, *external_name, *service_label, *address_type;
 	char *pod_ip, *hostname, *subdomain, *phase, *message;
 	bool publish_not_ready, tolerate_unready, has_items;
+	long code; /* Status code of an ERROR event */
 	struct vec cluster_ips; /* char * */
 	struct vec pod_ips;     /* char * */
 	struct vec ports;       /* struct raw_port (service spec.ports or slice ports) */
@@ -80,6 +81,8 @@ struct kube_json {
 	char *event_type;    /* watch: "ADDED", ... */
 	struct vec pending;  /* document: struct builder * without a kind */
 	char *list_rv, *list_continue;
+	char *last_rv;   /* watch: last event's resourceVersion */
+	int last_code;   /* watch: last ERROR event's Status code */
 };
 
 static int on_null(void *ctx);
@@ -149,6 +152,7 @@ void kube_json_free(struct kube_json *p)
 	free(p->event_type);
 	free(p->list_rv);
 	free(p->list_continue);
+	free(p->last_rv);
 	free(p);
 }
 
@@ -218,6 +222,16 @@ const char *kube_json_list_version(const struct kube_json *p)
 const char *kube_json_list_continue(const struct kube_json *p)
 {
 	return p->list_continue;
+}
+
+const char *kube_json_last_version(const struct kube_json *p)
+{
+	return p->last_rv;
+}
+
+int kube_json_last_error_code(const struct kube_json *p)
+{
+	return p->last_code;
 }
 
 int kube_json_parse_document(const char *buf, size_t len, kube_json_cb cb,
@@ -420,6 +434,14 @@ static void finish_event(struct kube_json *p)
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (p->event_type && strcmp(p->event_type, types[i].name) == 0)
 			break;
+	if (p->item.rv) {
+		char *copy = strdup(p->item.rv);
+		if (copy) {
+			free(p->last_rv);
+			p->last_rv = copy;
+		}
+	}
+	p->last_code = (int)p->item.code;
 	if (i == sizeof(types) / sizeof(types[0])) {
 		p->cb(p->ctx, KUBE_EV_ERROR, NULL, "watch event without a known type");
 	} else if (types[i].ev == KUBE_EV_ERROR) {
@@ -684,6 +706,8 @@ static void builder_value(struct builder *b, const char *path, const char *s,
 		b->tolerate_unready = type == 's' && len == 4 && memcmp(s, "true", 4) == 0;
 	else if (strcmp(path, "message") == 0)
 		set_string(b, &b->message, s, len, type);
+	else if (strcmp(path, "code") == 0)
+		set_number(b, &b->code, s, len, type);
 	else if (PREFIX(path, "spec.")) {
 		const char *f = path + 5;
 		if (strcmp(f, "type") == 0)

@@ -62,6 +62,15 @@ void kube_json_set_default_kind(struct kube_json *p, int kind);
 const char *kube_json_list_version(const struct kube_json *p);
 const char *kube_json_list_continue(const struct kube_json *p);
 
+/* Watch mode: the metadata.resourceVersion of the last event delivered,
+   even one whose object was skipped as malformed (so a client can move
+   past it); NULL if none had one. Owned by the parser. */
+const char *kube_json_last_version(const struct kube_json *p);
+
+/* Watch mode: the Status "code" of the last ERROR event (410 for "too old
+   resource version"), or 0 if it had none. */
+int kube_json_last_error_code(const struct kube_json *p);
+
 /* Convenience: parses a whole buffer in document mode. */
 int kube_json_parse_document(const char *buf, size_t len, kube_json_cb cb,
                              void *ctx, char *err, size_t errlen);
