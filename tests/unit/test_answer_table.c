@@ -1,0 +1,491 @@
+/* test_answer_table.c - RRsets compiled into wire answers: lookup statuses
+ * (found, NODATA, NXDOMAIN, outside, pods), section counts with glue, SRV
+ * aliases, CNAME chains, ANY, and the record boundaries in ends[]. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "answer_table.h"
+#include "dname.h"
+#include "kube_json.h"
+#include "kube_object.h"
+#include "records.h"
+#include "svc_cache.h"
+
+static const char cluster_json[] =
+	"{\"kind\":\"List\",\"items\":[\n"
+	" {\"kind\":\"Service\",\"metadata\":{\"name\":\"svc1\",\"namespace\":\"testns\"},\n"
+	"  \"spec\":{\"clusterIP\":\"10.0.0.1\",\"ports\":[{\"name\":\"http\",\"port\":80},{\"name\":\"https\",\"port\":443}]}},\n"
+	" {\"kind\":\"Service\",\"metadata\":{\"name\":\"dual\",\"namespace\":\"testns\"},\n"
+	"  \"spec\":{\"clusterIP\":\"10.0.0.2\",\"clusterIPs\":[\"10.0.0.2\",\"fd00::2\"],\n"
+	"    \"ports\":[{\"name\":\"http\",\"port\":80}]}},\n"
+	" {\"kind\":\"Service\",\"metadata\":{\"name\":\"hdls\",\"namespace\":\"testns\"},\n"
+	"  \"spec\":{\"clusterIP\":\"None\",\"ports\":[{\"name\":\"http\",\"port\":80}]}},\n"
+	" {\"kind\":\"EndpointSlice\",\"metadata\":{\"name\":\"hdls-1\",\"namespace\":\"testns\",\n"
+	"   \"labels\":{\"kubernetes.io/service-name\":\"hdls\"}},\n"
+	"  \"endpoints\":[{\"addresses\":[\"10.2.0.1\"],\"hostname\":\"web-0\"},\n"
+	"               {\"addresses\":[\"10.2.0.2\"]},{\"addresses\":[\"10.2.0.3\"]},\n"
+	"               {\"addresses\":[\"10.2.0.4\"],\"conditions\":{\"ready\":false}}],\n"
+	"  \"ports\":[{\"name\":\"http\",\"port\":80}]},\n"
+	" {\"kind\":\"Service\",\"metadata\":{\"name\":\"empty\",\"namespace\":\"testns\"},\n"
+	"  \"spec\":{\"clusterIP\":\"None\"}},\n"
+	" {\"kind\":\"Service\",\"metadata\":{\"name\":\"ext\",\"namespace\":\"testns\"},\n"
+	"  \"spec\":{\"type\":\"ExternalName\",\"externalName\":\"www.example.com\"}},\n"
+	" {\"kind\":\"Service\",\"metadata\":{\"name\":\"alias\",\"namespace\":\"testns\"},\n"
+	"  \"spec\":{\"type\":\"ExternalName\",\"externalName\":\"svc1.testns.svc.cluster.local\"}},\n"
+	" {\"kind\":\"Namespace\",\"metadata\":{\"name\":\"other\"}}\n"
+	"]}";
+
+struct fix {
+	struct svc_cache *cache;
+	struct records_set *set;
+	struct answer_table *table;
+	struct answer_table *pods; /* built with pods_insecure */
+};
+
+static void put_cb(void *ctx, enum kube_json_event ev, struct kube_object *obj,
+                   const char *message)
+{
+	(void)ev;
+	if (message)
+		fail_msg("unexpected message: %s", message);
+	if (obj)
+		assert_int_equal(svc_cache_put(ctx, obj), 0);
+}
+
+static int setup(void **state)
+{
+	static struct fix f;
+	static const char *const zones[] = {"cluster.local"};
+	struct records_config cfg;
+	char err[256] = "";
+
+	f.cache = svc_cache_new();
+	if (kube_json_parse_document(cluster_json, strlen(cluster_json), put_cb, f.cache,
+	                             err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.zones = zones;
+	cfg.n_zones = 1;
+	cfg.ttl = 5;
+	f.set = records_build(f.cache, &cfg, 42, err, sizeof(err));
+	assert_non_null(f.set);
+	f.table = answer_table_build(f.set, false, err, sizeof(err));
+	assert_non_null(f.table);
+	f.pods = answer_table_build(f.set, true, err, sizeof(err));
+	assert_non_null(f.pods);
+	*state = &f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fix *f = *state;
+
+	answer_table_free(f->table);
+	answer_table_free(f->pods);
+	records_set_free(f->set);
+	svc_cache_free(f->cache);
+	return 0;
+}
+
+static void lookup(const struct answer_table *t, const char *text, uint16_t qtype,
+                   struct answer_ref *ref)
+{
+	uint8_t w[DNAME_MAX];
+	size_t n = dname_from_text(text, w);
+
+	assert_true(n > 0);
+	memset(ref, 0xAB, sizeof(*ref));
+	answer_table_lookup(t, w, n, qtype, ref);
+}
+
+/* Skips a (possibly compressed) name in body; returns the new offset. */
+static size_t skip_name(const uint8_t *b, size_t len, size_t pos)
+{
+	for (;;) {
+		assert_true(pos < len);
+		if ((b[pos] & 0xC0) == 0xC0) {
+			assert_true(pos + 2 <= len);
+			return pos + 2;
+		}
+		assert_true(b[pos] <= 63);
+		if (b[pos] == 0)
+			return pos + 1;
+		pos += b[pos] + 1u;
+	}
+}
+
+/* Walks the records of a body: ends[] must mark each record's end, the
+   last one the body's length, and each answer owner must be 0xC00C. */
+static void check_body(const struct answer_body *body, uint16_t first_type)
+{
+	size_t pos = 0, i, total = (size_t)body->an + body->ns + body->ar;
+	uint16_t prev = 0;
+
+	assert_true(total > 0);
+	for (i = 0; i < total; i++) {
+		uint16_t type, rdlen;
+		if (i < body->an) {
+			/* the first answer is owned by the question; later ones in a
+			   CNAME chain by the previous target */
+			if (i == 0) {
+				assert_int_equal(body->wire[pos], 0xC0);
+				assert_int_equal(body->wire[pos + 1], 0x0C);
+			}
+		}
+		pos = skip_name(body->wire, body->len, pos);
+		assert_true(pos + 10 <= body->len);
+		type = (uint16_t)((body->wire[pos] << 8) | body->wire[pos + 1]);
+		if (i == 0 && first_type)
+			assert_int_equal(type, first_type);
+		assert_int_equal((body->wire[pos + 2] << 8) | body->wire[pos + 3], 1);
+		rdlen = (uint16_t)((body->wire[pos + 8] << 8) | body->wire[pos + 9]);
+		pos += 10u + rdlen;
+		assert_true(pos <= body->len);
+		assert_int_equal(body->ends[i], pos);
+		assert_true(body->ends[i] > prev);
+		prev = body->ends[i];
+	}
+	assert_int_equal(body->ends[total - 1], body->len);
+	assert_int_equal(pos, body->len);
+}
+
+static void expect_found(const struct answer_table *t, const char *name, uint16_t qtype,
+                         uint16_t an, uint16_t ar, uint16_t first_type)
+{
+	struct answer_ref ref;
+
+	lookup(t, name, qtype, &ref);
+	if (ref.status != ANSWER_FOUND)
+		fail_msg("%s/%u: status %d, expected FOUND", name, qtype, ref.status);
+	assert_int_equal(ref.body.an, an);
+	assert_int_equal(ref.body.ns, 0);
+	assert_int_equal(ref.body.ar, ar);
+	check_body(&ref.body, first_type);
+}
+
+static void expect_negative(const struct answer_table *t, const char *name,
+                            uint16_t qtype, enum answer_status status)
+{
+	struct answer_ref ref;
+
+	lookup(t, name, qtype, &ref);
+	if (ref.status != status)
+		fail_msg("%s/%u: status %d, expected %d", name, qtype, ref.status, status);
+	assert_int_equal(ref.apex_len, 15);
+	assert_memory_equal(ref.apex, "\x07" "cluster\x05local", 15);
+	/* SOA after its owner: type, class, ttl, rdlength, rdata */
+	assert_true(ref.soa_len > 10);
+	assert_int_equal((ref.soa[0] << 8) | ref.soa[1], RR_TYPE_SOA);
+	assert_int_equal((ref.soa[2] << 8) | ref.soa[3], 1);
+	assert_int_equal((ref.soa[8] << 8) | ref.soa[9], ref.soa_len - 10);
+	assert_memory_equal(ref.soa + 10, "\x02ns\x03" "dns\x07" "cluster\x05local", 21);
+}
+
+static void expect_status(const struct answer_table *t, const char *name,
+                          uint16_t qtype, enum answer_status status)
+{
+	struct answer_ref ref;
+
+	lookup(t, name, qtype, &ref);
+	if (ref.status != status)
+		fail_msg("%s/%u: status %d, expected %d", name, qtype, ref.status, status);
+}
+
+static void test_found(void **state)
+{
+	struct fix *f = *state;
+	struct answer_ref ref;
+
+	lookup(f->table, "svc1.testns.svc.cluster.local", RR_TYPE_A, &ref);
+	assert_int_equal(ref.status, ANSWER_FOUND);
+	assert_int_equal(ref.body.an, 1);
+	assert_int_equal(ref.body.ar, 0);
+	assert_int_equal(ref.body.len, 16);
+	assert_memory_equal(ref.body.wire,
+	                    "\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x05\x00\x04\x0a\x00\x00\x01", 16);
+	check_body(&ref.body, RR_TYPE_A);
+
+	expect_found(f->table, "dual.testns.svc.cluster.local", RR_TYPE_AAAA, 1, 0, RR_TYPE_AAAA);
+	expect_found(f->table, "hdls.testns.svc.cluster.local", RR_TYPE_A, 3, 0, RR_TYPE_A);
+	expect_found(f->table, "web-0.hdls.testns.svc.cluster.local", RR_TYPE_A, 1, 0, RR_TYPE_A);
+	expect_found(f->table, "dns-version.cluster.local", RR_TYPE_TXT, 1, 0, RR_TYPE_TXT);
+	expect_found(f->table, "cluster.local", RR_TYPE_SOA, 1, 0, RR_TYPE_SOA);
+	expect_found(f->table, "1.0.0.10.in-addr.arpa", RR_TYPE_PTR, 1, 0, RR_TYPE_PTR);
+	expect_found(f->table, "1.0.2.10.in-addr.arpa", RR_TYPE_PTR, 1, 0, RR_TYPE_PTR);
+}
+
+static void test_srv_glue(void **state)
+{
+	struct fix *f = *state;
+
+	/* the target's address in the additional section */
+	expect_found(f->table, "_http._tcp.svc1.testns.svc.cluster.local", RR_TYPE_SRV, 1, 1,
+	             RR_TYPE_SRV);
+	/* dual stack: A and AAAA glue */
+	expect_found(f->table, "_http._tcp.dual.testns.svc.cluster.local", RR_TYPE_SRV, 1, 2,
+	             RR_TYPE_SRV);
+	/* headless: one SRV and one glue address per ready endpoint */
+	expect_found(f->table, "_http._tcp.hdls.testns.svc.cluster.local", RR_TYPE_SRV, 3, 3,
+	             RR_TYPE_SRV);
+	/* bare name: every port, the target's address once */
+	expect_found(f->table, "svc1.testns.svc.cluster.local", RR_TYPE_SRV, 2, 1, RR_TYPE_SRV);
+}
+
+static void test_srv_alias(void **state)
+{
+	struct fix *f = *state;
+
+	expect_found(f->table, "http.tcp.svc1.testns.svc.cluster.local", RR_TYPE_SRV, 1, 1,
+	             RR_TYPE_SRV);
+	expect_found(f->table, "https.tcp.svc1.testns.svc.cluster.local", RR_TYPE_SRV, 1, 1,
+	             RR_TYPE_SRV);
+	expect_found(f->table, "http.tcp.hdls.testns.svc.cluster.local", RR_TYPE_SRV, 3, 3,
+	             RR_TYPE_SRV);
+	expect_status(f->table, "http.udp.svc1.testns.svc.cluster.local", RR_TYPE_SRV,
+	              ANSWER_NXDOMAIN);
+}
+
+static void test_nodata(void **state)
+{
+	struct fix *f = *state;
+
+	expect_negative(f->table, "svc1.testns.svc.cluster.local", RR_TYPE_TXT, ANSWER_NODATA);
+	expect_negative(f->table, "svc1.testns.svc.cluster.local", RR_TYPE_AAAA, ANSWER_NODATA);
+	expect_negative(f->table, "testns.svc.cluster.local", RR_TYPE_A, ANSWER_NODATA);
+	expect_negative(f->table, "other.svc.cluster.local", RR_TYPE_A, ANSWER_NODATA);
+	expect_negative(f->table, "svc.cluster.local", RR_TYPE_A, ANSWER_NODATA);
+	expect_negative(f->table, "pod.cluster.local", RR_TYPE_A, ANSWER_NODATA);
+	expect_negative(f->table, "cluster.local", RR_TYPE_A, ANSWER_NODATA);
+	expect_negative(f->table, "dns-version.cluster.local", RR_TYPE_A, ANSWER_NODATA);
+	expect_negative(f->table, "_http._tcp.svc1.testns.svc.cluster.local", RR_TYPE_A,
+	                ANSWER_NODATA);
+}
+
+static void test_nxdomain(void **state)
+{
+	struct fix *f = *state;
+
+	expect_negative(f->table, "nosuch.testns.svc.cluster.local", RR_TYPE_A, ANSWER_NXDOMAIN);
+	expect_negative(f->table, "nosuchns.svc.cluster.local", RR_TYPE_A, ANSWER_NXDOMAIN);
+	expect_negative(f->table, "empty.testns.svc.cluster.local", RR_TYPE_A, ANSWER_NXDOMAIN);
+	expect_negative(f->table, "a.b.svc1.testns.svc.cluster.local", RR_TYPE_A,
+	                ANSWER_NXDOMAIN);
+	expect_negative(f->table, "10-2-0-4.hdls.testns.svc.cluster.local", RR_TYPE_A,
+	                ANSWER_NXDOMAIN);
+	expect_negative(f->table, "x.cluster.local", RR_TYPE_A, ANSWER_NXDOMAIN);
+}
+
+static void test_outside(void **state)
+{
+	struct fix *f = *state;
+	uint8_t w[DNAME_MAX];
+	size_t n;
+
+	expect_status(f->table, "example.com", RR_TYPE_A, ANSWER_OUTSIDE);
+	expect_status(f->table, "www.example.com", RR_TYPE_A, ANSWER_OUTSIDE);
+	expect_status(f->table, "local", RR_TYPE_A, ANSWER_OUTSIDE);
+	expect_status(f->table, "xcluster.local", RR_TYPE_A, ANSWER_OUTSIDE);
+	expect_status(f->table, "svc1.testns.svc.cluster.local.example.com", RR_TYPE_A,
+	              ANSWER_OUTSIDE);
+	/* reverse names we do not know go upstream */
+	expect_status(f->table, "9.9.9.9.in-addr.arpa", RR_TYPE_PTR, ANSWER_OUTSIDE);
+	expect_status(f->table, "4.0.2.10.in-addr.arpa", RR_TYPE_PTR, ANSWER_OUTSIDE);
+	expect_status(f->table, "1.d.f.ip6.arpa", RR_TYPE_PTR, ANSWER_OUTSIDE);
+	/* the root */
+	{
+		struct answer_ref ref;
+		answer_table_lookup(f->table, (const uint8_t *)"", 1, RR_TYPE_A, &ref);
+		assert_int_equal(ref.status, ANSWER_OUTSIDE);
+	}
+	n = dname_from_text("a.cluster.local", w);
+	assert_true(answer_table_in_zone(f->table, w, n));
+	n = dname_from_text("9.9.9.9.in-addr.arpa", w);
+	assert_true(answer_table_in_zone(f->table, w, n));
+	n = dname_from_text("example.com", w);
+	assert_false(answer_table_in_zone(f->table, w, n));
+}
+
+static void test_cname(void **state)
+{
+	struct fix *f = *state;
+	static const uint16_t types[] = {RR_TYPE_A, RR_TYPE_AAAA, RR_TYPE_TXT, RR_TYPE_SRV,
+	                                 15 /* MX */};
+	size_t i;
+
+	/* an out-of-zone target: the CNAME alone, for any type */
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		expect_found(f->table, "ext.testns.svc.cluster.local", types[i], 1, 0,
+		             RR_TYPE_CNAME);
+	/* an in-zone target is followed */
+	expect_found(f->table, "alias.testns.svc.cluster.local", RR_TYPE_A, 2, 0, RR_TYPE_CNAME);
+	expect_found(f->table, "alias.testns.svc.cluster.local", RR_TYPE_SRV, 3, 0,
+	             RR_TYPE_CNAME);
+	/* the target lacks AAAA: the CNAME alone */
+	expect_found(f->table, "alias.testns.svc.cluster.local", RR_TYPE_AAAA, 1, 0,
+	             RR_TYPE_CNAME);
+}
+
+static void test_any(void **state)
+{
+	struct fix *f = *state;
+
+	/* RFC 8482: one RRset */
+	expect_found(f->table, "dual.testns.svc.cluster.local", RR_TYPE_ANY, 1, 0, 0);
+	expect_found(f->table, "svc1.testns.svc.cluster.local", RR_TYPE_ANY, 1, 0, RR_TYPE_A);
+	expect_found(f->table, "dns-version.cluster.local", RR_TYPE_ANY, 1, 0, RR_TYPE_TXT);
+	expect_negative(f->table, "testns.svc.cluster.local", RR_TYPE_ANY, ANSWER_NODATA);
+	expect_negative(f->table, "nosuch.testns.svc.cluster.local", RR_TYPE_ANY,
+	                ANSWER_NXDOMAIN);
+}
+
+static void test_pods(void **state)
+{
+	struct fix *f = *state;
+	struct answer_ref ref;
+	struct kube_ip ip;
+
+	lookup(f->pods, "10-1-2-3.testns.pod.cluster.local", RR_TYPE_A, &ref);
+	assert_int_equal(ref.status, ANSWER_POD);
+	assert_int_equal(ref.ttl, 5);
+	assert_int_equal(ref.pod_ip.family, AF_INET);
+	assert_memory_equal(ref.pod_ip.bytes, "\x0a\x01\x02\x03", 4);
+	/* any namespace that exists, here one from a Namespace object */
+	lookup(f->pods, "10-1-2-3.other.pod.cluster.local", RR_TYPE_A, &ref);
+	assert_int_equal(ref.status, ANSWER_POD);
+	lookup(f->pods, "10-1-2-3.testns.pod.cluster.local", RR_TYPE_ANY, &ref);
+	assert_int_equal(ref.status, ANSWER_POD);
+	/* the other family: NODATA */
+	expect_negative(f->pods, "10-1-2-3.testns.pod.cluster.local", RR_TYPE_AAAA,
+	                ANSWER_NODATA);
+	/* IPv6 */
+	lookup(f->pods, "fd00--1.testns.pod.cluster.local", RR_TYPE_AAAA, &ref);
+	assert_int_equal(ref.status, ANSWER_POD);
+	assert_int_equal(kube_ip_parse("fd00::1", &ip), 0);
+	assert_int_equal(ref.pod_ip.family, AF_INET6);
+	assert_memory_equal(ref.pod_ip.bytes, ip.bytes, 16);
+	expect_negative(f->pods, "fd00--1.testns.pod.cluster.local", RR_TYPE_A, ANSWER_NODATA);
+	/* the namespace must exist */
+	expect_negative(f->pods, "10-1-2-3.nosuchns.pod.cluster.local", RR_TYPE_A,
+	                ANSWER_NXDOMAIN);
+	/* not an address */
+	expect_negative(f->pods, "10-1-2.testns.pod.cluster.local", RR_TYPE_A, ANSWER_NXDOMAIN);
+	expect_negative(f->pods, "10-1-2-300.testns.pod.cluster.local", RR_TYPE_A,
+	                ANSWER_NXDOMAIN);
+	expect_negative(f->pods, "web.testns.pod.cluster.local", RR_TYPE_A, ANSWER_NXDOMAIN);
+	expect_negative(f->pods, "x.10-1-2-3.testns.pod.cluster.local", RR_TYPE_A,
+	                ANSWER_NXDOMAIN);
+	expect_negative(f->pods, "10-1-2-3.testns.svc.cluster.local", RR_TYPE_A,
+	                ANSWER_NXDOMAIN);
+	/* disabled: NXDOMAIN */
+	expect_negative(f->table, "10-1-2-3.testns.pod.cluster.local", RR_TYPE_A,
+	                ANSWER_NXDOMAIN);
+	expect_negative(f->table, "fd00--1.testns.pod.cluster.local", RR_TYPE_AAAA,
+	                ANSWER_NXDOMAIN);
+}
+
+/* Every answer of every name: well-formed bodies and ends[]. */
+static void test_all_bodies(void **state)
+{
+	struct fix *f = *state;
+	static const uint16_t types[] = {RR_TYPE_A,   RR_TYPE_AAAA, RR_TYPE_SRV, RR_TYPE_PTR,
+	                                 RR_TYPE_TXT, RR_TYPE_SOA,  RR_TYPE_NS,  RR_TYPE_CNAME,
+	                                 RR_TYPE_ANY};
+	size_t i, k, found = 0;
+
+	for (i = 0; i < records_name_count(f->set); i++) {
+		const struct records_name *n = records_name_at(f->set, i);
+		for (k = 0; k < sizeof(types) / sizeof(types[0]); k++) {
+			struct answer_ref ref;
+			answer_table_lookup(f->table, n->owner, n->owner_len, types[k], &ref);
+			assert_true(ref.status == ANSWER_FOUND || ref.status == ANSWER_NODATA);
+			if (ref.status == ANSWER_FOUND) {
+				check_body(&ref.body, 0);
+				found++;
+			}
+		}
+	}
+	assert_true(found > 20);
+	assert_true(answer_table_entries(f->table) > 20);
+	assert_true(answer_table_bytes(f->table) > 0);
+}
+
+/* A headless service with many endpoints: a big body, still consistent. */
+static void test_big_answer(void **state)
+{
+	struct svc_cache *c = svc_cache_new();
+	static const char *const zones[] = {"cluster.local"};
+	struct records_config cfg;
+	struct records_set *set;
+	struct answer_table *t;
+	struct answer_ref ref;
+	char *json, err[256] = "";
+	size_t len = 0, cap = 1 << 20;
+	int i;
+	(void)state;
+
+	json = malloc(cap);
+	assert_non_null(json);
+	len += (size_t)snprintf(json + len, cap - len,
+	                        "{\"kind\":\"List\",\"items\":[{\"kind\":\"Service\",\"metadata\":"
+	                        "{\"name\":\"big\",\"namespace\":\"n\"},\"spec\":{\"clusterIP\":\"None\","
+	                        "\"ports\":[{\"name\":\"http\",\"port\":80}]}},{\"kind\":\"EndpointSlice\","
+	                        "\"metadata\":{\"name\":\"big-1\",\"namespace\":\"n\",\"labels\":"
+	                        "{\"kubernetes.io/service-name\":\"big\"}},\"ports\":[{\"name\":\"http\","
+	                        "\"port\":80}],\"endpoints\":[");
+	for (i = 0; i < 500; i++)
+		len += (size_t)snprintf(json + len, cap - len, "%s{\"addresses\":[\"10.8.%d.%d\"]}",
+		                        i ? "," : "", i / 250, i % 250 + 1);
+	len += (size_t)snprintf(json + len, cap - len, "]}]}");
+	assert_int_equal(kube_json_parse_document(json, len, put_cb, c, err, sizeof(err)), 0);
+	free(json);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.zones = zones;
+	cfg.n_zones = 1;
+	cfg.ttl = 5;
+	set = records_build(c, &cfg, 1, err, sizeof(err));
+	assert_non_null(set);
+	t = answer_table_build(set, false, err, sizeof(err));
+	assert_non_null(t);
+	records_set_free(set); /* the table keeps its own copy */
+	svc_cache_free(c);
+
+	lookup(t, "big.n.svc.cluster.local", RR_TYPE_A, &ref);
+	assert_int_equal(ref.status, ANSWER_FOUND);
+	assert_int_equal(ref.body.an, 500);
+	assert_int_equal(ref.body.len, 500 * 16);
+	check_body(&ref.body, RR_TYPE_A);
+	lookup(t, "_http._tcp.big.n.svc.cluster.local", RR_TYPE_SRV, &ref);
+	assert_int_equal(ref.status, ANSWER_FOUND);
+	assert_int_equal(ref.body.an, 500);
+	assert_int_equal(ref.body.ar, 500);
+	check_body(&ref.body, RR_TYPE_SRV);
+	answer_table_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_found),
+		cmocka_unit_test(test_srv_glue),
+		cmocka_unit_test(test_srv_alias),
+		cmocka_unit_test(test_nodata),
+		cmocka_unit_test(test_nxdomain),
+		cmocka_unit_test(test_outside),
+		cmocka_unit_test(test_cname),
+		cmocka_unit_test(test_any),
+		cmocka_unit_test(test_pods),
+		cmocka_unit_test(test_all_bodies),
+		cmocka_unit_test(test_big_answer),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

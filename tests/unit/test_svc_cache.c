@@ -1,0 +1,322 @@
+/* test_svc_cache.c - the object cache: put, replace, get, remove, clear,
+ * counts, iteration and the generation counter; Endpoints objects with
+ * chained subsets are freed whole (run under valgrind to see it). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kube_json.h"
+#include "kube_object.h"
+#include "svc_cache.h"
+
+static struct kube_object *make(enum kube_kind kind, const char *ns, const char *name)
+{
+	struct kube_object *o = calloc(1, sizeof(*o));
+
+	assert_non_null(o);
+	o->kind = (uint8_t)kind;
+	o->ns = strdup(ns);
+	o->name = strdup(name);
+	assert_non_null(o->ns);
+	assert_non_null(o->name);
+	if (kind == KUBE_KIND_SERVICE) {
+		o->u.svc.cluster_ip = strdup("10.0.0.1");
+		o->u.svc.cluster_ips = calloc(1, sizeof(struct kube_ip));
+		assert_non_null(o->u.svc.cluster_ips);
+		assert_int_equal(kube_ip_parse("10.0.0.1", o->u.svc.cluster_ips), 0);
+		o->u.svc.n_cluster_ips = 1;
+	} else if (kind == KUBE_KIND_ENDPOINTSLICE || kind == KUBE_KIND_ENDPOINTS) {
+		o->u.slice.service_name = strdup(name);
+	}
+	return o;
+}
+
+/* Parses one document and puts every object into c. */
+static void put_json(struct svc_cache *c, const char *json);
+
+static void put_cb(void *ctx, enum kube_json_event ev, struct kube_object *obj,
+                   const char *message)
+{
+	(void)ev;
+	if (message)
+		fail_msg("unexpected message: %s", message);
+	if (obj)
+		assert_int_equal(svc_cache_put(ctx, obj), 0);
+}
+
+static void put_json(struct svc_cache *c, const char *json)
+{
+	char err[256] = "";
+
+	if (kube_json_parse_document(json, strlen(json), put_cb, c, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+}
+
+static void test_put_get_replace(void **state)
+{
+	struct svc_cache *c = svc_cache_new();
+	struct kube_object *a, *b;
+	uint64_t g0, g1, g2;
+	(void)state;
+
+	assert_non_null(c);
+	g0 = svc_cache_generation(c);
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_SERVICE), 0);
+	assert_null(svc_cache_get(c, KUBE_KIND_SERVICE, "ns", "a"));
+
+	a = make(KUBE_KIND_SERVICE, "ns", "a");
+	assert_int_equal(svc_cache_put(c, a), 0);
+	g1 = svc_cache_generation(c);
+	assert_true(g1 > g0);
+	assert_ptr_equal(svc_cache_get(c, KUBE_KIND_SERVICE, "ns", "a"), a);
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_SERVICE), 1);
+	/* kind, namespace and name all make the key */
+	assert_null(svc_cache_get(c, KUBE_KIND_ENDPOINTSLICE, "ns", "a"));
+	assert_null(svc_cache_get(c, KUBE_KIND_SERVICE, "ns2", "a"));
+	assert_null(svc_cache_get(c, KUBE_KIND_SERVICE, "ns", "b"));
+	assert_null(svc_cache_get(c, KUBE_KIND_SERVICE, "n", "sa"));
+
+	/* replace: same key, new object; the old one is freed by the cache */
+	b = make(KUBE_KIND_SERVICE, "ns", "a");
+	b->u.svc.type = KUBE_SVC_HEADLESS;
+	assert_int_equal(svc_cache_put(c, b), 0);
+	g2 = svc_cache_generation(c);
+	assert_true(g2 > g1);
+	assert_ptr_equal(svc_cache_get(c, KUBE_KIND_SERVICE, "ns", "a"), b);
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_SERVICE), 1);
+
+	/* same ns/name, other kinds: separate entries */
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_ENDPOINTSLICE, "ns", "a")), 0);
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_ENDPOINTS, "ns", "a")), 0);
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_NAMESPACE, "", "ns")), 0);
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_POD, "ns", "a")), 0);
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_SERVICE), 1);
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_ENDPOINTSLICE), 1);
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_ENDPOINTS), 1);
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_NAMESPACE), 1);
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_POD), 1);
+	assert_non_null(svc_cache_get(c, KUBE_KIND_NAMESPACE, "", "ns"));
+	assert_int_equal(svc_cache_get(c, KUBE_KIND_SERVICE, "ns", "a")->u.svc.type,
+	                 KUBE_SVC_HEADLESS);
+	svc_cache_free(c);
+}
+
+static void test_put_unknown_kind(void **state)
+{
+	struct svc_cache *c = svc_cache_new();
+	(void)state;
+
+	/* takes ownership even on failure: valgrind sees no leak */
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_UNKNOWN, "ns", "x")), -1);
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_UNKNOWN), 0);
+	svc_cache_free(c);
+}
+
+static void test_remove(void **state)
+{
+	struct svc_cache *c = svc_cache_new();
+	uint64_t g;
+	(void)state;
+
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_SERVICE, "ns", "a")), 0);
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_SERVICE, "ns", "b")), 0);
+	g = svc_cache_generation(c);
+	assert_int_equal(svc_cache_remove(c, KUBE_KIND_SERVICE, "ns", "zzz"), 0);
+	assert_int_equal(svc_cache_remove(c, KUBE_KIND_POD, "ns", "a"), 0);
+	assert_int_equal(svc_cache_generation(c), g); /* nothing changed */
+	assert_int_equal(svc_cache_remove(c, KUBE_KIND_SERVICE, "ns", "a"), 1);
+	assert_true(svc_cache_generation(c) > g);
+	assert_null(svc_cache_get(c, KUBE_KIND_SERVICE, "ns", "a"));
+	assert_non_null(svc_cache_get(c, KUBE_KIND_SERVICE, "ns", "b"));
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_SERVICE), 1);
+	assert_int_equal(svc_cache_remove(c, KUBE_KIND_SERVICE, "ns", "a"), 0);
+	/* put again after remove */
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_SERVICE, "ns", "a")), 0);
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_SERVICE), 2);
+	svc_cache_free(c);
+}
+
+static void test_clear(void **state)
+{
+	struct svc_cache *c = svc_cache_new();
+	uint64_t g;
+	int i;
+	char name[32];
+	(void)state;
+
+	for (i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		assert_int_equal(svc_cache_put(c, make(KUBE_KIND_SERVICE, "ns", name)), 0);
+		assert_int_equal(svc_cache_put(c, make(KUBE_KIND_POD, "ns", name)), 0);
+	}
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_SERVICE), 100);
+	g = svc_cache_generation(c);
+	svc_cache_clear(c);
+	assert_true(svc_cache_generation(c) > g);
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_SERVICE), 0);
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_POD), 0);
+	assert_null(svc_cache_get(c, KUBE_KIND_SERVICE, "ns", "s1"));
+	/* usable after clear */
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_SERVICE, "ns", "s1")), 0);
+	assert_non_null(svc_cache_get(c, KUBE_KIND_SERVICE, "ns", "s1"));
+	svc_cache_free(c);
+}
+
+struct visit {
+	int seen[50];
+	size_t calls;
+	size_t stop_after;
+};
+
+static int visit(void *ctx, const struct kube_object *obj)
+{
+	struct visit *v = ctx;
+	int i;
+
+	assert_int_equal(obj->kind, KUBE_KIND_SERVICE);
+	assert_int_equal(sscanf(obj->name, "s%d", &i), 1);
+	assert_true(i >= 0 && i < 50);
+	v->seen[i]++;
+	v->calls++;
+	return v->stop_after && v->calls == v->stop_after ? 7 : 0;
+}
+
+static void test_foreach(void **state)
+{
+	struct svc_cache *c = svc_cache_new();
+	struct visit v;
+	char name[32];
+	int i;
+	(void)state;
+
+	for (i = 0; i < 50; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		assert_int_equal(svc_cache_put(c, make(KUBE_KIND_SERVICE, "ns", name)), 0);
+	}
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_POD, "ns", "p")), 0);
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(svc_cache_foreach(c, KUBE_KIND_SERVICE, visit, &v), 0);
+	assert_int_equal(v.calls, 50);
+	for (i = 0; i < 50; i++)
+		assert_int_equal(v.seen[i], 1);
+	/* stops early with fn's value */
+	memset(&v, 0, sizeof(v));
+	v.stop_after = 10;
+	assert_int_equal(svc_cache_foreach(c, KUBE_KIND_SERVICE, visit, &v), 7);
+	assert_int_equal(v.calls, 10);
+	/* empty kind: no calls */
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(svc_cache_foreach(c, KUBE_KIND_ENDPOINTS, visit, &v), 0);
+	assert_int_equal(v.calls, 0);
+	svc_cache_free(c);
+}
+
+static const char endpoints_json[] =
+	"{\"kind\":\"Endpoints\",\"metadata\":{\"name\":\"legacy\",\"namespace\":\"old\"},\n"
+	" \"subsets\":[{\"addresses\":[{\"ip\":\"10.0.0.1\",\"hostname\":\"h\",\"targetRef\":{\"name\":\"p\"}}],\n"
+	"              \"notReadyAddresses\":[{\"ip\":\"10.0.0.2\"}],\"ports\":[{\"name\":\"a\",\"port\":1}]},\n"
+	"             {\"addresses\":[{\"ip\":\"10.0.1.1\"}],\"ports\":[{\"name\":\"b\",\"port\":2,\"targetPort\":\"x\"}]},\n"
+	"             {\"addresses\":[{\"ip\":\"fd00::1\"}],\"ports\":[{\"port\":3}]}]}";
+
+/* Endpoints with chained subsets: replaced, removed and cleared without a
+   leak (valgrind --leak-check=full checks this test). */
+static void test_endpoints_subsets_freed(void **state)
+{
+	struct svc_cache *c = svc_cache_new();
+	struct kube_object *o;
+	size_t n = 0;
+	(void)state;
+
+	put_json(c, endpoints_json);
+	o = svc_cache_get(c, KUBE_KIND_ENDPOINTS, "old", "legacy");
+	assert_non_null(o);
+	for (; o; o = o->next_subset)
+		n++;
+	assert_int_equal(n, 3);
+	/* the chain counts as one object */
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_ENDPOINTS), 1);
+	/* replace the chained object with another chained one */
+	put_json(c, endpoints_json);
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_ENDPOINTS), 1);
+	assert_int_equal(svc_cache_remove(c, KUBE_KIND_ENDPOINTS, "old", "legacy"), 1);
+	put_json(c, endpoints_json);
+	svc_cache_clear(c);
+	put_json(c, endpoints_json);
+	/* and one left for svc_cache_free */
+	put_json(c, "{\"kind\":\"List\",\"items\":[\n"
+	            " {\"kind\":\"Service\",\"metadata\":{\"name\":\"s\",\"namespace\":\"n\"},\n"
+	            "  \"spec\":{\"clusterIP\":\"10.0.0.1\",\"ports\":[{\"name\":\"h\",\"port\":80,\"targetPort\":\"web\"}]}},\n"
+	            " {\"kind\":\"EndpointSlice\",\"metadata\":{\"name\":\"s-1\",\"namespace\":\"n\",\n"
+	            "   \"labels\":{\"kubernetes.io/service-name\":\"s\"}},\n"
+	            "  \"endpoints\":[{\"addresses\":[\"10.1.0.1\"],\"hostname\":\"x\",\"targetRef\":{\"name\":\"p\"}}],\n"
+	            "  \"ports\":[{\"name\":\"h\",\"port\":8080}]},\n"
+	            " {\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"namespace\":\"n\"},\n"
+	            "  \"spec\":{\"hostname\":\"x\",\"subdomain\":\"s\"},\n"
+	            "  \"status\":{\"phase\":\"Running\",\"podIPs\":[{\"ip\":\"10.1.0.1\"}]}},\n"
+	            " {\"kind\":\"Service\",\"metadata\":{\"name\":\"e\",\"namespace\":\"n\"},\n"
+	            "  \"spec\":{\"type\":\"ExternalName\",\"externalName\":\"a.example.com\"}},\n"
+	            " {\"kind\":\"Namespace\",\"metadata\":{\"name\":\"n\"}}]}");
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_SERVICE), 2);
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_ENDPOINTSLICE), 1);
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_POD), 1);
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_NAMESPACE), 1);
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_ENDPOINTS), 1);
+	svc_cache_free(c);
+}
+
+/* Many keys: growth of the maps keeps every entry reachable. */
+static void test_many(void **state)
+{
+	struct svc_cache *c = svc_cache_new();
+	char ns[32], name[32];
+	int i;
+	(void)state;
+
+	for (i = 0; i < 5000; i++) {
+		snprintf(ns, sizeof(ns), "ns%d", i % 37);
+		snprintf(name, sizeof(name), "svc-%d", i);
+		assert_int_equal(svc_cache_put(c, make(KUBE_KIND_SERVICE, ns, name)), 0);
+	}
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_SERVICE), 5000);
+	for (i = 0; i < 5000; i += 2) {
+		snprintf(ns, sizeof(ns), "ns%d", i % 37);
+		snprintf(name, sizeof(name), "svc-%d", i);
+		assert_int_equal(svc_cache_remove(c, KUBE_KIND_SERVICE, ns, name), 1);
+	}
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_SERVICE), 2500);
+	for (i = 0; i < 5000; i++) {
+		struct kube_object *o;
+		snprintf(ns, sizeof(ns), "ns%d", i % 37);
+		snprintf(name, sizeof(name), "svc-%d", i);
+		o = svc_cache_get(c, KUBE_KIND_SERVICE, ns, name);
+		if (i % 2) {
+			assert_non_null(o);
+			assert_string_equal(o->name, name);
+			assert_string_equal(o->ns, ns);
+		} else {
+			assert_null(o);
+		}
+	}
+	svc_cache_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_put_get_replace),
+		cmocka_unit_test(test_put_unknown_kind),
+		cmocka_unit_test(test_remove),
+		cmocka_unit_test(test_clear),
+		cmocka_unit_test(test_foreach),
+		cmocka_unit_test(test_endpoints_subsets_freed),
+		cmocka_unit_test(test_many),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
