@@ -64,6 +64,7 @@ struct kube_json {
 	bool failed;
 	int default_kind;
 	unsigned long line; /* newlines fed so far, for error messages */
+	size_t pending_bytes; /* watch: non-blank bytes since the last event */
 
 	char path[PATH_MAX_LEN + 1];
 	size_t path_len;
@@ -176,9 +177,14 @@ int kube_json_feed(struct kube_json *p, const char *buf, size_t len, char *err,
 		p->failed = true;
 		return -1;
 	}
-	for (i = 0; i < len; i++)
+	for (i = 0; i < len; i++) {
 		if (u[i] == '\n')
 			p->line++;
+		else if (u[i] != ' ' && u[i] != '\t' && u[i] != '\r')
+			p->pending_bytes++;
+	}
+	if (p->mode == KUBE_JSON_WATCH && p->depth == 0 && !p->event_type)
+		p->pending_bytes = 0; /* every event so far is complete */
 	return 0;
 }
 
@@ -191,6 +197,9 @@ int kube_json_finish(struct kube_json *p, char *err, size_t errlen)
 		snprintf(err, errlen, "line %lu: input after a syntax error", p->line);
 		return -1;
 	}
+	/* A watch stream may end between events, or before the first one. */
+	if (p->mode == KUBE_JSON_WATCH && p->pending_bytes == 0)
+		return 0;
 	if (yajl_complete_parse(p->yajl) != yajl_status_ok) {
 		format_error(p, NULL, 0, err, errlen);
 		p->failed = true;
@@ -458,10 +467,10 @@ static void finish_event(struct kube_json *p)
 			p->cb(p->ctx, KUBE_EV_ERROR, NULL, "BOOKMARK without resourceVersion");
 		}
 	} else {
+		/* The default is for objects without a kind; an unknown kind
+		   (ConfigMap...) stays unknown and is ignored. */
 		kind = p->item.kind ? (int)kube_kind_from_string(p->item.kind, false)
 		                    : p->default_kind;
-		if (kind == KUBE_KIND_UNKNOWN)
-			kind = p->default_kind;
 		deliver(p, types[i].ev, &p->item, kind);
 	}
 	builder_clear(&p->item);
