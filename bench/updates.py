@@ -53,6 +53,16 @@ class Ctl:
         self.buf = b""
 
     def put(self, obj):
+        if not self.send(obj):
+            return 0
+        try:
+            return self.response()
+        except OSError:
+            self.sock.close()
+            self.sock = None
+            return 0
+
+    def send(self, obj):
         body = json.dumps(obj, separators=(",", ":")).encode()
         req = (b"POST /ctl/put?resource=services HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
@@ -62,19 +72,25 @@ class Ctl:
                 if self.sock is None:
                     self.connect()
                 self.sock.sendall(req)
-                return self.response()
+                return True
             except OSError:
                 if self.sock:
                     self.sock.close()
                 self.sock = None
-        return 0
+        return False
+
+    def recv(self):
+        # ack at once: the server writes headers and body separately without
+        # TCP_NODELAY, and a delayed ACK would hold its body for ~40 ms
+        self.sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, "TCP_QUICKACK", 12), 1)
+        d = self.sock.recv(65536)
+        if not d:
+            raise OSError("closed")
+        return d
 
     def response(self):
         while b"\r\n\r\n" not in self.buf:
-            d = self.sock.recv(65536)
-            if not d:
-                raise OSError("closed")
-            self.buf += d
+            self.buf += self.recv()
         head, rest = self.buf.split(b"\r\n\r\n", 1)
         lines = head.split(b"\r\n")
         status = int(lines[0].split()[1])
@@ -83,10 +99,7 @@ class Ctl:
             if l.lower().startswith(b"content-length:"):
                 n = int(l.split(b":")[1])
         while len(rest) < n:
-            d = self.sock.recv(65536)
-            if not d:
-                raise OSError("closed")
-            rest += d
+            rest += self.recv()
         self.buf = rest[n:]
         return status
 
@@ -123,7 +136,7 @@ def latency(a):
         qname = encode_name("%s.%s.svc.cluster.local" % (md["name"], md["namespace"]))
         want = socket.inet_aton(ip)
         t0 = time.monotonic()
-        if ctl.put(obj) != 200:
+        if not ctl.send(obj):
             missed += 1
             continue
         seen = None
@@ -143,7 +156,14 @@ def latency(a):
                     break
             if seen:
                 break
-        if seen is None:
+        try:
+            status = ctl.response()     # read only now: polling started at once
+        except OSError:
+            status = 0
+            if ctl.sock:
+                ctl.sock.close()
+            ctl.sock = None
+        if seen is None or status != 200:
             missed += 1
         else:
             lats.append((seen - t0) * 1000.0)
