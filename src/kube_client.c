@@ -389,6 +389,8 @@ static void kc_api_failed(struct kube_client *c, enum kc_fail_class cls,
                           const struct kc_res *r, const char *why)
 {
 	c->st.failures++;
+	if ((unsigned)cls < sizeof(c->st.errors_by_class) / sizeof(c->st.errors_by_class[0]))
+		c->st.errors_by_class[cls]++;
 	c->st.api_up = false;
 	if (c->fail_class == KC_OK)
 		evutil_gettimeofday(&c->down_since, NULL);
@@ -1392,6 +1394,12 @@ fail:
 bool kube_client_synced(const struct kube_client *c)
 {
 	return c && c->st.synced;
+}
+
+void kube_client_reload_token(struct kube_client *c)
+{
+	if (c && c->token_file)
+		kc_token_tick(-1, 0, c);
 }
 
 void kube_client_get_stats(const struct kube_client *c,

@@ -50,6 +50,9 @@ struct kube_client_stats {
 	uint64_t bookmarks;
 	uint64_t skipped;        /* malformed events or objects */
 	uint64_t failures;       /* failed requests (network, HTTP, parse) */
+	/* Failures by class, index 1..7: network, TLS, 401, 403, 429, 5xx,
+	   other HTTP status (index 0 unused). */
+	uint64_t errors_by_class[8];
 	time_t last_sync;        /* wall time of the last list or applied event */
 	bool synced;
 	bool api_up;             /* false while in backoff after a failure */
@@ -71,6 +74,9 @@ int kube_client_list_once(struct svc_cache *cache,
                           unsigned timeout_s, char *err, size_t errlen);
 
 bool kube_client_synced(const struct kube_client *c);
+/* Re-reads the token file now (SIGHUP); a failure is logged and the old
+   token kept. */
+void kube_client_reload_token(struct kube_client *c);
 void kube_client_get_stats(const struct kube_client *c,
                            struct kube_client_stats *out);
 

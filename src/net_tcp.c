@@ -19,6 +19,7 @@
 
 #include "answer_table.h"
 #include "forward.h"
+#include "metrics.h"
 #include "query.h"
 #include "wire.h"
 
@@ -30,6 +31,7 @@ struct tcp_conn {
 	struct bufferevent *bev;
 	struct tcp_conn *prev, *next; /* oldest first */
 	bool closing; /* client sent EOF: close once its answers are out */
+	struct sockaddr_storage peer; /* for metrics and --log-queries */
 };
 
 struct net_tcp {
@@ -37,6 +39,7 @@ struct net_tcp {
 	struct answer_slot *slot;
 	const struct query_opts *opts;
 	struct forward *fwd;
+	struct metrics_thread *metrics; /* NULL: not counted */
 	struct timeval idle;
 	unsigned max_conns, n_conns;
 	struct tcp_conn *oldest, *newest;
@@ -99,12 +102,22 @@ struct net_tcp *net_tcp_new(struct event_base *base, int fd, struct answer_slot 
 	return t;
 }
 
+void net_tcp_set_metrics(struct net_tcp *t, struct metrics_thread *m)
+{
+	t->metrics = m;
+}
+
 void net_tcp_free(struct net_tcp *t)
 {
 	if (!t)
 		return;
-	while (t->oldest)
+	while (t->oldest) {
+		/* Shutting down: answers already made go out if the socket
+		   takes them now (best effort, never blocks). */
+		struct bufferevent *bev = t->oldest->bev;
+		evbuffer_write(bufferevent_get_output(bev), bufferevent_getfd(bev));
 		conn_close(t->oldest);
+	}
 	evconnlistener_free(t->listener);
 	free(t);
 }
@@ -127,6 +140,8 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	c->owner = t;
+	if (sa && salen > 0 && (size_t)salen <= sizeof(c->peer))
+		memcpy(&c->peer, sa, (size_t)salen);
 	c->bev = bufferevent_socket_new(evconnlistener_get_base(l), fd,
 	                                BEV_OPT_CLOSE_ON_FREE);
 	if (!c->bev) {
@@ -152,6 +167,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 	struct net_tcp *t = c->owner;
 	struct evbuffer *input = bufferevent_get_input(bev);
 	struct evbuffer *output = bufferevent_get_output(bev);
+	uint64_t t0 = t->metrics ? metrics_now_ns() : 0;
 
 	for (;;) {
 		uint8_t prefix[2];
@@ -169,6 +185,9 @@ static void on_read(struct bufferevent *bev, void *arg)
 			return; /* wait for the rest (the idle timer bounds the wait) */
 		evbuffer_drain(input, 2);
 		evbuffer_remove(input, t->in, msg_len);
+		if (t->metrics)
+			metrics_request(t->metrics, METRICS_TCP, c->peer.ss_family,
+			                metrics_qtype_of(t->in, msg_len), msg_len);
 
 		rcu_read_lock();
 		r = query_answer(answer_table_acquire(t->slot), t->opts, t->in, msg_len,
@@ -188,6 +207,15 @@ static void on_read(struct bufferevent *bev, void *arg)
 		}
 		wire_put_u16(t->out, (uint16_t)reply_len);
 		evbuffer_add(output, t->out, 2 + reply_len);
+		if (t->metrics) {
+			uint64_t dt = metrics_now_ns() - t0;
+			metrics_response(t->metrics, METRICS_TCP, METRICS_LOCAL, t->out + 2,
+			                 reply_len);
+			metrics_duration(t->metrics, metrics_qtype_of(t->out + 2, reply_len), dt);
+			if (t->metrics->log_queries)
+				metrics_log_query((struct sockaddr *)&c->peer, "tcp", t->out + 2,
+				                  reply_len, dt);
+		}
 	}
 }
 
@@ -250,4 +278,9 @@ static void reply_to_conn(void *ctx, const struct sockaddr *peer, socklen_t peer
 	wire_put_u16(prefix, (uint16_t)len);
 	evbuffer_add(bufferevent_get_output(c->bev), prefix, 2);
 	evbuffer_add(bufferevent_get_output(c->bev), msg, len);
+	if (c->owner->metrics) {
+		metrics_response(c->owner->metrics, METRICS_TCP, METRICS_FORWARD, msg, len);
+		if (c->owner->metrics->log_queries)
+			metrics_log_query((struct sockaddr *)&c->peer, "tcp", msg, len, 0);
+	}
 }

@@ -28,4 +28,8 @@ struct net_tcp *net_tcp_new(struct event_base *base, int fd,
 /* Closes the listener and every connection. */
 void net_tcp_free(struct net_tcp *t);
 
+/* Counts this listener's queries in m (the thread's block; NULL: none). */
+struct metrics_thread;
+void net_tcp_set_metrics(struct net_tcp *t, struct metrics_thread *m);
+
 #endif

@@ -15,6 +15,7 @@
 
 #include "answer_table.h"
 #include "forward.h"
+#include "metrics.h"
 #include "query.h"
 
 #define BATCH 32
@@ -27,6 +28,7 @@ struct net_udp {
 	struct answer_slot *slot;
 	const struct query_opts *opts;
 	struct forward *fwd;
+	struct metrics_thread *metrics; /* NULL: not counted */
 	struct mmsghdr in[BATCH], out[BATCH];
 	struct iovec in_iov[BATCH], out_iov[BATCH];
 	struct sockaddr_storage peers[BATCH];
@@ -85,6 +87,11 @@ struct net_udp *net_udp_new(struct event_base *base, int fd, struct answer_slot 
 	return u;
 }
 
+void net_udp_set_metrics(struct net_udp *u, struct metrics_thread *m)
+{
+	u->metrics = m;
+}
+
 void net_udp_free(struct net_udp *u)
 {
 	if (!u)
@@ -105,6 +112,8 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	for (round = 0; round < BATCHES_PER_WAKEUP; round++) {
 		int n, i, replies = 0;
+		uint64_t t0 = 0;
+		enum metrics_qtype qts[BATCH];
 
 		for (i = 0; i < BATCH; i++) {
 			memset(&u->in[i].msg_hdr, 0, sizeof(u->in[i].msg_hdr));
@@ -116,6 +125,8 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 		n = recvmmsg(fd, u->in, BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return; /* EAGAIN, or an error the next wakeup will retry */
+		if (u->metrics)
+			t0 = metrics_now_ns();
 
 		rcu_read_lock();
 		{
@@ -127,6 +138,13 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 
 				if (u->in[i].msg_hdr.msg_flags & MSG_TRUNC)
 					continue; /* a query larger than any sane one */
+				if (u->metrics) {
+					qts[replies] = metrics_qtype_of(u->in_iov[i].iov_base,
+					                                u->in[i].msg_len);
+					metrics_request(u->metrics, METRICS_UDP,
+					                u->peers[i].ss_family, qts[replies],
+					                u->in[i].msg_len);
+				}
 				r = query_answer(table, u->opts, u->in_iov[i].iov_base,
 				                 u->in[i].msg_len, false, reply, &reply_len);
 				if (r == QUERY_FORWARD && u->fwd)
@@ -137,6 +155,9 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 					              reply_to_peer, u);
 				if (r != QUERY_REPLY)
 					continue;
+				if (u->metrics)
+					metrics_response(u->metrics, METRICS_UDP, METRICS_LOCAL,
+					                 reply, reply_len);
 				memset(&u->out[replies].msg_hdr, 0, sizeof(u->out[replies].msg_hdr));
 				u->out_iov[replies].iov_base = reply;
 				u->out_iov[replies].iov_len = reply_len;
@@ -159,6 +180,18 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 			}
 			i += sent;
 		}
+		if (u->metrics) {
+			/* One clock read per batch: every reply in it waited that
+			   long from arrival to sendmmsg. */
+			uint64_t dt = metrics_now_ns() - t0;
+			for (i = 0; i < replies; i++) {
+				metrics_duration(u->metrics, qts[i], dt);
+				if (u->metrics->log_queries)
+					metrics_log_query(u->out[i].msg_hdr.msg_name, "udp",
+					                  u->out_iov[i].iov_base,
+					                  u->out_iov[i].iov_len, dt);
+			}
+		}
 		if (n < BATCH)
 			return;
 	}
@@ -170,6 +203,12 @@ static void reply_to_peer(void *ctx, const struct sockaddr *peer, socklen_t peer
 {
 	struct net_udp *u = ctx;
 
-	if (peer)
-		sendto(u->fd, msg, len, MSG_DONTWAIT, peer, peer_len);
+	if (!peer)
+		return;
+	sendto(u->fd, msg, len, MSG_DONTWAIT, peer, peer_len);
+	if (u->metrics) {
+		metrics_response(u->metrics, METRICS_UDP, METRICS_FORWARD, msg, len);
+		if (u->metrics->log_queries)
+			metrics_log_query(peer, "udp", msg, len, 0);
+	}
 }

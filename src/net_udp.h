@@ -24,4 +24,8 @@ struct net_udp *net_udp_new(struct event_base *base, int fd,
                             const struct query_opts *opts, struct forward *fwd);
 void net_udp_free(struct net_udp *u);
 
+/* Counts this socket's queries in m (the thread's block; NULL: none). */
+struct metrics_thread;
+void net_udp_set_metrics(struct net_udp *u, struct metrics_thread *m);
+
 #endif

@@ -18,6 +18,7 @@
 
 #include "forward.h"
 #include "log.h"
+#include "metrics.h"
 #include "net_tcp.h"
 #include "net_udp.h"
 
@@ -122,6 +123,8 @@ struct server *server_start(const struct server_config *cfg, struct answer_slot 
 				snprintf(err, errlen, "out of memory setting up listeners");
 				goto fail;
 			}
+			net_udp_set_metrics(wk->udp[a], metrics_thread(cfg->metrics, w));
+			net_tcp_set_metrics(wk->tcp[a], metrics_thread(cfg->metrics, w));
 		}
 	}
 	for (w = 0; w < cfg->threads; w++) {
@@ -173,6 +176,31 @@ void server_stop(struct server *s)
 	}
 	free(s->workers);
 	free(s);
+}
+
+bool server_forward_stats(const struct server *s, struct forward_stats *out)
+{
+	unsigned w;
+
+	memset(out, 0, sizeof(*out));
+	if (!s || !s->cfg.forward)
+		return false;
+	for (w = 0; w < s->cfg.threads; w++) {
+		struct forward_stats one;
+		if (!s->workers[w].fwd)
+			continue;
+		forward_get_stats(s->workers[w].fwd, &one);
+		out->queries += one.queries;
+		out->cache_hits += one.cache_hits;
+		out->cache_misses += one.cache_misses;
+		out->upstream_sent += one.upstream_sent;
+		out->replies_dropped += one.replies_dropped;
+		out->timeouts += one.timeouts;
+		out->stale_served += one.stale_served;
+		out->servfails += one.servfails;
+		out->cache_size += one.cache_size;
+	}
+	return true;
 }
 
 static void *worker_main(void *arg)

@@ -4,6 +4,7 @@
 #ifndef SVCDNS_SERVER_H
 #define SVCDNS_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,6 +12,8 @@
 
 struct answer_slot;
 struct forward_config;
+struct forward_stats;
+struct metrics;
 struct server;
 
 struct server_config {
@@ -22,6 +25,7 @@ struct server_config {
 	unsigned tcp_idle_ms;      /* close idle TCP connections after this */
 	unsigned tcp_max_conns;    /* per thread; the oldest is closed beyond */
 	const struct forward_config *forward; /* NULL: foreign names refused */
+	struct metrics *metrics;   /* a block per thread; NULL: not counted */
 };
 
 /* Binds every socket (so bind errors surface here), then starts the
@@ -32,5 +36,9 @@ struct server *server_start(const struct server_config *cfg,
 
 /* Stops and joins the threads, closes the sockets, frees s. */
 void server_stop(struct server *s);
+
+/* Sum of every thread's forwarder counters (read without locks, for
+   /metrics). Returns false when forwarding is off. */
+bool server_forward_stats(const struct server *s, struct forward_stats *out);
 
 #endif

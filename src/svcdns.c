@@ -3,8 +3,11 @@
  * tables when they change. */
 #include "svcdns_autoconf.h"
 
+#include <errno.h>
+#include <grp.h>
 #include <ifaddrs.h>
 #include <net/if.h>
+#include <pwd.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,10 +24,12 @@
 #include "config.h"
 #include "dname.h"
 #include "forward.h"
+#include "http.h"
 #include "kube_client.h"
 #include "kubeconfig.h"
 #include "kube_object.h"
 #include "log.h"
+#include "metrics.h"
 #include "records.h"
 #include "server.h"
 #include "source_dir.h"
@@ -55,6 +60,9 @@ struct options {
 	unsigned long tcp_idle;
 	unsigned long tcp_max_conns;
 	int log_level;
+	bool log_queries;
+	unsigned long lameduck;
+	const char *user;
 };
 
 static const char *const pods_modes[] = {"disabled", "insecure", "verified", NULL};
@@ -106,6 +114,12 @@ static const struct config_option option_table[] = {
 	 "open TCP connections; beyond it the oldest are closed"},
 	{"log-level", CONFIG_CHOICE, "LEVEL", "info", 0, 0, log_levels, OPT(log_level),
 	 "least severe messages logged"},
+	{"log-queries", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(log_queries),
+	 "log one line per query: client, proto, qname, qtype, rcode, duration"},
+	{"lameduck", CONFIG_UINT, "SECONDS", "5", 0, 3600, NULL, OPT(lameduck),
+	 "after SIGTERM or SIGINT, keep answering DNS this long with /health and /ready failing, then exit"},
+	{"user", CONFIG_STRING, "NAME", NULL, 0, 0, NULL, OPT(user),
+	 "after binding the sockets, switch to this user and its group"},
 	{NULL, 0, NULL, NULL, 0, 0, NULL, 0, NULL},
 };
 
@@ -125,6 +139,16 @@ struct app {
 	struct forward_config fcfg;
 	bool forwarding;
 	struct query_zone *zones;
+	struct server *server;
+	struct metrics *metrics;
+	struct http *http;
+	char server_label[32];       /* "dns://:53", the metrics' server label */
+	bool lameduck;
+	struct event *lameduck_timer;
+	bool change_pending;         /* a source changed; not yet published */
+	struct timespec change_since;
+	struct metrics_latency programming;
+	uint64_t publishes, publish_failures;
 };
 
 static int publish(struct app *app);
@@ -135,6 +159,11 @@ static int setup_records_config(struct app *app, char *err, size_t errlen);
 static int setup_api_config(struct app *app, char *err, size_t errlen);
 static int setup_forwarding(struct app *app, const struct server_config *scfg,
                             char *err, size_t errlen);
+static int http_health(void *ctx, char *reason, size_t len);
+static int http_ready(void *ctx, char *reason, size_t len);
+static int http_metrics(void *ctx, FILE *fp);
+static void on_lameduck_over(evutil_socket_t fd, short what, void *arg);
+static int drop_privileges(const char *user, char *err, size_t errlen);
 
 int main(int argc, char **argv)
 {
@@ -248,17 +277,40 @@ int main(int argc, char **argv)
 	scfg.forward = app.forwarding ? &app.fcfg : NULL;
 	scfg.tcp_idle_ms = (unsigned)app.opt.tcp_idle * 1000;
 	scfg.tcp_max_conns = (unsigned)((app.opt.tcp_max_conns + scfg.threads - 1) / scfg.threads);
+	app.metrics = metrics_new(scfg.threads, app.opt.log_queries);
+	if (!app.metrics) {
+		log_error("out of memory");
+		goto out;
+	}
+	scfg.metrics = app.metrics;
+	snprintf(app.server_label, sizeof(app.server_label), "dns://:%u", (unsigned)scfg.port);
 	server = server_start(&scfg, &app.slot, err, sizeof(err));
 	if (!server) {
 		log_error("%s", err);
 		goto out;
 	}
+	app.server = server;
+	{
+		const struct http_handlers hh = {http_health, http_ready, http_metrics, &app};
+		app.http = http_start(app.base, app.opt.http, &hh, err, sizeof(err));
+		if (!app.http) {
+			log_error("%s", err);
+			goto out;
+		}
+		log_info("http on %s (port %u): /health /ready /metrics", app.opt.http,
+		         (unsigned)http_port(app.http));
+	}
+	if (app.opt.user && drop_privileges(app.opt.user, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		goto out;
+	}
 
 	app.rebuild = event_new(app.base, -1, 0, on_rebuild, &app);
+	app.lameduck_timer = evtimer_new(app.base, on_lameduck_over, &app);
 	sig_term = evsignal_new(app.base, SIGTERM, on_signal, &app);
 	sig_int = evsignal_new(app.base, SIGINT, on_signal, &app);
 	sig_hup = evsignal_new(app.base, SIGHUP, on_signal, &app);
-	if (!app.rebuild || !sig_term || !sig_int || !sig_hup ||
+	if (!app.rebuild || !app.lameduck_timer || !sig_term || !sig_int || !sig_hup ||
 	    event_add(sig_term, NULL) < 0 || event_add(sig_int, NULL) < 0 ||
 	    event_add(sig_hup, NULL) < 0 ||
 	    (app.dir && source_dir_watch(app.dir, app.base, DIR_POLL_MS, schedule_publish, &app) < 0)) {
@@ -281,7 +333,11 @@ int main(int argc, char **argv)
 	log_info("shutting down");
 	status = 0;
 out:
+	http_free(app.http);
 	server_stop(server);
+	metrics_free(app.metrics);
+	if (app.lameduck_timer)
+		event_free(app.lameduck_timer);
 	if (sig_term)
 		event_free(sig_term);
 	if (sig_int)
@@ -421,6 +477,7 @@ static int publish(struct app *app)
 	set = records_build(app->cache, &app->rcfg, app->serial, err, sizeof(err));
 	if (!set) {
 		log_error("building records: %s (still serving the previous answers)", err);
+		app->publish_failures++;
 		return -1;
 	}
 	table = answer_table_build(set, app->rcfg.pods == RECORDS_PODS_INSECURE, err,
@@ -428,10 +485,18 @@ static int publish(struct app *app)
 	records_set_free(set);
 	if (!table) {
 		log_error("%s (still serving the previous answers)", err);
+		app->publish_failures++;
 		return -1;
 	}
 	answer_table_publish(&app->slot, table);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	app->publishes++;
+	if (app->change_pending) {
+		metrics_latency_observe(&app->programming,
+		                        (double)(t1.tv_sec - app->change_since.tv_sec) +
+		                                (double)(t1.tv_nsec - app->change_since.tv_nsec) / 1e9);
+		app->change_pending = false;
+	}
 	log_info("published %zu answers (%zu services, serial %u) in %.1f ms",
 	         answer_table_entries(table), svc_cache_count(app->cache, KUBE_KIND_SERVICE),
 	         app->serial,
@@ -445,6 +510,10 @@ static void schedule_publish(void *ctx)
 {
 	struct app *app = ctx;
 
+	if (!app->change_pending) {
+		clock_gettime(CLOCK_MONOTONIC, &app->change_since);
+		app->change_pending = true;
+	}
 	event_active(app->rebuild, 0, 0);
 }
 
@@ -461,17 +530,144 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	char err[512];
 
 	(void)what;
-	if (sig == SIGHUP && !app->dir)
-		return; /* the API source needs no reload */
 	if (sig == SIGHUP) {
-		int rc = source_dir_scan(app->dir, err, sizeof(err));
-		if (rc < 0)
-			log_error("%s", err);
-		else if (rc > 0)
-			schedule_publish(app);
+		/* We log to stderr, which has nothing to reopen: re-read the
+		   inputs instead. */
+		log_info("SIGHUP: re-reading %s", app->dir ? "--dir" : "the token file");
+		kube_client_reload_token(app->api);
+		if (app->dir) {
+			int rc = source_dir_scan(app->dir, err, sizeof(err));
+			if (rc < 0)
+				log_error("%s", err);
+			else if (rc > 0)
+				schedule_publish(app);
+		}
 		return;
 	}
+	if (app->lameduck || app->opt.lameduck == 0) {
+		/* A second signal during lame duck ends it at once. */
+		event_base_loopbreak(app->base);
+		return;
+	}
+	/* Lame duck, as CoreDNS's health plugin: probes fail so the endpoint
+	   leaves the Service, DNS is still answered for clients that have not
+	   noticed yet. */
+	app->lameduck = true;
+	log_info("%s: lame duck for %lu s (DNS still answered, /health and /ready fail)",
+	         sig == SIGTERM ? "SIGTERM" : "SIGINT", app->opt.lameduck);
+	{
+		struct timeval tv = {(time_t)app->opt.lameduck, 0};
+		if (evtimer_add(app->lameduck_timer, &tv) < 0)
+			event_base_loopbreak(app->base);
+	}
+}
+
+static void on_lameduck_over(evutil_socket_t fd, short what, void *arg)
+{
+	struct app *app = arg;
+
+	(void)fd;
+	(void)what;
 	event_base_loopbreak(app->base);
+}
+
+static int http_health(void *ctx, char *reason, size_t len)
+{
+	const struct app *app = ctx;
+
+	if (app->lameduck) {
+		snprintf(reason, len, "shutting down (lame duck)");
+		return -1;
+	}
+	return 0;
+}
+
+static int http_ready(void *ctx, char *reason, size_t len)
+{
+	const struct app *app = ctx;
+
+	if (app->lameduck) {
+		snprintf(reason, len, "shutting down (lame duck)");
+		return -1;
+	}
+	if (app->api && !kube_client_synced(app->api)) {
+		snprintf(reason, len, "kubernetes: waiting for the first complete list from %s",
+		         app->kcfg.server ? app->kcfg.server : "the API server");
+		return -1;
+	}
+	if (!app->slot.current) {
+		snprintf(reason, len, "no answers published yet");
+		return -1;
+	}
+	return 0;
+}
+
+static int http_metrics(void *ctx, FILE *fp)
+{
+	struct app *app = ctx;
+	struct metrics_thread dns;
+	struct metrics_app ma;
+	struct forward_stats fs;
+	struct kube_client_stats ks;
+	struct answer_table *t;
+	char reason[8];
+	size_t k;
+
+	memset(&ma, 0, sizeof(ma));
+	metrics_sum(app->metrics, &dns);
+	ma.server = app->server_label;
+	if (server_forward_stats(app->server, &fs))
+		ma.fwd = &fs;
+	ma.since_sync = -1;
+	if (app->api) {
+		kube_client_get_stats(app->api, &ks);
+		ma.api = &ks;
+		if (ks.last_sync > 0)
+			ma.since_sync = difftime(time(NULL), ks.last_sync);
+	}
+	for (k = 1; k < KUBE_KIND_COUNT; k++)
+		ma.objects[k] = svc_cache_count(app->cache, (enum kube_kind)k);
+	t = app->slot.current; /* the writer's own table: this is its thread */
+	if (t) {
+		ma.table_entries = answer_table_entries(t);
+		ma.table_bytes = answer_table_bytes(t);
+	}
+	ma.programming = &app->programming;
+	ma.publishes = app->publishes;
+	ma.publish_failures = app->publish_failures;
+	ma.ready = http_ready(app, reason, sizeof(reason)) == 0;
+	ma.lameduck = app->lameduck;
+	return metrics_render(&dns, &ma, fp);
+}
+
+/* --user: sockets are bound, so root is no longer needed. setgroups,
+   setgid and setuid apply to every thread (glibc). */
+static int drop_privileges(const char *user, char *err, size_t errlen)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	pw = getpwnam(user);
+	if (!pw) {
+		snprintf(err, errlen, "invalid value '%s' for --user: %s", user,
+		         errno ? strerror(errno) : "no such user");
+		return -1;
+	}
+	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid && getgid() == pw->pw_gid)
+		return 0; /* already that user */
+	if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0) {
+		snprintf(err, errlen, "--user %s: cannot switch to uid %u gid %u: %s", user,
+		         (unsigned)pw->pw_uid, (unsigned)pw->pw_gid, strerror(errno));
+		return -1;
+	}
+	if (pw->pw_uid != 0 && setuid(0) == 0) {
+		snprintf(err, errlen, "--user %s: could regain root after dropping it", user);
+		return -1;
+	}
+	log_info("running as %s (uid %u, gid %u)", user, (unsigned)pw->pw_uid,
+	         (unsigned)pw->pw_gid);
+	return 0;
 }
 
 /* Is addr one of the addresses we answer on? Then forwarding to it would
