@@ -128,8 +128,10 @@ start_server() {
 	done
 	PORT=$(free_port)
 	LOG=$(mktemp_dir)/svcdns.log
+	# --lameduck 0: stop at once on SIGTERM (tests of the lame duck pass
+	# their own --lameduck, which wins).
 	"$SVCDNS" --dir "$dir" --listen 127.0.0.1 --port "$PORT" --upstream none \
-		--http 127.0.0.1:0 --threads 2 "$@" >"$LOG" 2>&1 &
+		--http 127.0.0.1:0 --threads 2 --lameduck 0 "$@" >"$LOG" 2>&1 &
 	PID=$!
 	LIB_PIDS="$LIB_PIDS $PID"
 	i=0

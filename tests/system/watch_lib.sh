@@ -59,7 +59,7 @@ start_svcdns_api() {
 	PORT=$(free_port)
 	LOG=$(mktemp_dir)/svcdns.log
 	"$SVCDNS" --apiserver "$url" --listen 127.0.0.1 --port "$PORT" \
-		--upstream none --http 127.0.0.1:0 --threads 2 "$@" >"$LOG" 2>&1 &
+		--upstream none --http 127.0.0.1:0 --threads 2 --lameduck 0 "$@" >"$LOG" 2>&1 &
 	PID=$!
 	LIB_PIDS="$LIB_PIDS $PID"
 	while [ $i -lt 50 ]; do
