@@ -1,6 +1,10 @@
-/* answer_table.c - every answer svcdns can give, encoded once when the data
- * changes. The query path hashes the lower-case name, finds the entry and
- * copies its bytes behind the client's own question. */
+/* answer_table.c - every answer svcdns can give, encoded when the data
+ * changes. One node per owner name holds the wire answers of each of its
+ * types; nodes live in a liburcu lock-free hash table (cds_lfht), so the
+ * writer replaces one name at a time while query threads read without
+ * locks, and a replaced node is freed after an RCU grace period. The query
+ * path hashes the lower-case name, finds the node and copies the bytes
+ * behind the client's own question. */
 #include "answer_table.h"
 
 #include <stdio.h>
@@ -9,53 +13,62 @@
 #include <sys/socket.h>
 
 #include <urcu.h>
+#include <urcu/rculfhash.h>
 
 #include "bytemap.h"
 #include "dname.h"
 #include "records.h"
 
-#define QTYPE_ANY_NAME 0 /* entry key for "any other type" of a name */
+#define QTYPE_ANY_NAME 0 /* the CNAME answer, for any type */
 #define MAX_CNAME_CHAIN 8
 #define DICT_MAX 128
 #define BODY_MAX 65535
+#define MAX_TYPES 16
+#define NODE_CNAME 0x01
 
-enum entry_kind { ENTRY_ANSWER, ENTRY_NODATA };
-
-struct entry {
-	uint32_t hash;
+struct rrset_answer {
 	uint16_t qtype;
-	uint8_t kind;     /* enum entry_kind */
-	uint8_t zone;
-	uint8_t name_len;
 	uint16_t an, ns, ar;
-	uint32_t name_off; /* in blob */
-	uint32_t body_off; /* in blob */
 	uint32_t body_len;
-	uint32_t ends_off; /* in ends[] */
+	const uint8_t *body;
+	const uint16_t *ends; /* an + ns + ar offsets */
+};
+
+struct answer_node {
+	struct cds_lfht_node lfht;
+	struct rcu_head rcu;
+	uint32_t hash;
+	uint8_t name_len;
+	uint8_t zone;
+	uint8_t n_types;
+	uint8_t flags;
+	size_t bytes;
+	const uint8_t *name;
+	struct rrset_answer types[];
+};
+
+struct zone_soa {
+	struct rcu_head rcu;
+	uint16_t len;
+	uint8_t bytes[10 + 2 * DNAME_MAX + 20]; /* type..rdata, owner omitted */
 };
 
 struct zone_info {
 	uint8_t name[DNAME_MAX];
 	uint8_t name_len;
 	bool reverse;
-	uint8_t soa[10 + 2 * DNAME_MAX + 20]; /* type..rdata, owner omitted */
-	uint16_t soa_len;
-	uint32_t ttl;
+	struct zone_soa *soa; /* RCU-published */
 };
 
 struct answer_table {
-	struct entry *entries;
-	size_t n_entries, cap_entries;
-	uint32_t *index; /* entry number + 1; 0 empty */
-	size_t index_mask;
-	uint8_t *blob;
-	size_t blob_len, blob_cap;
-	uint16_t *ends;
-	size_t n_ends, cap_ends;
+	struct cds_lfht *ht;
+	unsigned long buckets;
+	size_t n_nodes, n_bytes;
 	struct zone_info *zones;
 	size_t n_zones;
 	bool pods_insecure;
-	uint32_t pod_ttl;
+	uint32_t ttl;
+	struct encoder *enc; /* writer's scratch space */
 };
 
 /* A message body being encoded, with its compression dictionary. */
@@ -78,25 +91,20 @@ struct encoder {
 	size_t names_len;
 };
 
-static int add_entry(struct answer_table *t, const uint8_t *name, size_t len,
-                     uint16_t qtype, enum entry_kind kind, uint8_t zone,
-                     const struct encoder *enc, uint16_t an, uint16_t ns,
-                     uint16_t ar);
-static int build_index(struct answer_table *t);
-static int add_name_entries_for(struct answer_table *t, const struct records_set *set,
-                                const struct records_name *name, struct encoder *enc);
-static const struct entry *find(const struct answer_table *t, uint32_t name_hash,
-                                const uint8_t *name, size_t len, uint16_t qtype);
+static __thread bool rcu_thread_registered;
 
-static uint32_t mix(uint32_t name_hash, uint16_t qtype)
+/* Writers may run on threads that never read (the main loop, tests): make
+   sure the thread is known to RCU before it takes the read-side lock. */
+static void writer_online(void)
 {
-	uint32_t h = name_hash ^ ((uint32_t)qtype * 0x9e3779b1u);
-
-	h ^= h >> 15;
-	h *= 0x2c1b3c6du;
-	h ^= h >> 12;
-	return h;
+	if (!rcu_thread_registered) {
+		rcu_register_thread();
+		rcu_thread_registered = true;
+	}
 }
+
+static const struct answer_node *find_node(const struct answer_table *t, uint32_t hash,
+                                           const uint8_t *name, size_t len);
 
 /* ---- encoder ----------------------------------------------------------- */
 
@@ -276,353 +284,6 @@ static uint16_t enc_glue(struct encoder *e, const struct records_set *set,
 	return n;
 }
 
-/* ---- build ------------------------------------------------------------- */
-
-static bool has_type(const struct records_name *name, uint16_t type)
-{
-	uint32_t i;
-
-	for (i = 0; i < name->n_records; i++)
-		if (name->records[i].type == type)
-			return true;
-	return false;
-}
-
-static const struct record *first_of(const struct records_name *name, uint16_t type)
-{
-	uint32_t i;
-
-	for (i = 0; i < name->n_records; i++)
-		if (name->records[i].type == type)
-			return &name->records[i];
-	return NULL;
-}
-
-/* A CNAME name answers every type: the CNAME, then (for targets in our
-   zones) the target's records of the asked type, following chains. */
-static int add_cname_entries(struct answer_table *t, const struct records_set *set,
-                             const struct records_name *name, struct encoder *enc)
-{
-	static const uint16_t types[] = {QTYPE_ANY_NAME, RR_TYPE_A, RR_TYPE_AAAA,
-	                                 RR_TYPE_SRV, RR_TYPE_TXT, RR_TYPE_PTR};
-	size_t k;
-
-	for (k = 0; k < sizeof(types) / sizeof(types[0]); k++) {
-		const struct records_name *cur = name;
-		uint16_t an = 0, hops;
-		bool final_has = false;
-
-		enc_init(enc, name->owner, name->owner_len);
-		for (hops = 0; hops < MAX_CNAME_CHAIN; hops++) {
-			const struct record *cn = first_of(cur, RR_TYPE_CNAME);
-			if (!cn) {
-				if (types[k] != QTYPE_ANY_NAME) {
-					uint16_t got = enc_rrset(enc, cur, types[k]);
-					an = (uint16_t)(an + got);
-					final_has = got > 0;
-				}
-				break;
-			}
-			enc_record(enc, cur->owner, cur->owner_len, cn);
-			an++;
-			cur = records_find(set, cn->rdata, cn->rdlen);
-			if (!cur)
-				break;
-		}
-		/* Types the in-zone target lacks get the plain CNAME entry. */
-		if (types[k] != QTYPE_ANY_NAME && !final_has)
-			continue;
-		if (enc->overflow)
-			continue;
-		if (add_entry(t, name->owner, name->owner_len, types[k], ENTRY_ANSWER,
-		              name->zone, enc, an, 0, 0) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* CoreDNS also answers _port._proto names written without the
-   underscores ("http.tcp.web.ns.svc.zone"). The variant gets entries of its
-   own, encoded against its own question, so the hot path stays a lookup. */
-static int add_srv_alias(struct answer_table *t, const struct records_set *set,
-                         const struct records_name *name, struct encoder *enc)
-{
-	uint8_t owner[DNAME_MAX];
-	struct records_name alias = *name;
-	size_t l1 = name->owner[0], l2, at = 0;
-
-	if (l1 < 2 || name->owner[1] != '_')
-		return 0;
-	l2 = name->owner[1 + l1];
-	if (l2 < 2 || name->owner[2 + l1] != '_')
-		return 0;
-	owner[at++] = (uint8_t)(l1 - 1);
-	memcpy(owner + at, name->owner + 2, l1 - 1);
-	at += l1 - 1;
-	owner[at++] = (uint8_t)(l2 - 1);
-	memcpy(owner + at, name->owner + 1 + l1 + 2, l2 - 1);
-	at += l2 - 1;
-	memcpy(owner + at, name->owner + 2 + l1 + l2, name->owner_len - (2 + l1 + l2));
-	at += name->owner_len - (2 + l1 + l2);
-	alias.owner = owner;
-	alias.owner_len = (uint8_t)at;
-	return add_name_entries_for(t, set, &alias, enc);
-}
-
-static int add_name_entries(struct answer_table *t, const struct records_set *set,
-                            const struct records_name *name, struct encoder *enc)
-{
-	if (add_name_entries_for(t, set, name, enc) < 0)
-		return -1;
-	if (name->n_records && name->records[0].type == RR_TYPE_SRV)
-		return add_srv_alias(t, set, name, enc);
-	return 0;
-}
-
-static int add_name_entries_for(struct answer_table *t, const struct records_set *set,
-                                const struct records_name *name, struct encoder *enc)
-{
-	uint32_t i;
-
-	if (has_type(name, RR_TYPE_CNAME))
-		return add_cname_entries(t, set, name, enc);
-	for (i = 0; i < name->n_records; i++) {
-		uint16_t type = name->records[i].type, an, ar;
-
-		if (i > 0 && name->records[i - 1].type == type)
-			continue; /* one entry per RRset */
-		enc_init(enc, name->owner, name->owner_len);
-		an = enc_rrset(enc, name, type);
-		ar = enc_glue(enc, set, name, type);
-		if (enc->overflow) {
-			/* Larger than any message: keep what fits in 64 KiB. */
-			size_t keep = 0, n;
-			for (n = 0; n < enc->n_recs && enc->ends[n] <= 65535 - enc->base; n++)
-				keep = enc->ends[n];
-			enc->len = keep;
-			enc->n_recs = n;
-			enc->overflow = false;
-			if (an > n)
-				an = (uint16_t)n;
-			ar = (uint16_t)(n - an);
-		}
-		if (add_entry(t, name->owner, name->owner_len, type, ENTRY_ANSWER,
-		              name->zone, enc, an, 0, ar) < 0)
-			return -1;
-	}
-	return add_entry(t, name->owner, name->owner_len, QTYPE_ANY_NAME, ENTRY_NODATA,
-	                 name->zone, NULL, 0, 0, 0);
-}
-
-struct answer_table *answer_table_build(const struct records_set *set,
-                                        bool pods_insecure, char *err,
-                                        size_t errlen)
-{
-	struct answer_table *t = calloc(1, sizeof(*t));
-	struct encoder *enc = malloc(sizeof(*enc));
-	size_t i, n_names = records_name_count(set);
-
-	if (!t || !enc)
-		goto oom;
-	t->pods_insecure = pods_insecure;
-	t->n_zones = records_zone_count(set);
-	t->zones = calloc(t->n_zones, sizeof(*t->zones));
-	if (!t->zones)
-		goto oom;
-	for (i = 0; i < t->n_zones; i++) {
-		const struct records_zone *rz = records_zone_at(set, i);
-		struct zone_info *z = &t->zones[i];
-		uint8_t *p = z->soa;
-
-		memcpy(z->name, rz->name, rz->name_len);
-		z->name_len = rz->name_len;
-		z->reverse = rz->kind == RECORDS_ZONE_REVERSE;
-		z->ttl = rz->soa.ttl;
-		*p++ = 0;
-		*p++ = RR_TYPE_SOA;
-		*p++ = 0;
-		*p++ = 1;
-		*p++ = (uint8_t)(rz->soa.ttl >> 24);
-		*p++ = (uint8_t)(rz->soa.ttl >> 16);
-		*p++ = (uint8_t)(rz->soa.ttl >> 8);
-		*p++ = (uint8_t)rz->soa.ttl;
-		*p++ = (uint8_t)(rz->soa.rdlen >> 8);
-		*p++ = (uint8_t)rz->soa.rdlen;
-		memcpy(p, rz->soa.rdata, rz->soa.rdlen);
-		z->soa_len = (uint16_t)(10 + rz->soa.rdlen);
-		if (i == 0)
-			t->pod_ttl = rz->soa.ttl; /* refined below from an A record */
-	}
-	for (i = 0; i < n_names; i++) {
-		if (add_name_entries(t, set, records_name_at(set, i), enc) < 0)
-			goto oom;
-	}
-	/* Pod answers carry the cluster TTL: the NS record's, which is it. */
-	{
-		const struct records_name *apex = records_find(set, t->zones[0].name,
-		                                               t->zones[0].name_len);
-		const struct record *ns = apex ? first_of(apex, RR_TYPE_NS) : NULL;
-		if (ns)
-			t->pod_ttl = ns->ttl;
-	}
-	if (build_index(t) < 0)
-		goto oom;
-	free(enc);
-	return t;
-oom:
-	snprintf(err, errlen, "out of memory building the answer table");
-	free(enc);
-	answer_table_free(t);
-	return NULL;
-}
-
-void answer_table_free(struct answer_table *t)
-{
-	if (!t)
-		return;
-	free(t->entries);
-	free(t->index);
-	free(t->blob);
-	free(t->ends);
-	free(t->zones);
-	free(t);
-}
-
-static int blob_append(struct answer_table *t, const void *p, size_t n, uint32_t *off)
-{
-	if (t->blob_len + n > t->blob_cap) {
-		size_t cap = t->blob_cap ? t->blob_cap * 2 : 65536;
-		uint8_t *grown;
-		while (cap < t->blob_len + n)
-			cap *= 2;
-		if (cap > UINT32_MAX)
-			return -1;
-		grown = realloc(t->blob, cap);
-		if (!grown)
-			return -1;
-		t->blob = grown;
-		t->blob_cap = cap;
-	}
-	*off = (uint32_t)t->blob_len;
-	memcpy(t->blob + t->blob_len, p, n);
-	t->blob_len += n;
-	return 0;
-}
-
-static int add_entry(struct answer_table *t, const uint8_t *name, size_t len,
-                     uint16_t qtype, enum entry_kind kind, uint8_t zone,
-                     const struct encoder *enc, uint16_t an, uint16_t ns,
-                     uint16_t ar)
-{
-	struct entry *e;
-
-	if (t->n_entries == t->cap_entries) {
-		size_t cap = t->cap_entries ? t->cap_entries * 2 : 1024;
-		struct entry *grown = realloc(t->entries, cap * sizeof(*grown));
-		if (!grown)
-			return -1;
-		t->entries = grown;
-		t->cap_entries = cap;
-	}
-	e = &t->entries[t->n_entries];
-	memset(e, 0, sizeof(*e));
-	e->hash = mix(bytemap_hash(name, len), qtype);
-	e->qtype = qtype;
-	e->kind = (uint8_t)kind;
-	e->zone = zone;
-	e->name_len = (uint8_t)len;
-	if (blob_append(t, name, len, &e->name_off) < 0)
-		return -1;
-	if (enc) {
-		size_t r;
-		if (blob_append(t, enc->buf, enc->len, &e->body_off) < 0)
-			return -1;
-		e->body_len = (uint32_t)enc->len;
-		e->an = an;
-		e->ns = ns;
-		e->ar = ar;
-		if (t->n_ends + enc->n_recs > t->cap_ends) {
-			size_t cap = t->cap_ends ? t->cap_ends * 2 : 4096;
-			uint16_t *grown;
-			while (cap < t->n_ends + enc->n_recs)
-				cap *= 2;
-			grown = realloc(t->ends, cap * sizeof(*grown));
-			if (!grown)
-				return -1;
-			t->ends = grown;
-			t->cap_ends = cap;
-		}
-		e->ends_off = (uint32_t)t->n_ends;
-		for (r = 0; r < enc->n_recs; r++)
-			t->ends[t->n_ends++] = enc->ends[r];
-	}
-	t->n_entries++;
-	return 0;
-}
-
-static int build_index(struct answer_table *t)
-{
-	size_t cap = 16, i;
-
-	while (cap < t->n_entries * 2)
-		cap *= 2;
-	t->index = calloc(cap, sizeof(*t->index));
-	if (!t->index)
-		return -1;
-	t->index_mask = cap - 1;
-	for (i = 0; i < t->n_entries; i++) {
-		size_t slot = t->entries[i].hash & t->index_mask;
-		while (t->index[slot])
-			slot = (slot + 1) & t->index_mask;
-		t->index[slot] = (uint32_t)(i + 1);
-	}
-	return 0;
-}
-
-/* ---- lookup (hot path) ------------------------------------------------- */
-
-static const struct entry *find(const struct answer_table *t, uint32_t name_hash,
-                                const uint8_t *name, size_t len, uint16_t qtype)
-{
-	uint32_t h = mix(name_hash, qtype);
-	size_t slot = h & t->index_mask;
-
-	for (;;) {
-		uint32_t idx = t->index[slot];
-		const struct entry *e;
-
-		if (!idx)
-			return NULL;
-		e = &t->entries[idx - 1];
-		if (e->hash == h && e->qtype == qtype && e->name_len == len &&
-		    memcmp(t->blob + e->name_off, name, len) == 0)
-			return e;
-		slot = (slot + 1) & t->index_mask;
-	}
-}
-
-static int zone_of(const struct answer_table *t, const uint8_t *name, size_t len)
-{
-	int best = -1;
-	size_t z;
-
-	for (z = 0; z < t->n_zones; z++)
-		if (dname_is_under(name, len, t->zones[z].name, t->zones[z].name_len) &&
-		    (best < 0 || t->zones[z].name_len > t->zones[best].name_len))
-			best = (int)z;
-	return best;
-}
-
-static void fill_negative(const struct answer_table *t, int zone, size_t len,
-                          struct answer_ref *ref)
-{
-	ref->soa = t->zones[zone].soa;
-	ref->soa_len = t->zones[zone].soa_len;
-	ref->apex = t->zones[zone].name;
-	ref->apex_len = t->zones[zone].name_len;
-	(void)len;
-}
-
 /* a-b-c-d.<ns>.pod.<zone>: the label spells the address (kube-dns's
    "insecure" pod records). Returns true and sets ip when it parses. */
 static bool pod_address(const uint8_t *name, size_t len, size_t zone_len,
@@ -663,6 +324,576 @@ static bool pod_address(const uint8_t *name, size_t len, size_t zone_len,
 
 /* Whether <ns>.svc.<zone> exists: insecure pod records still need a
    namespace that does (CoreDNS). ns_label points at the namespace label. */
+/* ---- nodes -------------------------------------------------------------- */
+
+/* The parts of a node being assembled before it is copied into one block. */
+struct node_draft {
+	struct {
+		uint16_t qtype, an, ns, ar;
+		uint8_t *body;
+		uint32_t body_len;
+		uint16_t *ends;
+		size_t n_ends;
+	} types[MAX_TYPES];
+	size_t n_types;
+	bool overflow;
+};
+
+static void draft_free(struct node_draft *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_types; i++) {
+		free(d->types[i].body);
+		free(d->types[i].ends);
+	}
+	d->n_types = 0;
+}
+
+/* Takes the encoder's current body as the answer to qtype. */
+static int draft_add(struct node_draft *d, struct encoder *e, uint16_t qtype,
+                     uint16_t an, uint16_t ns, uint16_t ar)
+{
+	size_t i = d->n_types;
+
+	if (i >= MAX_TYPES)
+		return 0; /* more types than any cluster name has: drop extras */
+	if (e->overflow) {
+		/* Larger than any message: keep what fits in 64 KiB. */
+		size_t keep = 0, n;
+		for (n = 0; n < e->n_recs && e->ends[n] <= 65535 - e->base; n++)
+			keep = e->ends[n];
+		e->len = keep;
+		e->n_recs = n;
+		e->overflow = false;
+		if (an > n)
+			an = (uint16_t)n;
+		if (ns > n - an)
+			ns = (uint16_t)(n - an);
+		ar = (uint16_t)(n - an - ns);
+	}
+	d->types[i].qtype = qtype;
+	d->types[i].an = an;
+	d->types[i].ns = ns;
+	d->types[i].ar = ar;
+	d->types[i].body_len = (uint32_t)e->len;
+	d->types[i].body = malloc(e->len ? e->len : 1);
+	d->types[i].ends = malloc((e->n_recs ? e->n_recs : 1) * sizeof(uint16_t));
+	d->types[i].n_ends = e->n_recs;
+	if (!d->types[i].body || !d->types[i].ends) {
+		free(d->types[i].body);
+		free(d->types[i].ends);
+		return -1;
+	}
+	memcpy(d->types[i].body, e->buf, e->len);
+	memcpy(d->types[i].ends, e->ends, e->n_recs * sizeof(uint16_t));
+	d->n_types++;
+	return 0;
+}
+
+static bool has_type(const struct records_name *name, uint16_t type)
+{
+	uint32_t i;
+
+	for (i = 0; i < name->n_records; i++)
+		if (name->records[i].type == type)
+			return true;
+	return false;
+}
+
+static const struct record *first_of(const struct records_name *name, uint16_t type)
+{
+	uint32_t i;
+
+	for (i = 0; i < name->n_records; i++)
+		if (name->records[i].type == type)
+			return &name->records[i];
+	return NULL;
+}
+
+static const struct rrset_answer *node_type(const struct answer_node *n, uint16_t qtype)
+{
+	uint8_t i;
+
+	for (i = 0; i < n->n_types; i++)
+		if (n->types[i].qtype == qtype)
+			return &n->types[i];
+	return NULL;
+}
+
+/* Copies the A/AAAA answers of a node already in the table as records of
+   owner (used to follow a CNAME into another service's name). */
+static uint16_t enc_from_node(struct encoder *e, const struct answer_node *n,
+                              uint16_t qtype, const uint8_t *owner, size_t olen)
+{
+	const struct rrset_answer *rr = node_type(n, qtype);
+	uint16_t i, count = 0;
+
+	if (!rr || (qtype != RR_TYPE_A && qtype != RR_TYPE_AAAA))
+		return 0;
+	for (i = 0; i < rr->an; i++) {
+		size_t start = i ? rr->ends[i - 1] : 0;
+		/* Each record: owner pointer (2), then type..rdata. */
+		enc_name(e, owner, olen);
+		enc_bytes(e, rr->body + start + 2, rr->ends[i] - start - 2);
+		if (!e->overflow && e->n_recs < sizeof(e->ends) / sizeof(e->ends[0]))
+			e->ends[e->n_recs++] = (uint16_t)e->len;
+		count++;
+	}
+	return count;
+}
+
+/* The CNAME target written in a CNAME node's first record (uncompressed:
+   nothing precedes it to point at). Returns its length or 0. */
+static size_t node_cname_target(const struct answer_node *n, const uint8_t **target)
+{
+	const struct rrset_answer *rr = node_type(n, QTYPE_ANY_NAME);
+	size_t pos = 12, len = 0;
+
+	if (!rr || rr->an == 0 || rr->body_len < 13)
+		return 0;
+	while (pos < rr->ends[0]) {
+		uint8_t l = rr->body[pos];
+		if (l & 0xC0)
+			return 0;
+		len += (size_t)l + 1;
+		pos += (size_t)l + 1;
+		if (l == 0) {
+			*target = rr->body + 12;
+			return len;
+		}
+	}
+	return 0;
+}
+
+/* A CNAME name answers every type: the CNAME, then the target's records of
+   the asked type when the target is ours, following chains. */
+static int draft_cname(struct answer_table *t, struct node_draft *d,
+                       const struct records_set *set, const struct records_name *name)
+{
+	static const uint16_t types[] = {QTYPE_ANY_NAME, RR_TYPE_A, RR_TYPE_AAAA,
+	                                 RR_TYPE_SRV, RR_TYPE_TXT, RR_TYPE_PTR};
+	struct encoder *enc = t->enc;
+	size_t k;
+
+	for (k = 0; k < sizeof(types) / sizeof(types[0]); k++) {
+		const struct records_name *cur = name;
+		uint16_t an = 0, hops;
+		bool final_has = false;
+		const struct record *cn = first_of(name, RR_TYPE_CNAME);
+		const uint8_t *target = cn->rdata;
+		size_t target_len = cn->rdlen;
+
+		enc_init(enc, name->owner, name->owner_len);
+		enc_record(enc, name->owner, name->owner_len, cn);
+		an++;
+		for (hops = 0; hops < MAX_CNAME_CHAIN && types[k] != QTYPE_ANY_NAME; hops++) {
+			const struct answer_node *n;
+			cur = records_find(set, target, target_len);
+			if (cur) {
+				const struct record *next = first_of(cur, RR_TYPE_CNAME);
+				if (!next) {
+					uint16_t got = enc_rrset(enc, cur, types[k]);
+					an = (uint16_t)(an + got);
+					final_has = got > 0;
+					break;
+				}
+				enc_record(enc, cur->owner, cur->owner_len, next);
+				an++;
+				target = next->rdata;
+				target_len = next->rdlen;
+				continue;
+			}
+			/* Not in this batch: another service's name in the table. */
+			n = find_node(t, bytemap_hash(target, target_len), target, target_len);
+			if (!n)
+				break;
+			if (n->flags & NODE_CNAME) {
+				const uint8_t *next;
+				size_t next_len = node_cname_target(n, &next);
+				struct record r = {RR_TYPE_CNAME, (uint16_t)next_len, t->ttl, next};
+				if (!next_len)
+					break;
+				enc_record(enc, target, target_len, &r);
+				an++;
+				target = next;
+				target_len = next_len;
+				continue;
+			}
+			{
+				uint16_t got = enc_from_node(enc, n, types[k], target, target_len);
+				an = (uint16_t)(an + got);
+				final_has = got > 0;
+			}
+			break;
+		}
+		/* Types the target lacks get the plain CNAME answer. */
+		if (types[k] != QTYPE_ANY_NAME && !final_has)
+			continue;
+		if (draft_add(d, enc, types[k], an, 0, 0) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int draft_name(struct answer_table *t, struct node_draft *d,
+                      const struct records_set *set, const struct records_name *name)
+{
+	struct encoder *enc = t->enc;
+	uint32_t i;
+
+	if (has_type(name, RR_TYPE_CNAME))
+		return draft_cname(t, d, set, name);
+	for (i = 0; i < name->n_records; i++) {
+		uint16_t type = name->records[i].type, an, ar;
+
+		if (i > 0 && name->records[i - 1].type == type)
+			continue; /* one answer per RRset */
+		enc_init(enc, name->owner, name->owner_len);
+		an = enc_rrset(enc, name, type);
+		ar = enc_glue(enc, set, name, type);
+		if (draft_add(d, enc, type, an, 0, ar) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static struct answer_node *node_from_draft(const struct node_draft *d,
+                                           const uint8_t *owner, size_t olen,
+                                           uint8_t zone, bool cname)
+{
+	size_t size = sizeof(struct answer_node) + d->n_types * sizeof(struct rrset_answer);
+	size_t i, ends_bytes = 0, body_bytes = 0;
+	struct answer_node *n;
+	uint8_t *p;
+
+	for (i = 0; i < d->n_types; i++) {
+		ends_bytes += d->types[i].n_ends * sizeof(uint16_t);
+		body_bytes += d->types[i].body_len;
+	}
+	size += ends_bytes + olen + body_bytes;
+	n = calloc(1, size);
+	if (!n)
+		return NULL;
+	n->bytes = size;
+	n->hash = bytemap_hash(owner, olen);
+	n->name_len = (uint8_t)olen;
+	n->zone = zone;
+	n->n_types = (uint8_t)d->n_types;
+	n->flags = cname ? NODE_CNAME : 0;
+	/* ends (2-byte aligned) first, then the name and the bodies. */
+	p = (uint8_t *)&n->types[d->n_types];
+	for (i = 0; i < d->n_types; i++) {
+		n->types[i].ends = (const uint16_t *)p;
+		memcpy(p, d->types[i].ends, d->types[i].n_ends * sizeof(uint16_t));
+		p += d->types[i].n_ends * sizeof(uint16_t);
+	}
+	memcpy(p, owner, olen);
+	n->name = p;
+	p += olen;
+	for (i = 0; i < d->n_types; i++) {
+		n->types[i].qtype = d->types[i].qtype;
+		n->types[i].an = d->types[i].an;
+		n->types[i].ns = d->types[i].ns;
+		n->types[i].ar = d->types[i].ar;
+		n->types[i].body_len = d->types[i].body_len;
+		n->types[i].body = p;
+		memcpy(p, d->types[i].body, d->types[i].body_len);
+		p += d->types[i].body_len;
+	}
+	return n;
+}
+
+static void free_node_rcu(struct rcu_head *head)
+{
+	free(caa_container_of(head, struct answer_node, rcu));
+}
+
+static void free_soa_rcu(struct rcu_head *head)
+{
+	free(caa_container_of(head, struct zone_soa, rcu));
+}
+
+static int match_name(struct cds_lfht_node *ht_node, const void *key)
+{
+	const struct answer_node *n = caa_container_of(ht_node, struct answer_node, lfht);
+	const uint8_t *k = key;
+
+	/* key: length byte, then the wire name */
+	return n->name_len == k[0] && memcmp(n->name, k + 1, k[0]) == 0;
+}
+
+static const struct answer_node *find_node(const struct answer_table *t, uint32_t hash,
+                                           const uint8_t *name, size_t len)
+{
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *ht_node;
+	uint8_t key[1 + DNAME_MAX];
+
+	if (len > DNAME_MAX)
+		return NULL;
+	key[0] = (uint8_t)len;
+	memcpy(key + 1, name, len);
+	cds_lfht_lookup(t->ht, hash, match_name, key, &iter);
+	ht_node = cds_lfht_iter_get_node(&iter);
+	return ht_node ? caa_container_of(ht_node, struct answer_node, lfht) : NULL;
+}
+
+/* ---- table -------------------------------------------------------------- */
+
+static void set_zone_soa(struct zone_info *z, const struct records_zone *rz)
+{
+	struct zone_soa *soa = calloc(1, sizeof(*soa)), *old;
+	uint8_t *p;
+
+	if (!soa)
+		return; /* keep the previous serial rather than lose the SOA */
+	p = soa->bytes;
+	*p++ = 0;
+	*p++ = RR_TYPE_SOA;
+	*p++ = 0;
+	*p++ = 1;
+	*p++ = (uint8_t)(rz->soa.ttl >> 24);
+	*p++ = (uint8_t)(rz->soa.ttl >> 16);
+	*p++ = (uint8_t)(rz->soa.ttl >> 8);
+	*p++ = (uint8_t)rz->soa.ttl;
+	*p++ = (uint8_t)(rz->soa.rdlen >> 8);
+	*p++ = (uint8_t)rz->soa.rdlen;
+	memcpy(p, rz->soa.rdata, rz->soa.rdlen);
+	soa->len = (uint16_t)(10 + rz->soa.rdlen);
+	old = rcu_xchg_pointer(&z->soa, soa);
+	if (old)
+		call_rcu(&old->rcu, free_soa_rcu);
+}
+
+struct answer_table *answer_table_new(const struct records_set *set, bool pods_insecure,
+                                      uint32_t ttl)
+{
+	struct answer_table *t = calloc(1, sizeof(*t));
+	size_t i;
+
+	writer_online();
+	if (!t)
+		return NULL;
+	t->pods_insecure = pods_insecure;
+	t->ttl = ttl;
+	t->n_zones = records_zone_count(set);
+	t->zones = calloc(t->n_zones, sizeof(*t->zones));
+	t->enc = malloc(sizeof(*t->enc));
+	t->buckets = 1024;
+	t->ht = cds_lfht_new(t->buckets, t->buckets, 0, CDS_LFHT_ACCOUNTING, NULL);
+	if (!t->zones || !t->enc || !t->ht) {
+		answer_table_free(t);
+		return NULL;
+	}
+	for (i = 0; i < t->n_zones; i++) {
+		const struct records_zone *rz = records_zone_at(set, i);
+		memcpy(t->zones[i].name, rz->name, rz->name_len);
+		t->zones[i].name_len = rz->name_len;
+		t->zones[i].reverse = rz->kind == RECORDS_ZONE_REVERSE;
+		set_zone_soa(&t->zones[i], rz);
+		if (!t->zones[i].soa) {
+			answer_table_free(t);
+			return NULL;
+		}
+	}
+	return t;
+}
+
+void answer_table_set_soa(struct answer_table *t, const struct records_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < t->n_zones && i < records_zone_count(set); i++)
+		set_zone_soa(&t->zones[i], records_zone_at(set, i));
+}
+
+/* Keeps chains short: doubling the buckets when the nodes outnumber them.
+   Done by the writer itself (no resize thread in the background). */
+static void maybe_grow(struct answer_table *t)
+{
+	if (t->n_nodes > t->buckets * 2) {
+		t->buckets *= 4;
+		cds_lfht_resize(t->ht, t->buckets);
+	}
+}
+
+int answer_table_put(struct answer_table *t, const struct records_set *set,
+                     const struct records_name *name)
+{
+	struct node_draft d;
+	struct answer_node *n;
+	struct cds_lfht_node *old;
+	uint8_t key[1 + DNAME_MAX];
+
+	writer_online();
+	memset(&d, 0, sizeof(d));
+	rcu_read_lock();
+	if (draft_name(t, &d, set, name) < 0) {
+		rcu_read_unlock();
+		draft_free(&d);
+		return -1;
+	}
+	n = node_from_draft(&d, name->owner, name->owner_len, name->zone,
+	                    has_type(name, RR_TYPE_CNAME));
+	draft_free(&d);
+	if (!n) {
+		rcu_read_unlock();
+		return -1;
+	}
+	key[0] = name->owner_len;
+	memcpy(key + 1, name->owner, name->owner_len);
+	old = cds_lfht_add_replace(t->ht, n->hash, match_name, key, &n->lfht);
+	rcu_read_unlock();
+	t->n_bytes += n->bytes;
+	if (old) {
+		struct answer_node *o = caa_container_of(old, struct answer_node, lfht);
+		t->n_bytes -= o->bytes;
+		call_rcu(&o->rcu, free_node_rcu);
+	} else {
+		t->n_nodes++;
+		maybe_grow(t);
+	}
+	return 0;
+}
+
+int answer_table_delete(struct answer_table *t, const uint8_t *lname, size_t len)
+{
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *ht_node;
+	uint8_t key[1 + DNAME_MAX];
+	int removed = 0;
+
+	writer_online();
+	if (len > DNAME_MAX)
+		return 0;
+	key[0] = (uint8_t)len;
+	memcpy(key + 1, lname, len);
+	rcu_read_lock();
+	cds_lfht_lookup(t->ht, bytemap_hash(lname, len), match_name, key, &iter);
+	ht_node = cds_lfht_iter_get_node(&iter);
+	if (ht_node && cds_lfht_del(t->ht, ht_node) == 0) {
+		struct answer_node *o = caa_container_of(ht_node, struct answer_node, lfht);
+		t->n_bytes -= o->bytes;
+		t->n_nodes--;
+		call_rcu(&o->rcu, free_node_rcu);
+		removed = 1;
+	}
+	rcu_read_unlock();
+	return removed;
+}
+
+bool answer_table_has(const struct answer_table *t, const uint8_t *lname, size_t len)
+{
+	bool found;
+
+	writer_online();
+	rcu_read_lock();
+	found = find_node(t, bytemap_hash(lname, len), lname, len) != NULL;
+	rcu_read_unlock();
+	return found;
+}
+
+struct answer_table *answer_table_build(const struct records_set *set,
+                                        bool pods_insecure, char *err,
+                                        size_t errlen)
+{
+	const struct records_name *apex;
+	const struct record *ns;
+	uint32_t ttl = 5;
+	struct answer_table *t;
+	size_t i, n_names = records_name_count(set);
+
+	/* The cluster TTL, for pod answers and CNAME hops: the apex NS's. */
+	apex = records_zone_count(set) ? records_find(set, records_zone_at(set, 0)->name,
+	                                              records_zone_at(set, 0)->name_len)
+	                               : NULL;
+	ns = apex ? first_of(apex, RR_TYPE_NS) : NULL;
+	if (ns)
+		ttl = ns->ttl;
+	t = answer_table_new(set, pods_insecure, ttl);
+	if (!t)
+		goto oom;
+	for (i = 0; i < n_names; i++)
+		if (answer_table_put(t, set, records_name_at(set, i)) < 0)
+			goto oom;
+	return t;
+oom:
+	snprintf(err, errlen, "out of memory building the answer table");
+	answer_table_free(t);
+	return NULL;
+}
+
+void answer_table_free(struct answer_table *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	writer_online();
+	if (t->ht) {
+		struct cds_lfht_iter iter;
+		struct cds_lfht_node *ht_node;
+
+		rcu_read_lock();
+		cds_lfht_first(t->ht, &iter);
+		while ((ht_node = cds_lfht_iter_get_node(&iter)) != NULL) {
+			cds_lfht_next(t->ht, &iter);
+			if (cds_lfht_del(t->ht, ht_node) == 0)
+				call_rcu(&caa_container_of(ht_node, struct answer_node, lfht)->rcu,
+				         free_node_rcu);
+		}
+		rcu_read_unlock();
+		cds_lfht_destroy(t->ht, NULL);
+	}
+	for (i = 0; t->zones && i < t->n_zones; i++)
+		if (t->zones[i].soa)
+			call_rcu(&t->zones[i].soa->rcu, free_soa_rcu);
+	/* Every deferred free has run when this returns: nothing leaks at exit. */
+	rcu_barrier();
+	free(t->zones);
+	free(t->enc);
+	free(t);
+}
+
+/* ---- lookup (hot path) -------------------------------------------------- */
+
+static int zone_of(const struct answer_table *t, const uint8_t *name, size_t len)
+{
+	int best = -1;
+	size_t z;
+
+	for (z = 0; z < t->n_zones; z++)
+		if (dname_is_under(name, len, t->zones[z].name, t->zones[z].name_len) &&
+		    (best < 0 || t->zones[z].name_len > t->zones[best].name_len))
+			best = (int)z;
+	return best;
+}
+
+static void fill_negative(const struct answer_table *t, int zone, struct answer_ref *ref)
+{
+	const struct zone_soa *soa = rcu_dereference(t->zones[zone].soa);
+
+	ref->soa = soa->bytes;
+	ref->soa_len = soa->len;
+	ref->apex = t->zones[zone].name;
+	ref->apex_len = t->zones[zone].name_len;
+}
+
+static void fill_found(const struct rrset_answer *rr, struct answer_ref *ref)
+{
+	ref->status = ANSWER_FOUND;
+	ref->body.wire = rr->body;
+	ref->body.len = rr->body_len;
+	ref->body.an = rr->an;
+	ref->body.ns = rr->ns;
+	ref->body.ar = rr->ar;
+	ref->body.ends = rr->ends;
+	ref->pointer_shift = 0;
+}
+
+/* Whether <ns>.svc.<zone> exists: insecure pod records still need a
+   namespace that does (CoreDNS). ns_label points at the namespace label. */
 static bool namespace_exists(const struct answer_table *t, const uint8_t *ns_label,
                              int zone)
 {
@@ -674,53 +905,73 @@ static bool namespace_exists(const struct answer_table *t, const uint8_t *ns_lab
 	memcpy(name, ns_label, n);
 	memcpy(name + n, "\x03svc", 4);
 	memcpy(name + n + 4, t->zones[zone].name, t->zones[zone].name_len);
-	return find(t, bytemap_hash(name, len), name, len, QTYPE_ANY_NAME) != NULL;
+	return find_node(t, bytemap_hash(name, len), name, len) != NULL;
 }
 
-static void fill_found(const struct answer_table *t, const struct entry *e,
-                       struct answer_ref *ref)
+/* CoreDNS also answers _port._proto names written without underscores
+   ("http.tcp.web.ns.svc.zone"). Only on a miss: the name is rewritten with
+   them and looked up again. */
+static const struct answer_node *find_srv_alias(const struct answer_table *t,
+                                                const uint8_t *lname, size_t len,
+                                                int *shift)
 {
-	ref->status = ANSWER_FOUND;
-	ref->body.wire = t->blob + e->body_off;
-	ref->body.len = e->body_len;
-	ref->body.an = e->an;
-	ref->body.ns = e->ns;
-	ref->body.ar = e->ar;
-	ref->body.ends = t->ends + e->ends_off;
+	uint8_t name[DNAME_MAX];
+	size_t l1 = lname[0], l2, at = 0, added = 0;
+
+	if (l1 == 0 || 1 + l1 >= len)
+		return NULL;
+	l2 = lname[1 + l1];
+	if (l2 == 0 || 2 + l1 + l2 >= len)
+		return NULL;
+	if (lname[1] == '_' && lname[2 + l1] == '_')
+		return NULL; /* already the real form */
+	name[at++] = (uint8_t)(lname[1] == '_' ? l1 : l1 + 1);
+	if (lname[1] != '_') {
+		name[at++] = '_';
+		added++;
+	}
+	memcpy(name + at, lname + 1, l1);
+	at += l1;
+	name[at++] = (uint8_t)(lname[2 + l1] == '_' ? l2 : l2 + 1);
+	if (lname[2 + l1] != '_') {
+		name[at++] = '_';
+		added++;
+	}
+	memcpy(name + at, lname + 2 + l1, l2);
+	at += l2;
+	if (at + (len - (2 + l1 + l2)) > DNAME_MAX || l1 + 1 > 63 || l2 + 1 > 63)
+		return NULL;
+	memcpy(name + at, lname + 2 + l1 + l2, len - (2 + l1 + l2));
+	at += len - (2 + l1 + l2);
+	*shift = -(int)added;
+	return find_node(t, bytemap_hash(name, at), name, at);
 }
 
 void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
                          size_t len, uint16_t qtype, struct answer_ref *ref)
 {
-	uint32_t h = bytemap_hash(lname, len);
-	const struct entry *e = find(t, h, lname, len, qtype);
-	int zone;
+	const struct answer_node *n = find_node(t, bytemap_hash(lname, len), lname, len);
+	const struct rrset_answer *rr;
+	int zone, shift = 0;
 
-	if (e && e->kind == ENTRY_ANSWER) {
-		fill_found(t, e, ref);
-		return;
+	if (!n && (qtype == RR_TYPE_SRV || qtype == RR_TYPE_ANY)) {
+		n = find_srv_alias(t, lname, len, &shift);
+		if (n && !node_type(n, RR_TYPE_SRV))
+			n = NULL; /* only SRV names have the underscore-less form */
 	}
-	e = find(t, h, lname, len, QTYPE_ANY_NAME);
-	if (e) {
-		if (e->kind == ENTRY_ANSWER) { /* a CNAME */
-			fill_found(t, e, ref);
+	if (n) {
+		rr = node_type(n, qtype);
+		if (!rr && (n->flags & NODE_CNAME))
+			rr = node_type(n, QTYPE_ANY_NAME);
+		if (!rr && qtype == RR_TYPE_ANY && n->n_types)
+			rr = &n->types[0]; /* RFC 8482: one RRset answers ANY */
+		if (rr) {
+			fill_found(rr, ref);
+			ref->pointer_shift = shift;
 			return;
 		}
-		if (qtype == RR_TYPE_ANY) {
-			/* RFC 8482: one RRset is a complete answer to ANY. */
-			static const uint16_t order[] = {RR_TYPE_A,   RR_TYPE_AAAA, RR_TYPE_SRV,
-			                                 RR_TYPE_PTR, RR_TYPE_TXT,  RR_TYPE_SOA};
-			size_t i;
-			for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-				const struct entry *any = find(t, h, lname, len, order[i]);
-				if (any) {
-					fill_found(t, any, ref);
-					return;
-				}
-			}
-		}
 		ref->status = ANSWER_NODATA;
-		fill_negative(t, e->zone, len, ref);
+		fill_negative(t, n->zone, ref);
 		return;
 	}
 	zone = zone_of(t, lname, len);
@@ -736,15 +987,58 @@ void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
 		uint16_t want = ref->pod_ip.family == AF_INET ? RR_TYPE_A : RR_TYPE_AAAA;
 		if (qtype == want || qtype == RR_TYPE_ANY) {
 			ref->status = ANSWER_POD;
-			ref->ttl = t->pod_ttl;
+			ref->ttl = t->ttl;
 			return;
 		}
 		ref->status = ANSWER_NODATA;
-		fill_negative(t, zone, len, ref);
+		fill_negative(t, zone, ref);
 		return;
 	}
 	ref->status = ANSWER_NXDOMAIN;
-	fill_negative(t, zone, len, ref);
+	fill_negative(t, zone, ref);
+}
+
+size_t answer_body_copy(const struct answer_body *body, size_t n_records, int shift,
+                        uint8_t *out)
+{
+	size_t len = n_records ? body->ends[n_records - 1] : 0, pos = 0, i;
+
+	memcpy(out, body->wire, len);
+	if (shift == 0)
+		return len;
+	/* The body was encoded for a question |shift| bytes longer: every
+	   pointer past the question's start moves with it. */
+	for (i = 0; i < n_records; i++) {
+		size_t end = body->ends[i], name_at = 0;
+		int names;
+
+		for (names = 0; names < 2 && pos < end; names++) {
+			/* owner, then (SRV/CNAME/PTR/NS) the name in the rdata */
+			for (;;) {
+				uint8_t l = out[pos];
+				if ((l & 0xC0) == 0xC0) {
+					unsigned ptr = ((unsigned)(l & 0x3F) << 8) | out[pos + 1];
+					if (ptr > 12)
+						ptr = (unsigned)((int)ptr + shift);
+					out[pos] = (uint8_t)(0xC0 | (ptr >> 8));
+					out[pos + 1] = (uint8_t)ptr;
+					pos += 2;
+					break;
+				}
+				pos += (size_t)l + 1;
+				if (l == 0)
+					break;
+			}
+			if (names == 0) {
+				uint16_t type = (uint16_t)((out[pos] << 8) | out[pos + 1]);
+				if (!rdata_has_name(type, &name_at))
+					break;
+				pos += 10 + name_at;
+			}
+		}
+		pos = end;
+	}
+	return len;
 }
 
 bool answer_table_in_zone(const struct answer_table *t, const uint8_t *lname,
@@ -755,23 +1049,21 @@ bool answer_table_in_zone(const struct answer_table *t, const uint8_t *lname,
 
 size_t answer_table_entries(const struct answer_table *t)
 {
-	return t->n_entries;
+	return t->n_nodes;
 }
 
 size_t answer_table_bytes(const struct answer_table *t)
 {
-	return sizeof(*t) + t->cap_entries * sizeof(struct entry) +
-	       (t->index_mask + 1) * sizeof(uint32_t) + t->blob_cap +
-	       t->cap_ends * sizeof(uint16_t) + t->n_zones * sizeof(struct zone_info);
+	return sizeof(*t) + t->n_bytes + t->buckets * sizeof(void *) * 2;
 }
 
-/* ---- publication ------------------------------------------------------- */
+/* ---- publication -------------------------------------------------------- */
 
 void answer_table_publish(struct answer_slot *slot, struct answer_table *t)
 {
 	struct answer_table *old = rcu_xchg_pointer(&slot->current, t);
 
-	if (old) {
+	if (old && old != t) {
 		/* Readers that still hold the old table finish first. */
 		synchronize_rcu();
 		answer_table_free(old);

@@ -1,11 +1,11 @@
-/* answer_table.h - RRsets compiled into ready wire replies, keyed by
- * (lower-case qname, qtype), published as an immutable snapshot under RCU.
+/* answer_table.h - RRsets compiled into ready wire replies, one node per
+ * lower-case owner name, in a lock-free hash table under RCU.
  *
- * A table is built whole from a records_set when the cache changes and never
- * modified afterwards; readers find it through a slot with
- * answer_table_acquire() inside an RCU read-side section.
- * Ownership: the table copies all it needs; the records_set may be freed
- * after answer_table_build() returns. */
+ * One writer changes the table a name at a time (answer_table_put/delete);
+ * query threads look names up inside an RCU read-side section and never see
+ * a half-built node. Replaced nodes are freed after a grace period.
+ * Ownership: the table copies all it needs from the records_set given to
+ * it; the set may be freed afterwards. */
 #ifndef SVCDNS_ANSWER_TABLE_H
 #define SVCDNS_ANSWER_TABLE_H
 
@@ -16,6 +16,7 @@
 #include "kube_object.h"
 
 struct records_set;
+struct records_name;
 struct answer_table;
 
 enum answer_status {
@@ -46,27 +47,53 @@ struct answer_ref {
 	uint8_t apex_len;
 	uint32_t ttl;                /* ANSWER_POD */
 	struct kube_ip pod_ip;       /* ANSWER_POD */
+	int pointer_shift;           /* ANSWER_FOUND: copy with answer_body_copy */
 };
 
-/* Compiles set into a table. pods_insecure enables a-b-c-d.<ns>.pod.<zone>
-   synthesis. Returns NULL on allocation failure or an answer that cannot be
-   encoded (err says which name). */
+/* An empty table for the zones of set (cluster zones, then the reverse
+   zones) with their SOAs. pods_insecure enables a-b-c-d.<ns>.pod.<zone>
+   answers with TTL ttl. NULL on allocation failure. */
+struct answer_table *answer_table_new(const struct records_set *set,
+                                      bool pods_insecure, uint32_t ttl);
+
+/* Compiles name (from set, which also provides SRV/NS glue and in-batch
+   CNAME targets) into its node and inserts it, replacing the node of the
+   same name. Returns 0, or -1 on allocation failure (old node kept). */
+int answer_table_put(struct answer_table *t, const struct records_set *set,
+                     const struct records_name *name);
+
+/* Removes the node of lname. Returns 1 if there was one, else 0. */
+int answer_table_delete(struct answer_table *t, const uint8_t *lname, size_t len);
+
+/* Whether lname has a node. Writer side. */
+bool answer_table_has(const struct answer_table *t, const uint8_t *lname, size_t len);
+
+/* Takes the zones' SOAs (new serial) from set. */
+void answer_table_set_soa(struct answer_table *t, const struct records_set *set);
+
+/* answer_table_new() plus every name of set. NULL with err on failure. */
 struct answer_table *answer_table_build(const struct records_set *set,
                                         bool pods_insecure, char *err,
                                         size_t errlen);
+/* Frees t and every node. No reader may still use it. */
 void answer_table_free(struct answer_table *t);
 
 /* Looks up lname (wire, lower case, len bytes) for qtype. Never allocates.
-   ref points into t and is valid while t is. */
+   Call inside an RCU read-side section; ref is valid until it ends. */
 void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
                          size_t len, uint16_t qtype, struct answer_ref *ref);
+
+/* Copies the first n_records records of body to out, moving compression
+   pointers by shift (ref.pointer_shift). Returns the bytes written. */
+size_t answer_body_copy(const struct answer_body *body, size_t n_records, int shift,
+                        uint8_t *out);
 
 /* True when lname is in or under one of the table's zones (cluster or
    reverse). */
 bool answer_table_in_zone(const struct answer_table *t, const uint8_t *lname,
                           size_t len);
 
-size_t answer_table_entries(const struct answer_table *t);
+size_t answer_table_entries(const struct answer_table *t); /* names */
 size_t answer_table_bytes(const struct answer_table *t);
 
 /* ---- publication ------------------------------------------------------

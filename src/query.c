@@ -128,7 +128,10 @@ enum query_result query_answer(const struct answer_table *table,
 		/* Dropping glue is fine; dropping answers means "ask over TCP". */
 		if (an < ref.body.an || ns < ref.body.ns)
 			flags |= FLAG_TC;
-		memcpy(out + pos, ref.body.wire, body);
+		if (ref.pointer_shift)
+			body = answer_body_copy(&ref.body, keep, ref.pointer_shift, out + pos);
+		else
+			memcpy(out + pos, ref.body.wire, body);
 		pos += body;
 		break;
 	}

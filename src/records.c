@@ -32,14 +32,7 @@ struct records_set {
 	struct records_name **names; /* sorted view, built at the end */
 	size_t n_names;
 	const struct records_config *cfg;
-	struct bytemap *slices_by_svc; /* "ns/svc" -> struct slice_list */
 	bool failed;
-};
-
-struct slice_list {
-	const struct kube_object **items;
-	size_t n, cap;
-	bool has_endpointslice;
 };
 
 /* One ready address of a service, with the label it is published under. */
@@ -55,24 +48,20 @@ static void add_rr(struct records_set *set, const uint8_t *owner, size_t len,
                    int zone, uint16_t type, uint32_t ttl, const uint8_t *rdata,
                    size_t rdlen);
 static void free_node(void *v);
-static void free_slice_list(void *v);
-static int index_slice(void *ctx, const struct kube_object *obj);
-static int add_service(void *ctx, const struct kube_object *obj);
-static int add_namespace(void *ctx, const struct kube_object *obj);
+static int add_service_zone(struct records_set *set, const struct svc_cache *cache,
+                            size_t zone, const struct kube_object *obj);
 static int finish_names(struct records_set *set);
 
 struct build_ctx {
 	struct records_set *set;
-	size_t zone; /* index of the cluster zone being filled */
+	const struct svc_cache *cache;
 };
 
-struct records_set *records_build(const struct svc_cache *cache,
-                                  const struct records_config *cfg,
-                                  uint32_t serial, char *err, size_t errlen)
+struct records_set *records_new(const struct records_config *cfg, uint32_t serial,
+                                char *err, size_t errlen)
 {
 	struct records_set *set = calloc(1, sizeof(*set));
 	size_t z;
-	int k;
 
 	if (!set) {
 		snprintf(err, errlen, "out of memory");
@@ -82,8 +71,7 @@ struct records_set *records_build(const struct svc_cache *cache,
 	set->n_zones = cfg->n_zones + 2;
 	set->zones = calloc(set->n_zones, sizeof(*set->zones));
 	set->by_name = bytemap_new();
-	set->slices_by_svc = bytemap_new();
-	if (!set->zones || !set->by_name || !set->slices_by_svc) {
+	if (!set->zones || !set->by_name) {
 		snprintf(err, errlen, "out of memory");
 		records_set_free(set);
 		return NULL;
@@ -140,21 +128,25 @@ struct records_set *records_build(const struct svc_cache *cache,
 		zone->soa.rdlen = (uint16_t)(p - rdata);
 		zone->soa.rdata = malloc(zone->soa.rdlen);
 		if (!zone->soa.rdata) {
-			set->failed = true;
-			break;
+			snprintf(err, errlen, "out of memory");
+			records_set_free(set);
+			return NULL;
 		}
 		memcpy((uint8_t *)zone->soa.rdata, rdata, zone->soa.rdlen);
 	}
+	return set;
+}
 
-	for (k = KUBE_KIND_ENDPOINTSLICE; k <= KUBE_KIND_ENDPOINTS; k++)
-		svc_cache_foreach(cache, (enum kube_kind)k, index_slice, set);
+void records_add_apex(struct records_set *set)
+{
+	const struct records_config *cfg = set->cfg;
+	size_t z;
 
 	for (z = 0; z < cfg->n_zones && !set->failed; z++) {
 		struct records_zone *zone = &set->zones[z];
-		struct build_ctx bc = {set, z};
 		struct dname_buf b;
 		uint8_t name[DNAME_MAX];
-		size_t n;
+		size_t n, i;
 		uint8_t txt[6] = {5, '1', '.', '1', '.', '0'};
 
 		add_rr(set, zone->name, zone->name_len, (int)z, RR_TYPE_SOA,
@@ -167,7 +159,7 @@ struct records_set *records_build(const struct svc_cache *cache,
 		add_rr(set, zone->name, zone->name_len, (int)z, RR_TYPE_NS, cfg->ttl,
 		       name, n);
 		node(set, name, n, (int)z);
-		for (size_t i = 0; i < cfg->n_ns_addrs; i++) {
+		for (i = 0; i < cfg->n_ns_addrs; i++) {
 			const struct kube_ip *ip = &cfg->ns_addrs[i];
 			add_rr(set, name, n, (int)z,
 			       ip->family == AF_INET ? RR_TYPE_A : RR_TYPE_AAAA, cfg->ttl,
@@ -183,14 +175,89 @@ struct records_set *records_build(const struct svc_cache *cache,
 		dname_buf_init(&b);
 		dname_buf_label(&b, "pod", 3);
 		node(set, b.wire, dname_buf_finish(&b, zone->name, zone->name_len), (int)z);
-
-		for (k = KUBE_KIND_SERVICE; k < KUBE_KIND_COUNT; k++) {
-			if (k == KUBE_KIND_SERVICE)
-				svc_cache_foreach(cache, KUBE_KIND_SERVICE, add_service, &bc);
-			else
-				svc_cache_foreach(cache, (enum kube_kind)k, add_namespace, &bc);
-		}
 	}
+}
+
+void records_add_service(struct records_set *set, const struct svc_cache *cache,
+                         const struct kube_object *svc)
+{
+	size_t z;
+
+	for (z = 0; z < set->cfg->n_zones && !set->failed; z++)
+		add_service_zone(set, cache, z, svc);
+}
+
+void records_add_namespace(struct records_set *set, const char *ns)
+{
+	size_t z;
+
+	for (z = 0; z < set->cfg->n_zones && !set->failed; z++) {
+		const struct records_zone *zone = &set->zones[z];
+		struct dname_buf b;
+		size_t len;
+
+		dname_buf_init(&b);
+		dname_buf_label(&b, ns, strlen(ns));
+		dname_buf_label(&b, "svc", 3);
+		len = dname_buf_finish(&b, zone->name, zone->name_len);
+		if (len)
+			node(set, b.wire, len, (int)z);
+	}
+}
+
+void records_add_record(struct records_set *set, const uint8_t *owner, size_t len,
+                        int zone, uint16_t type, uint32_t ttl, const uint8_t *rdata,
+                        size_t rdlen)
+{
+	if (rdata)
+		add_rr(set, owner, len, zone, type, ttl, rdata, rdlen);
+	else
+		node(set, owner, len, zone);
+}
+
+int records_finish(struct records_set *set)
+{
+	return finish_names(set);
+}
+
+bool records_failed(const struct records_set *set)
+{
+	return set->failed;
+}
+
+static int build_service(void *ctx, const struct kube_object *obj)
+{
+	struct build_ctx *bc = ctx;
+
+	records_add_service(bc->set, bc->cache, obj);
+	return bc->set->failed ? 1 : 0;
+}
+
+static int build_namespace(void *ctx, const struct kube_object *obj)
+{
+	struct build_ctx *bc = ctx;
+
+	/* Any object makes its namespace exist (<ns>.svc.<zone> is NODATA). */
+	records_add_namespace(bc->set, obj->kind == KUBE_KIND_NAMESPACE ? obj->name : obj->ns);
+	return bc->set->failed ? 1 : 0;
+}
+
+struct records_set *records_build(const struct svc_cache *cache,
+                                  const struct records_config *cfg,
+                                  uint32_t serial, char *err, size_t errlen)
+{
+	struct records_set *set = records_new(cfg, serial, err, errlen);
+	struct build_ctx bc;
+	int k;
+
+	if (!set)
+		return NULL;
+	bc.set = set;
+	bc.cache = cache;
+	records_add_apex(set);
+	svc_cache_foreach(cache, KUBE_KIND_SERVICE, build_service, &bc);
+	for (k = KUBE_KIND_SERVICE + 1; k < KUBE_KIND_COUNT; k++)
+		svc_cache_foreach(cache, (enum kube_kind)k, build_namespace, &bc);
 	if (set->failed || finish_names(set) < 0) {
 		snprintf(err, errlen, "out of memory");
 		records_set_free(set);
@@ -206,7 +273,6 @@ void records_set_free(struct records_set *set)
 	if (!set)
 		return;
 	bytemap_free(set->by_name, free_node);
-	bytemap_free(set->slices_by_svc, free_slice_list);
 	for (z = 0; set->zones && z < set->n_zones; z++)
 		free((void *)set->zones[z].soa.rdata);
 	free(set->zones);
@@ -339,69 +405,6 @@ static void free_node(void *v)
 	free(nn);
 }
 
-static void free_slice_list(void *v)
-{
-	struct slice_list *l = v;
-
-	free(l->items);
-	free(l);
-}
-
-static size_t svc_key(char *buf, size_t len, const char *ns, const char *name)
-{
-	int n = snprintf(buf, len, "%s/%s", ns, name);
-
-	return n < 0 || (size_t)n >= len ? 0 : (size_t)n;
-}
-
-static int index_slice(void *ctx, const struct kube_object *obj)
-{
-	struct records_set *set = ctx;
-	char key[300];
-	size_t len;
-	void **slot;
-	struct slice_list *l;
-	const struct kube_object *part;
-
-	if (!obj->u.slice.service_name[0])
-		return 0;
-	len = svc_key(key, sizeof(key), obj->ns, obj->u.slice.service_name);
-	if (!len)
-		return 0;
-	slot = bytemap_slot(set->slices_by_svc, key, len, true);
-	if (!slot) {
-		set->failed = true;
-		return 1;
-	}
-	if (!*slot && !(*slot = calloc(1, sizeof(struct slice_list)))) {
-		set->failed = true;
-		return 1;
-	}
-	l = *slot;
-	/* Endpoints count only for a service that has no EndpointSlice. */
-	if (obj->kind == KUBE_KIND_ENDPOINTSLICE && !l->has_endpointslice) {
-		l->has_endpointslice = true;
-		l->n = 0;
-	} else if (obj->kind == KUBE_KIND_ENDPOINTS && l->has_endpointslice) {
-		return 0;
-	}
-	for (part = obj; part; part = part->next_subset) {
-		if (l->n == l->cap) {
-			size_t cap = l->cap ? l->cap * 2 : 4;
-			const struct kube_object **grown =
-				realloc(l->items, cap * sizeof(*grown));
-			if (!grown) {
-				set->failed = true;
-				return 1;
-			}
-			l->items = grown;
-			l->cap = cap;
-		}
-		l->items[l->n++] = part;
-	}
-	return 0;
-}
-
 /* CoreDNS's endpoint label: hostname, else the address with dashes
    (IPv6 "fd00::1" -> "fd00--1", a trailing '-' gets a '0'). */
 static void endpoint_label(const struct kube_endpoint *ep, const struct kube_ip *ip,
@@ -488,41 +491,42 @@ static void add_ptr(struct records_set *set, const struct kube_ip *ip,
 }
 
 /* Ready addresses of a service across its slices, with their labels. */
-static size_t collect_ready(struct records_set *set, const struct kube_object *svc,
-                            struct ep_addr **out)
+static size_t collect_ready(struct records_set *set, const struct svc_cache *cache,
+                            const struct kube_object *svc, struct ep_addr **out)
 {
-	char key[300];
-	size_t len = svc_key(key, sizeof(key), svc->ns, svc->name), i, j, k, n = 0, cap = 0;
-	void **slot = len ? bytemap_slot(set->slices_by_svc, key, len, false) : NULL;
-	struct slice_list *l = slot ? *slot : NULL;
+	const struct kube_object *const *objs;
+	size_t n_objs = svc_cache_endpoints_of(cache, svc->ns, svc->name, &objs);
+	size_t i, j, k, n = 0, cap = 0;
 	struct ep_addr *addrs = NULL;
+	const struct kube_object *part;
 
 	*out = NULL;
-	if (!l)
-		return 0;
-	for (i = 0; i < l->n; i++) {
-		const struct kube_endpointslice *sl = &l->items[i]->u.slice;
-		for (j = 0; j < sl->n_endpoints; j++) {
-			const struct kube_endpoint *ep = &sl->endpoints[j];
-			if (!ep->ready && !svc->u.svc.publish_not_ready)
-				continue;
-			for (k = 0; k < ep->n_addrs; k++) {
-				if (n == cap) {
-					size_t ncap = cap ? cap * 2 : 8;
-					struct ep_addr *grown = realloc(addrs, ncap * sizeof(*grown));
-					if (!grown) {
-						set->failed = true;
-						free(addrs);
-						return 0;
+	for (i = 0; i < n_objs; i++) {
+		for (part = objs[i]; part; part = part->next_subset) {
+			const struct kube_endpointslice *sl = &part->u.slice;
+			for (j = 0; j < sl->n_endpoints; j++) {
+				const struct kube_endpoint *ep = &sl->endpoints[j];
+				if (!ep->ready && !svc->u.svc.publish_not_ready)
+					continue;
+				for (k = 0; k < ep->n_addrs; k++) {
+					if (n == cap) {
+						size_t ncap = cap ? cap * 2 : 8;
+						struct ep_addr *grown =
+							realloc(addrs, ncap * sizeof(*grown));
+						if (!grown) {
+							set->failed = true;
+							free(addrs);
+							return 0;
+						}
+						addrs = grown;
+						cap = ncap;
 					}
-					addrs = grown;
-					cap = ncap;
+					addrs[n].ip = &ep->addrs[k];
+					addrs[n].slice = sl;
+					endpoint_label(ep, &ep->addrs[k], addrs[n].label,
+					               sizeof(addrs[n].label));
+					n++;
 				}
-				addrs[n].ip = &ep->addrs[k];
-				addrs[n].slice = sl;
-				endpoint_label(ep, &ep->addrs[k], addrs[n].label,
-				               sizeof(addrs[n].label));
-				n++;
 			}
 		}
 	}
@@ -544,8 +548,8 @@ static size_t endpoint_name(uint8_t *out, const char *label, const uint8_t *svc_
 	return len;
 }
 
-static void add_cluster_ip_service(struct records_set *set, int zone, bool primary,
-                                   const struct kube_object *obj,
+static void add_cluster_ip_service(struct records_set *set, const struct svc_cache *cache,
+                                   int zone, bool primary, const struct kube_object *obj,
                                    const uint8_t *name, size_t len)
 {
 	const struct kube_service *svc = &obj->u.svc;
@@ -581,7 +585,7 @@ static void add_cluster_ip_service(struct records_set *set, int zone, bool prima
 		}
 	}
 	/* Endpoint names exist for ClusterIP services too (CoreDNS). */
-	n_eps = collect_ready(set, obj, &eps);
+	n_eps = collect_ready(set, cache, obj, &eps);
 	for (i = 0; i < n_eps; i++) {
 		size_t elen = endpoint_name(owner, eps[i].label, name, len);
 		if (!elen)
@@ -593,15 +597,15 @@ static void add_cluster_ip_service(struct records_set *set, int zone, bool prima
 	free(eps);
 }
 
-static void add_headless_service(struct records_set *set, int zone, bool primary,
-                                 const struct kube_object *obj,
+static void add_headless_service(struct records_set *set, const struct svc_cache *cache,
+                                 int zone, bool primary, const struct kube_object *obj,
                                  const uint8_t *name, size_t len)
 {
 	size_t i, j, n_eps, all = 0;
 	struct ep_addr *eps;
 	uint8_t owner[DNAME_MAX], target[DNAME_MAX], rdata[6 + DNAME_MAX];
 
-	n_eps = collect_ready(set, obj, &eps);
+	n_eps = collect_ready(set, cache, obj, &eps);
 	if (n_eps == 0)
 		return; /* no ready endpoints: the name does not exist (NXDOMAIN) */
 	for (i = 0; i < n_eps; i++) {
@@ -642,12 +646,12 @@ static void add_headless_service(struct records_set *set, int zone, bool primary
 	free(eps);
 }
 
-static int add_service(void *ctx, const struct kube_object *obj)
+static int add_service_zone(struct records_set *set, const struct svc_cache *cache,
+                            size_t zone_index, const struct kube_object *obj)
 {
-	struct build_ctx *bc = ctx;
-	struct records_set *set = bc->set;
-	const struct records_zone *zone = &set->zones[bc->zone];
-	bool primary = bc->zone == 0;
+	const struct records_zone *zone = &set->zones[zone_index];
+	int z = (int)zone_index;
+	bool primary = zone_index == 0;
 	struct dname_buf b;
 	uint8_t name[DNAME_MAX], ns_name[DNAME_MAX];
 	size_t len, ns_len;
@@ -659,7 +663,6 @@ static int add_service(void *ctx, const struct kube_object *obj)
 	if (!ns_len)
 		return 0;
 	memcpy(ns_name, b.wire, ns_len);
-	node(set, ns_name, ns_len, (int)bc->zone);
 	dname_buf_init(&b);
 	dname_buf_label(&b, obj->name, strlen(obj->name));
 	len = dname_buf_finish(&b, ns_name, ns_len);
@@ -669,47 +672,28 @@ static int add_service(void *ctx, const struct kube_object *obj)
 
 	switch (obj->u.svc.type) {
 	case KUBE_SVC_CLUSTER_IP:
-		node(set, name, len, (int)bc->zone);
-		add_cluster_ip_service(set, (int)bc->zone, primary, obj, name, len);
+		node(set, name, len, z);
+		add_cluster_ip_service(set, cache, z, primary, obj, name, len);
 		break;
 	case KUBE_SVC_HEADLESS:
-		add_headless_service(set, (int)bc->zone, primary, obj, name, len);
+		add_headless_service(set, cache, z, primary, obj, name, len);
 		break;
 	case KUBE_SVC_EXTERNAL_NAME: {
 		uint8_t target[DNAME_MAX];
 		struct kube_ip ip;
 		size_t tlen;
 
-		node(set, name, len, (int)bc->zone);
+		node(set, name, len, z);
 		/* An IP as externalName is not a name: CoreDNS ignores it. */
 		if (kube_ip_parse(obj->u.svc.external_name, &ip) == 0)
 			break;
 		tlen = dname_from_text(obj->u.svc.external_name, target);
 		if (tlen)
-			add_rr(set, name, len, (int)bc->zone, RR_TYPE_CNAME, set->cfg->ttl,
-			       target, tlen);
+			add_rr(set, name, len, z, RR_TYPE_CNAME, set->cfg->ttl, target, tlen);
 		break;
 	}
 	}
 	return set->failed ? 1 : 0;
-}
-
-/* Any object makes its namespace exist (<ns>.svc.<zone> answers NODATA). */
-static int add_namespace(void *ctx, const struct kube_object *obj)
-{
-	struct build_ctx *bc = ctx;
-	const struct records_zone *zone = &bc->set->zones[bc->zone];
-	const char *ns = obj->kind == KUBE_KIND_NAMESPACE ? obj->name : obj->ns;
-	struct dname_buf b;
-	size_t len;
-
-	dname_buf_init(&b);
-	dname_buf_label(&b, ns, strlen(ns));
-	dname_buf_label(&b, "svc", 3);
-	len = dname_buf_finish(&b, zone->name, zone->name_len);
-	if (len)
-		node(bc->set, b.wire, len, (int)bc->zone);
-	return bc->set->failed ? 1 : 0;
 }
 
 static int collect_name(void *ctx, const void *key, size_t len, void *value)

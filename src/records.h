@@ -14,6 +14,7 @@
 
 struct svc_cache;
 struct kube_ip;
+struct kube_object;
 
 #define RR_TYPE_A 1
 #define RR_TYPE_NS 2
@@ -73,6 +74,26 @@ struct records_set *records_build(const struct svc_cache *cache,
                                   const struct records_config *cfg,
                                   uint32_t serial, char *err, size_t errlen);
 void records_set_free(struct records_set *set);
+
+/* Building a set piece by piece, for consumers that rebuild only what
+   changed: records_new() (zones and their SOAs only), then any of
+   records_add_*, then records_finish() before reading names. Additions
+   that run out of memory mark the set failed (records_failed). */
+struct records_set *records_new(const struct records_config *cfg, uint32_t serial,
+                                char *err, size_t errlen);
+/* Apex SOA and NS, ns.dns, dns-version, svc. and pod. of every zone. */
+void records_add_apex(struct records_set *set);
+/* The names one Service implies (every zone), and its PTRs. */
+void records_add_service(struct records_set *set, const struct svc_cache *cache,
+                         const struct kube_object *svc);
+/* <ns>.svc.<zone> of every zone, as a name without records. */
+void records_add_namespace(struct records_set *set, const char *ns);
+/* One record (or, with rdata NULL, just the name) of owner in zone. */
+void records_add_record(struct records_set *set, const uint8_t *owner, size_t len,
+                        int zone, uint16_t type, uint32_t ttl, const uint8_t *rdata,
+                        size_t rdlen);
+int records_finish(struct records_set *set); /* 0, or -1 out of memory */
+bool records_failed(const struct records_set *set);
 
 size_t records_zone_count(const struct records_set *set);
 const struct records_zone *records_zone_at(const struct records_set *set,

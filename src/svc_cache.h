@@ -46,4 +46,23 @@ int svc_cache_foreach(const struct svc_cache *c, enum kube_kind kind,
 /* Bumped on every change; lets consumers skip work when nothing changed. */
 uint64_t svc_cache_generation(const struct svc_cache *c);
 
+/* The endpoint objects of service ns/name: its EndpointSlices, or, only if
+   it has none, its v1 Endpoints objects (each possibly chained through
+   next_subset). Sets *out to a borrowed array valid until the next change;
+   returns its length. */
+size_t svc_cache_endpoints_of(const struct svc_cache *c, const char *ns,
+                              const char *name,
+                              const struct kube_object *const **out);
+
+/* Whether namespace ns exists: a Namespace object, or any object in it. */
+bool svc_cache_namespace_exists(const struct svc_cache *c, const char *ns);
+
+/* What changed since the last drain, for incremental consumers: every
+   service whose DNS data may differ (its Service, or a slice naming it,
+   changed) as (ns, name), and every namespace whose existence may differ
+   as (ns, NULL). Each key once per drain, in no particular order; the
+   list is empty afterwards. */
+typedef void (*svc_cache_change_fn)(void *ctx, const char *ns, const char *name);
+void svc_cache_drain_changes(struct svc_cache *c, svc_cache_change_fn fn, void *ctx);
+
 #endif

@@ -34,6 +34,7 @@
 #include "server.h"
 #include "source_dir.h"
 #include "svc_cache.h"
+#include "zone_sync.h"
 
 #define DIR_POLL_MS 500
 #define EXIT_RUNTIME 1
@@ -135,6 +136,7 @@ struct app {
 	struct records_config rcfg;
 	struct kube_ip *ns_addrs;
 	uint32_t serial;
+	struct zone_sync *sync; /* keeps the answer table in step with the cache */
 	struct event *rebuild;
 	struct forward_config fcfg;
 	bool forwarding;
@@ -230,7 +232,7 @@ int main(int argc, char **argv)
 	}
 	/* From the API, nothing is published before the first complete list:
 	   until then cluster names get SERVFAIL. */
-	if ((app.dir || app.opt.dump_zone) && publish(&app) < 0)
+	if (app.dir && !app.opt.dump_zone && publish(&app) < 0)
 		goto out;
 
 	if (app.opt.dump_zone) {
@@ -348,7 +350,9 @@ out:
 		event_free(app.rebuild);
 	kube_client_free(app.api);
 	kubeconfig_clear(&app.kc);
-	answer_table_retire(&app.slot);
+	/* The query threads are gone: nobody reads the table any more. */
+	app.slot.current = NULL;
+	zone_sync_free(app.sync);
 	source_dir_free(app.dir);
 	svc_cache_free(app.cache);
 	if (app.base)
@@ -466,29 +470,32 @@ static int setup_api_config(struct app *app, char *err, size_t errlen)
 static int publish(struct app *app)
 {
 	char err[256];
-	struct records_set *set;
-	struct answer_table *table;
 	struct timespec t0, t1;
 	uint32_t now = (uint32_t)time(NULL);
+	long services;
+	double ms;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!app->sync) {
+		app->sync = zone_sync_new(&app->rcfg, err, sizeof(err));
+		if (!app->sync) {
+			log_error("%s", err);
+			app->publish_failures++;
+			return -1;
+		}
+	}
 	/* The serial is the time of the change, and always moves forward. */
 	app->serial = now > app->serial ? now : app->serial + 1;
-	set = records_build(app->cache, &app->rcfg, app->serial, err, sizeof(err));
-	if (!set) {
-		log_error("building records: %s (still serving the previous answers)", err);
+	/* Only what changed is rebuilt, name by name, in the live table. */
+	services = zone_sync_apply(app->sync, app->cache, app->serial, err, sizeof(err));
+	if (services < 0) {
+		log_error("%s (the rest keeps serving)", err);
 		app->publish_failures++;
 		return -1;
 	}
-	table = answer_table_build(set, app->rcfg.pods == RECORDS_PODS_INSECURE, err,
-	                           sizeof(err));
-	records_set_free(set);
-	if (!table) {
-		log_error("%s (still serving the previous answers)", err);
-		app->publish_failures++;
-		return -1;
-	}
-	answer_table_publish(&app->slot, table);
+	/* The first load makes the table visible: until then, SERVFAIL. */
+	if (!app->slot.current)
+		answer_table_publish(&app->slot, zone_sync_table(app->sync));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	app->publishes++;
 	if (app->change_pending) {
@@ -497,10 +504,14 @@ static int publish(struct app *app)
 		                                (double)(t1.tv_nsec - app->change_since.tv_nsec) / 1e9);
 		app->change_pending = false;
 	}
-	log_info("published %zu answers (%zu services, serial %u) in %.1f ms",
-	         answer_table_entries(table), svc_cache_count(app->cache, KUBE_KIND_SERVICE),
-	         app->serial,
-	         (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	if (app->publishes == 1)
+		log_info("loaded %zu services: %zu names in %.1f ms (serial %u)",
+		         svc_cache_count(app->cache, KUBE_KIND_SERVICE),
+		         answer_table_entries(zone_sync_table(app->sync)), ms, app->serial);
+	else
+		log_debug("applied changes of %ld services in %.3f ms (serial %u)", services,
+		          ms, app->serial);
 	return 0;
 }
 
