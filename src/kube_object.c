@@ -125,3 +125,81 @@ static void free_ports(struct kube_port *ports, size_t n)
 	}
 	free(ports);
 }
+
+static bool str_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static bool ips_eq(const struct kube_ip *a, size_t na, const struct kube_ip *b, size_t nb)
+{
+	return na == nb && (na == 0 || memcmp(a, b, na * sizeof(*a)) == 0);
+}
+
+static bool ports_eq(const struct kube_port *a, size_t na, const struct kube_port *b,
+                     size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++)
+		if (!str_eq(a[i].name, b[i].name) || a[i].port != b[i].port ||
+		    a[i].proto != b[i].proto || a[i].target_port != b[i].target_port ||
+		    !str_eq(a[i].target_port_name, b[i].target_port_name) ||
+		    a[i].node_port != b[i].node_port)
+			return false;
+	return true;
+}
+
+bool kube_object_equal(const struct kube_object *a, const struct kube_object *b)
+{
+	size_t i;
+
+	for (; a && b; a = a->next_subset, b = b->next_subset) {
+		if (a->kind != b->kind || !str_eq(a->ns, b->ns) || !str_eq(a->name, b->name))
+			return false;
+		switch (a->kind) {
+		case KUBE_KIND_SERVICE: {
+			const struct kube_service *x = &a->u.svc, *y = &b->u.svc;
+			if (x->type != y->type || x->publish_not_ready != y->publish_not_ready ||
+			    !str_eq(x->cluster_ip, y->cluster_ip) ||
+			    !str_eq(x->external_name, y->external_name) ||
+			    !ips_eq(x->cluster_ips, x->n_cluster_ips, y->cluster_ips, y->n_cluster_ips) ||
+			    !ports_eq(x->ports, x->n_ports, y->ports, y->n_ports))
+				return false;
+			break;
+		}
+		case KUBE_KIND_ENDPOINTSLICE:
+		case KUBE_KIND_ENDPOINTS: {
+			const struct kube_endpointslice *x = &a->u.slice, *y = &b->u.slice;
+			if (!str_eq(x->service_name, y->service_name) ||
+			    x->from_endpoints != y->from_endpoints ||
+			    x->n_endpoints != y->n_endpoints ||
+			    !ports_eq(x->ports, x->n_ports, y->ports, y->n_ports))
+				return false;
+			for (i = 0; i < x->n_endpoints; i++) {
+				const struct kube_endpoint *p = &x->endpoints[i], *q = &y->endpoints[i];
+				if (p->ready != q->ready || !str_eq(p->hostname, q->hostname) ||
+				    !str_eq(p->target_name, q->target_name) ||
+				    !ips_eq(p->addrs, p->n_addrs, q->addrs, q->n_addrs))
+					return false;
+			}
+			break;
+		}
+		case KUBE_KIND_POD: {
+			const struct kube_pod *x = &a->u.pod, *y = &b->u.pod;
+			if (!ips_eq(x->ips, x->n_ips, y->ips, y->n_ips) ||
+			    !str_eq(x->hostname, y->hostname) || !str_eq(x->subdomain, y->subdomain) ||
+			    !str_eq(x->phase, y->phase))
+				return false;
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	return a == NULL && b == NULL;
+}

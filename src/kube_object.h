@@ -100,6 +100,10 @@ struct kube_object {
 
 void kube_object_free(struct kube_object *obj);
 
+/* Whether a and b hold the same data (resourceVersion aside), subsets
+   included: a source can then skip re-applying an unchanged object. */
+bool kube_object_equal(const struct kube_object *a, const struct kube_object *b);
+
 /* "Service", "EndpointSlice", ... for log lines. Never NULL. */
 const char *kube_kind_name(enum kube_kind kind);
 

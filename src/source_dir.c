@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 
+#include "bytemap.h"
 #include "kube_json.h"
 #include "kube_object.h"
 #include "log.h"
@@ -330,31 +331,65 @@ static int load_file(struct source_dir *s, struct dir_file *f)
 	if (f->bad)
 		log_info("%s: loaded again", full);
 	f->bad = false;
-	forget_keys(s, f);
-	f->keys = keys;
-	for (i = 0; i < lc.n; i++) {
-		struct kube_object *obj = lc.objs[i];
-		struct file_key *k = &f->keys[f->n_keys];
+	/* Only the difference reaches the cache: unchanged objects stay (and
+	   cost no rebuild), objects gone from the file are removed. */
+	{
+		struct dir_file old = *f;
+		size_t changed = 0, j;
 
-		k->kind = obj->kind;
-		k->ns = strdup(obj->ns);
-		k->name = strdup(obj->name);
-		if (!k->ns || !k->name) {
-			free(k->ns);
-			free(k->name);
-			kube_object_free(obj);
-			continue;
+		f->keys = keys;
+		f->n_keys = 0;
+		for (i = 0; i < lc.n; i++) {
+			struct kube_object *obj = lc.objs[i];
+			struct file_key *k = &f->keys[f->n_keys];
+			const struct kube_object *cur;
+
+			k->kind = obj->kind;
+			k->ns = strdup(obj->ns);
+			k->name = strdup(obj->name);
+			if (!k->ns || !k->name) {
+				free(k->ns);
+				free(k->name);
+				kube_object_free(obj);
+				continue;
+			}
+			cur = svc_cache_get(s->cache, (enum kube_kind)obj->kind, obj->ns, obj->name);
+			if (cur && kube_object_equal(cur, obj)) {
+				kube_object_free(obj);
+			} else if (svc_cache_put(s->cache, obj) < 0) {
+				free(k->ns);
+				free(k->name);
+				continue;
+			} else {
+				changed++;
+			}
+			f->n_keys++;
 		}
-		if (svc_cache_put(s->cache, obj) < 0) {
-			free(k->ns);
-			free(k->name);
-			continue;
+		if (old.n_keys) {
+			struct bytemap *now = bytemap_new();
+			char key[600];
+			int n;
+
+			for (i = 0; now && i < f->n_keys; i++) {
+				n = snprintf(key, sizeof(key), "%d/%s/%s", f->keys[i].kind,
+				             f->keys[i].ns, f->keys[i].name);
+				bytemap_slot(now, key, (size_t)n, true);
+			}
+			for (j = 0; j < old.n_keys; j++) {
+				n = snprintf(key, sizeof(key), "%d/%s/%s", old.keys[j].kind,
+				             old.keys[j].ns, old.keys[j].name);
+				if (now && bytemap_slot(now, key, (size_t)n, false))
+					continue;
+				changed += (size_t)svc_cache_remove(s->cache, old.keys[j].kind,
+				                                    old.keys[j].ns, old.keys[j].name);
+			}
+			bytemap_free(now, NULL);
 		}
-		f->n_keys++;
+		free_keys(&old);
+		free(lc.objs);
+		log_debug("%s: %zu objects, %zu changed", full, f->n_keys, changed);
+		return changed > 0;
 	}
-	free(lc.objs);
-	log_debug("%s: %zu objects", full, f->n_keys);
-	return 1;
 }
 
 static void forget_keys(struct source_dir *s, struct dir_file *f)
