@@ -333,7 +333,8 @@ mem_kb() { # PID: "RSS_KB PSS_KB NPROC" summed over the tree
 cpu_ticks() { # PID: utime+stime over the tree
 	local t=0 p v
 	for p in $(tree_pids "$1"); do
-		v=$(awk '{ print $14 + $15 }' /proc/"$p"/stat 2>/dev/null)
+		# fields after "pid (comm) ": comm may hold spaces ("nsd: server 1")
+		v=$(sed 's/^.*) //' /proc/"$p"/stat 2>/dev/null | awk '{ print $12 + $13 }')
 		[ -n "$v" ] && t=$((t + v))
 	done
 	echo "$t"
