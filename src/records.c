@@ -220,6 +220,23 @@ int records_finish(struct records_set *set)
 	return finish_names(set);
 }
 
+int records_clear(struct records_set *set)
+{
+	struct bytemap *fresh = bytemap_new();
+
+	if (!fresh) {
+		set->failed = true;
+		return -1;
+	}
+	bytemap_free(set->by_name, free_node);
+	set->by_name = fresh;
+	free(set->names);
+	set->names = NULL;
+	set->n_names = 0;
+	set->failed = false;
+	return 0;
+}
+
 bool records_failed(const struct records_set *set)
 {
 	return set->failed;

@@ -93,6 +93,9 @@ void records_add_record(struct records_set *set, const uint8_t *owner, size_t le
                         int zone, uint16_t type, uint32_t ttl, const uint8_t *rdata,
                         size_t rdlen);
 int records_finish(struct records_set *set); /* 0, or -1 out of memory */
+/* Empties set of names (zones and SOAs stay), for reuse as scratch space.
+   Returns 0, or -1 out of memory (the set is then failed). */
+int records_clear(struct records_set *set);
 bool records_failed(const struct records_set *set);
 
 size_t records_zone_count(const struct records_set *set);

@@ -506,9 +506,11 @@ static int publish(struct app *app)
 	}
 	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	if (app->publishes == 1)
-		log_info("loaded %zu services: %zu names in %.1f ms (serial %u)",
+		log_info("loaded %zu services: %zu names (%zu KiB of answers) in %.1f ms "
+		         "(serial %u)",
 		         svc_cache_count(app->cache, KUBE_KIND_SERVICE),
-		         answer_table_entries(zone_sync_table(app->sync)), ms, app->serial);
+		         answer_table_entries(zone_sync_table(app->sync)),
+		         answer_table_bytes(zone_sync_table(app->sync)) / 1024, ms, app->serial);
 	else
 		log_debug("applied changes of %ld services in %.3f ms (serial %u)", services,
 		          ms, app->serial);

@@ -50,6 +50,7 @@ struct zone_sync {
 	struct bytemap *owned;  /* "ns/svc" -> struct owned */
 	struct bytemap *ptrs;   /* reverse name -> struct ptr_set */
 	struct bytemap *deps;   /* CNAME target -> bytemap of "ns/svc" keys */
+	struct records_set *scratch; /* reused for each service, PTR, namespace */
 };
 
 /* A key may be redone when a name it depends on changes after it was
@@ -91,7 +92,7 @@ struct zone_sync *zone_sync_new(const struct records_config *cfg, char *err,
 		return NULL;
 	}
 	z->table = answer_table_new(set, cfg->pods == RECORDS_PODS_INSECURE, cfg->ttl);
-	records_set_free(set);
+	z->scratch = set; /* its serial does not matter: only the apex has a SOA */
 	if (!z->table) {
 		snprintf(err, errlen, "out of memory");
 		zone_sync_free(z);
@@ -105,6 +106,7 @@ void zone_sync_free(struct zone_sync *z)
 	if (!z)
 		return;
 	answer_table_free(z->table);
+	records_set_free(z->scratch);
 	bytemap_free(z->owned, free_owned);
 	bytemap_free(z->ptrs, free_ptr_set);
 	bytemap_free(z->deps, free_dep_set);
@@ -236,8 +238,10 @@ static int ptr_rebuild(struct zone_sync *z, uint32_t serial, const uint8_t *rev,
 		name_changed(z, p, rev, rev_len);
 		return 0;
 	}
-	set = records_new(z->cfg, serial, err, sizeof(err));
-	if (!set)
+	(void)serial;
+	(void)err;
+	set = z->scratch;
+	if (records_clear(set) < 0)
 		return -1;
 	for (i = 0; i < ps->n; i++)
 		records_add_record(set, rev, rev_len, ps->zone, RR_TYPE_PTR, z->cfg->ttl,
@@ -245,7 +249,6 @@ static int ptr_rebuild(struct zone_sync *z, uint32_t serial, const uint8_t *rev,
 	rc = records_finish(set) < 0 || records_failed(set) ? -1 : 0;
 	if (rc == 0 && records_name_count(set))
 		rc = answer_table_put(z->table, set, records_name_at(set, 0));
-	records_set_free(set);
 	return rc;
 }
 
@@ -376,17 +379,16 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache, uint32_t
 	ns[slash - key] = '\0';
 	obj = svc_cache_get(cache, KUBE_KIND_SERVICE, ns, slash + 1);
 
-	set = records_new(z->cfg, serial, err, sizeof(err));
+	(void)err;
+	set = z->scratch;
 	o = calloc(1, sizeof(*o));
-	if (!set || !o) {
-		records_set_free(set);
+	if (!o || records_clear(set) < 0) {
 		free(o);
 		return -1;
 	}
 	if (obj)
 		records_add_service(set, cache, obj);
 	if (records_failed(set) || records_finish(set) < 0) {
-		records_set_free(set);
 		free(o);
 		return -1;
 	}
@@ -431,7 +433,6 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache, uint32_t
 		}
 	}
 	if (rc < 0) {
-		records_set_free(set);
 		free_owned(o);
 		return -1;
 	}
@@ -468,7 +469,6 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache, uint32_t
 		rc = ptr_rebuild(z, serial, o->ptrs + pos, rl, p);
 		pos += rl + tl;
 	}
-	records_set_free(set);
 
 	deps_update(z, key, old, obj ? o : NULL);
 	if (obj && (o->names_len || o->ptrs_len)) {
