@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <ifaddrs.h>
+#include <malloc.h>
 #include <net/if.h>
 #include <pwd.h>
 #include <netinet/in.h>
@@ -496,6 +497,10 @@ static int publish(struct app *app)
 	/* The first load makes the table visible: until then, SERVFAIL. */
 	if (!app->slot.current)
 		answer_table_publish(&app->slot, zone_sync_table(app->sync));
+	/* Parsing a large list leaves much freed memory in malloc's arenas;
+	   hand it back to the system after big changes. */
+	if (services > 1000)
+		malloc_trim(0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	app->publishes++;
 	if (app->change_pending) {

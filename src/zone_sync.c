@@ -34,7 +34,7 @@ struct owned {
 /* Everyone who contributes a PTR record to one reverse name. */
 struct ptr_owner {
 	const struct owned *by;
-	uint8_t target[DNAME_MAX];
+	const uint8_t *target; /* inside by->ptrs, which outlives this entry */
 	size_t target_len;
 };
 
@@ -293,7 +293,7 @@ static int ptr_remember(struct zone_sync *z, const struct owned *o, const uint8_
 		ps->cap = cap;
 	}
 	ps->owners[ps->n].by = o;
-	memcpy(ps->owners[ps->n].target, target, target_len);
+	ps->owners[ps->n].target = target;
 	ps->owners[ps->n].target_len = target_len;
 	ps->n++;
 	return 0;
