@@ -85,6 +85,8 @@ struct request {
 	struct event *read_ev, *timer;
 	struct bufferevent *tcp;
 	struct waiter *waiters;
+	uint8_t *servfail;     /* an upstream's SERVFAIL reply, if one came */
+	size_t servfail_len;
 };
 
 struct upstream_state {
@@ -295,6 +297,7 @@ static void serve_entry(struct forward *f, struct cache_entry *e, struct waiter 
 	size_t i;
 
 	memcpy(buf, e->msg, e->len);
+	buf[2] &= (uint8_t)~0x04; /* from our cache, not authoritative */
 	for (i = 0; i < e->n_ttls; i++) {
 		uint32_t ttl = ttl_override;
 		if (!ttl_override)
@@ -388,6 +391,8 @@ static void close_transport(struct request *r)
 		bufferevent_free(r->tcp);
 		r->tcp = NULL;
 	}
+	if (r->timer)
+		evtimer_del(r->timer); /* each try arms its own */
 }
 
 static void request_free(struct request *r)
@@ -400,6 +405,7 @@ static void request_free(struct request *r)
 	close_transport(r);
 	if (r->timer)
 		event_free(r->timer);
+	free(r->servfail);
 	if (r->f) {
 		bytemap_remove(r->f->inflight, r->key, r->key_len);
 		r->f->n_inflight--;
@@ -486,6 +492,21 @@ static void handle_reply(struct request *r, const uint8_t *buf, size_t len, bool
 		return;
 	}
 	note_result(r, true);
+	if (m.rcode == RCODE_SERVFAIL) {
+		/* Another upstream may do better, and a stale answer beats
+		   this one (RFC 8767); keep it in case nothing does. */
+		if (!r->servfail && (r->servfail = malloc(len)) != NULL) {
+			memcpy(r->servfail, buf, len);
+			r->servfail_len = len;
+		}
+		close_transport(r);
+		r->try_no++;
+		if (r->try_no >= r->n_order)
+			fail_all(r);
+		else
+			start_try(r);
+		return;
+	}
 	finish(r, buf, len, &m);
 }
 
@@ -559,7 +580,10 @@ static void start_try(struct request *r)
 	r->fd = socket(addr->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (r->fd < 0 || connect(r->fd, (const struct sockaddr *)addr, alen) < 0 ||
 	    send(r->fd, r->query, r->query_len, 0) < 0) {
-		event_base_once(r->f->base, -1, EV_TIMEOUT, on_timeout, r, NULL);
+		/* No route, no socket: this try has failed already. Its timer
+		   fires at once, from the loop, not from inside this call. */
+		struct timeval now = {0, 0};
+		event_add(r->timer, &now);
 		return;
 	}
 	r->f->stats.upstream_sent++;
@@ -579,7 +603,22 @@ static void finish(struct request *r, const uint8_t *reply, size_t len,
 	size_t clean_len = len;
 	struct dnsmsg cm;
 
+	struct dnsmsg parsed;
+
+	if (!m) {
+		if (dnsmsg_parse(reply, len, &parsed) < 0) {
+			free(clean);
+			r->servfail_len = 0;
+			free(r->servfail);
+			r->servfail = NULL;
+			fail_all(r);
+			return;
+		}
+		m = &parsed;
+	}
 	if (!clean) {
+		free(r->servfail);
+		r->servfail = NULL;
 		fail_all(r);
 		return;
 	}
@@ -612,6 +651,12 @@ static void fail_all(struct request *r)
 
 	if (stale && now_s() - stale->expires > (time_t)f->cfg->stale_limit)
 		stale = NULL;
+	if (!stale && r->servfail) {
+		/* Nothing stale to give: pass the upstream's SERVFAIL on (and
+		   cache it briefly, so a broken domain is not hammered). */
+		finish(r, r->servfail, r->servfail_len, NULL);
+		return;
+	}
 	while (r->waiters) {
 		struct waiter *w = r->waiters;
 		r->waiters = w->next;
@@ -725,7 +770,10 @@ void forward_query(struct forward *f, const uint8_t *msg, size_t len,
 		r->waiters = w;
 		return;
 	}
-	if (f->n_inflight >= f->cfg->max_inflight || f->cfg->ups.n + f->cfg->n_stubs == 0) {
+	if (f->n_inflight >= f->cfg->max_inflight ||
+	    upstreams_for(f, q.lname, q.lname_len)->n == 0) {
+		/* Over the limit (CoreDNS's max_concurrent), or a name no
+		   upstream serves (--upstream none with stub domains). */
 		deliver_rcode(f, w, RCODE_REFUSED);
 		free(w);
 		return;
@@ -932,7 +980,8 @@ int forward_config_load(struct forward_config *cfg, const char *const *upstreams
 			return -1;
 		}
 	}
-	if (n_upstreams == 0 && load_resolv_conf(&cfg->ups, resolv_conf, err, errlen) < 0)
+	if (n_upstreams == 0 && resolv_conf &&
+	    load_resolv_conf(&cfg->ups, resolv_conf, err, errlen) < 0)
 		return -1;
 	if (n_stubs) {
 		struct forward_stub *list = calloc(n_stubs, sizeof(*list));

@@ -70,7 +70,8 @@ struct forward_stats {
 void forward_get_stats(const struct forward *f, struct forward_stats *out);
 
 /* Fills the upstream lists of cfg: from upstreams ("ADDR[:PORT]"), or when
-   there are none from the nameserver lines of resolv_conf; stubs are
+   there are none from the nameserver lines of resolv_conf (NULL: no
+   default upstreams, only stubs); stubs are
    "DOMAIN=ADDR[:PORT][,ADDR...]". Other fields are left alone. Returns 0,
    or -1 with err naming the bad value. Release with
    forward_config_release(). */

@@ -729,7 +729,8 @@ static int setup_forwarding(struct app *app, const struct server_config *scfg,
                             char *err, size_t errlen)
 {
 	const struct config_list *ups = &app->opt.upstream;
-	size_t i;
+	size_t i, j;
+	bool none;
 
 	app->zones = calloc(app->rcfg.n_zones ? app->rcfg.n_zones : 1, sizeof(*app->zones));
 	if (!app->zones) {
@@ -738,11 +739,14 @@ static int setup_forwarding(struct app *app, const struct server_config *scfg,
 	}
 	for (i = 0; i < app->rcfg.n_zones; i++)
 		app->zones[i].len = dname_from_text(app->rcfg.zones[i], app->zones[i].name);
-	if (ups->n == 1 && strcmp(ups->items[0], "none") == 0) {
+	none = ups->n == 1 && strcmp(ups->items[0], "none") == 0;
+	if (none && app->opt.stub_domain.n == 0) {
 		app->forwarding = false;
 		return 0;
 	}
-	if (forward_config_load(&app->fcfg, ups->items, ups->n, app->opt.resolv_conf,
+	/* "none" drops the default upstreams; stub domains still forward. */
+	if (forward_config_load(&app->fcfg, none ? NULL : ups->items, none ? 0 : ups->n,
+	                        none ? NULL : app->opt.resolv_conf,
 	                        app->opt.stub_domain.items, app->opt.stub_domain.n, err,
 	                        errlen) < 0)
 		return -1;
@@ -761,6 +765,15 @@ static int setup_forwarding(struct app *app, const struct server_config *scfg,
 			return -1;
 		}
 	}
+	for (i = 0; i < app->fcfg.n_stubs; i++)
+		for (j = 0; j < app->fcfg.stubs[i].ups.n; j++)
+			if (is_own_address(&app->fcfg.stubs[i].ups.addrs[j], scfg)) {
+				snprintf(err, errlen,
+				         "--stub-domain %s sends queries to svcdns itself: "
+				         "forwarding would loop",
+				         app->opt.stub_domain.items[i]);
+				return -1;
+			}
 	app->fcfg.timeout_ms = (unsigned)app->opt.forward_timeout;
 	app->fcfg.cache_entries = (app->opt.cache_size + scfg->threads - 1) / scfg->threads;
 	app->fcfg.max_inflight = 1000;
