@@ -51,6 +51,8 @@ static void free_node(void *v);
 static int add_service_zone(struct records_set *set, const struct svc_cache *cache,
                             size_t zone, const struct kube_object *obj);
 static int finish_names(struct records_set *set);
+static void add_address(struct records_set *set, const uint8_t *owner, size_t len,
+                        int zone, const struct kube_ip *ip);
 
 struct build_ctx {
 	struct records_set *set;
@@ -187,6 +189,37 @@ void records_add_service(struct records_set *set, const struct svc_cache *cache,
 		add_service_zone(set, cache, z, svc);
 }
 
+void records_add_pod(struct records_set *set, const struct kube_object *pod)
+{
+	size_t z, i;
+
+	/* Finished pods keep their IP in status but no longer own it. */
+	if (pod->u.pod.phase && (strcmp(pod->u.pod.phase, "Succeeded") == 0 ||
+	                         strcmp(pod->u.pod.phase, "Failed") == 0))
+		return;
+	for (z = 0; z < set->cfg->n_zones && !set->failed; z++) {
+		const struct records_zone *zone = &set->zones[z];
+		for (i = 0; i < pod->u.pod.n_ips; i++) {
+			const struct kube_ip *ip = &pod->u.pod.ips[i];
+			char label[64];
+			size_t k, len;
+			struct dname_buf b;
+
+			kube_ip_format(ip, label, sizeof(label));
+			for (k = 0; label[k]; k++)
+				if (label[k] == '.' || label[k] == ':')
+					label[k] = '-';
+			dname_buf_init(&b);
+			dname_buf_label(&b, label, strlen(label));
+			dname_buf_label(&b, pod->ns, strlen(pod->ns));
+			dname_buf_label(&b, "pod", 3);
+			len = dname_buf_finish(&b, zone->name, zone->name_len);
+			if (len)
+				add_address(set, b.wire, len, (int)z, ip);
+		}
+	}
+}
+
 void records_add_namespace(struct records_set *set, const char *ns)
 {
 	size_t z;
@@ -250,6 +283,14 @@ static int build_service(void *ctx, const struct kube_object *obj)
 	return bc->set->failed ? 1 : 0;
 }
 
+static int build_pod(void *ctx, const struct kube_object *obj)
+{
+	struct build_ctx *bc = ctx;
+
+	records_add_pod(bc->set, obj);
+	return bc->set->failed ? 1 : 0;
+}
+
 static int build_namespace(void *ctx, const struct kube_object *obj)
 {
 	struct build_ctx *bc = ctx;
@@ -273,6 +314,8 @@ struct records_set *records_build(const struct svc_cache *cache,
 	bc.cache = cache;
 	records_add_apex(set);
 	svc_cache_foreach(cache, KUBE_KIND_SERVICE, build_service, &bc);
+	if (cfg->pods == RECORDS_PODS_VERIFIED)
+		svc_cache_foreach(cache, KUBE_KIND_POD, build_pod, &bc);
 	for (k = KUBE_KIND_SERVICE + 1; k < KUBE_KIND_COUNT; k++)
 		svc_cache_foreach(cache, (enum kube_kind)k, build_namespace, &bc);
 	if (set->failed || finish_names(set) < 0) {

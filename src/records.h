@@ -86,6 +86,9 @@ void records_add_apex(struct records_set *set);
 /* The names one Service implies (every zone), and its PTRs. */
 void records_add_service(struct records_set *set, const struct svc_cache *cache,
                          const struct kube_object *svc);
+/* --pods verified: <a-b-c-d>.<ns>.pod.<zone> for each IP of a running
+   Pod (IPv6 with '-' for ':'), every zone. */
+void records_add_pod(struct records_set *set, const struct kube_object *pod);
 /* <ns>.svc.<zone> of every zone, as a name without records. */
 void records_add_namespace(struct records_set *set, const char *ns);
 /* One record (or, with rdata NULL, just the name) of owner in zone. */

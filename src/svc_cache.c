@@ -204,6 +204,15 @@ static void mark_changed(struct svc_cache *c, const char *ns, const char *name)
 		bytemap_slot(c->changed, key, len, true);
 }
 
+/* A pod is reported as (ns, "/" name): no service name starts with '/'. */
+static void mark_pod_changed(struct svc_cache *c, const struct kube_object *obj)
+{
+	char name[300];
+
+	snprintf(name, sizeof(name), "/%s", obj->name);
+	mark_changed(c, obj->ns, name);
+}
+
 /* Counts objects per namespace; a namespace appearing or vanishing is a
    change (its <ns>.svc name exists or not). */
 static void count_namespace(struct svc_cache *c, const char *ns, int delta)
@@ -260,6 +269,8 @@ static void index_add(struct svc_cache *c, const struct kube_object *obj)
 	count_namespace(c, ns_name, +1);
 	if (obj->kind == KUBE_KIND_SERVICE) {
 		mark_changed(c, obj->ns, obj->name);
+	} else if (obj->kind == KUBE_KIND_POD) {
+		mark_pod_changed(c, obj);
 	} else if (obj->kind == KUBE_KIND_ENDPOINTSLICE || obj->kind == KUBE_KIND_ENDPOINTS) {
 		const char *svc = obj->u.slice.service_name;
 		char key[600];
@@ -294,6 +305,8 @@ static void index_remove(struct svc_cache *c, const struct kube_object *obj)
 
 	if (obj->kind == KUBE_KIND_SERVICE) {
 		mark_changed(c, obj->ns, obj->name);
+	} else if (obj->kind == KUBE_KIND_POD) {
+		mark_pod_changed(c, obj);
 	} else if (obj->kind == KUBE_KIND_ENDPOINTSLICE || obj->kind == KUBE_KIND_ENDPOINTS) {
 		const char *svc = obj->u.slice.service_name;
 		char key[600];

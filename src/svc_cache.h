@@ -59,8 +59,8 @@ bool svc_cache_namespace_exists(const struct svc_cache *c, const char *ns);
 
 /* What changed since the last drain, for incremental consumers: every
    service whose DNS data may differ (its Service, or a slice naming it,
-   changed) as (ns, name), and every namespace whose existence may differ
-   as (ns, NULL). Each key once per drain, in no particular order; the
+   changed) as (ns, name), every Pod that changed as (ns, "/" pod name),
+   and every namespace whose existence may differ as (ns, NULL). Each key once per drain, in no particular order; the
    list is empty afterwards. */
 typedef void (*svc_cache_change_fn)(void *ctx, const char *ns, const char *name);
 void svc_cache_drain_changes(struct svc_cache *c, svc_cache_change_fn fn, void *ctx);

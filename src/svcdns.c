@@ -200,12 +200,8 @@ int main(int argc, char **argv)
 		config_free(option_table, &app.opt);
 		return EXIT_USAGE;
 	}
-	if (app.opt.pods == RECORDS_PODS_VERIFIED) {
-		fprintf(stderr, "svcdns: --pods verified needs the API source; "
-		                "use disabled or insecure with --dir\n");
-		config_free(option_table, &app.opt);
-		return EXIT_USAGE;
-	}
+	/* Pods are listed and watched only when their records need them. */
+	app.kcfg.watch_pods = app.opt.pods == RECORDS_PODS_VERIFIED;
 	if (setup_records_config(&app, err, sizeof(err)) < 0) {
 		fprintf(stderr, "svcdns: %s\n", err);
 		config_free(option_table, &app.opt);

@@ -377,7 +377,13 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache, uint32_t
 		return 0;
 	memcpy(ns, key, (size_t)(slash - key));
 	ns[slash - key] = '\0';
-	obj = svc_cache_get(cache, KUBE_KIND_SERVICE, ns, slash + 1);
+	/* "ns//pod": a Pod, whose records exist only with --pods verified. */
+	if (slash[1] == '/')
+		obj = z->cfg->pods == RECORDS_PODS_VERIFIED
+		              ? svc_cache_get(cache, KUBE_KIND_POD, ns, slash + 2)
+		              : NULL;
+	else
+		obj = svc_cache_get(cache, KUBE_KIND_SERVICE, ns, slash + 1);
 
 	(void)err;
 	set = z->scratch;
@@ -386,7 +392,9 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache, uint32_t
 		free(o);
 		return -1;
 	}
-	if (obj)
+	if (obj && obj->kind == KUBE_KIND_POD)
+		records_add_pod(set, obj);
+	else if (obj)
 		records_add_service(set, cache, obj);
 	if (records_failed(set) || records_finish(set) < 0) {
 		free(o);
