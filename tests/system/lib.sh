@@ -134,6 +134,7 @@ start_server() {
 		--http 127.0.0.1:0 --threads 2 --lameduck 0 "$@" >"$LOG" 2>&1 &
 	PID=$!
 	LIB_PIDS="$LIB_PIDS $PID"
+	LIB_SVCDNS_PIDS="${LIB_SVCDNS_PIDS:-} $PID"
 	i=0
 	while [ $i -lt 50 ]; do
 		if ! kill -0 "$PID" 2>/dev/null; then
@@ -157,17 +158,33 @@ start_server() {
 	exit 1
 }
 
-# stop_server PID: ends one server this file started.
+# stop_server PID: ends one process this file started. An svcdns started
+# by start_server must exit 0 on SIGTERM within 5 s, with no sanitizer
+# report (leaks included) in its log: a clean shutdown is part of what
+# every test checks.
 stop_server() {
-	local pid=$1 i=0
+	local pid=$1 i=0 status
 	kill -TERM "$pid" 2>/dev/null
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt 30 ]; do
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
 	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	status=$?
 	LIB_PIDS=$(echo " $LIB_PIDS " | sed "s/ $pid / /")
+	case " ${LIB_SVCDNS_PIDS:-} " in
+	*" $pid "*) ;;
+	*) return 0 ;;
+	esac
+	if [ "$status" -ne 0 ]; then
+		fail "svcdns (pid $pid) exits 0 on SIGTERM: status $status"
+	fi
+	if [ "$pid" = "${PID:-}" ] && [ -f "${LOG:-}" ] &&
+		grep -Eq 'Sanitizer|runtime error:' "$LOG"; then
+		fail "svcdns (pid $pid) ran without sanitizer reports; log:"
+		sed 's/^/     /' "$LOG" | head -60
+	fi
 }
 
 # ---- queries ---------------------------------------------------------------
