@@ -41,7 +41,6 @@ static char *xasprintf(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 static char *mangle(const char *s);
 static bool service_ip_set(const struct kube_service *svc);
-static const char *proto_upper(uint8_t proto);
 static const char *proto_lower(uint8_t proto);
 static void add(struct builder *b, char *name, char *value);
 static void add_service(struct builder *b, const struct kube_object *obj);
@@ -106,17 +105,6 @@ static bool service_ip_set(const struct kube_service *svc)
 	       strcmp(svc->cluster_ip, "None") != 0;
 }
 
-static const char *proto_upper(uint8_t proto)
-{
-	switch (proto) {
-	case KUBE_PROTO_UDP:
-		return "UDP";
-	case KUBE_PROTO_SCTP:
-		return "SCTP";
-	default:
-		return "TCP";
-	}
-}
 
 static const char *proto_lower(uint8_t proto)
 {
@@ -202,7 +190,7 @@ static void add_service(struct builder *b, const struct kube_object *obj)
 	for (size_t i = 0; i < svc->n_ports; i++) {
 		const struct kube_port *p = &svc->ports[i];
 		unsigned port = p->port;
-		const char *up = proto_upper(p->proto);
+		const char *up = kube_proto_name((enum kube_proto)p->proto);
 		const char *lo = proto_lower(p->proto);
 
 		if (i == 0)

@@ -497,19 +497,16 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache, uint32_t
 static int update_namespace(struct zone_sync *z, struct svc_cache *cache,
                             uint32_t serial, const char *ns)
 {
-	struct records_set *set;
-	char err[128];
+	struct records_set *set = z->scratch;
 	size_t i;
 	int rc = 0;
 
-	set = records_new(z->cfg, serial, err, sizeof(err));
-	if (!set)
+	(void)serial;
+	if (records_clear(set) < 0)
 		return -1;
 	records_add_namespace(set, ns);
-	if (records_failed(set) || records_finish(set) < 0) {
-		records_set_free(set);
+	if (records_failed(set) || records_finish(set) < 0)
 		return -1;
-	}
 	for (i = 0; i < records_name_count(set) && rc == 0; i++) {
 		const struct records_name *name = records_name_at(set, i);
 		if (svc_cache_namespace_exists(cache, ns))
@@ -517,7 +514,6 @@ static int update_namespace(struct zone_sync *z, struct svc_cache *cache,
 		else
 			answer_table_delete(z->table, name->owner, name->owner_len);
 	}
-	records_set_free(set);
 	return rc;
 }
 
