@@ -87,6 +87,7 @@ struct request {
 	struct waiter *waiters;
 	uint8_t *servfail;     /* an upstream's SERVFAIL reply, if one came */
 	size_t servfail_len;
+	struct timespec try_start; /* for the request duration histogram */
 };
 
 struct upstream_state {
@@ -429,6 +430,26 @@ static void note_result(struct request *r, bool ok)
 	}
 }
 
+/* One upstream round trip (the last try's, TCP retry included). */
+static void observe_duration(struct request *r)
+{
+	struct timespec now;
+	uint64_t ns, q;
+	unsigned b = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ns = (uint64_t)(now.tv_sec - r->try_start.tv_sec) * 1000000000u +
+	     (uint64_t)(now.tv_nsec - r->try_start.tv_nsec);
+	if (ns > 250000) {
+		q = (ns - 1) / 250000;
+		b = 64u - (unsigned)__builtin_clzll(q);
+		if (b > FORWARD_DUR_BUCKETS)
+			b = FORWARD_DUR_BUCKETS;
+	}
+	r->f->stats.dur[b]++;
+	r->f->stats.dur_sum_ns += ns;
+}
+
 static void next_try(struct request *r)
 {
 	note_result(r, false);
@@ -492,6 +513,7 @@ static void handle_reply(struct request *r, const uint8_t *buf, size_t len, bool
 		return;
 	}
 	note_result(r, true);
+	observe_duration(r);
 	if (m.rcode == RCODE_SERVFAIL) {
 		/* Another upstream may do better, and a stale answer beats
 		   this one (RFC 8767); keep it in case nothing does. */
@@ -575,6 +597,7 @@ static void start_try(struct request *r)
 	struct timeval tv = {r->f->cfg->timeout_ms / 1000,
 	                     (r->f->cfg->timeout_ms % 1000) * 1000};
 
+	clock_gettime(CLOCK_MONOTONIC, &r->try_start);
 	r->id = (uint16_t)arc4random();
 	wire_put_u16(r->query, r->id);
 	r->fd = socket(addr->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

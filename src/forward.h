@@ -62,10 +62,15 @@ void forward_query(struct forward *f, const uint8_t *msg, size_t len,
 void forward_cancel(struct forward *f, void *ctx);
 
 /* Counters for metrics and tests. */
+#define FORWARD_DUR_BUCKETS 16 /* 0.00025 s doubling to 8.192 s, as CoreDNS */
 struct forward_stats {
 	uint64_t queries, cache_hits, cache_misses, upstream_sent, replies_dropped,
 		timeouts, stale_served, servfails;
 	size_t cache_size;
+	/* Upstream round trips that got a usable reply: not cumulative here,
+	   the last bucket is +Inf. */
+	uint64_t dur[FORWARD_DUR_BUCKETS + 1];
+	uint64_t dur_sum_ns;
 };
 void forward_get_stats(const struct forward *f, struct forward_stats *out);
 

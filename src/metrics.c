@@ -288,6 +288,22 @@ static void render_forward(FILE *fp, const struct metrics_thread *t,
 		if (t->responses[METRICS_FORWARD][r])
 			fprintf(fp, "coredns_forward_responses_total{rcode=\"%s\"} %" PRIu64 "\n",
 			        rcode_names[r], t->responses[METRICS_FORWARD][r]);
+	{
+		uint64_t cum = 0, n = 0;
+		size_t b;
+		header(fp, "coredns_forward_request_duration_seconds", "histogram",
+		       "Histogram of the time each upstream request took.");
+		for (b = 0; b <= FORWARD_DUR_BUCKETS; b++)
+			n += fs->dur[b];
+		for (b = 0; b < FORWARD_DUR_BUCKETS; b++) {
+			cum += fs->dur[b];
+			fprintf(fp, "coredns_forward_request_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
+			        0.00025 * (double)(1u << b), cum);
+		}
+		fprintf(fp, "coredns_forward_request_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n", n);
+		fprintf(fp, "coredns_forward_request_duration_seconds_sum %.9f\n", (double)fs->dur_sum_ns / 1e9);
+		fprintf(fp, "coredns_forward_request_duration_seconds_count %" PRIu64 "\n", n);
+	}
 	one(fp, "svcdns_forward_queries_total", "counter", "Queries handed to the forwarder.", "", (double)fs->queries);
 	one(fp, "svcdns_forward_timeouts_total", "counter", "Upstream tries that timed out.", "", (double)fs->timeouts);
 	one(fp, "svcdns_forward_stale_served_total", "counter", "Stale answers served because every upstream failed (RFC 8767).", "", (double)fs->stale_served);

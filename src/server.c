@@ -199,6 +199,9 @@ bool server_forward_stats(const struct server *s, struct forward_stats *out)
 		out->stale_served += one.stale_served;
 		out->servfails += one.servfails;
 		out->cache_size += one.cache_size;
+		for (size_t b = 0; b <= FORWARD_DUR_BUCKETS; b++)
+			out->dur[b] += one.dur[b];
+		out->dur_sum_ns += one.dur_sum_ns;
 	}
 	return true;
 }
