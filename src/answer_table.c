@@ -105,6 +105,7 @@ static void writer_online(void)
 
 static const struct answer_node *find_node(const struct answer_table *t, uint32_t hash,
                                            const uint8_t *name, size_t len);
+static int zone_of(const struct answer_table *t, const uint8_t *name, size_t len);
 
 /* ---- encoder ----------------------------------------------------------- */
 
@@ -968,6 +969,13 @@ void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
 		if (rr) {
 			fill_found(rr, ref);
 			ref->pointer_shift = shift;
+			ref->chase = false;
+			if (rr->qtype == QTYPE_ANY_NAME && qtype != RR_TYPE_CNAME &&
+			    qtype != RR_TYPE_ANY) {
+				const uint8_t *target;
+				size_t tlen = node_cname_target(n, &target);
+				ref->chase = tlen && zone_of(t, target, tlen) < 0;
+			}
 			return;
 		}
 		ref->status = ANSWER_NODATA;

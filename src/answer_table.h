@@ -48,6 +48,9 @@ struct answer_ref {
 	uint32_t ttl;                /* ANSWER_POD */
 	struct kube_ip pod_ip;       /* ANSWER_POD */
 	int pointer_shift;           /* ANSWER_FOUND: copy with answer_body_copy */
+	bool chase;                  /* ANSWER_FOUND: a CNAME whose target is
+	                                outside our zones (ExternalName): the
+	                                target's records come from upstream */
 };
 
 /* An empty table for the zones of set (cluster zones, then the reverse

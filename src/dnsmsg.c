@@ -10,8 +10,8 @@
 
 /* Skips (and, when out is given, decodes lower-case into out) the name at
    *pos. Pointers must point backwards, so loops are impossible. */
-static int read_name(const uint8_t *msg, size_t len, size_t *pos, uint8_t *out,
-                     size_t *out_len)
+static int read_name_case(const uint8_t *msg, size_t len, size_t *pos, uint8_t *out,
+                          size_t *out_len, bool lower)
 {
 	size_t p = *pos, o = 0, end = 0;
 	bool jumped = false;
@@ -44,7 +44,7 @@ static int read_name(const uint8_t *msg, size_t len, size_t *pos, uint8_t *out,
 			out[o] = n;
 			for (i = 0; i < n; i++) {
 				uint8_t c = msg[p + 1 + i];
-				out[o + 1 + i] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+				out[o + 1 + i] = (lower && c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
 			}
 		}
 		o += 1 + (size_t)n;
@@ -56,6 +56,12 @@ static int read_name(const uint8_t *msg, size_t len, size_t *pos, uint8_t *out,
 		*out_len = o;
 	*pos = jumped ? end : p;
 	return 0;
+}
+
+static int read_name(const uint8_t *msg, size_t len, size_t *pos, uint8_t *out,
+                     size_t *out_len)
+{
+	return read_name_case(msg, len, pos, out, out_len, true);
 }
 
 int dnsmsg_parse(const uint8_t *msg, size_t len, struct dnsmsg *m)
@@ -128,4 +134,79 @@ int dnsmsg_parse(const uint8_t *msg, size_t len, struct dnsmsg *m)
 	if (m->min_ttl == UINT32_MAX)
 		m->min_ttl = 0;
 	return 0;
+}
+
+/* Writes the (possibly compressed) name at *pos of msg to out in full,
+   letter case kept. Returns its length, or 0. */
+static size_t expand_name(const uint8_t *msg, size_t len, size_t *pos, uint8_t *out,
+                          size_t cap)
+{
+	uint8_t name[256];
+	size_t n;
+
+	if (read_name_case(msg, len, pos, name, &n, false) < 0 || n > cap)
+		return 0;
+	memcpy(out, name, n);
+	return n;
+}
+
+size_t dnsmsg_copy_rr(const uint8_t *msg, size_t len, size_t *pos, uint8_t *out,
+                      size_t cap)
+{
+	size_t o, owner_len, rd_start, rd_end, p = *pos, n, fixed;
+	uint16_t type, rdlen;
+
+	owner_len = expand_name(msg, len, &p, out, cap);
+	if (!owner_len || p + 10 > len || owner_len + 10 > cap)
+		return 0;
+	type = wire_u16(msg + p);
+	rdlen = wire_u16(msg + p + 8);
+	rd_start = p + 10;
+	rd_end = rd_start + rdlen;
+	if (rd_end > len)
+		return 0;
+	memcpy(out + owner_len, msg + p, 8); /* type, class, TTL */
+	o = owner_len + 10;                  /* RDLENGTH written at the end */
+	p = rd_start;
+	switch (type) {
+	case 2: case 5: case 12: case 39: /* NS CNAME PTR DNAME */
+	case 15: case 33:                 /* MX, SRV: numbers, then a name */
+		fixed = type == 15 ? 2 : type == 33 ? 6 : 0;
+		if (p + fixed > rd_end || o + fixed > cap)
+			return 0;
+		memcpy(out + o, msg + p, fixed);
+		o += fixed;
+		p += fixed;
+		n = expand_name(msg, rd_end, &p, out + o, cap - o);
+		if (!n)
+			return 0;
+		o += n;
+		break;
+	case TYPE_SOA:
+		n = expand_name(msg, rd_end, &p, out + o, cap - o);
+		if (!n)
+			return 0;
+		o += n;
+		n = expand_name(msg, rd_end, &p, out + o, cap - o);
+		if (!n || p + 20 > rd_end || o + n + 20 > cap)
+			return 0;
+		o += n;
+		memcpy(out + o, msg + p, 20);
+		o += 20;
+		p += 20;
+		break;
+	default:
+		if (o + rdlen > cap)
+			return 0;
+		memcpy(out + o, msg + rd_start, rdlen);
+		o += rdlen;
+		p = rd_end;
+		break;
+	}
+	if (p != rd_end)
+		return 0;
+	out[owner_len + 8] = (uint8_t)((o - owner_len - 10) >> 8);
+	out[owner_len + 9] = (uint8_t)(o - owner_len - 10);
+	*pos = rd_end;
+	return o;
 }

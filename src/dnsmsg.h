@@ -33,4 +33,12 @@ struct dnsmsg {
    DNSMSG_MAX_RRS records, QDCOUNT != 1, two OPTs). */
 int dnsmsg_parse(const uint8_t *msg, size_t len, struct dnsmsg *out);
 
+/* Copies the resource record at *pos of msg (already validated by
+   dnsmsg_parse) to out with every compressed name written in full: owner
+   and the names inside NS, CNAME, PTR, DNAME, MX, SRV and SOA data. Moves
+   *pos past the record. Returns the bytes written, or 0 if the record is
+   malformed or does not fit in cap. */
+size_t dnsmsg_copy_rr(const uint8_t *msg, size_t len, size_t *pos, uint8_t *out,
+                      size_t cap);
+
 #endif

@@ -58,6 +58,9 @@ struct waiter {
 	size_t limit;
 	uint8_t question[260];  /* as the client sent it (keeps its case) */
 	size_t question_len;
+	uint8_t *prefix;        /* forward_chase: our CNAME record(s), or NULL */
+	size_t prefix_len;
+	uint16_t prefix_an;
 };
 
 struct cache_entry {
@@ -110,6 +113,7 @@ struct forward {
 };
 
 static void start_try(struct request *r);
+static void waiter_free(struct waiter *w);
 static void finish(struct request *r, const uint8_t *reply, size_t len,
                    const struct dnsmsg *m);
 static void fail_all(struct request *r);
@@ -208,19 +212,71 @@ void forward_get_stats(const struct forward *f, struct forward_stats *out)
 
 /* Writes the reply for w from an upstream message (ID and question are
    the client's, OPT ours) and hands it over. */
+static void waiter_free(struct waiter *w)
+{
+	free(w->prefix);
+	free(w);
+}
+
+/* forward_chase: our CNAME, then the target's answer and authority records
+   from the upstream's reply (names written out in full: its compression
+   pointers meant its own message). */
+static size_t compose_chase(struct forward *f, const struct waiter *w,
+                            const uint8_t *msg, size_t len)
+{
+	uint8_t *out = f->out;
+	size_t cap = QUERY_MAX_MSG, o, pos, i;
+	struct dnsmsg m;
+	uint16_t an = 0, ns = 0;
+
+	o = WIRE_HEADER_LEN + w->question_len;
+	memset(out, 0, WIRE_HEADER_LEN);
+	out[0] = w->id[0];
+	out[1] = w->id[1];
+	out[2] = (uint8_t)((FLAG_QR | (w->flags & FLAG_RD)) >> 8);
+	memcpy(out + WIRE_HEADER_LEN, w->question, w->question_len);
+	memcpy(out + o, w->prefix, w->prefix_len);
+	o += w->prefix_len;
+	if (dnsmsg_parse(msg, len, &m) == 0) {
+		out[3] = (uint8_t)((m.flags & FLAG_RA) | (w->flags & FLAG_CD) | m.rcode);
+		pos = m.question_end;
+		for (i = 0; i < (size_t)m.an + m.ns; i++) {
+			size_t n = dnsmsg_copy_rr(msg, len, &pos, out + o, cap - 11 - o);
+			if (!n)
+				break;
+			o += n;
+			if (i < m.an)
+				an++;
+			else
+				ns++;
+		}
+	} else {
+		out[3] = (uint8_t)((w->flags & FLAG_CD) | RCODE_SERVFAIL);
+	}
+	wire_put_u16(out + 4, 1);
+	wire_put_u16(out + 6, (uint16_t)(w->prefix_an + an));
+	wire_put_u16(out + 8, ns);
+	return o;
+}
+
 static void deliver(struct forward *f, struct waiter *w, const uint8_t *msg, size_t len)
 {
 	uint8_t *out = f->out;
 	size_t qend = WIRE_HEADER_LEN + w->question_len;
 	size_t need = len + (w->edns ? 11 : 0);
 
-	if (len < qend)
-		return;
-	memcpy(out, msg, len);
-	out[0] = w->id[0];
-	out[1] = w->id[1];
-	/* The question exactly as the client wrote it (0x20 case included). */
-	memcpy(out + WIRE_HEADER_LEN, w->question, w->question_len);
+	if (w->prefix) {
+		len = compose_chase(f, w, msg, len);
+		need = len + (w->edns ? 11 : 0);
+	} else {
+		if (len < qend)
+			return;
+		memcpy(out, msg, len);
+		out[0] = w->id[0];
+		out[1] = w->id[1];
+		/* The question exactly as the client wrote it (0x20 case too). */
+		memcpy(out + WIRE_HEADER_LEN, w->question, w->question_len);
+	}
 	if (need > w->limit) {
 		/* Too big for this client: an empty TC reply sends it to TCP. */
 		len = qend;
@@ -401,7 +457,7 @@ static void request_free(struct request *r)
 	while (r->waiters) {
 		struct waiter *w = r->waiters;
 		r->waiters = w->next;
-		free(w);
+		waiter_free(w);
 	}
 	close_transport(r);
 	if (r->timer)
@@ -659,7 +715,7 @@ static void finish(struct request *r, const uint8_t *reply, size_t len,
 			struct waiter *w = r->waiters;
 			r->waiters = w->next;
 			deliver(f, w, clean, clean_len);
-			free(w);
+			waiter_free(w);
 		}
 	}
 	free(clean);
@@ -690,7 +746,7 @@ static void fail_all(struct request *r)
 			f->stats.servfails++;
 			deliver_rcode(f, w, RCODE_SERVFAIL);
 		}
-		free(w);
+		waiter_free(w);
 	}
 	request_free(r);
 }
@@ -725,25 +781,18 @@ static const struct forward_upstreams *upstreams_for(const struct forward *f,
 	return best;
 }
 
-void forward_query(struct forward *f, const uint8_t *msg, size_t len,
-                   const struct sockaddr *peer, socklen_t peer_len, size_t limit,
-                   forward_reply_fn fn, void *ctx)
+/* A waiter for the client query msg; NULL if msg is malformed. */
+static struct waiter *waiter_new(const uint8_t *msg, size_t len, struct query_question *q,
+                                 const struct sockaddr *peer, socklen_t peer_len,
+                                 size_t limit, forward_reply_fn fn, void *ctx)
 {
-	struct waiter *w = calloc(1, sizeof(*w));
-	struct query_question q;
-	uint8_t key[KEY_MAX];
-	size_t key_len;
-	void **slot;
-	struct request *r;
-	size_t i;
+	struct waiter *w;
 
+	if (query_parse(msg, len, q) < 0 || q->qend - WIRE_HEADER_LEN > sizeof(w->question))
+		return NULL;
+	w = calloc(1, sizeof(*w));
 	if (!w)
-		return;
-	if (query_parse(msg, len, &q) < 0 || q.qend - WIRE_HEADER_LEN > sizeof(w->question)) {
-		free(w);
-		return;
-	}
-	f->stats.queries++;
+		return NULL;
 	w->fn = fn;
 	w->ctx = ctx;
 	if (peer && peer_len <= sizeof(w->peer)) {
@@ -753,24 +802,37 @@ void forward_query(struct forward *f, const uint8_t *msg, size_t len,
 	}
 	memcpy(w->id, msg, 2);
 	w->flags = wire_u16(msg + 2);
-	w->edns = q.edns;
-	w->edns_flags = q.edns_flags;
+	w->edns = q->edns;
+	w->edns_flags = q->edns_flags;
 	/* UDP clients take 512 bytes, or their EDNS size up to our cap. */
 	if (limit >= QUERY_MAX_MSG)
 		w->limit = limit;
-	else if (q.edns)
-		w->limit = q.edns_size < QUERY_UDP_MIN ? QUERY_UDP_MIN
-		           : q.edns_size > limit ? limit : q.edns_size;
+	else if (q->edns)
+		w->limit = q->edns_size < QUERY_UDP_MIN ? QUERY_UDP_MIN
+		           : q->edns_size > limit ? limit : q->edns_size;
 	else
 		w->limit = QUERY_UDP_MIN;
-	w->question_len = q.qend - WIRE_HEADER_LEN;
+	w->question_len = q->qend - WIRE_HEADER_LEN;
 	memcpy(w->question, msg + WIRE_HEADER_LEN, w->question_len);
+	return w;
+}
 
-	memcpy(key, q.lname, q.lname_len);
-	wire_put_u16(key + q.lname_len, q.qtype);
-	key[q.lname_len + 2] = (uint8_t)(((q.edns_flags & EDNS_DO) ? 1 : 0) |
-	                                 ((w->flags & FLAG_CD) ? 2 : 0));
-	key_len = q.lname_len + 3;
+/* Answers w with (lname, qtype, qclass): from the cache, by joining the
+   request in flight, or by starting one. Takes w. */
+static void resolve(struct forward *f, struct waiter *w, const uint8_t *lname,
+                    size_t lname_len, uint16_t qtype, uint16_t qclass)
+{
+	uint8_t key[KEY_MAX];
+	size_t key_len, i;
+	void **slot;
+	struct request *r;
+
+	f->stats.queries++;
+	memcpy(key, lname, lname_len);
+	wire_put_u16(key + lname_len, qtype);
+	key[lname_len + 2] = (uint8_t)(((w->edns_flags & EDNS_DO) ? 1 : 0) |
+	                               ((w->flags & FLAG_CD) ? 2 : 0));
+	key_len = lname_len + 3;
 
 	slot = bytemap_slot(f->cache, key, key_len, false);
 	if (slot) {
@@ -780,7 +842,7 @@ void forward_query(struct forward *f, const uint8_t *msg, size_t len,
 			lru_unlink(f, e);
 			lru_push(f, e);
 			serve_entry(f, e, w, 0);
-			free(w);
+			waiter_free(w);
 			return;
 		}
 	}
@@ -794,11 +856,11 @@ void forward_query(struct forward *f, const uint8_t *msg, size_t len,
 		return;
 	}
 	if (f->n_inflight >= f->cfg->max_inflight ||
-	    upstreams_for(f, q.lname, q.lname_len)->n == 0) {
+	    upstreams_for(f, lname, lname_len)->n == 0) {
 		/* Over the limit (CoreDNS's max_concurrent), or a name no
 		   upstream serves (--upstream none with stub domains). */
 		deliver_rcode(f, w, RCODE_REFUSED);
-		free(w);
+		waiter_free(w);
 		return;
 	}
 	r = calloc(1, sizeof(*r));
@@ -806,7 +868,7 @@ void forward_query(struct forward *f, const uint8_t *msg, size_t len,
 	if (!slot) {
 		free(r);
 		deliver_rcode(f, w, RCODE_SERVFAIL);
-		free(w);
+		waiter_free(w);
 		return;
 	}
 	*slot = r;
@@ -816,7 +878,7 @@ void forward_query(struct forward *f, const uint8_t *msg, size_t len,
 	r->waiters = w;
 	memcpy(r->key, key, key_len);
 	r->key_len = key_len;
-	r->ups = upstreams_for(f, q.lname, q.lname_len);
+	r->ups = upstreams_for(f, lname, lname_len);
 	r->timer = evtimer_new(f->base, on_timeout, r);
 	if (!r->timer || r->ups->n == 0) {
 		fail_all(r);
@@ -828,20 +890,20 @@ void forward_query(struct forward *f, const uint8_t *msg, size_t len,
 	wire_put_u16(r->query + 2, (uint16_t)(w->flags & (FLAG_RD | FLAG_CD)));
 	wire_put_u16(r->query + 4, 1);
 	wire_put_u16(r->query + 10, 1);
-	memcpy(r->query + WIRE_HEADER_LEN, q.lname, q.lname_len);
-	wire_put_u16(r->query + WIRE_HEADER_LEN + q.lname_len, q.qtype);
-	wire_put_u16(r->query + WIRE_HEADER_LEN + q.lname_len + 2, q.qclass);
+	memcpy(r->query + WIRE_HEADER_LEN, lname, lname_len);
+	wire_put_u16(r->query + WIRE_HEADER_LEN + lname_len, qtype);
+	wire_put_u16(r->query + WIRE_HEADER_LEN + lname_len + 2, qclass);
 	{
-		uint8_t *o = r->query + WIRE_HEADER_LEN + q.lname_len + 4;
+		uint8_t *o = r->query + WIRE_HEADER_LEN + lname_len + 4;
 		o[0] = 0;
 		wire_put_u16(o + 1, 41);
 		wire_put_u16(o + 3, f->cfg->edns_size);
 		o[5] = 0;
 		o[6] = 0;
-		wire_put_u16(o + 7, (uint16_t)(q.edns_flags & EDNS_DO));
+		wire_put_u16(o + 7, (uint16_t)(w->edns_flags & EDNS_DO));
 		wire_put_u16(o + 9, 0);
 	}
-	r->query_len = WIRE_HEADER_LEN + q.lname_len + 4 + 11;
+	r->query_len = WIRE_HEADER_LEN + lname_len + 4 + 11;
 
 	/* Healthy upstreams first, from a random start (CoreDNS's "random"
 	   policy); ones marked down go last, so they are still tried when
@@ -865,6 +927,61 @@ void forward_query(struct forward *f, const uint8_t *msg, size_t len,
 	start_try(r);
 }
 
+void forward_query(struct forward *f, const uint8_t *msg, size_t len,
+                   const struct sockaddr *peer, socklen_t peer_len, size_t limit,
+                   forward_reply_fn fn, void *ctx)
+{
+	struct query_question q;
+	struct waiter *w = waiter_new(msg, len, &q, peer, peer_len, limit, fn, ctx);
+
+	if (w)
+		resolve(f, w, q.lname, q.lname_len, q.qtype, q.qclass);
+}
+
+void forward_chase(struct forward *f, const uint8_t *msg, size_t len,
+                   const uint8_t *local, size_t local_len,
+                   const struct sockaddr *peer, socklen_t peer_len, size_t limit,
+                   forward_reply_fn fn, void *ctx)
+{
+	struct query_question q;
+	struct waiter *w = waiter_new(msg, len, &q, peer, peer_len, limit, fn, ctx);
+	size_t start, rd;
+	uint8_t target[256];
+	size_t tlen = 0;
+
+	if (!w)
+		return;
+	/* local: header, question, then one CNAME whose owner is a pointer
+	   and whose target is written in full. */
+	start = WIRE_HEADER_LEN + w->question_len;
+	rd = start + 2 + 10;
+	if (local_len <= rd || local[start] != 0xC0 ||
+	    wire_u16(local + start + 2) != 5) {
+		waiter_free(w);
+		return;
+	}
+	while (rd + tlen < local_len && local[rd + tlen] && tlen < 255)
+		tlen += (size_t)local[rd + tlen] + 1;
+	if (rd + tlen >= local_len || tlen + 1 > sizeof(target)) {
+		waiter_free(w);
+		return;
+	}
+	tlen++;
+	for (size_t i = 0; i < tlen; i++) {
+		uint8_t c = local[rd + i];
+		target[i] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+	}
+	w->prefix_len = local_len - start;
+	w->prefix = malloc(w->prefix_len);
+	if (!w->prefix) {
+		waiter_free(w);
+		return;
+	}
+	memcpy(w->prefix, local + start, w->prefix_len);
+	w->prefix_an = wire_u16(local + 6);
+	resolve(f, w, target, tlen, q.qtype, q.qclass);
+}
+
 void forward_cancel(struct forward *f, void *ctx)
 {
 	bytemap_foreach(f->inflight, drop_waiters_of, ctx);
@@ -881,7 +998,7 @@ static int drop_waiters_of(void *ctx, const void *key, size_t len, void *value)
 		if ((*p)->ctx == ctx) {
 			struct waiter *w = *p;
 			*p = w->next;
-			free(w);
+			waiter_free(w);
 		} else {
 			p = &(*p)->next;
 		}

@@ -58,6 +58,16 @@ void forward_query(struct forward *f, const uint8_t *msg, size_t len,
                    const struct sockaddr *peer, socklen_t peer_len,
                    size_t limit, forward_reply_fn fn, void *ctx);
 
+/* For a reply of ours that is a CNAME to a name outside our zones (an
+   ExternalName service; query_answer() said QUERY_CHASE): local
+   (local_len bytes: header, the client's question, the CNAME record) is
+   completed with the target's records of the asked type from upstream,
+   as CoreDNS does. Same callback contract as forward_query(). */
+void forward_chase(struct forward *f, const uint8_t *msg, size_t len,
+                   const uint8_t *local, size_t local_len,
+                   const struct sockaddr *peer, socklen_t peer_len, size_t limit,
+                   forward_reply_fn fn, void *ctx);
+
 /* Forgets every pending reply for ctx (a TCP connection that closed). */
 void forward_cancel(struct forward *f, void *ctx);
 

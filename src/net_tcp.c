@@ -200,6 +200,11 @@ static void on_read(struct bufferevent *bev, void *arg)
 			              reply_to_conn, c);
 			continue;
 		}
+		if (r == QUERY_CHASE && t->fwd) {
+			forward_chase(t->fwd, t->in, msg_len, t->out + 2, reply_len, NULL, 0,
+			              QUERY_MAX_MSG, reply_to_conn, c);
+			continue;
+		}
 		if (r != QUERY_REPLY) {
 			/* A message we cannot even answer ends the conversation. */
 			conn_close(c);

@@ -153,6 +153,12 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 					              (struct sockaddr *)&u->peers[i],
 					              u->in[i].msg_hdr.msg_namelen, u->opts->udp_cap,
 					              reply_to_peer, u);
+				else if (r == QUERY_CHASE && u->fwd)
+					forward_chase(u->fwd, u->in_iov[i].iov_base,
+					              u->in[i].msg_len, reply, reply_len,
+					              (struct sockaddr *)&u->peers[i],
+					              u->in[i].msg_hdr.msg_namelen, u->opts->udp_cap,
+					              reply_to_peer, u);
 				if (r != QUERY_REPLY)
 					continue;
 				if (u->metrics)

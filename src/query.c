@@ -166,6 +166,14 @@ enum query_result query_answer(const struct answer_table *table,
 		flags = 0;
 		break;
 	}
+	if (ref.status == ANSWER_FOUND && ref.chase && !opts->refuse_outside &&
+	    !(flags & FLAG_TC)) {
+		/* CoreDNS resolves an ExternalName's outside target upstream and
+		   answers with both; the forwarder appends the rest. */
+		put_header(out, msg, 0, rcode, 1, an, ns, ar);
+		*reply_len = pos;
+		return QUERY_CHASE;
+	}
 	if (q.edns) {
 		pos += put_opt(out + pos, &q, opts->udp_cap, 0);
 		ar++;

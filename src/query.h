@@ -30,7 +30,9 @@ struct query_opts {
 enum query_result {
 	QUERY_REPLY,   /* *reply_len bytes in out are the reply */
 	QUERY_DROP,    /* send nothing */
-	QUERY_FORWARD  /* not ours: hand the query to the forwarder */
+	QUERY_FORWARD, /* not ours: hand the query to the forwarder */
+	QUERY_CHASE    /* out holds our CNAME answer (an ExternalName); the
+	                  forwarder adds its target's records (forward_chase) */
 };
 
 /* The question of a query, as the hot path reads it. */
