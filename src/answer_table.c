@@ -69,6 +69,7 @@ struct answer_table {
 	bool pods_insecure;
 	uint32_t ttl;
 	struct encoder *enc; /* writer's scratch space */
+	struct node_draft *draft;
 };
 
 /* A message body being encoded, with its compression dictionary. */
@@ -328,27 +329,47 @@ static bool pod_address(const uint8_t *name, size_t len, size_t zone_len,
 /* ---- nodes -------------------------------------------------------------- */
 
 /* The parts of a node being assembled before it is copied into one block. */
+/* The parts of a node being assembled before it is copied into one block.
+   Bodies and record ends go to scratch buffers kept for the next name. */
 struct node_draft {
 	struct {
 		uint16_t qtype, an, ns, ar;
-		uint8_t *body;
+		size_t body_off;
 		uint32_t body_len;
-		uint16_t *ends;
-		size_t n_ends;
+		size_t ends_off, n_ends;
 	} types[MAX_TYPES];
 	size_t n_types;
-	bool overflow;
+	uint8_t *buf;       /* bodies */
+	size_t len, cap;
+	uint16_t *ends;     /* record ends */
+	size_t n_ends, cap_ends;
 };
 
-static void draft_free(struct node_draft *d)
+static int draft_reserve(struct node_draft *d, size_t bytes, size_t ends)
 {
-	size_t i;
-
-	for (i = 0; i < d->n_types; i++) {
-		free(d->types[i].body);
-		free(d->types[i].ends);
+	if (d->len + bytes > d->cap) {
+		size_t cap = d->cap ? d->cap : 4096;
+		uint8_t *grown;
+		while (cap < d->len + bytes)
+			cap *= 2;
+		grown = realloc(d->buf, cap);
+		if (!grown)
+			return -1;
+		d->buf = grown;
+		d->cap = cap;
 	}
-	d->n_types = 0;
+	if (d->n_ends + ends > d->cap_ends) {
+		size_t cap = d->cap_ends ? d->cap_ends : 256;
+		uint16_t *grown;
+		while (cap < d->n_ends + ends)
+			cap *= 2;
+		grown = realloc(d->ends, cap * sizeof(*grown));
+		if (!grown)
+			return -1;
+		d->ends = grown;
+		d->cap_ends = cap;
+	}
+	return 0;
 }
 
 /* Takes the encoder's current body as the answer to qtype. */
@@ -373,21 +394,20 @@ static int draft_add(struct node_draft *d, struct encoder *e, uint16_t qtype,
 			ns = (uint16_t)(n - an);
 		ar = (uint16_t)(n - an - ns);
 	}
+	if (draft_reserve(d, e->len, e->n_recs) < 0)
+		return -1;
 	d->types[i].qtype = qtype;
 	d->types[i].an = an;
 	d->types[i].ns = ns;
 	d->types[i].ar = ar;
+	d->types[i].body_off = d->len;
 	d->types[i].body_len = (uint32_t)e->len;
-	d->types[i].body = malloc(e->len ? e->len : 1);
-	d->types[i].ends = malloc((e->n_recs ? e->n_recs : 1) * sizeof(uint16_t));
+	d->types[i].ends_off = d->n_ends;
 	d->types[i].n_ends = e->n_recs;
-	if (!d->types[i].body || !d->types[i].ends) {
-		free(d->types[i].body);
-		free(d->types[i].ends);
-		return -1;
-	}
-	memcpy(d->types[i].body, e->buf, e->len);
-	memcpy(d->types[i].ends, e->ends, e->n_recs * sizeof(uint16_t));
+	memcpy(d->buf + d->len, e->buf, e->len);
+	d->len += e->len;
+	memcpy(d->ends + d->n_ends, e->ends, e->n_recs * sizeof(uint16_t));
+	d->n_ends += e->n_recs;
 	d->n_types++;
 	return 0;
 }
@@ -586,7 +606,7 @@ static struct answer_node *node_from_draft(const struct node_draft *d,
 	p = (uint8_t *)&n->types[d->n_types];
 	for (i = 0; i < d->n_types; i++) {
 		n->types[i].ends = (const uint16_t *)p;
-		memcpy(p, d->types[i].ends, d->types[i].n_ends * sizeof(uint16_t));
+		memcpy(p, d->ends + d->types[i].ends_off, d->types[i].n_ends * sizeof(uint16_t));
 		p += d->types[i].n_ends * sizeof(uint16_t);
 	}
 	memcpy(p, owner, olen);
@@ -599,7 +619,7 @@ static struct answer_node *node_from_draft(const struct node_draft *d,
 		n->types[i].ar = d->types[i].ar;
 		n->types[i].body_len = d->types[i].body_len;
 		n->types[i].body = p;
-		memcpy(p, d->types[i].body, d->types[i].body_len);
+		memcpy(p, d->buf + d->types[i].body_off, d->types[i].body_len);
 		p += d->types[i].body_len;
 	}
 	return n;
@@ -681,9 +701,10 @@ struct answer_table *answer_table_new(const struct records_set *set, bool pods_i
 	t->n_zones = records_zone_count(set);
 	t->zones = calloc(t->n_zones, sizeof(*t->zones));
 	t->enc = malloc(sizeof(*t->enc));
+	t->draft = calloc(1, sizeof(*t->draft));
 	t->buckets = 1024;
 	t->ht = cds_lfht_new(t->buckets, t->buckets, 0, CDS_LFHT_ACCOUNTING, NULL);
-	if (!t->zones || !t->enc || !t->ht) {
+	if (!t->zones || !t->enc || !t->draft || !t->ht) {
 		answer_table_free(t);
 		return NULL;
 	}
@@ -722,22 +743,22 @@ static void maybe_grow(struct answer_table *t)
 int answer_table_put(struct answer_table *t, const struct records_set *set,
                      const struct records_name *name)
 {
-	struct node_draft d;
+	struct node_draft *d = t->draft;
 	struct answer_node *n;
 	struct cds_lfht_node *old;
 	uint8_t key[1 + DNAME_MAX];
 
 	writer_online();
-	memset(&d, 0, sizeof(d));
+	d->n_types = 0;
+	d->len = 0;
+	d->n_ends = 0;
 	rcu_read_lock();
-	if (draft_name(t, &d, set, name) < 0) {
+	if (draft_name(t, d, set, name) < 0) {
 		rcu_read_unlock();
-		draft_free(&d);
 		return -1;
 	}
-	n = node_from_draft(&d, name->owner, name->owner_len, name->zone,
+	n = node_from_draft(d, name->owner, name->owner_len, name->zone,
 	                    has_type(name, RR_TYPE_CNAME));
-	draft_free(&d);
 	if (!n) {
 		rcu_read_unlock();
 		return -1;
@@ -854,6 +875,11 @@ void answer_table_free(struct answer_table *t)
 	rcu_barrier();
 	free(t->zones);
 	free(t->enc);
+	if (t->draft) {
+		free(t->draft->buf);
+		free(t->draft->ends);
+		free(t->draft);
+	}
 	free(t);
 }
 

@@ -72,6 +72,23 @@ void bytemap_free(struct bytemap *m, void (*free_value)(void *))
 	free(m);
 }
 
+void bytemap_clear(struct bytemap *m, void (*free_value)(void *))
+{
+	size_t i;
+
+	if (m->count == 0)
+		return;
+	for (i = 0; i <= m->mask; i++) {
+		if (!m->slots[i].key)
+			continue;
+		free(m->slots[i].key);
+		if (free_value)
+			free_value(m->slots[i].value);
+		m->slots[i].key = NULL;
+	}
+	m->count = 0;
+}
+
 void **bytemap_slot(struct bytemap *m, const void *key, size_t len, bool create)
 {
 	uint32_t hash = bytemap_hash(key, len);

@@ -177,14 +177,20 @@ int kube_json_feed(struct kube_json *p, const char *buf, size_t len, char *err,
 		p->failed = true;
 		return -1;
 	}
-	for (i = 0; i < len; i++) {
-		if (u[i] == '\n')
+	{
+		const uint8_t *nl = u, *end = u + len;
+		while ((nl = memchr(nl, '\n', (size_t)(end - nl))) != NULL) {
 			p->line++;
-		else if (u[i] != ' ' && u[i] != '\t' && u[i] != '\r')
-			p->pending_bytes++;
+			nl++;
+		}
 	}
-	if (p->mode == KUBE_JSON_WATCH && p->depth == 0 && !p->event_type)
-		p->pending_bytes = 0; /* every event so far is complete */
+	if (p->mode == KUBE_JSON_WATCH) {
+		for (i = 0; i < len && !p->pending_bytes; i++)
+			if (u[i] != ' ' && u[i] != '\t' && u[i] != '\r' && u[i] != '\n')
+				p->pending_bytes++;
+		if (p->depth == 0 && !p->event_type)
+			p->pending_bytes = 0; /* every event so far is complete */
+	}
 	return 0;
 }
 

@@ -25,7 +25,16 @@ struct name_node {
 	size_t cap;
 };
 
+/* Names and rdata of a set come from chunks freed all at once: a set is
+   filled, read and dropped (or cleared for reuse) as a whole. */
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used, cap;
+	uint8_t data[];
+};
+
 struct records_set {
+	struct arena_chunk *arena;
 	struct records_zone *zones;
 	size_t n_zones;
 	struct bytemap *by_name; /* wire name -> struct name_node */
@@ -48,6 +57,8 @@ static void add_rr(struct records_set *set, const uint8_t *owner, size_t len,
                    int zone, uint16_t type, uint32_t ttl, const uint8_t *rdata,
                    size_t rdlen);
 static void free_node(void *v);
+static void *arena_alloc(struct records_set *set, size_t n);
+static void arena_release(struct records_set *set, bool keep_first);
 static int add_service_zone(struct records_set *set, const struct svc_cache *cache,
                             size_t zone, const struct kube_object *obj);
 static int finish_names(struct records_set *set);
@@ -255,14 +266,8 @@ int records_finish(struct records_set *set)
 
 int records_clear(struct records_set *set)
 {
-	struct bytemap *fresh = bytemap_new();
-
-	if (!fresh) {
-		set->failed = true;
-		return -1;
-	}
-	bytemap_free(set->by_name, free_node);
-	set->by_name = fresh;
+	bytemap_clear(set->by_name, free_node);
+	arena_release(set, true);
 	free(set->names);
 	set->names = NULL;
 	set->n_names = 0;
@@ -333,6 +338,7 @@ void records_set_free(struct records_set *set)
 	if (!set)
 		return;
 	bytemap_free(set->by_name, free_node);
+	arena_release(set, false);
 	for (z = 0; set->zones && z < set->n_zones; z++)
 		free((void *)set->zones[z].soa.rdata);
 	free(set->zones);
@@ -399,12 +405,13 @@ static struct name_node *node(struct records_set *set, const uint8_t *owner,
 	}
 	if (*slot)
 		return *slot;
-	nn = calloc(1, sizeof(*nn) + len);
+	nn = arena_alloc(set, sizeof(*nn) + len);
 	if (!nn) {
 		bytemap_remove(set->by_name, owner, len);
 		set->failed = true;
 		return NULL;
 	}
+	memset(nn, 0, sizeof(*nn));
 	memcpy(nn + 1, owner, len);
 	nn->pub.owner = (const uint8_t *)(nn + 1);
 	nn->pub.owner_len = (uint8_t)len;
@@ -440,7 +447,7 @@ static void add_rr(struct records_set *set, const uint8_t *owner, size_t len,
 		nn->recs = grown;
 		nn->cap = cap;
 	}
-	copy = malloc(rdlen ? rdlen : 1);
+	copy = arena_alloc(set, rdlen ? rdlen : 1);
 	if (!copy) {
 		set->failed = true;
 		return;
@@ -457,12 +464,46 @@ static void add_rr(struct records_set *set, const uint8_t *owner, size_t len,
 static void free_node(void *v)
 {
 	struct name_node *nn = v;
-	uint32_t i;
 
-	for (i = 0; i < nn->pub.n_records; i++)
-		free((void *)nn->recs[i].rdata);
-	free(nn->recs);
-	free(nn);
+	free(nn->recs); /* the node and its rdata live in the arena */
+}
+
+static void *arena_alloc(struct records_set *set, size_t n)
+{
+	struct arena_chunk *c = set->arena;
+	void *p;
+
+	n = (n + 7) & ~(size_t)7;
+	if (!c || c->used + n > c->cap) {
+		size_t cap = n > 65536 ? n : 65536;
+		struct arena_chunk *fresh = malloc(sizeof(*fresh) + cap);
+		if (!fresh)
+			return NULL;
+		fresh->next = c;
+		fresh->used = 0;
+		fresh->cap = cap;
+		set->arena = c = fresh;
+	}
+	p = c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+static void arena_release(struct records_set *set, bool keep_first)
+{
+	struct arena_chunk *c = set->arena, *keep = NULL;
+
+	while (c) {
+		struct arena_chunk *next = c->next;
+		if (keep_first && !next) {
+			keep = c; /* the oldest chunk stays for reuse */
+			keep->used = 0;
+		} else {
+			free(c);
+		}
+		c = next;
+	}
+	set->arena = keep;
 }
 
 /* CoreDNS's endpoint label: hostname, else the address with dashes

@@ -180,11 +180,20 @@ uint64_t svc_cache_generation(const struct svc_cache *c)
 	return c->generation;
 }
 
+/* "ns/name" (cut to fit len, which no valid Kubernetes name reaches). */
 static size_t make_key(char *buf, size_t len, const char *ns, const char *name)
 {
-	int n = snprintf(buf, len, "%s/%s", ns ? ns : "", name ? name : "");
+	size_t a = ns ? strlen(ns) : 0, b = name ? strlen(name) : 0;
 
-	return n < 0 ? 0 : ((size_t)n < len ? (size_t)n : len - 1);
+	if (a > len / 2 - 1)
+		a = len / 2 - 1;
+	if (b > len / 2 - 1)
+		b = len / 2 - 1;
+	memcpy(buf, ns ? ns : "", a);
+	buf[a] = '/';
+	memcpy(buf + a + 1, name ? name : "", b);
+	buf[a + 1 + b] = '\0';
+	return a + 1 + b;
 }
 
 static void free_object(void *obj)
@@ -197,8 +206,10 @@ static void free_object(void *obj)
 static void mark_changed(struct svc_cache *c, const char *ns, const char *name)
 {
 	char key[600];
-	size_t len = name ? make_key(key, sizeof(key), ns, name)
-	                  : (size_t)snprintf(key, sizeof(key), "%s", ns);
+	size_t len = name ? make_key(key, sizeof(key), ns, name) : strlen(ns);
+
+	if (!name && len < sizeof(key))
+		memcpy(key, ns, len);
 
 	if (len < sizeof(key))
 		bytemap_slot(c->changed, key, len, true);
