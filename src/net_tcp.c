@@ -31,6 +31,10 @@ struct tcp_conn {
 	struct bufferevent *bev;
 	struct tcp_conn *prev, *next; /* oldest first */
 	bool closing; /* client sent EOF: close once its answers are out */
+	/* Armed while a message is incomplete: a client trickling one byte
+	   at a time must not hold the connection forever (the bufferevent's
+	   read timeout restarts with every byte). */
+	struct event *deadline;
 	struct sockaddr_storage peer; /* for metrics and --log-queries */
 };
 
@@ -52,6 +56,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 static void on_read(struct bufferevent *bev, void *arg);
 static void on_write(struct bufferevent *bev, void *arg);
 static void on_event(struct bufferevent *bev, short what, void *arg);
+static void on_deadline(evutil_socket_t fd, short what, void *arg);
 static void conn_close(struct tcp_conn *c);
 static void reply_to_conn(void *ctx, const struct sockaddr *peer, socklen_t peer_len,
                           const uint8_t *msg, size_t len);
@@ -144,8 +149,14 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 		memcpy(&c->peer, sa, (size_t)salen);
 	c->bev = bufferevent_socket_new(evconnlistener_get_base(l), fd,
 	                                BEV_OPT_CLOSE_ON_FREE);
-	if (!c->bev) {
-		evutil_closesocket(fd);
+	c->deadline = evtimer_new(evconnlistener_get_base(l), on_deadline, c);
+	if (!c->bev || !c->deadline) {
+		if (c->bev)
+			bufferevent_free(c->bev);
+		else
+			evutil_closesocket(fd);
+		if (c->deadline)
+			event_free(c->deadline);
 		free(c);
 		return;
 	}
@@ -178,11 +189,20 @@ static void on_read(struct bufferevent *bev, void *arg)
 			bufferevent_disable(bev, EV_READ); /* on_write re-enables */
 			return;
 		}
-		if (evbuffer_copyout(input, prefix, 2) < 2)
+		if (evbuffer_get_length(input) < 2 ||
+		    evbuffer_get_length(input) < 2 + (size_t)wire_u16(
+		            evbuffer_pullup(input, 2))) {
+			/* Part of a message: it must be whole within the idle time,
+			   counted from its first byte. */
+			if (evbuffer_get_length(input) == 0)
+				evtimer_del(c->deadline);
+			else if (!evtimer_pending(c->deadline, NULL))
+				evtimer_add(c->deadline, &t->idle);
 			return;
+		}
+		evbuffer_copyout(input, prefix, 2);
 		msg_len = wire_u16(prefix);
-		if (evbuffer_get_length(input) < 2 + msg_len)
-			return; /* wait for the rest (the idle timer bounds the wait) */
+		evtimer_del(c->deadline);
 		evbuffer_drain(input, 2);
 		evbuffer_remove(input, t->in, msg_len);
 		if (t->metrics)
@@ -253,6 +273,13 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		conn_close(c);
 }
 
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_close(arg);
+}
+
 static void conn_close(struct tcp_conn *c)
 {
 	struct net_tcp *t = c->owner;
@@ -268,6 +295,7 @@ static void conn_close(struct tcp_conn *c)
 	t->n_conns--;
 	if (t->fwd)
 		forward_cancel(t->fwd, c); /* no answer may reach a freed connection */
+	event_free(c->deadline);
 	bufferevent_free(c->bev);
 	free(c);
 }

@@ -87,15 +87,12 @@ while time.time() - t0 < 12:
     time.sleep(1)
 t = time.time() - t0
 s.close()
-# One byte a second must not reset the idle timer forever. Known bug:
-# net_tcp.c's read timeout restarts on every byte, so such a client keeps
-# its slot (bounded only by --tcp-max-conns evicting the oldest). Reported
-# as XFAIL until net_tcp bounds the time to read one whole message; then
-# change XFAIL to FAIL.
+# One byte a second must not reset the idle timer forever: a message must
+# be whole within --tcp-idle of its first byte.
 if gone:
     print("ok   slowloris (1 byte/s) closed after %.1f s (%d bytes sent)" % (t, sent))
 else:
-    print("XFAIL slowloris (1 byte/s) still open after %.1f s (%d bytes sent): known bug, net_tcp idle timer" % (t, sent))
+    print("FAIL slowloris (1 byte/s) still open after %.1f s (%d bytes sent)" % (t, sent))
 ok = ask(0x4343) == 0x4343
 print(("ok  " if ok else "FAIL") + " still answering after the slowloris client")
 PYEOF
