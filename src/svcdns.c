@@ -252,6 +252,19 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	/* The signal handlers go in before the first socket answers: a
+	   SIGTERM that comes once DNS is served must mean a clean shutdown,
+	   not death by the default action. The callbacks run only from the
+	   loop, once everything below is set up. */
+	sig_term = evsignal_new(app.base, SIGTERM, on_signal, &app);
+	sig_int = evsignal_new(app.base, SIGINT, on_signal, &app);
+	sig_hup = evsignal_new(app.base, SIGHUP, on_signal, &app);
+	if (!sig_term || !sig_int || !sig_hup || event_add(sig_term, NULL) < 0 ||
+	    event_add(sig_int, NULL) < 0 || event_add(sig_hup, NULL) < 0) {
+		log_error("cannot set up the signal handlers");
+		goto out;
+	}
+
 	memset(&scfg, 0, sizeof(scfg));
 	if (app.opt.listen.n) {
 		scfg.listen = app.opt.listen.items;
@@ -306,12 +319,7 @@ int main(int argc, char **argv)
 
 	app.rebuild = event_new(app.base, -1, 0, on_rebuild, &app);
 	app.lameduck_timer = evtimer_new(app.base, on_lameduck_over, &app);
-	sig_term = evsignal_new(app.base, SIGTERM, on_signal, &app);
-	sig_int = evsignal_new(app.base, SIGINT, on_signal, &app);
-	sig_hup = evsignal_new(app.base, SIGHUP, on_signal, &app);
-	if (!app.rebuild || !app.lameduck_timer || !sig_term || !sig_int || !sig_hup ||
-	    event_add(sig_term, NULL) < 0 || event_add(sig_int, NULL) < 0 ||
-	    event_add(sig_hup, NULL) < 0 ||
+	if (!app.rebuild || !app.lameduck_timer ||
 	    (app.dir && source_dir_watch(app.dir, app.base, DIR_POLL_MS, schedule_publish, &app) < 0)) {
 		log_error("cannot set up the main loop");
 		goto out;

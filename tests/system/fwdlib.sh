@@ -114,32 +114,36 @@ for line in sys.stdin:
 # FWD_THREADS (default 1) sets --threads: the cache and the in-flight
 # table are per thread, so tests of exact counts use one thread.
 start_fwd() {
-	local dir=$1 i
+	local dir=$1 i try st
 	shift
-	PORT=$(free_port)
-	LOG=$(mktemp_dir)/svcdns.log
-	"$SVCDNS" --dir "$dir" --listen 127.0.0.1 --port "$PORT" \
-		--http 127.0.0.1:0 --threads "${FWD_THREADS:-1}" "$@" >"$LOG" 2>&1 &
-	PID=$!
-	LIB_PIDS="$LIB_PIDS $PID"
-	i=0
-	while [ $i -lt 50 ]; do
-		if ! kill -0 "$PID" 2>/dev/null; then
-			wait "$PID" 2>/dev/null
-			echo "FAIL: svcdns exited at start (status $?); options: $*" >&2
-			sed 's/^/  /' "$LOG" >&2
-			exit 1
-		fi
-		if dig @127.0.0.1 -p "$PORT" +norec +time=1 +tries=1 +short \
-			dns-version.cluster.local TXT 2>/dev/null | grep -q '1.1.0'; then
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
+	for try in 1 2 3; do
+		PORT=$(free_port)
+		LOG=$(mktemp_dir)/svcdns.log
+		"$SVCDNS" --dir "$dir" --listen 127.0.0.1 --port "$PORT" \
+			--http 127.0.0.1:0 --threads "${FWD_THREADS:-1}" "$@" >"$LOG" 2>&1 &
+		PID=$!
+		LIB_PIDS="$LIB_PIDS $PID"
+		i=0
+		while [ $i -lt $((50 * LIB_SLOW)) ]; do
+			if ! kill -0 "$PID" 2>/dev/null; then
+				wait "$PID" 2>/dev/null
+				st=$?
+				if lib_port_taken "$try"; then continue 2; fi
+				echo "FAIL: svcdns exited at start (status $st); options: $*" >&2
+				sed 's/^/  /' "$LOG" >&2
+				exit 1
+			fi
+			if dig @127.0.0.1 -p "$PORT" +norec +time=1 +tries=1 +short \
+				dns-version.cluster.local TXT 2>/dev/null | grep -q '1.1.0'; then
+				return 0
+			fi
+			sleep 0.1
+			i=$((i + 1))
+		done
+		echo "FAIL: svcdns on port $PORT did not come up" >&2
+		sed 's/^/  /' "$LOG" >&2
+		exit 1
 	done
-	echo "FAIL: svcdns on port $PORT did not come up" >&2
-	sed 's/^/  /' "$LOG" >&2
-	exit 1
 }
 
 # check_json "description" EXPECTED EXPR: the first reply line (in $R)

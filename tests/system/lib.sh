@@ -4,6 +4,9 @@
 #   SVCDNS    path of the built svcdns binary
 #   TESTDIR   absolute path of tests/
 #   ZONESDIR  absolute path of zones/
+#   SVCDNS_TEST_SLOW  optional whole number N (default 1): every wait for
+#             svcdns (start, answer, log line, exit) is N times as long;
+#             make check-valgrind sets it. The checks themselves stay the same.
 #
 # Exit codes of a test script: 0 pass, 1 fail, 77 skip (never used for a
 # missing tool: a missing dig or python3 is a failure).
@@ -18,6 +21,10 @@ set -u
 : "${ZONESDIR:?ZONESDIR must name the zones/ directory}"
 
 LIB_NAME=$(basename "$0" .sh)
+LIB_SLOW=${SVCDNS_TEST_SLOW:-1}
+case "$LIB_SLOW" in
+''|*[!0-9]*|0) echo "FAIL: SVCDNS_TEST_SLOW=$LIB_SLOW is not a whole number >= 1" >&2; exit 1 ;;
+esac
 FAILS=0
 CHECKS=0
 LIB_PIDS=""
@@ -54,7 +61,7 @@ lib_cleanup() {
 	done
 	for pid in $LIB_PIDS; do
 		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 30 ]; do
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt $((30 * LIB_SLOW)) ]; do
 			sleep 0.1
 			i=$((i + 1))
 		done
@@ -117,55 +124,73 @@ EOF
 #   PORT     its DNS port
 #   PID      its process id
 #   LOG      the file its stderr (and stdout) go to
-# Fails the test (exit 1) if it does not come up within about 5 s.
+# Fails the test (exit 1) if it does not come up within about 5 s (times
+# SVCDNS_TEST_SLOW).
 # The zone probed is the first --domain given, else cluster.local.
 start_server() {
-	local dir=$1 zone=cluster.local i prev=""
+	local dir=$1 zone=cluster.local i prev="" try st
 	shift
 	for a in "$@"; do
 		if [ "$prev" = "--domain" ]; then zone=$a; break; fi
 		prev=$a
 	done
-	PORT=$(free_port)
-	LOG=$(mktemp_dir)/svcdns.log
-	# --lameduck 0: stop at once on SIGTERM (tests of the lame duck pass
-	# their own --lameduck, which wins).
-	"$SVCDNS" --dir "$dir" --listen 127.0.0.1 --port "$PORT" --upstream none \
-		--http 127.0.0.1:0 --threads 2 --lameduck 0 "$@" >"$LOG" 2>&1 &
-	PID=$!
-	LIB_PIDS="$LIB_PIDS $PID"
-	LIB_SVCDNS_PIDS="${LIB_SVCDNS_PIDS:-} $PID"
-	i=0
-	while [ $i -lt 50 ]; do
-		if ! kill -0 "$PID" 2>/dev/null; then
-			wait "$PID" 2>/dev/null
-			echo "FAIL: svcdns exited at start (status $?); command:" >&2
-			echo "  $SVCDNS --dir $dir --listen 127.0.0.1 --port $PORT --upstream none --http 127.0.0.1:0 --threads 2 $*" >&2
-			echo "---- log:" >&2
-			sed 's/^/  /' "$LOG" >&2
-			exit 1
-		fi
-		if dig @127.0.0.1 -p "$PORT" +norec +time=1 +tries=1 +short \
-			"dns-version.$zone" TXT 2>/dev/null | grep -q '1.1.0'; then
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
+	# free_port cannot hold the port: when something else takes it before
+	# svcdns binds, try another (up to 3 ports).
+	for try in 1 2 3; do
+		PORT=$(free_port)
+		LOG=$(mktemp_dir)/svcdns.log
+		# --lameduck 0: stop at once on SIGTERM (tests of the lame duck pass
+		# their own --lameduck, which wins).
+		"$SVCDNS" --dir "$dir" --listen 127.0.0.1 --port "$PORT" --upstream none \
+			--http 127.0.0.1:0 --threads 2 --lameduck 0 "$@" >"$LOG" 2>&1 &
+		PID=$!
+		LIB_PIDS="$LIB_PIDS $PID"
+		LIB_SVCDNS_PIDS="${LIB_SVCDNS_PIDS:-} $PID"
+		i=0
+		while [ $i -lt $((50 * LIB_SLOW)) ]; do
+			if ! kill -0 "$PID" 2>/dev/null; then
+				wait "$PID" 2>/dev/null
+				st=$?
+				if lib_port_taken "$try"; then continue 2; fi
+				echo "FAIL: svcdns exited at start (status $st); command:" >&2
+				echo "  $SVCDNS --dir $dir --listen 127.0.0.1 --port $PORT --upstream none --http 127.0.0.1:0 --threads 2 $*" >&2
+				echo "---- log:" >&2
+				sed 's/^/  /' "$LOG" >&2
+				exit 1
+			fi
+			if dig @127.0.0.1 -p "$PORT" +norec +time=1 +tries=1 +short \
+				"dns-version.$zone" TXT 2>/dev/null | grep -q '1.1.0'; then
+				return 0
+			fi
+			sleep 0.1
+			i=$((i + 1))
+		done
+		echo "FAIL: svcdns on port $PORT did not answer dns-version.$zone TXT within $((50 * LIB_SLOW)) tries" >&2
+		echo "---- log:" >&2
+		sed 's/^/  /' "$LOG" >&2
+		exit 1
 	done
-	echo "FAIL: svcdns on port $PORT did not answer dns-version.$zone TXT within 50 tries" >&2
-	echo "---- log:" >&2
-	sed 's/^/  /' "$LOG" >&2
-	exit 1
+}
+
+# lib_port_taken TRY: after svcdns ($PID, log $LOG) exited at start: true
+# when it could not bind $PORT because something took it since free_port
+# and TRY < 3 (the caller picks another port).
+lib_port_taken() {
+	[ "$1" -lt 3 ] && grep -q "port $PORT: .*Address already in use" "$LOG" || return 1
+	echo "     (port $PORT was taken before svcdns could bind it; another port)"
+	LIB_PIDS=$(echo " $LIB_PIDS " | sed "s/ $PID / /")
+	return 0
 }
 
 # stop_server PID: ends one process this file started. An svcdns started
-# by start_server must exit 0 on SIGTERM within 5 s, with no sanitizer
+# by start_server must exit 0 on SIGTERM within 5 s (times
+# SVCDNS_TEST_SLOW), with no sanitizer
 # report (leaks included) in its log: a clean shutdown is part of what
 # every test checks.
 stop_server() {
 	local pid=$1 i=0 status
 	kill -TERM "$pid" 2>/dev/null
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt $((50 * LIB_SLOW)) ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -324,11 +349,11 @@ soa_serial() {
 }
 
 # wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds
-# or SECONDS pass. Returns its last status.
+# or SECONDS (times SVCDNS_TEST_SLOW) pass. Returns its last status.
 wait_for() {
 	local secs=$1 n i=0
 	shift
-	n=$((secs * 10))
+	n=$((secs * 10 * LIB_SLOW))
 	while [ $i -lt $n ]; do
 		if "$@"; then return 0; fi
 		sleep 0.1

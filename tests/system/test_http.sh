@@ -7,8 +7,9 @@
 # TCP connection) is still answered, then exit 0 within lameduck + 2 s.
 . "$(dirname "$0")/watch_lib.sh"
 
-# hport: the HTTP port of the server started last (logged at start).
-hport() { sed -n 's/.*http on .*(port \([0-9]*\)).*/\1/p' "$LOG" | tail -1; }
+# hport: the HTTP port of the server started last (logged at start, just
+# after DNS starts answering: wait for the line).
+hport() { wait_log 5 'http on .*\(port [0-9]+\)'; sed -n 's/.*http on .*(port \([0-9]*\)).*/\1/p' "$LOG" | tail -1; }
 # get PATH: "<status> <body>" of one request
 get() { curl -s --max-time 5 -o "$WORK/body" -w '%{http_code}' "http://127.0.0.1:$(hport)$1" 2>/dev/null; printf ' %s' "$(head -c 300 "$WORK/body" 2>/dev/null)"; }
 status_is() { [ "$(get "$1" | cut -d' ' -f1)" = "$2" ]; }

@@ -54,30 +54,35 @@ count_requests() {
 # answers DNS at all (SERVFAIL counts: before the first list it has no
 # data). Sets PORT, PID, LOG.
 start_svcdns_api() {
-	local url=$1 i=0
+	local url=$1 i try st
 	shift
-	PORT=$(free_port)
-	LOG=$(mktemp_dir)/svcdns.log
-	"$SVCDNS" --apiserver "$url" --listen 127.0.0.1 --port "$PORT" \
-		--upstream none --http 127.0.0.1:0 --threads 2 --lameduck 0 "$@" >"$LOG" 2>&1 &
-	PID=$!
-	LIB_PIDS="$LIB_PIDS $PID"
-	while [ $i -lt 50 ]; do
-		if ! kill -0 "$PID" 2>/dev/null; then
-			wait "$PID" 2>/dev/null
-			echo "FAIL: svcdns exited at start (status $?); log:" >&2
-			sed 's/^/  /' "$LOG" >&2
-			exit 1
-		fi
-		if q cluster.local SOA | grep -qv 'NO-REPLY'; then
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
+	for try in 1 2 3; do
+		PORT=$(free_port)
+		LOG=$(mktemp_dir)/svcdns.log
+		"$SVCDNS" --apiserver "$url" --listen 127.0.0.1 --port "$PORT" \
+			--upstream none --http 127.0.0.1:0 --threads 2 --lameduck 0 "$@" >"$LOG" 2>&1 &
+		PID=$!
+		LIB_PIDS="$LIB_PIDS $PID"
+		i=0
+		while [ $i -lt $((50 * LIB_SLOW)) ]; do
+			if ! kill -0 "$PID" 2>/dev/null; then
+				wait "$PID" 2>/dev/null
+				st=$?
+				if lib_port_taken "$try"; then continue 2; fi
+				echo "FAIL: svcdns exited at start (status $st); log:" >&2
+				sed 's/^/  /' "$LOG" >&2
+				exit 1
+			fi
+			if q cluster.local SOA | grep -qv 'NO-REPLY'; then
+				return 0
+			fi
+			sleep 0.1
+			i=$((i + 1))
+		done
+		echo "FAIL: svcdns on port $PORT did not answer within $((50 * LIB_SLOW)) tries; log:" >&2
+		sed 's/^/  /' "$LOG" >&2
+		exit 1
 	done
-	echo "FAIL: svcdns on port $PORT did not answer within 50 tries; log:" >&2
-	sed 's/^/  /' "$LOG" >&2
-	exit 1
 }
 
 # short NAME TYPE: the answer's rdata, sorted, one per line.
@@ -91,11 +96,11 @@ now_ms() {
 
 # wait_answer NAME TYPE EXPECTED MAX_MS: polls until `short NAME TYPE`
 # equals EXPECTED (newline-separated, sorted; "" for no data) or MAX_MS
-# pass. Sets WAITED_MS; returns 0 when seen.
+# (times SVCDNS_TEST_SLOW) pass. Sets WAITED_MS; returns 0 when seen.
 wait_answer() {
-	local name=$1 type=$2 want=$3 max=$4 t0 got i=0
+	local name=$1 type=$2 want=$3 max=$(($4 * LIB_SLOW)) t0 got i=0
 	t0=$(now_ms)
-	while [ $i -lt 2000 ]; do
+	while [ $i -lt $((2000 * LIB_SLOW)) ]; do
 		got=$(short "$name" "$type")
 		WAITED_MS=$(($(now_ms) - t0))
 		[ "$got" = "$want" ] && return 0
@@ -118,9 +123,10 @@ check_within() {
 	fi
 }
 
-# wait_log SECONDS REGEX: waits until svcdns's log has a matching line.
+# wait_log SECONDS REGEX: waits until svcdns's log has a matching line
+# (SECONDS times SVCDNS_TEST_SLOW).
 wait_log() {
-	local secs=$1 re=$2 i=0
+	local secs=$(($1 * LIB_SLOW)) re=$2 i=0
 	while [ $i -lt $((secs * 10)) ]; do
 		grep -Eq "$re" "$LOG" && return 0
 		sleep 0.1
