@@ -805,17 +805,6 @@ int answer_table_delete(struct answer_table *t, const uint8_t *lname, size_t len
 	return removed;
 }
 
-bool answer_table_has(const struct answer_table *t, const uint8_t *lname, size_t len)
-{
-	bool found;
-
-	writer_online();
-	rcu_read_lock();
-	found = find_node(t, bytemap_hash(lname, len), lname, len) != NULL;
-	rcu_read_unlock();
-	return found;
-}
-
 struct answer_table *answer_table_build(const struct records_set *set,
                                         bool pods_insecure, char *err,
                                         size_t errlen)
@@ -1107,9 +1096,4 @@ void answer_table_publish(struct answer_slot *slot, struct answer_table *t)
 struct answer_table *answer_table_acquire(struct answer_slot *slot)
 {
 	return rcu_dereference(slot->current);
-}
-
-void answer_table_retire(struct answer_slot *slot)
-{
-	answer_table_publish(slot, NULL);
 }

@@ -68,9 +68,6 @@ int answer_table_put(struct answer_table *t, const struct records_set *set,
 /* Removes the node of lname. Returns 1 if there was one, else 0. */
 int answer_table_delete(struct answer_table *t, const uint8_t *lname, size_t len);
 
-/* Whether lname has a node. Writer side. */
-bool answer_table_has(const struct answer_table *t, const uint8_t *lname, size_t len);
-
 /* Takes the zones' SOAs (new serial) from set. */
 void answer_table_set_soa(struct answer_table *t, const struct records_set *set);
 
@@ -109,7 +106,5 @@ struct answer_slot {
 
 void answer_table_publish(struct answer_slot *slot, struct answer_table *t);
 struct answer_table *answer_table_acquire(struct answer_slot *slot);
-/* Writer side, at shutdown: frees the current table after a grace period. */
-void answer_table_retire(struct answer_slot *slot);
 
 #endif

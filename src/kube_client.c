@@ -83,6 +83,7 @@ struct kc_res {
 	size_t errbody_len;
 	bool parse_failed;
 	bool got_error_event;
+	int error_code;      /* the ERROR event's Status code (410: too old) */
 	char error_msg[256];
 	unsigned batch_changes;
 	unsigned watch_events;
@@ -560,6 +561,7 @@ static void kc_watch_cb(void *ctx, enum kube_json_event ev,
 	r->watch_events++;
 	if (ev == KUBE_EV_ERROR) {
 		r->got_error_event = true;
+		r->error_code = kube_json_last_error_code(r->parser);
 		snprintf(r->error_msg, sizeof(r->error_msg), "%s",
 		         msg ? msg : "(no message)");
 		kube_object_free(obj);
@@ -567,6 +569,11 @@ static void kc_watch_cb(void *ctx, enum kube_json_event ev,
 	}
 	if (!obj) {
 		if (msg) {
+			/* Move past it: after a reconnect the server would send
+			   the same malformed event again. */
+			const char *rv = kube_json_last_version(r->parser);
+			if (rv)
+				kc_set_str(&r->rv, rv);
 			c->st.skipped++;
 			log_warn("%s watch: skipped an event: %s", r->name, msg);
 		}
@@ -798,6 +805,7 @@ static void kc_start(struct kc_res *r)
 	r->errbuf[0] = '\0';
 	r->parse_failed = false;
 	r->got_error_event = false;
+	r->error_code = 0;
 	r->error_msg[0] = '\0';
 	r->batch_changes = 0;
 	r->watch_events = 0;
@@ -1024,6 +1032,14 @@ static void kc_done(struct kc_res *r, CURLcode res)
 			log_debug("%s watch ended inside an event: %s", r->name,
 			          err);
 		kc_end_transfer(r);
+		if (r->got_error_event && r->error_code != 0 && r->error_code != 410) {
+			/* A 429 or 5xx Status: the resourceVersion is still
+			   good, so watch again after a backoff, no relist. */
+			log_warn("%s watch: ERROR event %d (%s); watching again",
+			         r->name, r->error_code, r->error_msg);
+			kc_schedule(r, KC_NEXT_WATCH, kc_backoff(r));
+			return;
+		}
 		if (r->got_error_event) {
 			unsigned ms = r->relists_in_row
 			                      ? kube_client_backoff_ms(

@@ -381,6 +381,10 @@ class ApiHandler(BaseHTTPRequestHandler):
                             b"\n" for e in evs)
             if raw:
                 self.write_split(raw)
+                if b'"type": "ERROR"' in raw or b'"type":"ERROR"' in raw:
+                    # an API server ends the watch after an ERROR event
+                    self.write_chunk(b"")
+                    return
             if data:
                 t_send = time.time()  # before the first byte leaves
                 self.write_split(data)
@@ -516,6 +520,20 @@ class CtlHandler(BaseHTTPRequestHandler):
             if cmd == "down":
                 api.down(float(q.get("seconds", "3")))
                 return self.reply(200, "down\n")
+            if cmd == "errorevent":
+                # an ERROR event with a Status code other than 410 (a
+                # watch cache hiccup): the client should watch again
+                resource = q.get("resource", "services")
+                code = int(q.get("code", "500"))
+                raw = (json.dumps({"type": "ERROR", "object": {
+                    "kind": "Status", "apiVersion": "v1", "status": "Failure",
+                    "message": "injected error event", "code": code}}) +
+                    "\n").encode()
+                with st.lock:
+                    st.inject_seq += 1
+                    st.inject.append((st.inject_seq, resource, raw))
+                    st.lock.notify_all()
+                return self.reply(200, "injected\n")
             if cmd == "malformed":
                 resource = q.get("resource", "services")
                 with st.lock:

@@ -35,6 +35,14 @@ check_true "broken JSON logged" grep -q 'broken JSON, dropping the connection' "
 check_eq "still no relist" "$lists_before" "$(count_requests 'LIST services')"
 check_eq "old data still there" 10.96.0.10 "$(short web.default.$Z A)"
 
+# -- an ERROR event that is not 410: watch again, no relist --
+ctl "errorevent?code=500" >/dev/null
+check_true "the 500 ERROR event is logged, and the watch resumed" \
+	wait_for 3 grep -q 'ERROR event 500 .*watching again' "$LOG"
+ctl "service?name=after-error&ip=10.96.0.33" >/dev/null
+check_within "event after a 500 ERROR event is applied" 3000 after-error.default.$Z A 10.96.0.33
+check_eq "no relist after a 500 ERROR event" "$lists_before" "$(count_requests 'LIST services')"
+
 # -- a watch that ends cleanly (timeoutSeconds) is renewed --
 # bookmarks arrive every second; the client keeps their resourceVersion
 sleep 1.5
