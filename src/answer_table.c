@@ -26,26 +26,47 @@
 #define MAX_TYPES 16
 #define NODE_CNAME 0x01
 
+/* One type's prebuilt answer inside its node's block. The record ends
+   (an + ar of them, 2-byte aligned) sit just before the body. */
 struct rrset_answer {
 	uint16_t qtype;
-	uint16_t an, ns, ar;
+	uint16_t an, ar;
+	uint16_t pad;
+	uint32_t body_off; /* from the node's first byte */
 	uint32_t body_len;
-	const uint8_t *body;
-	const uint16_t *ends; /* an + ns + ar offsets */
 };
 
+/* One allocation per owner name: this header, the types, the name, then
+   each type's record ends and body. Kept small: at 100k services the table
+   holds ~450k nodes. No rcu_head: replaced nodes go to the table's retired
+   list and are freed together after one grace period (answer_table_reclaim). */
 struct answer_node {
 	struct cds_lfht_node lfht;
-	struct rcu_head rcu;
-	uint32_t hash;
+	uint32_t bytes; /* size of the allocation */
 	uint8_t name_len;
 	uint8_t zone;
 	uint8_t n_types;
 	uint8_t flags;
-	size_t bytes;
-	const uint8_t *name;
 	struct rrset_answer types[];
 };
+
+static inline const uint8_t *node_name(const struct answer_node *n)
+{
+	return (const uint8_t *)&n->types[n->n_types];
+}
+
+static inline const uint8_t *rr_body(const struct answer_node *n,
+                                     const struct rrset_answer *rr)
+{
+	return (const uint8_t *)n + rr->body_off;
+}
+
+static inline const uint16_t *rr_ends(const struct answer_node *n,
+                                      const struct rrset_answer *rr)
+{
+	return (const uint16_t *)(const void *)((const uint8_t *)n + rr->body_off) -
+	       (rr->an + rr->ar);
+}
 
 struct zone_soa {
 	struct rcu_head rcu;
@@ -70,6 +91,8 @@ struct answer_table {
 	uint32_t ttl;
 	struct encoder *enc; /* writer's scratch space */
 	struct node_draft *draft;
+	struct answer_node **retired; /* unlinked, freed after a grace period */
+	size_t n_retired, cap_retired;
 };
 
 /* A message body being encoded, with its compression dictionary. */
@@ -333,7 +356,7 @@ static bool pod_address(const uint8_t *name, size_t len, size_t zone_len,
    Bodies and record ends go to scratch buffers kept for the next name. */
 struct node_draft {
 	struct {
-		uint16_t qtype, an, ns, ar;
+		uint16_t qtype, an, ar;
 		size_t body_off;
 		uint32_t body_len;
 		size_t ends_off, n_ends;
@@ -374,7 +397,7 @@ static int draft_reserve(struct node_draft *d, size_t bytes, size_t ends)
 
 /* Takes the encoder's current body as the answer to qtype. */
 static int draft_add(struct node_draft *d, struct encoder *e, uint16_t qtype,
-                     uint16_t an, uint16_t ns, uint16_t ar)
+                     uint16_t an, uint16_t ar)
 {
 	size_t i = d->n_types;
 
@@ -390,15 +413,12 @@ static int draft_add(struct node_draft *d, struct encoder *e, uint16_t qtype,
 		e->overflow = false;
 		if (an > n)
 			an = (uint16_t)n;
-		if (ns > n - an)
-			ns = (uint16_t)(n - an);
-		ar = (uint16_t)(n - an - ns);
+		ar = (uint16_t)(n - an);
 	}
 	if (draft_reserve(d, e->len, e->n_recs) < 0)
 		return -1;
 	d->types[i].qtype = qtype;
 	d->types[i].an = an;
-	d->types[i].ns = ns;
 	d->types[i].ar = ar;
 	d->types[i].body_off = d->len;
 	d->types[i].body_len = (uint32_t)e->len;
@@ -448,15 +468,17 @@ static uint16_t enc_from_node(struct encoder *e, const struct answer_node *n,
                               uint16_t qtype, const uint8_t *owner, size_t olen)
 {
 	const struct rrset_answer *rr = node_type(n, qtype);
+	const uint16_t *ends;
 	uint16_t i, count = 0;
 
 	if (!rr || (qtype != RR_TYPE_A && qtype != RR_TYPE_AAAA))
 		return 0;
+	ends = rr_ends(n, rr);
 	for (i = 0; i < rr->an; i++) {
-		size_t start = i ? rr->ends[i - 1] : 0;
+		size_t start = i ? ends[i - 1] : 0;
 		/* Each record: owner pointer (2), then type..rdata. */
 		enc_name(e, owner, olen);
-		enc_bytes(e, rr->body + start + 2, rr->ends[i] - start - 2);
+		enc_bytes(e, rr_body(n, rr) + start + 2, ends[i] - start - 2);
 		if (!e->overflow && e->n_recs < sizeof(e->ends) / sizeof(e->ends[0]))
 			e->ends[e->n_recs++] = (uint16_t)e->len;
 		count++;
@@ -469,18 +491,20 @@ static uint16_t enc_from_node(struct encoder *e, const struct answer_node *n,
 static size_t node_cname_target(const struct answer_node *n, const uint8_t **target)
 {
 	const struct rrset_answer *rr = node_type(n, QTYPE_ANY_NAME);
+	const uint8_t *body;
 	size_t pos = 12, len = 0;
 
 	if (!rr || rr->an == 0 || rr->body_len < 13)
 		return 0;
-	while (pos < rr->ends[0]) {
-		uint8_t l = rr->body[pos];
+	body = rr_body(n, rr);
+	while (pos < rr_ends(n, rr)[0]) {
+		uint8_t l = body[pos];
 		if (l & 0xC0)
 			return 0;
 		len += (size_t)l + 1;
 		pos += (size_t)l + 1;
 		if (l == 0) {
-			*target = rr->body + 12;
+			*target = body + 12;
 			return len;
 		}
 	}
@@ -551,7 +575,7 @@ static int draft_cname(struct answer_table *t, struct node_draft *d,
 		/* Types the target lacks get the plain CNAME answer. */
 		if (types[k] != QTYPE_ANY_NAME && !final_has)
 			continue;
-		if (draft_add(d, enc, types[k], an, 0, 0) < 0)
+		if (draft_add(d, enc, types[k], an, 0) < 0)
 			return -1;
 	}
 	return 0;
@@ -573,7 +597,7 @@ static int draft_name(struct answer_table *t, struct node_draft *d,
 		enc_init(enc, name->owner, name->owner_len);
 		an = enc_rrset(enc, name, type);
 		ar = enc_glue(enc, set, name, type);
-		if (draft_add(d, enc, type, an, 0, ar) < 0)
+		if (draft_add(d, enc, type, an, ar) < 0)
 			return -1;
 	}
 	return 0;
@@ -584,50 +608,81 @@ static struct answer_node *node_from_draft(const struct node_draft *d,
                                            uint8_t zone, bool cname)
 {
 	size_t size = sizeof(struct answer_node) + d->n_types * sizeof(struct rrset_answer);
-	size_t i, ends_bytes = 0, body_bytes = 0;
+	size_t i, at;
 	struct answer_node *n;
-	uint8_t *p;
 
-	for (i = 0; i < d->n_types; i++) {
-		ends_bytes += d->types[i].n_ends * sizeof(uint16_t);
-		body_bytes += d->types[i].body_len;
-	}
-	size += ends_bytes + olen + body_bytes;
-	n = calloc(1, size);
+	size += olen;
+	for (i = 0; i < d->n_types; i++)
+		size += 1 + d->types[i].n_ends * sizeof(uint16_t) + d->types[i].body_len;
+	if (size > UINT32_MAX)
+		return NULL;
+	n = malloc(size);
 	if (!n)
 		return NULL;
-	n->bytes = size;
-	n->hash = bytemap_hash(owner, olen);
+	memset(n, 0, sizeof(*n));
+	n->bytes = (uint32_t)size;
 	n->name_len = (uint8_t)olen;
 	n->zone = zone;
 	n->n_types = (uint8_t)d->n_types;
 	n->flags = cname ? NODE_CNAME : 0;
-	/* ends (2-byte aligned) first, then the name and the bodies. */
-	p = (uint8_t *)&n->types[d->n_types];
+	at = sizeof(struct answer_node) + d->n_types * sizeof(struct rrset_answer);
+	memcpy((uint8_t *)n + at, owner, olen);
+	at += olen;
 	for (i = 0; i < d->n_types; i++) {
-		n->types[i].ends = (const uint16_t *)p;
-		memcpy(p, d->ends + d->types[i].ends_off, d->types[i].n_ends * sizeof(uint16_t));
-		p += d->types[i].n_ends * sizeof(uint16_t);
-	}
-	memcpy(p, owner, olen);
-	n->name = p;
-	p += olen;
-	for (i = 0; i < d->n_types; i++) {
-		n->types[i].qtype = d->types[i].qtype;
-		n->types[i].an = d->types[i].an;
-		n->types[i].ns = d->types[i].ns;
-		n->types[i].ar = d->types[i].ar;
-		n->types[i].body_len = d->types[i].body_len;
-		n->types[i].body = p;
-		memcpy(p, d->buf + d->types[i].body_off, d->types[i].body_len);
-		p += d->types[i].body_len;
+		struct rrset_answer *rr = &n->types[i];
+		size_t ends_bytes = d->types[i].n_ends * sizeof(uint16_t);
+
+		at += at & 1; /* the ends are uint16_t */
+		memcpy((uint8_t *)n + at, d->ends + d->types[i].ends_off, ends_bytes);
+		at += ends_bytes;
+		rr->qtype = d->types[i].qtype;
+		rr->an = d->types[i].an;
+		rr->ar = d->types[i].ar;
+		rr->pad = 0;
+		rr->body_off = (uint32_t)at;
+		rr->body_len = d->types[i].body_len;
+		memcpy((uint8_t *)n + at, d->buf + d->types[i].body_off, d->types[i].body_len);
+		at += d->types[i].body_len;
 	}
 	return n;
 }
 
-static void free_node_rcu(struct rcu_head *head)
+/* Unlinked nodes wait here until answer_table_reclaim: one grace period for
+   a whole batch instead of an rcu_head and a callback per node. */
+static void retire_node(struct answer_table *t, struct answer_node *n)
 {
-	free(caa_container_of(head, struct answer_node, rcu));
+	t->n_bytes -= n->bytes;
+	if (t->n_retired == t->cap_retired) {
+		size_t cap = t->cap_retired ? t->cap_retired * 2 : 256;
+		struct answer_node **grown = realloc(t->retired, cap * sizeof(*grown));
+		if (!grown) {
+			/* No room to defer: wait for readers now. */
+			synchronize_rcu();
+			free(n);
+			return;
+		}
+		t->retired = grown;
+		t->cap_retired = cap;
+	}
+	t->retired[t->n_retired++] = n;
+}
+
+void answer_table_reclaim(struct answer_table *t)
+{
+	size_t i;
+
+	if (t->n_retired == 0)
+		return;
+	writer_online();
+	synchronize_rcu();
+	for (i = 0; i < t->n_retired; i++)
+		free(t->retired[i]);
+	t->n_retired = 0;
+	if (t->cap_retired > 4096) {
+		free(t->retired);
+		t->retired = NULL;
+		t->cap_retired = 0;
+	}
 }
 
 static void free_soa_rcu(struct rcu_head *head)
@@ -641,7 +696,7 @@ static int match_name(struct cds_lfht_node *ht_node, const void *key)
 	const uint8_t *k = key;
 
 	/* key: length byte, then the wire name */
-	return n->name_len == k[0] && memcmp(n->name, k + 1, k[0]) == 0;
+	return n->name_len == k[0] && memcmp(node_name(n), k + 1, k[0]) == 0;
 }
 
 static const struct answer_node *find_node(const struct answer_table *t, uint32_t hash,
@@ -765,13 +820,12 @@ int answer_table_put(struct answer_table *t, const struct records_set *set,
 	}
 	key[0] = name->owner_len;
 	memcpy(key + 1, name->owner, name->owner_len);
-	old = cds_lfht_add_replace(t->ht, n->hash, match_name, key, &n->lfht);
+	old = cds_lfht_add_replace(t->ht, bytemap_hash(name->owner, name->owner_len),
+	                           match_name, key, &n->lfht);
 	rcu_read_unlock();
 	t->n_bytes += n->bytes;
 	if (old) {
-		struct answer_node *o = caa_container_of(old, struct answer_node, lfht);
-		t->n_bytes -= o->bytes;
-		call_rcu(&o->rcu, free_node_rcu);
+		retire_node(t, caa_container_of(old, struct answer_node, lfht));
 	} else {
 		t->n_nodes++;
 		maybe_grow(t);
@@ -795,10 +849,8 @@ int answer_table_delete(struct answer_table *t, const uint8_t *lname, size_t len
 	cds_lfht_lookup(t->ht, bytemap_hash(lname, len), match_name, key, &iter);
 	ht_node = cds_lfht_iter_get_node(&iter);
 	if (ht_node && cds_lfht_del(t->ht, ht_node) == 0) {
-		struct answer_node *o = caa_container_of(ht_node, struct answer_node, lfht);
-		t->n_bytes -= o->bytes;
 		t->n_nodes--;
-		call_rcu(&o->rcu, free_node_rcu);
+		retire_node(t, caa_container_of(ht_node, struct answer_node, lfht));
 		removed = 1;
 	}
 	rcu_read_unlock();
@@ -851,12 +903,12 @@ void answer_table_free(struct answer_table *t)
 		while ((ht_node = cds_lfht_iter_get_node(&iter)) != NULL) {
 			cds_lfht_next(t->ht, &iter);
 			if (cds_lfht_del(t->ht, ht_node) == 0)
-				call_rcu(&caa_container_of(ht_node, struct answer_node, lfht)->rcu,
-				         free_node_rcu);
+				retire_node(t, caa_container_of(ht_node, struct answer_node, lfht));
 		}
 		rcu_read_unlock();
 		cds_lfht_destroy(t->ht, NULL);
 	}
+	answer_table_reclaim(t);
 	for (i = 0; t->zones && i < t->n_zones; i++)
 		if (t->zones[i].soa)
 			call_rcu(&t->zones[i].soa->rcu, free_soa_rcu);
@@ -864,6 +916,7 @@ void answer_table_free(struct answer_table *t)
 	rcu_barrier();
 	free(t->zones);
 	free(t->enc);
+	free(t->retired);
 	if (t->draft) {
 		free(t->draft->buf);
 		free(t->draft->ends);
@@ -896,15 +949,16 @@ static void fill_negative(const struct answer_table *t, int zone, struct answer_
 	ref->apex_len = t->zones[zone].name_len;
 }
 
-static void fill_found(const struct rrset_answer *rr, struct answer_ref *ref)
+static void fill_found(const struct answer_node *n, const struct rrset_answer *rr,
+                       struct answer_ref *ref)
 {
 	ref->status = ANSWER_FOUND;
-	ref->body.wire = rr->body;
+	ref->body.wire = rr_body(n, rr);
 	ref->body.len = rr->body_len;
 	ref->body.an = rr->an;
-	ref->body.ns = rr->ns;
+	ref->body.ns = 0;
 	ref->body.ar = rr->ar;
-	ref->body.ends = rr->ends;
+	ref->body.ends = rr_ends(n, rr);
 	ref->pointer_shift = 0;
 }
 
@@ -982,7 +1036,7 @@ void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
 		if (!rr && qtype == RR_TYPE_ANY && n->n_types)
 			rr = &n->types[0]; /* RFC 8482: one RRset answers ANY */
 		if (rr) {
-			fill_found(rr, ref);
+			fill_found(n, rr, ref);
 			ref->pointer_shift = shift;
 			ref->chase = false;
 			if (rr->qtype == QTYPE_ANY_NAME && qtype != RR_TYPE_CNAME &&

@@ -3,7 +3,8 @@
  *
  * One writer changes the table a name at a time (answer_table_put/delete);
  * query threads look names up inside an RCU read-side section and never see
- * a half-built node. Replaced nodes are freed after a grace period.
+ * a half-built node. Replaced nodes are freed after a grace period, in
+ * batches (answer_table_reclaim).
  * Ownership: the table copies all it needs from the records_set given to
  * it; the set may be freed afterwards. */
 #ifndef SVCDNS_ANSWER_TABLE_H
@@ -67,6 +68,12 @@ int answer_table_put(struct answer_table *t, const struct records_set *set,
 
 /* Removes the node of lname. Returns 1 if there was one, else 0. */
 int answer_table_delete(struct answer_table *t, const uint8_t *lname, size_t len);
+
+/* Frees the nodes that put/delete replaced or removed, after waiting for
+   every reader that may still see them (synchronize_rcu). Call after a
+   batch of changes, outside any read-side section; until then the old
+   nodes use memory. */
+void answer_table_reclaim(struct answer_table *t);
 
 /* Takes the zones' SOAs (new serial) from set. */
 void answer_table_set_soa(struct answer_table *t, const struct records_set *set);

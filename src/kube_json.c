@@ -1147,7 +1147,9 @@ static void deliver(struct kube_json *p, enum kube_json_event ev,
 		p->cb(p->ctx, ev, NULL, msg);
 		return;
 	}
-	p->cb(p->ctx, ev, obj, NULL);
+	/* Packed now, while the pieces just freed can be reused by the next
+	   object: packing later leaves a heap full of holes. */
+	p->cb(p->ctx, ev, kube_object_pack(obj), NULL);
 }
 
 static void format_error(struct kube_json *p, const unsigned char *buf,

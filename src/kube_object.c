@@ -14,6 +14,11 @@ void kube_object_free(struct kube_object *obj)
 		struct kube_object *next = obj->next_subset;
 		size_t i;
 
+		if (obj->packed) {
+			free(obj);
+			obj = next;
+			continue;
+		}
 		free(obj->ns);
 		free(obj->name);
 		free(obj->resource_version);
@@ -152,6 +157,139 @@ static bool ports_eq(const struct kube_port *a, size_t na, const struct kube_por
 		    a[i].node_port != b[i].node_port)
 			return false;
 	return true;
+}
+
+/* ---- packing ------------------------------------------------------------
+   Two passes over the same walk: the first (base NULL) only adds up sizes,
+   the second copies into the block. */
+
+struct packer {
+	uint8_t *base; /* NULL while measuring */
+	size_t at;
+};
+
+static void *pack_bytes(struct packer *p, const void *src, size_t len, size_t align)
+{
+	void *dst;
+
+	p->at = (p->at + align - 1) & ~(align - 1);
+	dst = p->base ? p->base + p->at : NULL;
+	if (dst && len)
+		memcpy(dst, src, len);
+	p->at += len;
+	return dst;
+}
+
+static char *pack_str(struct packer *p, const char *s)
+{
+	return s ? pack_bytes(p, s, strlen(s) + 1, 1) : NULL;
+}
+
+static struct kube_port *pack_ports(struct packer *p, const struct kube_port *ports,
+                                    size_t n)
+{
+	struct kube_port *out;
+	size_t i;
+
+	if (!ports)
+		return NULL;
+	out = pack_bytes(p, ports, n * sizeof(*ports), _Alignof(struct kube_port));
+	for (i = 0; i < n; i++) {
+		char *name = pack_str(p, ports[i].name);
+		char *tp = pack_str(p, ports[i].target_port_name);
+		if (out) {
+			out[i].name = name;
+			out[i].target_port_name = tp;
+		}
+	}
+	return out;
+}
+
+static struct kube_ip *pack_ips(struct packer *p, const struct kube_ip *ips, size_t n)
+{
+	return ips ? pack_bytes(p, ips, n * sizeof(*ips), _Alignof(struct kube_ip)) : NULL;
+}
+
+/* Copies obj's struct and data into p; returns the copy (NULL measuring). */
+static struct kube_object *pack_one(struct packer *p, const struct kube_object *obj)
+{
+	struct kube_object *o = pack_bytes(p, obj, sizeof(*obj), _Alignof(struct kube_object));
+	struct kube_object c = *obj; /* its pointers are redirected below */
+	size_t i;
+
+	c.ns = pack_str(p, obj->ns);
+	c.name = pack_str(p, obj->name);
+	c.resource_version = pack_str(p, obj->resource_version);
+	switch (obj->kind) {
+	case KUBE_KIND_SERVICE:
+		c.u.svc.cluster_ip = pack_str(p, obj->u.svc.cluster_ip);
+		c.u.svc.cluster_ips = pack_ips(p, obj->u.svc.cluster_ips, obj->u.svc.n_cluster_ips);
+		c.u.svc.external_name = pack_str(p, obj->u.svc.external_name);
+		c.u.svc.ports = pack_ports(p, obj->u.svc.ports, obj->u.svc.n_ports);
+		break;
+	case KUBE_KIND_ENDPOINTSLICE:
+	case KUBE_KIND_ENDPOINTS:
+		c.u.slice.service_name = pack_str(p, obj->u.slice.service_name);
+		c.u.slice.endpoints = obj->u.slice.endpoints
+		        ? pack_bytes(p, obj->u.slice.endpoints,
+		                     obj->u.slice.n_endpoints * sizeof(struct kube_endpoint),
+		                     _Alignof(struct kube_endpoint))
+		        : NULL;
+		for (i = 0; i < obj->u.slice.n_endpoints; i++) {
+			const struct kube_endpoint *ep = &obj->u.slice.endpoints[i];
+			struct kube_ip *addrs = pack_ips(p, ep->addrs, ep->n_addrs);
+			char *hostname = pack_str(p, ep->hostname);
+			char *target = pack_str(p, ep->target_name);
+			if (c.u.slice.endpoints) {
+				c.u.slice.endpoints[i].addrs = addrs;
+				c.u.slice.endpoints[i].hostname = hostname;
+				c.u.slice.endpoints[i].target_name = target;
+			}
+		}
+		c.u.slice.ports = pack_ports(p, obj->u.slice.ports, obj->u.slice.n_ports);
+		break;
+	case KUBE_KIND_POD:
+		c.u.pod.ips = pack_ips(p, obj->u.pod.ips, obj->u.pod.n_ips);
+		c.u.pod.hostname = pack_str(p, obj->u.pod.hostname);
+		c.u.pod.subdomain = pack_str(p, obj->u.pod.subdomain);
+		c.u.pod.phase = pack_str(p, obj->u.pod.phase);
+		break;
+	default:
+		break;
+	}
+	if (o) {
+		c.packed = true;
+		c.next_subset = NULL;
+		*o = c;
+	}
+	return o;
+}
+
+struct kube_object *kube_object_pack(struct kube_object *obj)
+{
+	struct kube_object *head = NULL, **tail = &head, *cur;
+
+	for (cur = obj; cur && !cur->packed; cur = cur->next_subset) {
+		struct packer p = {NULL, 0};
+
+		pack_one(&p, cur);
+		p.base = malloc(p.at);
+		if (!p.base)
+			break;
+		p.at = 0;
+		*tail = pack_one(&p, cur);
+		tail = &(*tail)->next_subset;
+	}
+	/* The unpacked originals before cur have their copies now; cur and
+	   what follows (out of memory, or already packed) stay as they are. */
+	*tail = cur;
+	while (obj != cur) {
+		struct kube_object *next = obj->next_subset;
+		obj->next_subset = NULL;
+		kube_object_free(obj);
+		obj = next;
+	}
+	return head;
 }
 
 bool kube_object_equal(const struct kube_object *a, const struct kube_object *b)

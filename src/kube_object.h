@@ -2,7 +2,9 @@
  * EndpointSlice, Endpoints, Namespace, Pod); plain data, no DNS, no JSON.
  *
  * Ownership: a struct kube_object owns every string and array it points to;
- * kube_object_free() releases all of it. Strings are NUL-terminated copies. */
+ * kube_object_free() releases all of it, whether they are separate
+ * allocations or packed into the object's own block. Strings are
+ * NUL-terminated copies. */
 #ifndef SVCDNS_KUBE_OBJECT_H
 #define SVCDNS_KUBE_OBJECT_H
 
@@ -85,6 +87,7 @@ struct kube_pod {
 
 struct kube_object {
 	uint8_t kind; /* enum kube_kind */
+	bool packed;  /* one allocation holds it all (kube_object_pack) */
 	char *ns;     /* "" for cluster-scoped objects (Namespace) */
 	char *name;
 	char *resource_version; /* NULL when absent */
@@ -99,6 +102,13 @@ struct kube_object {
 };
 
 void kube_object_free(struct kube_object *obj);
+
+/* The same object copied into a single allocation (every string and array
+   inside it, the struct first), the chain of subsets packed one by one;
+   obj is freed. Long-lived objects cost less that way: one malloc header
+   instead of one per string, no fragmentation from parsing. On allocation
+   failure returns obj unchanged (it stays valid and usable). */
+struct kube_object *kube_object_pack(struct kube_object *obj);
 
 /* Whether a and b hold the same data (resourceVersion aside), subsets
    included: a source can then skip re-applying an unchanged object. */

@@ -567,6 +567,8 @@ long zone_sync_apply(struct zone_sync *z, struct svc_cache *cache, uint32_t seri
 	}
 	if (rc == 0)
 		rc = update_apex(z, serial);
+	/* One grace period for every node this batch replaced. */
+	answer_table_reclaim(z->table);
 	if (rc < 0 || p.oom)
 		snprintf(err, errlen, "out of memory applying changes");
 	for (i = 0; i < p.n; i++)

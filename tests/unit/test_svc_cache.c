@@ -3,6 +3,7 @@
  * chained subsets are freed whole (run under valgrind to see it). */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +36,107 @@ static struct kube_object *make(enum kube_kind kind, const char *ns, const char 
 		o->u.slice.service_name = strdup(name);
 	}
 	return o;
+}
+
+/* A service with two ports and a slice with two endpoints, by hand (every
+   string its own allocation, as a source may build them). */
+static struct kube_object *make_full(enum kube_kind kind, const char *name)
+{
+	struct kube_object *o = make(kind, "ns1", name);
+	struct kube_port *ports = calloc(2, sizeof(*ports));
+
+	assert_non_null(ports);
+	ports[0].name = strdup("http");
+	ports[0].port = 80;
+	ports[0].target_port_name = strdup("web");
+	ports[1].name = strdup("");
+	ports[1].port = 53;
+	ports[1].proto = KUBE_PROTO_UDP;
+	o->resource_version = strdup("42");
+	if (kind == KUBE_KIND_SERVICE) {
+		o->u.svc.ports = ports;
+		o->u.svc.n_ports = 2;
+		o->u.svc.external_name = strdup("example.org");
+	} else {
+		struct kube_endpoint *eps = calloc(2, sizeof(*eps));
+		size_t i;
+
+		assert_non_null(eps);
+		for (i = 0; i < 2; i++) {
+			eps[i].addrs = calloc(1, sizeof(struct kube_ip));
+			assert_non_null(eps[i].addrs);
+			assert_int_equal(kube_ip_parse(i ? "fd00::2" : "10.1.0.1", eps[i].addrs), 0);
+			eps[i].n_addrs = 1;
+			eps[i].ready = i == 0;
+		}
+		eps[0].hostname = strdup("web-0");
+		eps[1].target_name = strdup("pod-1");
+		o->u.slice.endpoints = eps;
+		o->u.slice.n_endpoints = 2;
+		o->u.slice.ports = ports;
+		o->u.slice.n_ports = 2;
+	}
+	return o;
+}
+
+static bool inside(const struct kube_object *block, const void *p)
+{
+	const char *b = (const char *)block;
+	/* malloc_usable_size is not portable: the packed data follows the
+	   struct within a few hundred bytes for these objects. */
+	return (const char *)p >= b && (const char *)p < b + 4096;
+}
+
+/* Packing keeps every field, moves them into the object's block, packs a
+   chain of subsets, and leaves an already packed object alone. */
+static void test_pack(void **state)
+{
+	static const enum kube_kind kinds[] = {KUBE_KIND_SERVICE, KUBE_KIND_ENDPOINTSLICE,
+	                                       KUBE_KIND_ENDPOINTS};
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		struct kube_object *obj = make_full(kinds[k], "a");
+		struct kube_object *ref = make_full(kinds[k], "a");
+		struct kube_object *packed;
+
+		if (kinds[k] == KUBE_KIND_ENDPOINTS) {
+			obj->next_subset = make_full(kinds[k], "a");
+			ref->next_subset = make_full(kinds[k], "a");
+			free(ref->next_subset->u.slice.endpoints[0].hostname);
+			free(obj->next_subset->u.slice.endpoints[0].hostname);
+			ref->next_subset->u.slice.endpoints[0].hostname = strdup("other");
+			obj->next_subset->u.slice.endpoints[0].hostname = strdup("other");
+		}
+		packed = kube_object_pack(obj);
+		assert_non_null(packed);
+		assert_true(packed->packed);
+		assert_true(kube_object_equal(packed, ref));
+		assert_true(inside(packed, packed->ns));
+		assert_true(inside(packed, packed->resource_version));
+		assert_string_equal(packed->resource_version, "42");
+		if (kinds[k] == KUBE_KIND_SERVICE) {
+			assert_true(inside(packed, packed->u.svc.ports[0].target_port_name));
+			assert_string_equal(packed->u.svc.ports[0].target_port_name, "web");
+			assert_string_equal(packed->u.svc.external_name, "example.org");
+		} else {
+			assert_true(inside(packed, packed->u.slice.endpoints[1].addrs));
+			assert_string_equal(packed->u.slice.endpoints[1].target_name, "pod-1");
+			assert_int_equal(packed->u.slice.endpoints[1].addrs[0].family,
+			                 ref->u.slice.endpoints[1].addrs[0].family);
+		}
+		if (kinds[k] == KUBE_KIND_ENDPOINTS) {
+			assert_non_null(packed->next_subset);
+			assert_true(packed->next_subset->packed);
+			assert_string_equal(packed->next_subset->u.slice.endpoints[0].hostname,
+			                    "other");
+		}
+		assert_ptr_equal(kube_object_pack(packed), packed);
+		kube_object_free(packed);
+		kube_object_free(ref);
+	}
+	assert_null(kube_object_pack(NULL));
 }
 
 /* Parses one document and puts every object into c. */
@@ -316,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_foreach),
 		cmocka_unit_test(test_endpoints_subsets_freed),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_pack),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
