@@ -21,36 +21,49 @@
 #include "records.h"
 #include "svc_cache.h"
 
-/* What one service has put into the table. */
+/* What one service has put into the table, in one allocation (at 100k
+ * services there are 100k of these): its cluster names, then its PTRs as
+ * (reverse name, target) pairs, then its in-zone CNAME target. Names are
+ * stored against the one before them in the same role: [prefix length]
+ * [shared length][prefix bytes] stands for the prefix followed by the last
+ * <shared> bytes of that earlier name. A service's names share its own
+ * name as suffix, so most cost a label or two. The first PTR target is
+ * stored against the first cluster name (usually the same name). */
 struct owned {
-	uint8_t *names;   /* concatenated wire names (cluster zones) */
-	size_t names_len;
-	uint8_t *ptrs;    /* concatenated (reverse name, target) wire pairs */
-	size_t ptrs_len;
-	uint8_t *cname;   /* in-zone CNAME target, or NULL */
-	size_t cname_len;
+	uint32_t names_len; /* bytes of encoded names, from data[0] */
+	uint32_t ptrs_len;  /* bytes of encoded pairs, after the names */
+	uint8_t cname_len;  /* 0: no in-zone CNAME; else bytes after the pairs */
+	uint8_t data[];
 };
 
-/* Everyone who contributes a PTR record to one reverse name. */
-struct ptr_owner {
-	const struct owned *by;
-	const uint8_t *target; /* inside by->ptrs, which outlives this entry */
-	size_t target_len;
-};
-
-struct ptr_set {
-	struct ptr_owner *owners;
+/* A reverse name's contributors: the one owner itself, or (low bit set) a
+   struct ptr_many when several services share the address. */
+struct ptr_many {
 	size_t n, cap;
-	int zone;
+	const struct owned *by[];
+};
+
+/* Walks an encoded run of names. */
+struct name_cursor {
+	const uint8_t *p, *end;
+	uint8_t name[DNAME_MAX];
+	size_t len;
+};
+
+/* Scratch space for encoding one service's names and pairs. */
+struct blob {
+	uint8_t *buf;
+	size_t len, cap;
 };
 
 struct zone_sync {
 	const struct records_config *cfg;
 	struct answer_table *table;
 	struct bytemap *owned;  /* "ns/svc" -> struct owned */
-	struct bytemap *ptrs;   /* reverse name -> struct ptr_set */
+	struct bytemap *ptrs;   /* reverse name -> owner or tagged ptr_many */
 	struct bytemap *deps;   /* CNAME target -> bytemap of "ns/svc" keys */
 	struct records_set *scratch; /* reused for each service, PTR, namespace */
+	struct blob names, pairs;    /* reused for each service */
 };
 
 /* A key may be redone when a name it depends on changes after it was
@@ -110,6 +123,8 @@ void zone_sync_free(struct zone_sync *z)
 	bytemap_free(z->owned, free_owned);
 	bytemap_free(z->ptrs, free_ptr_set);
 	bytemap_free(z->deps, free_dep_set);
+	free(z->names.buf);
+	free(z->pairs.buf);
 	free(z);
 }
 
@@ -120,24 +135,127 @@ struct answer_table *zone_sync_table(const struct zone_sync *z)
 
 static void free_owned(void *v)
 {
-	struct owned *o = v;
+	free(v);
+}
 
-	if (!o)
-		return;
-	free(o->names);
-	free(o->ptrs);
-	free(o->cname);
-	free(o);
+static bool ptr_is_many(const void *v)
+{
+	return ((uintptr_t)v & 1) != 0;
+}
+
+static struct ptr_many *ptr_many_of(void *v)
+{
+	return (struct ptr_many *)((uintptr_t)v & ~(uintptr_t)1);
 }
 
 static void free_ptr_set(void *v)
 {
-	struct ptr_set *p = v;
+	if (ptr_is_many(v))
+		free(ptr_many_of(v));
+}
 
-	if (!p)
-		return;
-	free(p->owners);
-	free(p);
+/* ---- encoded names ------------------------------------------------------ */
+
+static int blob_put(struct blob *b, const uint8_t *bytes, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		uint8_t *grown;
+		while (cap < b->len + n)
+			cap *= 2;
+		grown = realloc(b->buf, cap);
+		if (!grown)
+			return -1;
+		b->buf = grown;
+		b->cap = cap;
+	}
+	memcpy(b->buf + b->len, bytes, n);
+	b->len += n;
+	return 0;
+}
+
+/* Appends name, stored against prev (may be NULL). */
+static int name_encode(struct blob *b, const uint8_t *name, size_t len,
+                       const uint8_t *prev, size_t prev_len)
+{
+	size_t shared = 0;
+	uint8_t head[2];
+
+	while (prev && shared < len && shared < prev_len &&
+	       name[len - 1 - shared] == prev[prev_len - 1 - shared])
+		shared++;
+	head[0] = (uint8_t)(len - shared);
+	head[1] = (uint8_t)shared;
+	if (blob_put(b, head, 2) < 0)
+		return -1;
+	return blob_put(b, name, len - shared);
+}
+
+static void cursor_init(struct name_cursor *c, const uint8_t *p, size_t len)
+{
+	c->p = p;
+	c->end = p + len;
+	c->len = 0;
+}
+
+/* Decodes the next name against prev (the cursor's own last name when
+   prev is NULL). Returns false at the end. */
+static bool cursor_next(struct name_cursor *c, const struct name_cursor *prev)
+{
+	uint8_t plen, slen;
+	const uint8_t *from;
+	uint8_t tail[DNAME_MAX];
+
+	if (c->p + 2 > c->end)
+		return false;
+	plen = c->p[0];
+	slen = c->p[1];
+	if (!prev)
+		prev = c;
+	from = prev->name + prev->len - slen;
+	memcpy(tail, from, slen); /* prev may be c itself */
+	memcpy(c->name, c->p + 2, plen);
+	memcpy(c->name + plen, tail, slen);
+	c->len = (size_t)plen + slen;
+	c->p += 2 + plen;
+	return true;
+}
+
+static const uint8_t *owned_cname(const struct owned *o)
+{
+	return o->cname_len ? o->data + o->names_len + o->ptrs_len : NULL;
+}
+
+/* Walks the (reverse, target) pairs of o: rev and target are the current
+   pair after each call that returns true. */
+struct pair_cursor {
+	struct name_cursor rev, target;
+};
+
+static void pairs_init(struct pair_cursor *pc, const struct owned *o)
+{
+	struct name_cursor first;
+
+	cursor_init(&first, o->data, o->names_len);
+	cursor_init(&pc->rev, o->data + o->names_len, o->ptrs_len);
+	cursor_init(&pc->target, NULL, 0);
+	if (cursor_next(&first, NULL)) {
+		memcpy(pc->target.name, first.name, first.len);
+		pc->target.len = first.len;
+	}
+}
+
+static bool pairs_next(struct pair_cursor *pc)
+{
+	if (!cursor_next(&pc->rev, NULL))
+		return false;
+	/* The target follows its reverse name in the same run. */
+	pc->target.p = pc->rev.p;
+	pc->target.end = pc->rev.end;
+	if (!cursor_next(&pc->target, NULL))
+		return false;
+	pc->rev.p = pc->target.p;
+	return true;
 }
 
 static void free_dep_set(void *v)
@@ -221,138 +339,140 @@ static void name_changed(struct zone_sync *z, struct pending *p, const uint8_t *
 
 /* ---- PTR names shared between services -------------------------------- */
 
-static int ptr_rebuild(struct zone_sync *z, uint32_t serial, const uint8_t *rev,
-                       size_t rev_len, struct pending *p)
+static bool same_name(const struct name_cursor *c, const uint8_t *name, size_t len)
+{
+	return c->len == len && memcmp(c->name, name, len) == 0;
+}
+
+/* Adds the PTR records owner o has for rev to set. */
+static void ptr_collect(struct zone_sync *z, struct records_set *set, const struct owned *o,
+                        const uint8_t *rev, size_t rev_len, int zone)
+{
+	struct pair_cursor pc;
+
+	pairs_init(&pc, o);
+	while (pairs_next(&pc))
+		if (same_name(&pc.rev, rev, rev_len))
+			records_add_record(set, rev, rev_len, zone, RR_TYPE_PTR, z->cfg->ttl,
+			                   pc.target.name, pc.target.len);
+}
+
+static int ptr_rebuild(struct zone_sync *z, const uint8_t *rev, size_t rev_len,
+                       struct pending *p)
 {
 	void **slot = bytemap_slot(z->ptrs, rev, rev_len, false);
-	struct ptr_set *ps = slot ? *slot : NULL;
-	struct records_set *set;
-	char err[128];
+	struct records_set *set = z->scratch;
+	int zone, rc;
 	size_t i;
-	int rc;
 
-	if (!ps || ps->n == 0) {
-		if (ps)
-			free_ptr_set(bytemap_remove(z->ptrs, rev, rev_len));
+	if (!slot || !*slot) {
+		if (slot)
+			bytemap_remove(z->ptrs, rev, rev_len);
 		answer_table_delete(z->table, rev, rev_len);
 		name_changed(z, p, rev, rev_len);
 		return 0;
 	}
-	(void)serial;
-	(void)err;
-	set = z->scratch;
 	if (records_clear(set) < 0)
 		return -1;
-	for (i = 0; i < ps->n; i++)
-		records_add_record(set, rev, rev_len, ps->zone, RR_TYPE_PTR, z->cfg->ttl,
-		                   ps->owners[i].target, ps->owners[i].target_len);
+	zone = records_zone_of(set, rev, rev_len);
+	if (ptr_is_many(*slot)) {
+		const struct ptr_many *m = ptr_many_of(*slot);
+		for (i = 0; i < m->n; i++)
+			ptr_collect(z, set, m->by[i], rev, rev_len, zone);
+	} else {
+		ptr_collect(z, set, *slot, rev, rev_len, zone);
+	}
 	rc = records_finish(set) < 0 || records_failed(set) ? -1 : 0;
 	if (rc == 0 && records_name_count(set))
 		rc = answer_table_put(z->table, set, records_name_at(set, 0));
 	return rc;
 }
 
+/* Takes o off rev's contributors (the entry stays, maybe empty, until
+   ptr_rebuild). */
 static void ptr_forget(struct zone_sync *z, const struct owned *o, const uint8_t *rev,
                        size_t rev_len)
 {
 	void **slot = bytemap_slot(z->ptrs, rev, rev_len, false);
-	struct ptr_set *ps = slot ? *slot : NULL;
+	struct ptr_many *m;
 	size_t i;
 
-	if (!ps)
+	if (!slot || !*slot)
 		return;
-	for (i = 0; i < ps->n;) {
-		if (ps->owners[i].by == o)
-			ps->owners[i] = ps->owners[--ps->n];
+	if (!ptr_is_many(*slot)) {
+		if (*slot == o)
+			*slot = NULL;
+		return;
+	}
+	m = ptr_many_of(*slot);
+	for (i = 0; i < m->n;) {
+		if (m->by[i] == o)
+			m->by[i] = m->by[--m->n];
 		else
 			i++;
+	}
+	if (m->n <= 1) {
+		*slot = m->n ? (void *)m->by[0] : NULL;
+		free(m);
 	}
 }
 
 static int ptr_remember(struct zone_sync *z, const struct owned *o, const uint8_t *rev,
-                        size_t rev_len, int zone, const uint8_t *target,
-                        size_t target_len)
+                        size_t rev_len)
 {
 	void **slot = bytemap_slot(z->ptrs, rev, rev_len, true);
-	struct ptr_set *ps;
+	struct ptr_many *m;
+	size_t i;
 
 	if (!slot)
 		return -1;
-	if (!*slot && !(*slot = calloc(1, sizeof(struct ptr_set)))) {
-		bytemap_remove(z->ptrs, rev, rev_len);
-		return -1;
+	if (!*slot || *slot == o) {
+		*slot = (void *)o;
+		return 0;
 	}
-	ps = *slot;
-	ps->zone = zone;
-	if (ps->n == ps->cap) {
-		size_t cap = ps->cap ? ps->cap * 2 : 1;
-		struct ptr_owner *grown = realloc(ps->owners, cap * sizeof(*grown));
+	if (!ptr_is_many(*slot)) {
+		m = malloc(sizeof(*m) + 4 * sizeof(m->by[0]));
+		if (!m)
+			return -1;
+		m->n = 1;
+		m->cap = 4;
+		m->by[0] = *slot;
+		*slot = (void *)((uintptr_t)m | 1);
+	}
+	m = ptr_many_of(*slot);
+	for (i = 0; i < m->n; i++)
+		if (m->by[i] == o)
+			return 0;
+	if (m->n == m->cap) {
+		struct ptr_many *grown = realloc(m, sizeof(*m) + 2 * m->cap * sizeof(m->by[0]));
 		if (!grown)
 			return -1;
-		ps->owners = grown;
-		ps->cap = cap;
+		m = grown;
+		m->cap *= 2;
+		*slot = (void *)((uintptr_t)m | 1);
 	}
-	ps->owners[ps->n].by = o;
-	ps->owners[ps->n].target = target;
-	ps->owners[ps->n].target_len = target_len;
-	ps->n++;
+	m->by[m->n++] = o;
 	return 0;
 }
 
 /* ---- one service ------------------------------------------------------ */
-
-static int blob_add(uint8_t **blob, size_t *len, const uint8_t *a, size_t alen)
-{
-	uint8_t *grown = realloc(*blob, *len + alen);
-
-	if (!grown)
-		return -1;
-	memcpy(grown + *len, a, alen);
-	*blob = grown;
-	*len += alen;
-	return 0;
-}
-
-static bool blob_has(const uint8_t *blob, size_t len, const uint8_t *name, size_t nlen)
-{
-	size_t pos = 0;
-
-	while (pos < len) {
-		size_t l = 0;
-		while (blob[pos + l])
-			l += (size_t)blob[pos + l] + 1;
-		l++;
-		if (l == nlen && memcmp(blob + pos, name, nlen) == 0)
-			return true;
-		pos += l;
-	}
-	return false;
-}
-
-static size_t wire_len(const uint8_t *name)
-{
-	size_t l = 0;
-
-	while (name[l])
-		l += (size_t)name[l] + 1;
-	return l + 1;
-}
 
 static void deps_update(struct zone_sync *z, const char *key, const struct owned *old,
                         const struct owned *new_owned)
 {
 	void **slot;
 
-	if (old && old->cname) {
-		slot = bytemap_slot(z->deps, old->cname, old->cname_len, false);
+	if (old && old->cname_len) {
+		slot = bytemap_slot(z->deps, owned_cname(old), old->cname_len, false);
 		if (slot) {
 			bytemap_remove(*slot, key, strlen(key));
 			if (bytemap_count(*slot) == 0)
-				free_dep_set(bytemap_remove(z->deps, old->cname, old->cname_len));
+				free_dep_set(bytemap_remove(z->deps, owned_cname(old),
+				                            old->cname_len));
 		}
 	}
-	if (new_owned && new_owned->cname) {
-		slot = bytemap_slot(z->deps, new_owned->cname, new_owned->cname_len, true);
+	if (new_owned && new_owned->cname_len) {
+		slot = bytemap_slot(z->deps, owned_cname(new_owned), new_owned->cname_len, true);
 		if (slot && !*slot)
 			*slot = bytemap_new();
 		if (slot && *slot)
@@ -360,7 +480,92 @@ static void deps_update(struct zone_sync *z, const char *key, const struct owned
 	}
 }
 
-static int update_service(struct zone_sync *z, struct svc_cache *cache, uint32_t serial,
+/* Puts the cluster names of set into the table and encodes what the
+   service owns into a new struct owned (NULL on allocation failure). */
+static struct owned *put_names(struct zone_sync *z, struct records_set *set,
+                               struct pending *p)
+{
+	const struct records_name *prev = NULL, *first = NULL;
+	const uint8_t *cname = NULL, *prev_rev = NULL, *prev_target = NULL;
+	size_t i, cname_len = 0, prev_rev_len = 0, prev_target_len = 0;
+	size_t n_zones = z->cfg->n_zones;
+	struct owned *o;
+	uint32_t r;
+
+	z->names.len = 0;
+	z->pairs.len = 0;
+	for (i = 0; i < records_name_count(set); i++) {
+		const struct records_name *name = records_name_at(set, i);
+
+		if (name->zone >= n_zones)
+			continue;
+		if (answer_table_put(z->table, set, name) < 0 ||
+		    name_encode(&z->names, name->owner, name->owner_len,
+		                prev ? prev->owner : NULL, prev ? prev->owner_len : 0) < 0)
+			return NULL;
+		name_changed(z, p, name->owner, name->owner_len);
+		if (!first)
+			first = name;
+		prev = name;
+		for (r = 0; r < name->n_records && !cname; r++) {
+			const struct record *rec = &name->records[r];
+			int tz;
+			if (rec->type != RR_TYPE_CNAME)
+				continue;
+			tz = records_zone_of(set, rec->rdata, rec->rdlen);
+			if (tz >= 0 && (size_t)tz < n_zones) {
+				cname = rec->rdata;
+				cname_len = rec->rdlen;
+			}
+		}
+	}
+	if (first) {
+		prev_target = first->owner;
+		prev_target_len = first->owner_len;
+	}
+	for (i = 0; i < records_name_count(set); i++) {
+		const struct records_name *name = records_name_at(set, i);
+
+		if (name->zone < n_zones)
+			continue;
+		for (r = 0; r < name->n_records; r++) {
+			const struct record *rec = &name->records[r];
+			if (rec->type != RR_TYPE_PTR)
+				continue;
+			if (name_encode(&z->pairs, name->owner, name->owner_len, prev_rev,
+			                prev_rev_len) < 0 ||
+			    name_encode(&z->pairs, rec->rdata, rec->rdlen, prev_target,
+			                prev_target_len) < 0)
+				return NULL;
+			prev_rev = name->owner;
+			prev_rev_len = name->owner_len;
+			prev_target = rec->rdata;
+			prev_target_len = rec->rdlen;
+		}
+	}
+	o = malloc(sizeof(*o) + z->names.len + z->pairs.len + cname_len);
+	if (!o)
+		return NULL;
+	o->names_len = (uint32_t)z->names.len;
+	o->ptrs_len = (uint32_t)z->pairs.len;
+	o->cname_len = (uint8_t)cname_len;
+	memcpy(o->data, z->names.buf, z->names.len);
+	memcpy(o->data + z->names.len, z->pairs.buf, z->pairs.len);
+	if (cname_len)
+		memcpy(o->data + z->names.len + z->pairs.len, cname, cname_len);
+	return o;
+}
+
+/* Whether set has name among its cluster names. */
+static bool set_has(const struct zone_sync *z, const struct records_set *set,
+                    const uint8_t *name, size_t len)
+{
+	const struct records_name *n = records_find(set, name, len);
+
+	return n && n->zone < z->cfg->n_zones;
+}
+
+static int update_service(struct zone_sync *z, struct svc_cache *cache,
                           const char *key, struct pending *p)
 {
 	char ns[300];
@@ -368,9 +573,9 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache, uint32_t
 	const struct kube_object *obj;
 	struct records_set *set;
 	struct owned *o, *old = NULL;
+	struct name_cursor c;
+	struct pair_cursor pc;
 	void **slot;
-	char err[128];
-	size_t i, pos, n_zones = z->cfg->n_zones;
 	int rc = 0;
 
 	if (!slash || (size_t)(slash - key) >= sizeof(ns))
@@ -385,103 +590,56 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache, uint32_t
 	else
 		obj = svc_cache_get(cache, KUBE_KIND_SERVICE, ns, slash + 1);
 
-	(void)err;
 	set = z->scratch;
-	o = calloc(1, sizeof(*o));
-	if (!o || records_clear(set) < 0) {
-		free(o);
+	if (records_clear(set) < 0)
 		return -1;
-	}
 	if (obj && obj->kind == KUBE_KIND_POD)
 		records_add_pod(set, obj);
 	else if (obj)
 		records_add_service(set, cache, obj);
-	if (records_failed(set) || records_finish(set) < 0) {
-		free(o);
+	if (records_failed(set) || records_finish(set) < 0)
 		return -1;
-	}
 	slot = bytemap_slot(z->owned, key, strlen(key), false);
 	if (slot)
 		old = *slot;
-
-	for (i = 0; i < records_name_count(set) && rc == 0; i++) {
-		const struct records_name *name = records_name_at(set, i);
-		uint32_t r;
-
-		if (name->zone < n_zones) {
-			rc = answer_table_put(z->table, set, name);
-			if (rc == 0)
-				rc = blob_add(&o->names, &o->names_len, name->owner, name->owner_len);
-			name_changed(z, p, name->owner, name->owner_len);
-			for (r = 0; r < name->n_records && rc == 0; r++) {
-				const struct record *rec = &name->records[r];
-				int tz;
-				if (rec->type != RR_TYPE_CNAME || o->cname)
-					continue;
-				tz = records_zone_of(set, rec->rdata, rec->rdlen);
-				if (tz >= 0 && (size_t)tz < n_zones) {
-					o->cname = malloc(rec->rdlen);
-					if (!o->cname)
-						rc = -1;
-					else {
-						memcpy(o->cname, rec->rdata, rec->rdlen);
-						o->cname_len = rec->rdlen;
-					}
-				}
-			}
-			continue;
-		}
-		for (r = 0; r < name->n_records && rc == 0; r++) {
-			const struct record *rec = &name->records[r];
-			if (rec->type != RR_TYPE_PTR)
-				continue;
-			if (blob_add(&o->ptrs, &o->ptrs_len, name->owner, name->owner_len) < 0 ||
-			    blob_add(&o->ptrs, &o->ptrs_len, rec->rdata, rec->rdlen) < 0)
-				rc = -1;
-		}
-	}
-	if (rc < 0) {
-		free_owned(o);
+	o = put_names(z, set, p);
+	if (!o)
 		return -1;
-	}
 
-	/* Names the service no longer has. */
-	for (pos = 0; old && pos < old->names_len;) {
-		size_t l = wire_len(old->names + pos);
-		if (!blob_has(o->names, o->names_len, old->names + pos, l)) {
-			answer_table_delete(z->table, old->names + pos, l);
-			name_changed(z, p, old->names + pos, l);
+	if (old) {
+		/* Names the service no longer has. */
+		cursor_init(&c, old->data, old->names_len);
+		while (cursor_next(&c, NULL)) {
+			if (set_has(z, set, c.name, c.len))
+				continue;
+			answer_table_delete(z->table, c.name, c.len);
+			name_changed(z, p, c.name, c.len);
 		}
-		pos += l;
+		/* PTRs: withdraw the old contributions (rebuilt below). */
+		pairs_init(&pc, old);
+		while (pairs_next(&pc))
+			ptr_forget(z, old, pc.rev.name, pc.rev.len);
 	}
-
-	/* PTRs: withdraw the old contributions, add the new, rebuild both. */
-	for (pos = 0; old && pos < old->ptrs_len;) {
-		size_t rl = wire_len(old->ptrs + pos), tl = wire_len(old->ptrs + pos + rl);
-		ptr_forget(z, old, old->ptrs + pos, rl);
-		pos += rl + tl;
+	pairs_init(&pc, o);
+	while (rc == 0 && pairs_next(&pc))
+		rc = ptr_remember(z, o, pc.rev.name, pc.rev.len);
+	if (old) {
+		pairs_init(&pc, old);
+		while (rc == 0 && pairs_next(&pc))
+			rc = ptr_rebuild(z, pc.rev.name, pc.rev.len, p);
 	}
-	for (pos = 0; pos < o->ptrs_len && rc == 0;) {
-		size_t rl = wire_len(o->ptrs + pos), tl = wire_len(o->ptrs + pos + rl);
-		int zone = records_zone_of(set, o->ptrs + pos, rl);
-		rc = ptr_remember(z, o, o->ptrs + pos, rl, zone, o->ptrs + pos + rl, tl);
-		pos += rl + tl;
-	}
-	for (pos = 0; old && pos < old->ptrs_len && rc == 0;) {
-		size_t rl = wire_len(old->ptrs + pos), tl = wire_len(old->ptrs + pos + rl);
-		rc = ptr_rebuild(z, serial, old->ptrs + pos, rl, p);
-		pos += rl + tl;
-	}
-	for (pos = 0; pos < o->ptrs_len && rc == 0;) {
-		size_t rl = wire_len(o->ptrs + pos), tl = wire_len(o->ptrs + pos + rl);
-		rc = ptr_rebuild(z, serial, o->ptrs + pos, rl, p);
-		pos += rl + tl;
-	}
+	pairs_init(&pc, o);
+	while (rc == 0 && pairs_next(&pc))
+		rc = ptr_rebuild(z, pc.rev.name, pc.rev.len, p);
 
 	deps_update(z, key, old, obj ? o : NULL);
 	if (obj && (o->names_len || o->ptrs_len)) {
 		slot = bytemap_slot(z->owned, key, strlen(key), true);
 		if (!slot) {
+			/* Forget o wherever it was remembered before freeing it. */
+			pairs_init(&pc, o);
+			while (pairs_next(&pc))
+				ptr_forget(z, o, pc.rev.name, pc.rev.len);
 			free_owned(o);
 			return -1;
 		}
@@ -559,7 +717,7 @@ long zone_sync_apply(struct zone_sync *z, struct svc_cache *cache, uint32_t seri
 	for (i = 0; i < p.n && rc == 0; i++) {
 		p.next = i + 1;
 		if (strchr(p.keys[i], '/')) {
-			rc = update_service(z, cache, serial, p.keys[i], &p);
+			rc = update_service(z, cache, p.keys[i], &p);
 			done++;
 		} else {
 			rc = update_namespace(z, cache, serial, p.keys[i]);

@@ -187,6 +187,42 @@ sed 's/"name": "fresh"/"name": "ignored"/' "$DIR/fresh.json" >"$DIR/ignored.json
 sleep 1.5
 check_eq "a file not ending in .json is ignored" NXDOMAIN "$(rc ignored.shop.svc.$Z)"
 
+# ---- 7b. an address two services share: one PTR name, both targets ----------------------
+shared_json() { # SERVICES...: headless services in shop whose slices hold 10.244.9.9
+	python3 - "$@" <<'PYEOF'
+import json, sys
+items = []
+for svc in sys.argv[1:]:
+    items.append({"apiVersion": "v1", "kind": "Service",
+                  "metadata": {"name": svc, "namespace": "shop"},
+                  "spec": {"clusterIP": "None", "ports": [{"name": "http", "port": 80}]}})
+    items.append({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                  "metadata": {"name": svc + "-x1", "namespace": "shop",
+                               "labels": {"kubernetes.io/service-name": svc}},
+                  "addressType": "IPv4",
+                  "endpoints": [{"addresses": ["10.244.9.9"], "hostname": svc + "-0",
+                                 "conditions": {"ready": True}}],
+                  "ports": [{"name": "http", "port": 8080}]})
+print(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+PYEOF
+}
+shared_json sa sb >"$WORK/shared.json" && mv "$WORK/shared.json" "$DIR/shared.json"
+within2 "shared address: the PTR names both services" \
+	"sa-0.sa.shop.svc.$Z. sb-0.sb.shop.svc.$Z." 9.9.244.10.in-addr.arpa PTR
+shared_json sa >"$WORK/shared.json" && mv "$WORK/shared.json" "$DIR/shared.json"
+within2 "shared address: one service gone, the other's PTR stays" \
+	"sa-0.sa.shop.svc.$Z." 9.9.244.10.in-addr.arpa PTR
+shared_json sb >"$WORK/shared.json" && mv "$WORK/shared.json" "$DIR/shared.json"
+within2 "shared address: swapped for the other service" \
+	"sb-0.sb.shop.svc.$Z." 9.9.244.10.in-addr.arpa PTR
+rm -f "$DIR/shared.json"
+no_shared_ptr() { ! a1 9.9.244.10.in-addr.arpa PTR | grep -q shop; }
+if wait_for 2 no_shared_ptr; then
+	pass "shared address: no PTR left once both are gone"
+else
+	fail "shared address: a PTR still answers: $(a1 9.9.244.10.in-addr.arpa PTR)"
+fi
+
 # ---- 8. an empty directory (all files deleted) -------------------------------------------------------
 rm -f "$DIR"/*.json
 within2_rcode "all files deleted: kubernetes is NXDOMAIN" NXDOMAIN kubernetes.default.svc.$Z A
