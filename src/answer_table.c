@@ -91,6 +91,7 @@ struct answer_table {
 	uint32_t ttl;
 	struct encoder *enc; /* writer's scratch space */
 	struct node_draft *draft;
+	struct bytemap *glue_seen;    /* writer's scratch: glue targets done */
 	struct answer_node **retired; /* unlinked, freed after a grace period */
 	size_t n_retired, cap_retired;
 };
@@ -273,8 +274,37 @@ static uint16_t enc_rrset(struct encoder *e, const struct records_name *name,
 	return n;
 }
 
+/* Whether record i of name points at the same target as an earlier one.
+   Few records: compared with each; many (a big headless service): looked
+   up in seen, the writer's scratch set of targets. */
+static bool glue_seen_before(struct bytemap *seen, const struct records_name *name,
+                             uint32_t i, uint16_t type, size_t name_at)
+{
+	const struct record *r = &name->records[i];
+	uint32_t j;
+	void **slot;
+
+	if (name->n_records <= 16) {
+		for (j = 0; j < i; j++)
+			if (name->records[j].type == type &&
+			    name->records[j].rdlen == r->rdlen &&
+			    memcmp(name->records[j].rdata + name_at, r->rdata + name_at,
+			           r->rdlen - name_at) == 0)
+				return true;
+		return false;
+	}
+	slot = bytemap_slot(seen, r->rdata + name_at, r->rdlen - name_at, true);
+	if (!slot)
+		return false; /* out of memory: the glue may repeat, no harm */
+	if (*slot)
+		return true;
+	*slot = (void *)1;
+	return false;
+}
+
 /* Additional section: the addresses of names the answer points at. */
-static uint16_t enc_glue(struct encoder *e, const struct records_set *set,
+static uint16_t enc_glue(struct encoder *e, struct bytemap *seen,
+                         const struct records_set *set,
                          const struct records_name *name, uint16_t type)
 {
 	uint16_t n = 0;
@@ -286,19 +316,11 @@ static uint16_t enc_glue(struct encoder *e, const struct records_set *set,
 	for (i = 0; i < name->n_records; i++) {
 		const struct record *r = &name->records[i];
 		const struct records_name *target;
-		uint32_t j;
-		bool dup = false;
 
 		if (r->type != type || !rdata_has_name(type, &name_at))
 			continue;
 		/* Each target once, even when several records name it. */
-		for (j = 0; j < i; j++)
-			if (name->records[j].type == type &&
-			    name->records[j].rdlen == r->rdlen &&
-			    memcmp(name->records[j].rdata + name_at, r->rdata + name_at,
-			           r->rdlen - name_at) == 0)
-				dup = true;
-		if (dup)
+		if (glue_seen_before(seen, name, i, type, name_at))
 			continue;
 		target = records_find(set, r->rdata + name_at, r->rdlen - name_at);
 		if (!target)
@@ -596,7 +618,8 @@ static int draft_name(struct answer_table *t, struct node_draft *d,
 			continue; /* one answer per RRset */
 		enc_init(enc, name->owner, name->owner_len);
 		an = enc_rrset(enc, name, type);
-		ar = enc_glue(enc, set, name, type);
+		ar = enc_glue(enc, t->glue_seen, set, name, type);
+		bytemap_clear(t->glue_seen, NULL);
 		if (draft_add(d, enc, type, an, ar) < 0)
 			return -1;
 	}
@@ -757,9 +780,10 @@ struct answer_table *answer_table_new(const struct records_set *set, bool pods_i
 	t->zones = calloc(t->n_zones, sizeof(*t->zones));
 	t->enc = malloc(sizeof(*t->enc));
 	t->draft = calloc(1, sizeof(*t->draft));
+	t->glue_seen = bytemap_new();
 	t->buckets = 1024;
 	t->ht = cds_lfht_new(t->buckets, t->buckets, 0, CDS_LFHT_ACCOUNTING, NULL);
-	if (!t->zones || !t->enc || !t->draft || !t->ht) {
+	if (!t->zones || !t->enc || !t->draft || !t->ht || !t->glue_seen) {
 		answer_table_free(t);
 		return NULL;
 	}
@@ -791,6 +815,19 @@ static void maybe_grow(struct answer_table *t)
 {
 	if (t->n_nodes > t->buckets * 2) {
 		t->buckets *= 4;
+		cds_lfht_resize(t->ht, t->buckets);
+	}
+}
+
+void answer_table_reserve(struct answer_table *t, size_t names)
+{
+	unsigned long want = t->buckets;
+
+	while (names > want * 2)
+		want *= 4;
+	if (want != t->buckets) {
+		writer_online();
+		t->buckets = want;
 		cds_lfht_resize(t->ht, t->buckets);
 	}
 }
@@ -917,6 +954,7 @@ void answer_table_free(struct answer_table *t)
 	free(t->zones);
 	free(t->enc);
 	free(t->retired);
+	bytemap_free(t->glue_seen, NULL);
 	if (t->draft) {
 		free(t->draft->buf);
 		free(t->draft->ends);

@@ -69,6 +69,10 @@ int answer_table_put(struct answer_table *t, const struct records_set *set,
 /* Removes the node of lname. Returns 1 if there was one, else 0. */
 int answer_table_delete(struct answer_table *t, const uint8_t *lname, size_t len);
 
+/* Sizes the hash table for names nodes in one step: a first load of 100k
+   services would otherwise resize it (and rehash) on the way up. */
+void answer_table_reserve(struct answer_table *t, size_t names);
+
 /* Frees the nodes that put/delete replaced or removed, after waiting for
    every reader that may still see them (synchronize_rcu). Call after a
    batch of changes, outside any read-side section; until then the old

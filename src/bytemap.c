@@ -87,6 +87,17 @@ void bytemap_clear(struct bytemap *m, void (*free_value)(void *))
 		m->slots[i].key = NULL;
 	}
 	m->count = 0;
+	/* A map that once held many keys goes back to a small table: a later
+	   clear or foreach would otherwise walk the big one for a few keys,
+	   and its memory would stay taken. */
+	if (m->mask + 1 > 64) {
+		struct bytemap_entry *small = calloc(16, sizeof(*small));
+		if (small) {
+			free(m->slots);
+			m->slots = small;
+			m->mask = 15;
+		}
+	}
 }
 
 void **bytemap_slot(struct bytemap *m, const void *key, size_t len, bool create)

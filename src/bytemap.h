@@ -18,8 +18,8 @@ uint32_t bytemap_hash(const void *key, size_t len);
 struct bytemap *bytemap_new(void); /* NULL on allocation failure */
 void bytemap_free(struct bytemap *m, void (*free_value)(void *));
 
-/* Removes every entry (values to free_value, which may be NULL), keeping
-   the table's capacity for reuse. */
+/* Removes every entry (values to free_value, which may be NULL). A large
+   table shrinks back to the initial size. */
 void bytemap_clear(struct bytemap *m, void (*free_value)(void *));
 
 /* Pointer to the value slot for key; with create, a missing key is added

@@ -38,6 +38,9 @@ struct records_set {
 	struct records_zone *zones;
 	size_t n_zones;
 	struct bytemap *by_name; /* wire name -> struct name_node */
+	/* (node, type, rdata) of every record of names with more than
+	   DEDUP_LINEAR records: duplicates found without a scan */
+	struct bytemap *rr_index;
 	struct records_name **names; /* sorted view, built at the end */
 	size_t n_names;
 	const struct records_config *cfg;
@@ -50,6 +53,11 @@ struct ep_addr {
 	char label[64];
 	const struct kube_endpointslice *slice;
 };
+
+/* Up to this many records a name checks for duplicates by scanning them. */
+#define DEDUP_LINEAR 16
+/* Longer rdata (none of the records this file makes) is always scanned. */
+#define RDATA_INDEX_MAX 512
 
 static struct name_node *node(struct records_set *set, const uint8_t *owner,
                               size_t len, int zone);
@@ -84,7 +92,8 @@ struct records_set *records_new(const struct records_config *cfg, uint32_t seria
 	set->n_zones = cfg->n_zones + 2;
 	set->zones = calloc(set->n_zones, sizeof(*set->zones));
 	set->by_name = bytemap_new();
-	if (!set->zones || !set->by_name) {
+	set->rr_index = bytemap_new();
+	if (!set->zones || !set->by_name || !set->rr_index) {
 		snprintf(err, errlen, "out of memory");
 		records_set_free(set);
 		return NULL;
@@ -267,6 +276,7 @@ int records_finish(struct records_set *set)
 int records_clear(struct records_set *set)
 {
 	bytemap_clear(set->by_name, free_node);
+	bytemap_clear(set->rr_index, NULL);
 	arena_release(set, true);
 	free(set->names);
 	set->names = NULL;
@@ -338,6 +348,7 @@ void records_set_free(struct records_set *set)
 	if (!set)
 		return;
 	bytemap_free(set->by_name, free_node);
+	bytemap_free(set->rr_index, NULL);
 	arena_release(set, false);
 	for (z = 0; set->zones && z < set->n_zones; z++)
 		free((void *)set->zones[z].soa.rdata);
@@ -420,6 +431,29 @@ static struct name_node *node(struct records_set *set, const uint8_t *owner,
 	return nn;
 }
 
+/* Adds (nn, type, rdata) to the set's record index. Returns 1 if it is
+   new, 0 if it was there, -1 (set failed) out of memory. */
+static int index_rr(struct records_set *set, const struct name_node *nn, uint16_t type,
+                    const uint8_t *rdata, size_t rdlen)
+{
+	uint8_t key[sizeof(nn) + 2 + RDATA_INDEX_MAX];
+	void **slot;
+
+	memcpy(key, &nn, sizeof(nn));
+	key[sizeof(nn)] = (uint8_t)(type >> 8);
+	key[sizeof(nn) + 1] = (uint8_t)type;
+	memcpy(key + sizeof(nn) + 2, rdata, rdlen);
+	slot = bytemap_slot(set->rr_index, key, sizeof(nn) + 2 + rdlen, true);
+	if (!slot) {
+		set->failed = true;
+		return -1;
+	}
+	if (*slot)
+		return 0;
+	*slot = (void *)1;
+	return 1;
+}
+
 static void add_rr(struct records_set *set, const uint8_t *owner, size_t len,
                    int zone, uint16_t type, uint32_t ttl, const uint8_t *rdata,
                    size_t rdlen)
@@ -432,11 +466,26 @@ static void add_rr(struct records_set *set, const uint8_t *owner, size_t len,
 	if (!nn)
 		return;
 	/* An RRset holds each rdata once (dual-stack and multi-service
-	   duplicates collapse, as CoreDNS drops duplicate records). */
-	for (i = 0; i < nn->pub.n_records; i++)
-		if (nn->recs[i].type == type && nn->recs[i].rdlen == rdlen &&
-		    memcmp(nn->recs[i].rdata, rdata, rdlen) == 0)
+	   duplicates collapse, as CoreDNS drops duplicate records). A name
+	   with thousands of records (a big headless service) is checked
+	   through the index, not by a scan per record. */
+	if (nn->pub.n_records < DEDUP_LINEAR || rdlen > RDATA_INDEX_MAX) {
+		for (i = 0; i < nn->pub.n_records; i++)
+			if (nn->recs[i].type == type && nn->recs[i].rdlen == rdlen &&
+			    memcmp(nn->recs[i].rdata, rdata, rdlen) == 0)
+				return;
+	} else {
+		/* The first time past the limit, the records so far go in. */
+		if (nn->pub.n_records == DEDUP_LINEAR)
+			for (i = 0; i < nn->pub.n_records; i++)
+				if (nn->recs[i].rdlen <= RDATA_INDEX_MAX)
+					index_rr(set, nn, nn->recs[i].type, nn->recs[i].rdata,
+					         nn->recs[i].rdlen);
+		if (index_rr(set, nn, type, rdata, rdlen) == 0)
 			return;
+	}
+	if (set->failed)
+		return;
 	if (nn->pub.n_records == nn->cap) {
 		size_t cap = nn->cap ? nn->cap * 2 : 2;
 		struct record *grown = realloc(nn->recs, cap * sizeof(*grown));
@@ -698,17 +747,76 @@ static void add_cluster_ip_service(struct records_set *set, const struct svc_cac
 	free(eps);
 }
 
+/* How many (address, port) pairs of eps have a port named like each one:
+   the SRV weight divisor. Counted once per service, not per record. */
+struct port_count {
+	const struct kube_port *port; /* the first with this name and protocol */
+	size_t n;
+};
+
+/* Returns 0 with *out (NULL when there are no ports), or -1 out of memory. */
+static int count_ports(const struct ep_addr *eps, size_t n_eps, struct port_count **out,
+                       size_t *n_counts)
+{
+	struct port_count *counts = NULL;
+	size_t i, j, k, n = 0, cap = 0;
+
+	for (i = 0; i < n_eps; i++) {
+		for (j = 0; j < eps[i].slice->n_ports; j++) {
+			const struct kube_port *p = &eps[i].slice->ports[j];
+			for (k = 0; k < n && !port_matches(counts[k].port, p); k++)
+				;
+			if (k == n) {
+				if (n == cap) {
+					size_t ncap = cap ? cap * 2 : 8;
+					struct port_count *grown = realloc(counts, ncap * sizeof(*grown));
+					if (!grown) {
+						free(counts);
+						return -1;
+					}
+					counts = grown;
+					cap = ncap;
+				}
+				counts[n].port = p;
+				counts[n].n = 0;
+				n++;
+			}
+			counts[k].n++;
+		}
+	}
+	*out = counts;
+	*n_counts = n;
+	return 0;
+}
+
+static size_t port_count_of(const struct port_count *counts, size_t n,
+                            const struct kube_port *p)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (port_matches(counts[k].port, p))
+			return counts[k].n;
+	return 0;
+}
+
 static void add_headless_service(struct records_set *set, const struct svc_cache *cache,
                                  int zone, bool primary, const struct kube_object *obj,
                                  const uint8_t *name, size_t len)
 {
-	size_t i, j, n_eps, all = 0;
+	size_t i, j, n_eps, all = 0, n_counts = 0;
 	struct ep_addr *eps;
+	struct port_count *counts;
 	uint8_t owner[DNAME_MAX], target[DNAME_MAX], rdata[6 + DNAME_MAX];
 
 	n_eps = collect_ready(set, cache, obj, &eps);
 	if (n_eps == 0)
 		return; /* no ready endpoints: the name does not exist (NXDOMAIN) */
+	if (count_ports(eps, n_eps, &counts, &n_counts) < 0) {
+		set->failed = true;
+		free(eps);
+		return;
+	}
 	for (i = 0; i < n_eps; i++) {
 		size_t tlen = endpoint_name(target, eps[i].label, name, len);
 		add_address(set, name, len, zone, eps[i].ip);
@@ -728,11 +836,8 @@ static void add_headless_service(struct records_set *set, const struct svc_cache
 			continue;
 		for (j = 0; j < sl->n_ports; j++) {
 			const struct kube_port *p = &sl->ports[j];
-			size_t same = 0, k, m, olen, rlen;
+			size_t same = port_count_of(counts, n_counts, p), olen, rlen;
 
-			for (k = 0; k < n_eps; k++)
-				for (m = 0; m < eps[k].slice->n_ports; m++)
-					same += port_matches(p, &eps[k].slice->ports[m]);
 			if (p->name[0] && same) {
 				olen = srv_owner(owner, p, name, len);
 				rlen = srv_rdata(rdata, (uint16_t)(100 / same), p->port, target, tlen);
@@ -744,6 +849,7 @@ static void add_headless_service(struct records_set *set, const struct svc_cache
 			add_rr(set, name, len, zone, RR_TYPE_SRV, set->cfg->ttl, rdata, rlen);
 		}
 	}
+	free(counts);
 	free(eps);
 }
 

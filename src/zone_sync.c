@@ -23,12 +23,15 @@
 
 /* What one service has put into the table, in one allocation (at 100k
  * services there are 100k of these): its cluster names, then its PTRs as
- * (reverse name, target) pairs, then its in-zone CNAME target. Names are
- * stored against the one before them in the same role: [prefix length]
+ * (reverse name, target) pairs, then its in-zone CNAME target.
+ *
+ * A cluster name is stored against the name before it: [prefix length]
  * [shared length][prefix bytes] stands for the prefix followed by the last
  * <shared> bytes of that earlier name. A service's names share its own
- * name as suffix, so most cost a label or two. The first PTR target is
- * stored against the first cluster name (usually the same name). */
+ * name as suffix, so most cost a label or two. The first name is whole.
+ * A pair is [reverse name length][reverse name] and then the target stored
+ * the same way against the first name, so that any pair can be read on
+ * its own. Pairs of one reverse name are adjacent. */
 struct owned {
 	uint32_t names_len; /* bytes of encoded names, from data[0] */
 	uint32_t ptrs_len;  /* bytes of encoded pairs, after the names */
@@ -64,6 +67,11 @@ struct zone_sync {
 	struct bytemap *deps;   /* CNAME target -> bytemap of "ns/svc" keys */
 	struct records_set *scratch; /* reused for each service, PTR, namespace */
 	struct blob names, pairs;    /* reused for each service */
+	/* Where pair_find last found a pair: services that share addresses
+	   list them in the same (sorted) order, so the next search starts
+	   there and a shared address costs O(1), not a scan. */
+	const struct owned *find_owner;
+	size_t find_off;
 };
 
 /* A key may be redone when a name it depends on changes after it was
@@ -198,22 +206,18 @@ static void cursor_init(struct name_cursor *c, const uint8_t *p, size_t len)
 	c->len = 0;
 }
 
-/* Decodes the next name against prev (the cursor's own last name when
-   prev is NULL). Returns false at the end. */
-static bool cursor_next(struct name_cursor *c, const struct name_cursor *prev)
+/* Decodes the next name into c->name. Returns false at the end. */
+static bool cursor_next(struct name_cursor *c)
 {
 	uint8_t plen, slen;
-	const uint8_t *from;
 	uint8_t tail[DNAME_MAX];
 
 	if (c->p + 2 > c->end)
 		return false;
 	plen = c->p[0];
 	slen = c->p[1];
-	if (!prev)
-		prev = c;
-	from = prev->name + prev->len - slen;
-	memcpy(tail, from, slen); /* prev may be c itself */
+	/* The shared bytes end the previous name, which is overwritten. */
+	memcpy(tail, c->name + c->len - slen, slen);
 	memcpy(c->name, c->p + 2, plen);
 	memcpy(c->name + plen, tail, slen);
 	c->len = (size_t)plen + slen;
@@ -226,36 +230,110 @@ static const uint8_t *owned_cname(const struct owned *o)
 	return o->cname_len ? o->data + o->names_len + o->ptrs_len : NULL;
 }
 
-/* Walks the (reverse, target) pairs of o: rev and target are the current
-   pair after each call that returns true. */
-struct pair_cursor {
-	struct name_cursor rev, target;
-};
-
-static void pairs_init(struct pair_cursor *pc, const struct owned *o)
+/* The first cluster name, stored whole: what PTR targets are stored
+   against. */
+static const uint8_t *owned_first(const struct owned *o, size_t *len)
 {
-	struct name_cursor first;
-
-	cursor_init(&first, o->data, o->names_len);
-	cursor_init(&pc->rev, o->data + o->names_len, o->ptrs_len);
-	cursor_init(&pc->target, NULL, 0);
-	if (cursor_next(&first, NULL)) {
-		memcpy(pc->target.name, first.name, first.len);
-		pc->target.len = first.len;
-	}
+	*len = o->names_len >= 2 ? o->data[0] : 0;
+	return o->data + 2;
 }
 
-static bool pairs_next(struct pair_cursor *pc)
+/* One (reverse, target) pair of an owned. */
+struct pair {
+	const uint8_t *rev;
+	size_t rev_len;
+	uint8_t target[DNAME_MAX];
+	size_t target_len;
+};
+
+static const uint8_t *pairs_begin(const struct owned *o)
 {
-	if (!cursor_next(&pc->rev, NULL))
-		return false;
-	/* The target follows its reverse name in the same run. */
-	pc->target.p = pc->rev.p;
-	pc->target.end = pc->rev.end;
-	if (!cursor_next(&pc->target, NULL))
-		return false;
-	pc->rev.p = pc->target.p;
-	return true;
+	return o->data + o->names_len;
+}
+
+static const uint8_t *pairs_end(const struct owned *o)
+{
+	return o->data + o->names_len + o->ptrs_len;
+}
+
+/* Decodes the pair at at; returns where the next one starts. */
+static const uint8_t *pair_read(const struct owned *o, const uint8_t *at, struct pair *pr)
+{
+	size_t ref_len, plen, slen;
+	const uint8_t *ref = owned_first(o, &ref_len);
+
+	pr->rev_len = at[0];
+	pr->rev = at + 1;
+	at += 1 + pr->rev_len;
+	plen = at[0];
+	slen = at[1];
+	memcpy(pr->target, at + 2, plen);
+	memcpy(pr->target + plen, ref + ref_len - slen, slen);
+	pr->target_len = plen + slen;
+	return at + 2 + plen;
+}
+
+/* Skips the pair at at without decoding its target. */
+static const uint8_t *pair_skip(const uint8_t *at, const uint8_t **rev, size_t *rev_len)
+{
+	*rev_len = at[0];
+	*rev = at + 1;
+	at += 1 + *rev_len;
+	return at + 2 + at[0];
+}
+
+/* The group of adjacent pairs at at (of one reverse name): sets rev and
+   returns where the next group starts. */
+static const uint8_t *group_next(const struct owned *o, const uint8_t *at,
+                                 const uint8_t **rev, size_t *rev_len)
+{
+	const uint8_t *end = pairs_end(o), *r;
+	size_t rl;
+
+	at = pair_skip(at, rev, rev_len);
+	while (at < end) {
+		const uint8_t *next = pair_skip(at, &r, &rl);
+		if (rl != *rev_len || memcmp(r, *rev, rl) != 0)
+			break;
+		at = next;
+	}
+	return at;
+}
+
+/* The first pair of o for rev, or NULL. Searches from where the last
+   search in o ended, then from the start. */
+static const uint8_t *pair_find(struct zone_sync *z, const struct owned *o,
+                                const uint8_t *rev, size_t rev_len)
+{
+	const uint8_t *begin = pairs_begin(o), *end = pairs_end(o);
+	const uint8_t *from = z->find_owner == o ? begin + z->find_off : begin;
+	const uint8_t *at = from, *stop = end;
+	int lap;
+
+	for (lap = 0; lap < 2; lap++) {
+		while (at < stop) {
+			const uint8_t *r, *next;
+			size_t rl;
+			next = pair_skip(at, &r, &rl);
+			if (rl == rev_len && memcmp(r, rev, rl) == 0) {
+				z->find_owner = o;
+				z->find_off = (size_t)(at - begin);
+				return at;
+			}
+			at = next;
+		}
+		at = begin;
+		stop = from;
+	}
+	return NULL;
+}
+
+/* Frees o, which must not be remembered anywhere any more. */
+static void owned_release(struct zone_sync *z, struct owned *o)
+{
+	if (o && z->find_owner == o)
+		z->find_owner = NULL;
+	free_owned(o);
 }
 
 static void free_dep_set(void *v)
@@ -339,25 +417,28 @@ static void name_changed(struct zone_sync *z, struct pending *p, const uint8_t *
 
 /* ---- PTR names shared between services -------------------------------- */
 
-static bool same_name(const struct name_cursor *c, const uint8_t *name, size_t len)
-{
-	return c->len == len && memcmp(c->name, name, len) == 0;
-}
-
-/* Adds the PTR records owner o has for rev to set. */
+/* Adds the PTR records of o for rev to set, from the group of pairs that
+   starts at at (o's first pair for rev). */
 static void ptr_collect(struct zone_sync *z, struct records_set *set, const struct owned *o,
-                        const uint8_t *rev, size_t rev_len, int zone)
+                        const uint8_t *at, const uint8_t *rev, size_t rev_len, int zone)
 {
-	struct pair_cursor pc;
+	const uint8_t *end = pairs_end(o);
+	struct pair pr;
 
-	pairs_init(&pc, o);
-	while (pairs_next(&pc))
-		if (same_name(&pc.rev, rev, rev_len))
-			records_add_record(set, rev, rev_len, zone, RR_TYPE_PTR, z->cfg->ttl,
-			                   pc.target.name, pc.target.len);
+	while (at && at < end) {
+		at = pair_read(o, at, &pr);
+		if (pr.rev_len != rev_len || memcmp(pr.rev, rev, rev_len) != 0)
+			break;
+		records_add_record(set, rev, rev_len, zone, RR_TYPE_PTR, z->cfg->ttl,
+		                   pr.target, pr.target_len);
+	}
 }
 
+/* Rebuilds the PTR node of rev from all its contributors. hint (may be
+   NULL) is a contributor whose group for rev starts at hint_at: the
+   service being updated, which need not search its own pairs. */
 static int ptr_rebuild(struct zone_sync *z, const uint8_t *rev, size_t rev_len,
+                       const struct owned *hint, const uint8_t *hint_at,
                        struct pending *p)
 {
 	void **slot = bytemap_slot(z->ptrs, rev, rev_len, false);
@@ -378,14 +459,33 @@ static int ptr_rebuild(struct zone_sync *z, const uint8_t *rev, size_t rev_len,
 	if (ptr_is_many(*slot)) {
 		const struct ptr_many *m = ptr_many_of(*slot);
 		for (i = 0; i < m->n; i++)
-			ptr_collect(z, set, m->by[i], rev, rev_len, zone);
+			ptr_collect(z, set, m->by[i],
+			            m->by[i] == hint ? hint_at : pair_find(z, m->by[i], rev, rev_len),
+			            rev, rev_len, zone);
 	} else {
-		ptr_collect(z, set, *slot, rev, rev_len, zone);
+		const struct owned *by = *slot;
+		ptr_collect(z, set, by, by == hint ? hint_at : pair_find(z, by, rev, rev_len),
+		            rev, rev_len, zone);
 	}
 	rc = records_finish(set) < 0 || records_failed(set) ? -1 : 0;
 	if (rc == 0 && records_name_count(set))
 		rc = answer_table_put(z->table, set, records_name_at(set, 0));
 	return rc;
+}
+
+/* Whether o contributes to the reverse name whose value is v. */
+static bool ptr_has(void *v, const struct owned *o)
+{
+	const struct ptr_many *m;
+	size_t i;
+
+	if (!ptr_is_many(v))
+		return v == o;
+	m = ptr_many_of(v);
+	for (i = 0; i < m->n; i++)
+		if (m->by[i] == o)
+			return true;
+	return false;
 }
 
 /* Takes o off rev's contributors (the entry stays, maybe empty, until
@@ -486,8 +586,8 @@ static struct owned *put_names(struct zone_sync *z, struct records_set *set,
                                struct pending *p)
 {
 	const struct records_name *prev = NULL, *first = NULL;
-	const uint8_t *cname = NULL, *prev_rev = NULL, *prev_target = NULL;
-	size_t i, cname_len = 0, prev_rev_len = 0, prev_target_len = 0;
+	const uint8_t *cname = NULL;
+	size_t i, cname_len = 0;
 	size_t n_zones = z->cfg->n_zones;
 	struct owned *o;
 	uint32_t r;
@@ -519,12 +619,9 @@ static struct owned *put_names(struct zone_sync *z, struct records_set *set,
 			}
 		}
 	}
-	if (first) {
-		prev_target = first->owner;
-		prev_target_len = first->owner_len;
-	}
 	for (i = 0; i < records_name_count(set); i++) {
 		const struct records_name *name = records_name_at(set, i);
+		uint8_t rev_len = name->owner_len;
 
 		if (name->zone < n_zones)
 			continue;
@@ -532,15 +629,11 @@ static struct owned *put_names(struct zone_sync *z, struct records_set *set,
 			const struct record *rec = &name->records[r];
 			if (rec->type != RR_TYPE_PTR)
 				continue;
-			if (name_encode(&z->pairs, name->owner, name->owner_len, prev_rev,
-			                prev_rev_len) < 0 ||
-			    name_encode(&z->pairs, rec->rdata, rec->rdlen, prev_target,
-			                prev_target_len) < 0)
+			if (blob_put(&z->pairs, &rev_len, 1) < 0 ||
+			    blob_put(&z->pairs, name->owner, name->owner_len) < 0 ||
+			    name_encode(&z->pairs, rec->rdata, rec->rdlen,
+			                first ? first->owner : NULL, first ? first->owner_len : 0) < 0)
 				return NULL;
-			prev_rev = name->owner;
-			prev_rev_len = name->owner_len;
-			prev_target = rec->rdata;
-			prev_target_len = rec->rdlen;
 		}
 	}
 	o = malloc(sizeof(*o) + z->names.len + z->pairs.len + cname_len);
@@ -574,7 +667,8 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache,
 	struct records_set *set;
 	struct owned *o, *old = NULL;
 	struct name_cursor c;
-	struct pair_cursor pc;
+	const uint8_t *at, *next, *rev;
+	size_t rev_len;
 	void **slot;
 	int rc = 0;
 
@@ -609,45 +703,52 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache,
 	if (old) {
 		/* Names the service no longer has. */
 		cursor_init(&c, old->data, old->names_len);
-		while (cursor_next(&c, NULL)) {
+		while (cursor_next(&c)) {
 			if (set_has(z, set, c.name, c.len))
 				continue;
 			answer_table_delete(z->table, c.name, c.len);
 			name_changed(z, p, c.name, c.len);
 		}
 		/* PTRs: withdraw the old contributions (rebuilt below). */
-		pairs_init(&pc, old);
-		while (pairs_next(&pc))
-			ptr_forget(z, old, pc.rev.name, pc.rev.len);
+		for (at = pairs_begin(old); at < pairs_end(old); at = next) {
+			next = group_next(old, at, &rev, &rev_len);
+			ptr_forget(z, old, rev, rev_len);
+		}
 	}
-	pairs_init(&pc, o);
-	while (rc == 0 && pairs_next(&pc))
-		rc = ptr_remember(z, o, pc.rev.name, pc.rev.len);
-	if (old) {
-		pairs_init(&pc, old);
-		while (rc == 0 && pairs_next(&pc))
-			rc = ptr_rebuild(z, pc.rev.name, pc.rev.len, p);
+	for (at = pairs_begin(o); rc == 0 && at < pairs_end(o); at = next) {
+		next = group_next(o, at, &rev, &rev_len);
+		rc = ptr_remember(z, o, rev, rev_len);
 	}
-	pairs_init(&pc, o);
-	while (rc == 0 && pairs_next(&pc))
-		rc = ptr_rebuild(z, pc.rev.name, pc.rev.len, p);
+	/* Old reverse names first (those o kept are done with o's below). */
+	for (at = old ? pairs_begin(old) : NULL; rc == 0 && at && at < pairs_end(old);
+	     at = next) {
+		next = group_next(old, at, &rev, &rev_len);
+		slot = bytemap_slot(z->ptrs, rev, rev_len, false);
+		if (!slot || !ptr_has(*slot, o))
+			rc = ptr_rebuild(z, rev, rev_len, NULL, NULL, p);
+	}
+	for (at = pairs_begin(o); rc == 0 && at < pairs_end(o); at = next) {
+		next = group_next(o, at, &rev, &rev_len);
+		rc = ptr_rebuild(z, rev, rev_len, o, at, p);
+	}
 
 	deps_update(z, key, old, obj ? o : NULL);
 	if (obj && (o->names_len || o->ptrs_len)) {
 		slot = bytemap_slot(z->owned, key, strlen(key), true);
 		if (!slot) {
 			/* Forget o wherever it was remembered before freeing it. */
-			pairs_init(&pc, o);
-			while (pairs_next(&pc))
-				ptr_forget(z, o, pc.rev.name, pc.rev.len);
-			free_owned(o);
+			for (at = pairs_begin(o); at < pairs_end(o); at = next) {
+				next = group_next(o, at, &rev, &rev_len);
+				ptr_forget(z, o, rev, rev_len);
+			}
+			owned_release(z, o);
 			return -1;
 		}
 		*slot = o;
-		free_owned(old);
+		owned_release(z, old);
 	} else {
-		free_owned(bytemap_remove(z->owned, key, strlen(key)));
-		free_owned(o);
+		owned_release(z, bytemap_remove(z->owned, key, strlen(key)));
+		owned_release(z, o);
 	}
 	return rc;
 }
@@ -713,6 +814,8 @@ long zone_sync_apply(struct zone_sync *z, struct svc_cache *cache, uint32_t seri
 		return -1;
 	}
 	svc_cache_drain_changes(cache, on_change, &p);
+	/* A service has about four names (itself, SRV, PTR, endpoints). */
+	answer_table_reserve(z->table, answer_table_entries(z->table) + 4 * p.n);
 	/* Dependents discovered while working join the end of the list. */
 	for (i = 0; i < p.n && rc == 0; i++) {
 		p.next = i + 1;

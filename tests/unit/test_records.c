@@ -406,6 +406,64 @@ static void test_headless(void **state)
 	srv_to(n, "web-0.hdls.testns.svc.cluster.local");
 }
 
+/* A headless service with more endpoints than the duplicate check scans
+   (the index takes over) across two slices: slice one has 30 endpoints and
+   ports http+metrics, slice two 30 more, of which 10 repeat addresses of
+   slice one, and port http only. Duplicated addresses count once in A;
+   SRV weights are 100 / (number of (address, port) pairs with the name). */
+static void test_big_headless(void **state)
+{
+	char *json = malloc(65536), *p = json;
+	struct svc_cache *c;
+	struct records_set *set;
+	const struct records_name *n;
+	char ip[32];
+	int i, slice;
+
+	(void)state;
+	assert_non_null(json);
+	p += sprintf(p, "{\"kind\":\"List\",\"items\":[{\"kind\":\"Service\","
+	                "\"metadata\":{\"name\":\"big\",\"namespace\":\"ns\"},"
+	                "\"spec\":{\"clusterIP\":\"None\"}}");
+	for (slice = 0; slice < 2; slice++) {
+		p += sprintf(p, ",{\"kind\":\"EndpointSlice\",\"metadata\":{\"name\":\"big-%d\","
+		                "\"namespace\":\"ns\",\"labels\":{\"kubernetes.io/service-name\":"
+		                "\"big\"}},\"addressType\":\"IPv4\",\"endpoints\":[", slice);
+		for (i = 0; i < 30; i++) {
+			/* slice 1 repeats 10.9.0.20-29 of slice 0, then 10.9.1.x */
+			int host = slice == 0 ? i : i < 10 ? 20 + i : i;
+			snprintf(ip, sizeof(ip), "10.9.%d.%d", slice == 1 && i >= 10, host);
+			p += sprintf(p, "%s{\"addresses\":[\"%s\"],\"conditions\":{\"ready\":true}}",
+			             i ? "," : "", ip);
+		}
+		p += sprintf(p, "],\"ports\":[{\"name\":\"http\",\"port\":80}%s]}",
+		             slice == 0 ? ",{\"name\":\"metrics\",\"port\":9090}" : "");
+	}
+	p += sprintf(p, "]}");
+	c = cache_from(json);
+	set = build(c, one_zone, 1);
+
+	n = must_find(set, "big.ns.svc.cluster.local");
+	assert_int_equal(count(n, RR_TYPE_A), 50);
+	assert_true(has_addr(n, "10.9.0.25"));
+	assert_true(has_addr(n, "10.9.1.29"));
+	/* http: 30 + 30 pairs (the repeated addresses too, as CoreDNS), one
+	   record per distinct rdata: 50 targets */
+	n = must_find(set, "_http._tcp.big.ns.svc.cluster.local");
+	assert_int_equal(count(n, RR_TYPE_SRV), 50);
+	assert_srv(srv_to(n, "10-9-1-15.big.ns.svc.cluster.local"), 100 / 60, 80,
+	           "10-9-1-15.big.ns.svc.cluster.local");
+	n = must_find(set, "_metrics._tcp.big.ns.svc.cluster.local");
+	assert_int_equal(count(n, RR_TYPE_SRV), 30);
+	assert_srv(srv_to(n, "10-9-0-3.big.ns.svc.cluster.local"), 100 / 30, 9090,
+	           "10-9-0-3.big.ns.svc.cluster.local");
+	n = must_find(set, "10-9-0-22.big.ns.svc.cluster.local");
+	assert_int_equal(n->n_records, 1);
+	records_set_free(set);
+	svc_cache_free(c);
+	free(json);
+}
+
 static void test_publish_not_ready(void **state)
 {
 	struct fix *f = *state;
@@ -703,6 +761,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_srv_cluster_ip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_endpoint_names_of_cluster_ip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_headless, setup, teardown),
+		cmocka_unit_test(test_big_headless),
 		cmocka_unit_test_setup_teardown(test_publish_not_ready, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_headless_without_ready, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_endpoints_fallback, setup, teardown),
