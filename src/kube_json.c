@@ -701,75 +701,125 @@ static void addr_value(struct builder *b, struct raw_addr *a, const char *f,
 
 #define PREFIX(path, lit) (strncmp((path), lit, sizeof(lit) - 1) == 0)
 
+static void metadata_value(struct builder *b, const char *f, const char *s, size_t len,
+                           char type)
+{
+	switch (f[0]) {
+	case 'n':
+		if (strcmp(f, "name") == 0)
+			set_string(b, &b->name, s, len, type);
+		else if (strcmp(f, "namespace") == 0)
+			set_string(b, &b->ns, s, len, type);
+		break;
+	case 'r':
+		if (strcmp(f, "resourceVersion") == 0)
+			set_string(b, &b->rv, s, len, type);
+		break;
+	case 'c':
+		if (strcmp(f, "continue") == 0)
+			set_string(b, &b->cont, s, len, type);
+		break;
+	case 'l':
+		if (strcmp(f, "labels.kubernetes.io/service-name") == 0)
+			set_string(b, &b->service_label, s, len, type);
+		break;
+	case 'a':
+		if (strcmp(f, "annotations.service.alpha.kubernetes.io/"
+		              "tolerate-unready-endpoints") == 0)
+			b->tolerate_unready =
+				type == 's' && len == 4 && memcmp(s, "true", 4) == 0;
+		break;
+	default:
+		break;
+	}
+}
+
+static void spec_value(struct builder *b, const char *f, const char *s, size_t len,
+                       char type)
+{
+	if (strcmp(f, "type") == 0)
+		set_string(b, &b->svc_type, s, len, type);
+	else if (strcmp(f, "clusterIP") == 0)
+		set_string(b, &b->cluster_ip, s, len, type);
+	else if (strcmp(f, "clusterIPs[]") == 0)
+		push_string(b, &b->cluster_ips, s, len, type);
+	else if (strcmp(f, "externalName") == 0)
+		set_string(b, &b->external_name, s, len, type);
+	else if (strcmp(f, "publishNotReadyAddresses") == 0)
+		b->publish_not_ready = type == 'b' && s[0] == 't';
+	else if (strcmp(f, "hostname") == 0)
+		set_string(b, &b->hostname, s, len, type);
+	else if (strcmp(f, "subdomain") == 0)
+		set_string(b, &b->subdomain, s, len, type);
+	else if (PREFIX(f, "ports[]."))
+		port_value(b, last(&b->ports, sizeof(struct raw_port)), f + 8, s, len, type);
+}
+
+static void subset_value(struct builder *b, const char *f, const char *s, size_t len,
+                         char type)
+{
+	struct raw_subset *sub = last(&b->subsets, sizeof(struct raw_subset));
+
+	if (!sub)
+		return;
+	if (PREFIX(f, "addresses[]."))
+		addr_value(b, last(&sub->ready, sizeof(struct raw_addr)), f + 12, s, len, type);
+	else if (PREFIX(f, "notReadyAddresses[]."))
+		addr_value(b, last(&sub->not_ready, sizeof(struct raw_addr)), f + 20, s, len,
+		           type);
+	else if (PREFIX(f, "ports[]."))
+		port_value(b, last(&sub->ports, sizeof(struct raw_port)), f + 8, s, len, type);
+}
+
+/* A scalar at path (relative to the object). Most values of a kubectl
+   object are fields nobody reads (uid, timestamps, labels, selectors...):
+   the first letters rule out most comparisons before any is made. */
 static void builder_value(struct builder *b, const char *path, const char *s,
                           size_t len, char type)
 {
-	if (strcmp(path, "kind") == 0)
-		set_string(b, &b->kind, s, len, type);
-	else if (strcmp(path, "metadata.name") == 0)
-		set_string(b, &b->name, s, len, type);
-	else if (strcmp(path, "metadata.namespace") == 0)
-		set_string(b, &b->ns, s, len, type);
-	else if (strcmp(path, "metadata.resourceVersion") == 0)
-		set_string(b, &b->rv, s, len, type);
-	else if (strcmp(path, "metadata.continue") == 0)
-		set_string(b, &b->cont, s, len, type);
-	else if (strcmp(path, "metadata.labels.kubernetes.io/service-name") == 0)
-		set_string(b, &b->service_label, s, len, type);
-	else if (strcmp(path, "metadata.annotations.service.alpha.kubernetes.io/"
-	                      "tolerate-unready-endpoints") == 0)
-		b->tolerate_unready = type == 's' && len == 4 && memcmp(s, "true", 4) == 0;
-	else if (strcmp(path, "message") == 0)
-		set_string(b, &b->message, s, len, type);
-	else if (strcmp(path, "code") == 0)
-		set_number(b, &b->code, s, len, type);
-	else if (PREFIX(path, "spec.")) {
-		const char *f = path + 5;
-		if (strcmp(f, "type") == 0)
-			set_string(b, &b->svc_type, s, len, type);
-		else if (strcmp(f, "clusterIP") == 0)
-			set_string(b, &b->cluster_ip, s, len, type);
-		else if (strcmp(f, "clusterIPs[]") == 0)
-			push_string(b, &b->cluster_ips, s, len, type);
-		else if (strcmp(f, "externalName") == 0)
-			set_string(b, &b->external_name, s, len, type);
-		else if (strcmp(f, "publishNotReadyAddresses") == 0)
-			b->publish_not_ready = type == 'b' && s[0] == 't';
-		else if (strcmp(f, "hostname") == 0)
-			set_string(b, &b->hostname, s, len, type);
-		else if (strcmp(f, "subdomain") == 0)
-			set_string(b, &b->subdomain, s, len, type);
-		else if (PREFIX(f, "ports[]."))
-			port_value(b, last(&b->ports, sizeof(struct raw_port)), f + 8, s,
-			           len, type);
-	} else if (strcmp(path, "addressType") == 0) {
-		set_string(b, &b->address_type, s, len, type);
-	} else if (PREFIX(path, "endpoints[].")) {
-		addr_value(b, last(&b->endpoints, sizeof(struct raw_addr)), path + 12,
-		           s, len, type);
-	} else if (PREFIX(path, "ports[].")) {
-		port_value(b, last(&b->ports, sizeof(struct raw_port)), path + 8, s,
-		           len, type);
-	} else if (PREFIX(path, "subsets[].")) {
-		struct raw_subset *sub = last(&b->subsets, sizeof(struct raw_subset));
-		const char *f = path + 10;
-		if (!sub)
-			return;
-		if (PREFIX(f, "addresses[]."))
-			addr_value(b, last(&sub->ready, sizeof(struct raw_addr)), f + 12,
+	switch (path[0]) {
+	case 'k':
+		if (strcmp(path, "kind") == 0)
+			set_string(b, &b->kind, s, len, type);
+		break;
+	case 'm':
+		if (PREFIX(path, "metadata."))
+			metadata_value(b, path + 9, s, len, type);
+		else if (strcmp(path, "message") == 0)
+			set_string(b, &b->message, s, len, type);
+		break;
+	case 'c':
+		if (strcmp(path, "code") == 0)
+			set_number(b, &b->code, s, len, type);
+		break;
+	case 's':
+		if (PREFIX(path, "spec."))
+			spec_value(b, path + 5, s, len, type);
+		else if (PREFIX(path, "subsets[]."))
+			subset_value(b, path + 10, s, len, type);
+		else if (strcmp(path, "status.podIP") == 0)
+			set_string(b, &b->pod_ip, s, len, type);
+		else if (strcmp(path, "status.podIPs[].ip") == 0)
+			push_string(b, &b->pod_ips, s, len, type);
+		else if (strcmp(path, "status.phase") == 0)
+			set_string(b, &b->phase, s, len, type);
+		break;
+	case 'a':
+		if (strcmp(path, "addressType") == 0)
+			set_string(b, &b->address_type, s, len, type);
+		break;
+	case 'e':
+		if (PREFIX(path, "endpoints[]."))
+			addr_value(b, last(&b->endpoints, sizeof(struct raw_addr)), path + 12,
 			           s, len, type);
-		else if (PREFIX(f, "notReadyAddresses[]."))
-			addr_value(b, last(&sub->not_ready, sizeof(struct raw_addr)),
-			           f + 20, s, len, type);
-		else if (PREFIX(f, "ports[]."))
-			port_value(b, last(&sub->ports, sizeof(struct raw_port)), f + 8, s,
+		break;
+	case 'p':
+		if (PREFIX(path, "ports[]."))
+			port_value(b, last(&b->ports, sizeof(struct raw_port)), path + 8, s,
 			           len, type);
-	} else if (strcmp(path, "status.podIP") == 0) {
-		set_string(b, &b->pod_ip, s, len, type);
-	} else if (strcmp(path, "status.podIPs[].ip") == 0) {
-		push_string(b, &b->pod_ips, s, len, type);
-	} else if (strcmp(path, "status.phase") == 0) {
-		set_string(b, &b->phase, s, len, type);
+		break;
+	default:
+		break;
 	}
 }
 
