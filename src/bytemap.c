@@ -23,21 +23,31 @@ static size_t find(const struct bytemap *m, const void *key, size_t len,
 
 uint32_t bytemap_hash(const void *key, size_t len)
 {
-	/* FNV-1a with a final avalanche: fast on short names, good spread. */
+	/* Eight bytes per step (names are 20-60 bytes; a byte-wise hash was
+	   a tenth of a query's instructions), then a full avalanche. */
 	const uint8_t *p = key;
-	uint32_t h = 2166136261u;
-	size_t i;
+	uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)len * 0xC2B2AE3D27D4EB4Full);
+	uint64_t k;
 
-	for (i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 16777619u;
+	while (len >= 8) {
+		memcpy(&k, p, 8);
+		k *= 0x87C37B91114253D5ull;
+		k ^= k >> 31;
+		h = (h ^ k) * 0x4CF5AD432745937Full;
+		p += 8;
+		len -= 8;
 	}
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
+	if (len) {
+		k = 0;
+		memcpy(&k, p, len);
+		k *= 0x87C37B91114253D5ull;
+		k ^= k >> 31;
+		h = (h ^ k) * 0x4CF5AD432745937Full;
+	}
+	h ^= h >> 33;
+	h *= 0xFF51AFD7ED558CCDull;
+	h ^= h >> 33;
+	return (uint32_t)h ^ (uint32_t)(h >> 32);
 }
 
 struct bytemap *bytemap_new(void)

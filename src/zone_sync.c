@@ -719,7 +719,17 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache,
 		next = group_next(o, at, &rev, &rev_len);
 		rc = ptr_remember(z, o, rev, rev_len);
 	}
-	/* Old reverse names first (those o kept are done with o's below). */
+	/* Reverse names o alone contributes to (nearly all) come straight from
+	   the service's records, before ptr_rebuild reuses the scratch set. */
+	for (at = pairs_begin(o); rc == 0 && at < pairs_end(o); at = next) {
+		const struct records_name *name;
+		next = group_next(o, at, &rev, &rev_len);
+		slot = bytemap_slot(z->ptrs, rev, rev_len, false);
+		name = records_find(set, rev, rev_len);
+		if (slot && *slot == (void *)o && name)
+			rc = answer_table_put(z->table, set, name);
+	}
+	/* Old reverse names next (those o kept are done with o's below). */
 	for (at = old ? pairs_begin(old) : NULL; rc == 0 && at && at < pairs_end(old);
 	     at = next) {
 		next = group_next(old, at, &rev, &rev_len);
@@ -729,7 +739,9 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache,
 	}
 	for (at = pairs_begin(o); rc == 0 && at < pairs_end(o); at = next) {
 		next = group_next(o, at, &rev, &rev_len);
-		rc = ptr_rebuild(z, rev, rev_len, o, at, p);
+		slot = bytemap_slot(z->ptrs, rev, rev_len, false);
+		if (!slot || *slot != (void *)o)
+			rc = ptr_rebuild(z, rev, rev_len, o, at, p);
 	}
 
 	deps_update(z, key, old, obj ? o : NULL);
