@@ -642,8 +642,10 @@ static struct owned *put_names(struct zone_sync *z, struct records_set *set,
 	o->names_len = (uint32_t)z->names.len;
 	o->ptrs_len = (uint32_t)z->pairs.len;
 	o->cname_len = (uint8_t)cname_len;
-	memcpy(o->data, z->names.buf, z->names.len);
-	memcpy(o->data + z->names.len, z->pairs.buf, z->pairs.len);
+	if (z->names.len) /* the buffers are NULL until first used */
+		memcpy(o->data, z->names.buf, z->names.len);
+	if (z->pairs.len)
+		memcpy(o->data + z->names.len, z->pairs.buf, z->pairs.len);
 	if (cname_len)
 		memcpy(o->data + z->names.len + z->pairs.len, cname, cname_len);
 	return o;
