@@ -670,24 +670,43 @@ static struct answer_node *node_from_draft(const struct node_draft *d,
 	return n;
 }
 
+/* Room for more retired nodes. Returns 0, or -1 out of memory. */
+static int retired_reserve(struct answer_table *t, size_t more)
+{
+	size_t cap = t->cap_retired ? t->cap_retired : 256;
+	struct answer_node **grown;
+
+	if (t->n_retired + more <= t->cap_retired)
+		return 0;
+	while (cap < t->n_retired + more)
+		cap *= 2;
+	grown = realloc(t->retired, cap * sizeof(*grown));
+	if (!grown)
+		return -1;
+	t->retired = grown;
+	t->cap_retired = cap;
+	return 0;
+}
+
+/* More retired nodes than this are reclaimed at once: a relist that
+   replaces every name must not hold two tables' worth of nodes. */
+#define RETIRED_MAX 65536
+
 /* Unlinked nodes wait here until answer_table_reclaim: one grace period for
-   a whole batch instead of an rcu_head and a callback per node. */
+   a whole batch instead of an rcu_head and a callback per node. Called
+   outside any read-side section (it may wait for readers). */
 static void retire_node(struct answer_table *t, struct answer_node *n)
 {
 	t->n_bytes -= n->bytes;
-	if (t->n_retired == t->cap_retired) {
-		size_t cap = t->cap_retired ? t->cap_retired * 2 : 256;
-		struct answer_node **grown = realloc(t->retired, cap * sizeof(*grown));
-		if (!grown) {
-			/* No room to defer: wait for readers now. */
-			synchronize_rcu();
-			free(n);
-			return;
-		}
-		t->retired = grown;
-		t->cap_retired = cap;
+	if (retired_reserve(t, 1) < 0) {
+		/* No room to defer: wait for readers now. */
+		synchronize_rcu();
+		free(n);
+		return;
 	}
 	t->retired[t->n_retired++] = n;
+	if (t->n_retired >= RETIRED_MAX)
+		answer_table_reclaim(t);
 }
 
 void answer_table_reclaim(struct answer_table *t)
@@ -887,10 +906,11 @@ int answer_table_delete(struct answer_table *t, const uint8_t *lname, size_t len
 	ht_node = cds_lfht_iter_get_node(&iter);
 	if (ht_node && cds_lfht_del(t->ht, ht_node) == 0) {
 		t->n_nodes--;
-		retire_node(t, caa_container_of(ht_node, struct answer_node, lfht));
 		removed = 1;
 	}
 	rcu_read_unlock();
+	if (removed)
+		retire_node(t, caa_container_of(ht_node, struct answer_node, lfht));
 	return removed;
 }
 
@@ -935,12 +955,21 @@ void answer_table_free(struct answer_table *t)
 		struct cds_lfht_iter iter;
 		struct cds_lfht_node *ht_node;
 
+		/* No reader is left, but the nodes stay reachable through the
+		   table until it is destroyed: collect them, free them after.
+		   (Without room for the list, at exit out of memory, they leak.) */
+		bool room = retired_reserve(t, t->n_nodes) == 0;
+
 		rcu_read_lock();
 		cds_lfht_first(t->ht, &iter);
 		while ((ht_node = cds_lfht_iter_get_node(&iter)) != NULL) {
 			cds_lfht_next(t->ht, &iter);
-			if (cds_lfht_del(t->ht, ht_node) == 0)
-				retire_node(t, caa_container_of(ht_node, struct answer_node, lfht));
+			if (cds_lfht_del(t->ht, ht_node) == 0 && room &&
+			    t->n_retired < t->cap_retired) {
+				struct answer_node *n = caa_container_of(ht_node, struct answer_node, lfht);
+				t->n_bytes -= n->bytes;
+				t->retired[t->n_retired++] = n;
+			}
 		}
 		rcu_read_unlock();
 		cds_lfht_destroy(t->ht, NULL);

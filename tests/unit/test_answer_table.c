@@ -471,6 +471,42 @@ static void test_big_answer(void **state)
 	answer_table_free(t);
 }
 
+/* Replacing and deleting names frees the old nodes in batches (after a
+   grace period): a long run of replacements crosses the batch limit, the
+   byte count stays that of the live nodes, answers stay right, and
+   nothing leaks (valgrind/ASan run this too). */
+static void test_replace_many(void **state)
+{
+	struct fix *f = *state;
+	const struct records_name *name = NULL;
+	struct answer_ref ref;
+	size_t i, entries = answer_table_entries(f->table);
+	size_t bytes = answer_table_bytes(f->table);
+
+	for (i = 0; i < records_name_count(f->set); i++) {
+		name = records_name_at(f->set, i);
+		if (name->owner_len > 5 && memcmp(name->owner, "\x04svc1", 5) == 0)
+			break;
+	}
+	assert_true(i < records_name_count(f->set));
+	for (i = 0; i < 70000; i++)
+		assert_int_equal(answer_table_put(f->table, f->set, name), 0);
+	assert_int_equal(answer_table_entries(f->table), entries);
+	assert_int_equal(answer_table_bytes(f->table), bytes);
+	lookup(f->table, "svc1.testns.svc.cluster.local", RR_TYPE_A, &ref);
+	assert_int_equal(ref.status, ANSWER_FOUND);
+	assert_int_equal(ref.body.an, 1);
+	answer_table_reclaim(f->table);
+
+	assert_int_equal(answer_table_delete(f->table, name->owner, name->owner_len), 1);
+	assert_int_equal(answer_table_delete(f->table, name->owner, name->owner_len), 0);
+	assert_int_equal(answer_table_entries(f->table), entries - 1);
+	lookup(f->table, "svc1.testns.svc.cluster.local", RR_TYPE_A, &ref);
+	assert_int_equal(ref.status, ANSWER_NXDOMAIN);
+	assert_int_equal(answer_table_put(f->table, f->set, name), 0);
+	assert_int_equal(answer_table_bytes(f->table), bytes);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_pods),
 		cmocka_unit_test(test_all_bodies),
 		cmocka_unit_test(test_big_answer),
+		cmocka_unit_test(test_replace_many), /* last: it replaces svc1 */
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
