@@ -1191,6 +1191,11 @@ bool answer_table_in_zone(const struct answer_table *t, const uint8_t *lname,
 	return zone_of(t, lname, len) >= 0;
 }
 
+size_t answer_table_retired(const struct answer_table *t)
+{
+	return t->n_retired;
+}
+
 size_t answer_table_entries(const struct answer_table *t)
 {
 	return t->n_nodes;

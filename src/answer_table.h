@@ -78,6 +78,8 @@ void answer_table_reserve(struct answer_table *t, size_t names);
    batch of changes, outside any read-side section; until then the old
    nodes use memory. */
 void answer_table_reclaim(struct answer_table *t);
+/* How many replaced nodes wait for answer_table_reclaim. */
+size_t answer_table_retired(const struct answer_table *t);
 
 /* Takes the zones' SOAs (new serial) from set. */
 void answer_table_set_soa(struct answer_table *t, const struct records_set *set);
