@@ -688,9 +688,11 @@ static int retired_reserve(struct answer_table *t, size_t more)
 	return 0;
 }
 
-/* More retired nodes than this are reclaimed at once: a relist that
-   replaces every name must not hold two tables' worth of nodes. */
-#define RETIRED_MAX 65536
+/* Retired nodes are freed this many at a time: a grace period per watch
+   event would make the writer wait for the query threads (on a shared
+   core, a context switch each time) to free a handful of nodes, and a
+   relist that replaces every name must not hold two tables' worth. */
+#define RETIRED_MAX 1024
 
 /* Unlinked nodes wait here until answer_table_reclaim: one grace period for
    a whole batch instead of an rcu_head and a callback per node. Called
@@ -1189,11 +1191,6 @@ bool answer_table_in_zone(const struct answer_table *t, const uint8_t *lname,
                           size_t len)
 {
 	return zone_of(t, lname, len) >= 0;
-}
-
-size_t answer_table_retired(const struct answer_table *t)
-{
-	return t->n_retired;
 }
 
 size_t answer_table_entries(const struct answer_table *t)

@@ -74,12 +74,10 @@ int answer_table_delete(struct answer_table *t, const uint8_t *lname, size_t len
 void answer_table_reserve(struct answer_table *t, size_t names);
 
 /* Frees the nodes that put/delete replaced or removed, after waiting for
-   every reader that may still see them (synchronize_rcu). Call after a
-   batch of changes, outside any read-side section; until then the old
-   nodes use memory. */
+   every reader that may still see them (synchronize_rcu). put/delete do it
+   themselves once RETIRED_MAX nodes wait; call it outside any read-side
+   section. answer_table_free does it last. */
 void answer_table_reclaim(struct answer_table *t);
-/* How many replaced nodes wait for answer_table_reclaim. */
-size_t answer_table_retired(const struct answer_table *t);
 
 /* Takes the zones' SOAs (new serial) from set. */
 void answer_table_set_soa(struct answer_table *t, const struct records_set *set);

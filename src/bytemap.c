@@ -65,38 +65,36 @@ struct bytemap *bytemap_new(void)
 	return m;
 }
 
-void bytemap_free(struct bytemap *m, void (*free_value)(void *))
+/* Frees every key (and value) and empties the slots. */
+static void drop_entries(struct bytemap *m, void (*free_value)(void *))
 {
 	size_t i;
 
-	if (!m)
-		return;
-	for (i = 0; i <= m->mask; i++) {
-		if (!m->slots[i].key)
-			continue;
-		free(m->slots[i].key);
-		if (free_value)
-			free_value(m->slots[i].value);
-	}
-	free(m->slots);
-	free(m);
-}
-
-void bytemap_clear(struct bytemap *m, void (*free_value)(void *))
-{
-	size_t i;
-
-	if (m->count == 0)
-		return;
-	for (i = 0; i <= m->mask; i++) {
+	for (i = 0; i <= m->mask && m->count; i++) {
 		if (!m->slots[i].key)
 			continue;
 		free(m->slots[i].key);
 		if (free_value)
 			free_value(m->slots[i].value);
 		m->slots[i].key = NULL;
+		m->count--;
 	}
-	m->count = 0;
+}
+
+void bytemap_free(struct bytemap *m, void (*free_value)(void *))
+{
+	if (!m)
+		return;
+	drop_entries(m, free_value);
+	free(m->slots);
+	free(m);
+}
+
+void bytemap_clear(struct bytemap *m, void (*free_value)(void *))
+{
+	if (m->count == 0)
+		return;
+	drop_entries(m, free_value);
 	/* A map that once held many keys goes back to a small table: a later
 	   clear or foreach would otherwise walk the big one for a few keys,
 	   and its memory would stay taken. */

@@ -842,11 +842,6 @@ long zone_sync_apply(struct zone_sync *z, struct svc_cache *cache, uint32_t seri
 	}
 	if (rc == 0)
 		rc = update_apex(z, serial);
-	/* Replaced nodes are freed a thousand at a time: a grace period per
-	   watch event would make the writer wait for the query threads (on
-	   a shared core, a context switch each time) to free a few nodes. */
-	if (answer_table_retired(z->table) >= 1024)
-		answer_table_reclaim(z->table);
 	if (rc < 0 || p.oom)
 		snprintf(err, errlen, "out of memory applying changes");
 	for (i = 0; i < p.n; i++)
