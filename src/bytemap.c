@@ -1,25 +1,32 @@
-/* bytemap.c - open-addressing hash map keyed by byte strings. */
+/* bytemap.c - hash map keyed by byte strings, laid out for memory: an
+ * index of 4-byte slots (open addressing, linear probing, backward-shift
+ * deletion) pointing into a dense array of 16-byte entries, and the keys
+ * packed one after another in a single arena. At 100k keys that is about
+ * half of a slot array of full entries plus one malloc'd copy per key,
+ * and no allocation per insertion. */
 #include "bytemap.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#define MIN_SLOTS 16
+#define KEY_MAX 0xFFFF /* the arena stores lengths in two bytes */
+
 struct bytemap_entry {
-	uint8_t *key; /* NULL: empty slot */
-	uint32_t len;
-	uint32_t hash;
 	void *value;
+	uint32_t hash;
+	uint32_t key_off; /* into the arena: 2-byte length, then the key */
 };
 
 struct bytemap {
-	struct bytemap_entry *slots;
-	size_t mask; /* capacity - 1, capacity a power of two */
-	size_t count;
+	uint32_t *index; /* slot -> entry number + 1; 0 = empty */
+	size_t mask;     /* slots - 1, slots a power of two */
+	struct bytemap_entry *entries;
+	size_t count, cap;
+	uint8_t *keys; /* arena */
+	size_t keys_len, keys_cap;
+	size_t keys_dead; /* arena bytes of removed keys, reclaimed by compaction */
 };
-
-static int grow(struct bytemap *m);
-static size_t find(const struct bytemap *m, const void *key, size_t len,
-                   uint32_t hash, bool *found);
 
 uint32_t bytemap_hash(const void *key, size_t len)
 {
@@ -50,62 +57,209 @@ uint32_t bytemap_hash(const void *key, size_t len)
 	return (uint32_t)h ^ (uint32_t)(h >> 32);
 }
 
+static inline size_t key_len_at(const struct bytemap *m, uint32_t off)
+{
+	return (size_t)m->keys[off] | (size_t)m->keys[off + 1] << 8;
+}
+
+static inline const uint8_t *key_at(const struct bytemap *m, uint32_t off)
+{
+	return m->keys + off + 2;
+}
+
 struct bytemap *bytemap_new(void)
 {
 	struct bytemap *m = calloc(1, sizeof(*m));
 
 	if (!m)
 		return NULL;
-	m->slots = calloc(16, sizeof(*m->slots));
-	if (!m->slots) {
+	m->index = calloc(MIN_SLOTS, sizeof(*m->index));
+	if (!m->index) {
 		free(m);
 		return NULL;
 	}
-	m->mask = 15;
+	m->mask = MIN_SLOTS - 1;
 	return m;
 }
 
-/* Frees every key (and value) and empties the slots. */
-static void drop_entries(struct bytemap *m, void (*free_value)(void *))
+static void drop_values(struct bytemap *m, void (*free_value)(void *))
 {
 	size_t i;
 
-	for (i = 0; i <= m->mask && m->count; i++) {
-		if (!m->slots[i].key)
-			continue;
-		free(m->slots[i].key);
-		if (free_value)
-			free_value(m->slots[i].value);
-		m->slots[i].key = NULL;
-		m->count--;
-	}
+	if (free_value)
+		for (i = 0; i < m->count; i++)
+			free_value(m->entries[i].value);
 }
 
 void bytemap_free(struct bytemap *m, void (*free_value)(void *))
 {
 	if (!m)
 		return;
-	drop_entries(m, free_value);
-	free(m->slots);
+	drop_values(m, free_value);
+	free(m->index);
+	free(m->entries);
+	free(m->keys);
 	free(m);
 }
 
 void bytemap_clear(struct bytemap *m, void (*free_value)(void *))
 {
-	if (m->count == 0)
+	if (m->count == 0 && m->keys_len == 0)
 		return;
-	drop_entries(m, free_value);
-	/* A map that once held many keys goes back to a small table: a later
+	drop_values(m, free_value);
+	m->count = 0;
+	m->keys_len = 0;
+	m->keys_dead = 0;
+	/* A map that once held many keys goes back to a small one: a later
 	   clear or foreach would otherwise walk the big one for a few keys,
 	   and its memory would stay taken. */
-	if (m->mask + 1 > 64) {
-		struct bytemap_entry *small = calloc(16, sizeof(*small));
+	if (m->mask + 1 > 4 * MIN_SLOTS) {
+		uint32_t *small = calloc(MIN_SLOTS, sizeof(*small));
 		if (small) {
-			free(m->slots);
-			m->slots = small;
-			m->mask = 15;
+			free(m->index);
+			m->index = small;
+			m->mask = MIN_SLOTS - 1;
+			free(m->entries);
+			m->entries = NULL;
+			m->cap = 0;
+			free(m->keys);
+			m->keys = NULL;
+			m->keys_cap = 0;
+			return;
 		}
 	}
+	memset(m->index, 0, (m->mask + 1) * sizeof(*m->index));
+}
+
+/* The slot holding key, or (found false) the empty slot where it goes. */
+static size_t find(const struct bytemap *m, const void *key, size_t len,
+                   uint32_t hash, bool *found)
+{
+	size_t i = hash & m->mask;
+
+	for (;;) {
+		uint32_t e = m->index[i];
+		const struct bytemap_entry *ent;
+
+		if (e == 0) {
+			*found = false;
+			return i;
+		}
+		ent = &m->entries[e - 1];
+		if (ent->hash == hash && key_len_at(m, ent->key_off) == len &&
+		    memcmp(key_at(m, ent->key_off), key, len) == 0) {
+			*found = true;
+			return i;
+		}
+		i = (i + 1) & m->mask;
+	}
+}
+
+/* The slot that points at entry number e (which is in the map). */
+static size_t slot_of_entry(const struct bytemap *m, size_t e)
+{
+	size_t i = m->entries[e].hash & m->mask;
+
+	while (m->index[i] != e + 1)
+		i = (i + 1) & m->mask;
+	return i;
+}
+
+static int grow_index(struct bytemap *m)
+{
+	size_t slots = (m->mask + 1) * 2, e;
+	uint32_t *index;
+
+	if (slots - 1 > UINT32_MAX)
+		return -1;
+	index = calloc(slots, sizeof(*index));
+	if (!index)
+		return -1;
+	for (e = 0; e < m->count; e++) {
+		size_t j = m->entries[e].hash & (slots - 1);
+		while (index[j])
+			j = (j + 1) & (slots - 1);
+		index[j] = (uint32_t)(e + 1);
+	}
+	free(m->index);
+	m->index = index;
+	m->mask = slots - 1;
+	return 0;
+}
+
+/* Grows by half (not double): at 100k keys a doubling would leave up to
+   half of each array unused for good. */
+static size_t next_cap(size_t cap, size_t need, size_t min)
+{
+	size_t n = cap < min ? min : cap + cap / 2;
+
+	return n < need ? need : n;
+}
+
+static int reserve_entry(struct bytemap *m)
+{
+	struct bytemap_entry *entries;
+	size_t cap;
+
+	if (m->count < m->cap)
+		return 0;
+	if (m->count >= UINT32_MAX - 1)
+		return -1;
+	cap = next_cap(m->cap, m->count + 1, 8);
+	entries = realloc(m->entries, cap * sizeof(*entries));
+	if (!entries)
+		return -1;
+	m->entries = entries;
+	m->cap = cap;
+	return 0;
+}
+
+/* Rewrites the arena without the keys of removed entries. */
+static int compact_keys(struct bytemap *m)
+{
+	size_t live = m->keys_len - m->keys_dead, at = 0, e;
+	uint8_t *keys = malloc(live ? live : 1);
+
+	if (!keys)
+		return -1;
+	for (e = 0; e < m->count; e++) {
+		size_t n = 2 + key_len_at(m, m->entries[e].key_off);
+		memcpy(keys + at, m->keys + m->entries[e].key_off, n);
+		m->entries[e].key_off = (uint32_t)at;
+		at += n;
+	}
+	free(m->keys);
+	m->keys = keys;
+	m->keys_len = at;
+	m->keys_cap = live ? live : 1;
+	m->keys_dead = 0;
+	return 0;
+}
+
+static int reserve_key(struct bytemap *m, size_t len)
+{
+	size_t need = m->keys_len + 2 + len, cap;
+	uint8_t *keys;
+
+	if (need <= m->keys_cap)
+		return 0;
+	/* Removed keys first: a map with churn reuses its arena instead of
+	   growing it. */
+	if (m->keys_dead > m->keys_len / 2 && compact_keys(m) == 0 &&
+	    m->keys_len + 2 + len <= m->keys_cap)
+		return 0;
+	need = m->keys_len + 2 + len;
+	if (need > UINT32_MAX)
+		return -1;
+	cap = next_cap(m->keys_cap, need, 256);
+	if (cap > UINT32_MAX)
+		cap = UINT32_MAX;
+	keys = realloc(m->keys, cap);
+	if (!keys)
+		return -1;
+	m->keys = keys;
+	m->keys_cap = cap;
+	return 0;
 }
 
 void **bytemap_slot(struct bytemap *m, const void *key, size_t len, bool create)
@@ -113,42 +267,45 @@ void **bytemap_slot(struct bytemap *m, const void *key, size_t len, bool create)
 	uint32_t hash = bytemap_hash(key, len);
 	bool found;
 	size_t i = find(m, key, len, hash, &found);
-	struct bytemap_entry *e;
+	struct bytemap_entry *ent;
 
 	if (found)
-		return &m->slots[i].value;
-	if (!create)
+		return &m->entries[m->index[i] - 1].value;
+	if (!create || len > KEY_MAX)
+		return NULL;
+	if (reserve_entry(m) < 0 || reserve_key(m, len) < 0)
 		return NULL;
 	if ((m->count + 1) * 4 > (m->mask + 1) * 3) {
-		if (grow(m) < 0)
+		if (grow_index(m) < 0)
 			return NULL;
 		i = find(m, key, len, hash, &found);
 	}
-	e = &m->slots[i];
-	e->key = malloc(len ? len : 1);
-	if (!e->key)
-		return NULL;
-	memcpy(e->key, key, len);
-	e->len = (uint32_t)len;
-	e->hash = hash;
-	e->value = NULL;
-	m->count++;
-	return &e->value;
+	ent = &m->entries[m->count];
+	ent->value = NULL;
+	ent->hash = hash;
+	ent->key_off = (uint32_t)m->keys_len;
+	m->keys[m->keys_len] = (uint8_t)len;
+	m->keys[m->keys_len + 1] = (uint8_t)(len >> 8);
+	if (len)
+		memcpy(m->keys + m->keys_len + 2, key, len);
+	m->keys_len += 2 + len;
+	m->index[i] = (uint32_t)(++m->count);
+	return &ent->value;
 }
 
 void *bytemap_remove(struct bytemap *m, const void *key, size_t len)
 {
 	bool found;
 	size_t i = find(m, key, len, bytemap_hash(key, len), &found);
-	size_t j;
+	size_t j, e, last;
 	void *value;
 
 	if (!found)
 		return NULL;
-	value = m->slots[i].value;
-	free(m->slots[i].key);
-	m->slots[i].key = NULL;
-	m->count--;
+	e = m->index[i] - 1;
+	value = m->entries[e].value;
+	m->keys_dead += 2 + len;
+	m->index[i] = 0;
 	/* Backward shift: move later members of the probe run into the hole
 	   when their home slot is at or before it. */
 	j = i;
@@ -156,14 +313,25 @@ void *bytemap_remove(struct bytemap *m, const void *key, size_t len)
 		size_t home;
 
 		j = (j + 1) & m->mask;
-		if (!m->slots[j].key)
+		if (!m->index[j])
 			break;
-		home = m->slots[j].hash & m->mask;
+		home = m->entries[m->index[j] - 1].hash & m->mask;
 		if (((j - home) & m->mask) >= ((j - i) & m->mask)) {
-			m->slots[i] = m->slots[j];
-			m->slots[j].key = NULL;
+			m->index[i] = m->index[j];
+			m->index[j] = 0;
 			i = j;
 		}
+	}
+	/* The last entry fills the hole, so entries stay dense. */
+	last = m->count - 1;
+	if (e != last) {
+		m->index[slot_of_entry(m, last)] = (uint32_t)(e + 1);
+		m->entries[e] = m->entries[last];
+	}
+	m->count--;
+	if (m->count == 0) {
+		m->keys_len = 0;
+		m->keys_dead = 0;
 	}
 	return value;
 }
@@ -177,60 +345,15 @@ int bytemap_foreach(const struct bytemap *m,
                     int (*fn)(void *ctx, const void *key, size_t len, void *value),
                     void *ctx)
 {
-	size_t i;
+	size_t e;
 	int rc;
 
-	for (i = 0; i <= m->mask; i++) {
-		if (!m->slots[i].key)
-			continue;
-		rc = fn(ctx, m->slots[i].key, m->slots[i].len, m->slots[i].value);
+	for (e = 0; e < m->count; e++) {
+		const struct bytemap_entry *ent = &m->entries[e];
+		rc = fn(ctx, key_at(m, ent->key_off), key_len_at(m, ent->key_off),
+		        ent->value);
 		if (rc)
 			return rc;
 	}
-	return 0;
-}
-
-static size_t find(const struct bytemap *m, const void *key, size_t len,
-                   uint32_t hash, bool *found)
-{
-	size_t i = hash & m->mask;
-
-	for (;;) {
-		const struct bytemap_entry *e = &m->slots[i];
-
-		if (!e->key) {
-			*found = false;
-			return i;
-		}
-		if (e->hash == hash && e->len == len && memcmp(e->key, key, len) == 0) {
-			*found = true;
-			return i;
-		}
-		i = (i + 1) & m->mask;
-	}
-}
-
-static int grow(struct bytemap *m)
-{
-	size_t cap = (m->mask + 1) * 2;
-	struct bytemap_entry *slots = calloc(cap, sizeof(*slots));
-	size_t i;
-
-	if (!slots)
-		return -1;
-	for (i = 0; i <= m->mask; i++) {
-		struct bytemap_entry *e = &m->slots[i];
-		size_t j;
-
-		if (!e->key)
-			continue;
-		j = e->hash & (cap - 1);
-		while (slots[j].key)
-			j = (j + 1) & (cap - 1);
-		slots[j] = *e;
-	}
-	free(m->slots);
-	m->slots = slots;
-	m->mask = cap - 1;
 	return 0;
 }

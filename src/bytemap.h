@@ -1,8 +1,9 @@
-/* bytemap.h - a hash map from byte strings to pointers (open addressing,
- * linear probing, backward-shift deletion). Used by the writer side only.
+/* bytemap.h - a hash map from byte strings (up to 65,535 bytes) to
+ * pointers. Not thread-safe: each map has one user (the writer, or one
+ * query thread's forwarder).
  *
- * Ownership: keys are copied; values are the caller's, handed to the
- * free_value function given to bytemap_free() (which may be NULL). */
+ * Ownership: keys are copied into the map; values are the caller's, handed
+ * to the free_value function given to bytemap_free() (which may be NULL). */
 #ifndef SVCDNS_BYTEMAP_H
 #define SVCDNS_BYTEMAP_H
 
@@ -24,7 +25,8 @@ void bytemap_clear(struct bytemap *m, void (*free_value)(void *));
 
 /* Pointer to the value slot for key; with create, a missing key is added
    with value NULL. Returns NULL when absent (or on allocation failure with
-   create). The slot is valid until the next insertion or removal. */
+   create, or a key longer than 65,535 bytes). The slot is valid until the
+   next insertion or removal. */
 void **bytemap_slot(struct bytemap *m, const void *key, size_t len, bool create);
 
 /* Removes key; returns its value, or NULL when absent. */
@@ -32,7 +34,8 @@ void *bytemap_remove(struct bytemap *m, const void *key, size_t len);
 
 size_t bytemap_count(const struct bytemap *m);
 
-/* Calls fn for every entry; stops when fn returns non-zero and returns it. */
+/* Calls fn for every entry (fn must not change m); stops when fn returns
+   non-zero and returns it. */
 int bytemap_foreach(const struct bytemap *m,
                     int (*fn)(void *ctx, const void *key, size_t len, void *value),
                     void *ctx);
