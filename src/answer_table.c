@@ -36,14 +36,15 @@ struct rrset_answer {
 	uint32_t body_len;
 };
 
-/* One allocation per owner name: this header, the types, the name, then
+/* One allocation per owner name: this header, the types, the name (only
+   the labels before its zone's apex: the zone index says the rest), then
    each type's record ends and body. Kept small: at 100k services the table
    holds ~450k nodes. No rcu_head: replaced nodes go to the table's retired
    list and are freed together after one grace period (answer_table_reclaim). */
 struct answer_node {
 	struct cds_lfht_node lfht;
 	uint32_t bytes; /* size of the allocation */
-	uint8_t name_len;
+	uint8_t name_len; /* of the labels before the zone apex */
 	uint8_t zone;
 	uint8_t n_types;
 	uint8_t flags;
@@ -626,6 +627,7 @@ static int draft_name(struct answer_table *t, struct node_draft *d,
 	return 0;
 }
 
+/* owner: olen bytes, the labels before the zone apex. */
 static struct answer_node *node_from_draft(const struct node_draft *d,
                                            const uint8_t *owner, size_t olen,
                                            uint8_t zone, bool cname)
@@ -734,13 +736,22 @@ static void free_soa_rcu(struct rcu_head *head)
 	free(caa_container_of(head, struct zone_soa, rcu));
 }
 
+/* What match_name compares a node with: a whole lower-case wire name. */
+struct name_key {
+	const struct answer_table *t;
+	const uint8_t *name;
+	size_t len;
+};
+
 static int match_name(struct cds_lfht_node *ht_node, const void *key)
 {
 	const struct answer_node *n = caa_container_of(ht_node, struct answer_node, lfht);
-	const uint8_t *k = key;
+	const struct name_key *k = key;
+	const struct zone_info *z = &k->t->zones[n->zone];
+	size_t rel = n->name_len;
 
-	/* key: length byte, then the wire name */
-	return n->name_len == k[0] && memcmp(node_name(n), k + 1, k[0]) == 0;
+	return rel + z->name_len == k->len && memcmp(node_name(n), k->name, rel) == 0 &&
+	       memcmp(k->name + rel, z->name, z->name_len) == 0;
 }
 
 static const struct answer_node *find_node(const struct answer_table *t, uint32_t hash,
@@ -748,13 +759,9 @@ static const struct answer_node *find_node(const struct answer_table *t, uint32_
 {
 	struct cds_lfht_iter iter;
 	struct cds_lfht_node *ht_node;
-	uint8_t key[1 + DNAME_MAX];
+	struct name_key key = { t, name, len };
 
-	if (len > DNAME_MAX)
-		return NULL;
-	key[0] = (uint8_t)len;
-	memcpy(key + 1, name, len);
-	cds_lfht_lookup(t->ht, hash, match_name, key, &iter);
+	cds_lfht_lookup(t->ht, hash, match_name, &key, &iter);
 	ht_node = cds_lfht_iter_get_node(&iter);
 	return ht_node ? caa_container_of(ht_node, struct answer_node, lfht) : NULL;
 }
@@ -859,8 +866,15 @@ int answer_table_put(struct answer_table *t, const struct records_set *set,
 	struct node_draft *d = t->draft;
 	struct answer_node *n;
 	struct cds_lfht_node *old;
-	uint8_t key[1 + DNAME_MAX];
+	struct name_key key = { t, name->owner, name->owner_len };
+	const struct zone_info *z;
 
+	/* Nodes keep only the labels before their zone's apex. */
+	if (name->zone >= t->n_zones)
+		return -1;
+	z = &t->zones[name->zone];
+	if (!dname_is_under(name->owner, name->owner_len, z->name, z->name_len))
+		return -1;
 	writer_online();
 	d->n_types = 0;
 	d->len = 0;
@@ -870,16 +884,14 @@ int answer_table_put(struct answer_table *t, const struct records_set *set,
 		rcu_read_unlock();
 		return -1;
 	}
-	n = node_from_draft(d, name->owner, name->owner_len, name->zone,
+	n = node_from_draft(d, name->owner, name->owner_len - z->name_len, name->zone,
 	                    has_type(name, RR_TYPE_CNAME));
 	if (!n) {
 		rcu_read_unlock();
 		return -1;
 	}
-	key[0] = name->owner_len;
-	memcpy(key + 1, name->owner, name->owner_len);
 	old = cds_lfht_add_replace(t->ht, bytemap_hash(name->owner, name->owner_len),
-	                           match_name, key, &n->lfht);
+	                           match_name, &key, &n->lfht);
 	rcu_read_unlock();
 	t->n_bytes += n->bytes;
 	if (old) {
@@ -895,16 +907,12 @@ int answer_table_delete(struct answer_table *t, const uint8_t *lname, size_t len
 {
 	struct cds_lfht_iter iter;
 	struct cds_lfht_node *ht_node;
-	uint8_t key[1 + DNAME_MAX];
+	struct name_key key = { t, lname, len };
 	int removed = 0;
 
 	writer_online();
-	if (len > DNAME_MAX)
-		return 0;
-	key[0] = (uint8_t)len;
-	memcpy(key + 1, lname, len);
 	rcu_read_lock();
-	cds_lfht_lookup(t->ht, bytemap_hash(lname, len), match_name, key, &iter);
+	cds_lfht_lookup(t->ht, bytemap_hash(lname, len), match_name, &key, &iter);
 	ht_node = cds_lfht_iter_get_node(&iter);
 	if (ht_node && cds_lfht_del(t->ht, ht_node) == 0) {
 		t->n_nodes--;
