@@ -30,13 +30,13 @@ struct kube_ip {
 
 enum kube_proto { KUBE_PROTO_TCP = 0, KUBE_PROTO_UDP, KUBE_PROTO_SCTP };
 
-struct kube_port {
+struct kube_port { /* pointers first: 24 bytes, not 32 */
 	char *name; /* "" when unnamed, never NULL */
-	uint16_t port;
-	uint8_t proto;    /* enum kube_proto */
-	uint16_t target_port; /* 0 when absent or named */
 	char *target_port_name; /* NULL unless targetPort is a string */
+	uint16_t port;
+	uint16_t target_port; /* 0 when absent or named */
 	uint16_t node_port;
+	uint8_t proto;    /* enum kube_proto */
 };
 
 enum kube_service_type {
