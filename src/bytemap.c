@@ -168,11 +168,8 @@ static size_t slot_of_entry(const struct bytemap *m, size_t e)
 static int grow_index(struct bytemap *m)
 {
 	size_t slots = (m->mask + 1) * 2, e;
-	uint32_t *index;
+	uint32_t *index = calloc(slots, sizeof(*index));
 
-	if (slots - 1 > UINT32_MAX)
-		return -1;
-	index = calloc(slots, sizeof(*index));
 	if (!index)
 		return -1;
 	for (e = 0; e < m->count; e++) {
