@@ -25,6 +25,21 @@
 #define BODY_MAX 65535
 #define MAX_TYPES 16
 #define NODE_CNAME 0x01
+#define NODE_COMPACT 0x02 /* a service node, answers written at lookup */
+
+/* A compact node's limits: its longest answer, an SRV answer of a
+   _port._proto name (the target spelled out once, then pointers, then the
+   glue), must fit answer_ref's scratch. Larger services are prebuilt. */
+#define COMPACT_ADDRS_MAX 8
+#define COMPACT_SRV_MAX 32
+/* Its _port._proto names are found by scanning the set it comes from:
+   only in sets of one service, never a whole cluster's. */
+#define FOLD_SET_MAX 256
+_Static_assert(2 + 10 + 6 + DNAME_MAX + (COMPACT_SRV_MAX - 1) * 20 +
+                       COMPACT_ADDRS_MAX * 28 <= ANSWER_SCRATCH,
+               "compact answers fit answer_ref's scratch");
+_Static_assert(COMPACT_SRV_MAX + COMPACT_ADDRS_MAX <= ANSWER_SCRATCH_RECORDS,
+               "compact answers' records fit answer_ref's scratch_ends");
 
 /* One type's prebuilt answer inside its node's block. The record ends
    (an + ar of them, 2-byte aligned) sit just before the body. */
@@ -38,7 +53,8 @@ struct rrset_answer {
 
 /* One allocation per owner name: this header, the types, the name (only
    the labels before its zone's apex: the zone index says the rest), then
-   each type's record ends and body. Kept small: at 100k services the table
+   each type's record ends and body. A compact node (NODE_COMPACT, no
+   types) has its service's data after the name instead (compact_view). Kept small: at 100k services the table
    holds ~450k nodes. No rcu_head: replaced nodes go to the table's retired
    list and are freed together after one grace period (answer_table_reclaim). */
 struct answer_node {
@@ -67,6 +83,36 @@ static inline const uint16_t *rr_ends(const struct answer_node *n,
 {
 	return (const uint16_t *)(const void *)((const uint8_t *)n + rr->body_off) -
 	       (rr->an + rr->ar);
+}
+
+/* A compact node's data, after its name: ttl (4 bytes, wire order), the
+   counts n4 n6 n_srv n_sub (1 byte each), n4 IPv4 and n6 IPv6 addresses,
+   n_srv SRV rdata heads (priority, weight, port: 6 bytes; the target is
+   the node's own name), then n_sub _port._proto names, each [prefix
+   length][the two labels][count][count SRV heads]. */
+struct compact_view {
+	const uint8_t *ttl;
+	uint8_t n4, n6, n_srv, n_sub;
+	const uint8_t *a, *aaaa, *srv, *subs;
+};
+
+static void compact_view(const struct answer_node *n, struct compact_view *v)
+{
+	const uint8_t *p = node_name(n) + n->name_len;
+
+	v->ttl = p;
+	v->n4 = p[4];
+	v->n6 = p[5];
+	v->n_srv = p[6];
+	v->n_sub = p[7];
+	p += 8;
+	v->a = p;
+	p += 4 * (size_t)v->n4;
+	v->aaaa = p;
+	p += 16 * (size_t)v->n6;
+	v->srv = p;
+	p += 6 * (size_t)v->n_srv;
+	v->subs = p;
 }
 
 struct zone_soa {
@@ -485,6 +531,41 @@ static const struct rrset_answer *node_type(const struct answer_node *n, uint16_
 	return NULL;
 }
 
+/* enc_from_node for a compact node: its addresses of type qtype. */
+static uint16_t enc_from_compact(struct encoder *e, const struct answer_node *n,
+                                 uint16_t qtype, const uint8_t *owner, size_t olen)
+{
+	struct compact_view v;
+	const uint8_t *rdata;
+	size_t rdlen;
+	uint16_t i, count;
+
+	compact_view(n, &v);
+	if (qtype == RR_TYPE_A) {
+		count = v.n4;
+		rdata = v.a;
+		rdlen = 4;
+	} else if (qtype == RR_TYPE_AAAA) {
+		count = v.n6;
+		rdata = v.aaaa;
+		rdlen = 16;
+	} else {
+		return 0;
+	}
+	for (i = 0; i < count; i++) {
+		uint8_t head[10] = {(uint8_t)(qtype >> 8), (uint8_t)qtype, 0, 1};
+		memcpy(head + 4, v.ttl, 4);
+		head[8] = 0;
+		head[9] = (uint8_t)rdlen;
+		enc_name(e, owner, olen);
+		enc_bytes(e, head, sizeof(head));
+		enc_bytes(e, rdata + i * rdlen, rdlen);
+		if (!e->overflow && e->n_recs < sizeof(e->ends) / sizeof(e->ends[0]))
+			e->ends[e->n_recs++] = (uint16_t)e->len;
+	}
+	return count;
+}
+
 /* Copies the A/AAAA answers of a node already in the table as records of
    owner (used to follow a CNAME into another service's name). */
 static uint16_t enc_from_node(struct encoder *e, const struct answer_node *n,
@@ -494,6 +575,8 @@ static uint16_t enc_from_node(struct encoder *e, const struct answer_node *n,
 	const uint16_t *ends;
 	uint16_t i, count = 0;
 
+	if (n->flags & NODE_COMPACT)
+		return enc_from_compact(e, n, qtype, owner, olen);
 	if (!rr || (qtype != RR_TYPE_A && qtype != RR_TYPE_AAAA))
 		return 0;
 	ends = rr_ends(n, rr);
@@ -668,6 +751,169 @@ static struct answer_node *node_from_draft(const struct node_draft *d,
 		rr->body_len = d->types[i].body_len;
 		memcpy((uint8_t *)n + at, d->buf + d->types[i].body_off, d->types[i].body_len);
 		at += d->types[i].body_len;
+	}
+	return n;
+}
+
+/* ---- compact service nodes --------------------------------------------- */
+
+/* What a name's records look like to a compact node. */
+struct compact_shape {
+	uint32_t ttl;
+	size_t n4, n6, n_srv;
+};
+
+/* Whether name's records are only addresses and SRV records whose target
+   is target, all with one TTL, few enough for a compact node. */
+static bool compact_shape(const struct records_name *name, const uint8_t *target,
+                          size_t target_len, struct compact_shape *s)
+{
+	uint32_t i;
+
+	memset(s, 0, sizeof(*s));
+	if (name->n_records == 0)
+		return false; /* a name without records: its node is small anyway */
+	s->ttl = name->records[0].ttl;
+	for (i = 0; i < name->n_records; i++) {
+		const struct record *r = &name->records[i];
+
+		if (r->ttl != s->ttl)
+			return false;
+		if (r->type == RR_TYPE_A && r->rdlen == 4)
+			s->n4++;
+		else if (r->type == RR_TYPE_AAAA && r->rdlen == 16)
+			s->n6++;
+		else if (r->type == RR_TYPE_SRV && r->rdlen == 6 + target_len &&
+		         memcmp(r->rdata + 6, target, target_len) == 0)
+			s->n_srv++;
+		else
+			return false;
+	}
+	return s->n4 + s->n6 <= COMPACT_ADDRS_MAX && s->n_srv <= COMPACT_SRV_MAX;
+}
+
+/* Whether name (of set) becomes a compact service node. */
+static bool compact_service(const struct answer_table *t, const struct records_set *set,
+                            const struct records_name *name, struct compact_shape *s)
+{
+	return records_name_count(set) <= FOLD_SET_MAX && name->zone < t->n_zones &&
+	       !t->zones[name->zone].reverse &&
+	       compact_shape(name, name->owner, name->owner_len, s);
+}
+
+/* The length of the two labels starting with '_' that begin name, or 0. */
+static size_t srv_prefix_len(const uint8_t *name, size_t len)
+{
+	size_t second;
+
+	if (len < 2 || name[0] == 0 || name[1] != '_')
+		return 0;
+	second = 1 + (size_t)name[0];
+	if (second + 1 >= len || name[second] == 0 || name[second + 1] != '_')
+		return 0;
+	second += 1 + (size_t)name[second];
+	return second < len ? second : 0;
+}
+
+/* The service name whose compact node answers name (_port._proto.<it>,
+   only SRV records pointing at it), or NULL. */
+static const struct records_name *fold_parent(const struct answer_table *t,
+                                              const struct records_set *set,
+                                              const struct records_name *name)
+{
+	size_t prefix = srv_prefix_len(name->owner, name->owner_len);
+	const struct records_name *svc;
+	struct compact_shape s, sub;
+
+	if (!prefix || records_name_count(set) > FOLD_SET_MAX)
+		return NULL;
+	svc = records_find(set, name->owner + prefix, name->owner_len - prefix);
+	if (!svc || svc->zone != name->zone || !compact_service(t, set, svc, &s))
+		return NULL;
+	if (!compact_shape(name, svc->owner, svc->owner_len, &sub) || sub.n4 || sub.n6 ||
+	    sub.ttl != s.ttl)
+		return NULL;
+	return svc;
+}
+
+static uint8_t *put_srv_heads(uint8_t *p, const struct records_name *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < name->n_records; i++) {
+		if (name->records[i].type != RR_TYPE_SRV)
+			continue;
+		memcpy(p, name->records[i].rdata, 6);
+		p += 6;
+	}
+	return p;
+}
+
+/* The compact node of service name s (shape sh) with its _port._proto
+   names from set; rel: bytes of its name before the zone apex. */
+static struct answer_node *compact_node(const struct answer_table *t,
+                                        const struct records_set *set,
+                                        const struct records_name *svc,
+                                        const struct compact_shape *sh, size_t rel)
+{
+	size_t size = sizeof(struct answer_node) + rel + 8 + 4 * sh->n4 + 16 * sh->n6 +
+	              6 * sh->n_srv;
+	size_t i, n_sub = 0;
+	struct answer_node *n;
+	uint8_t *p;
+	uint32_t r;
+
+	for (i = 0; i < records_name_count(set); i++) {
+		const struct records_name *sub = records_name_at(set, i);
+		if (fold_parent(t, set, sub) == svc) {
+			size += 2 + srv_prefix_len(sub->owner, sub->owner_len) + 6 * sub->n_records;
+			n_sub++;
+		}
+	}
+	n = malloc(size);
+	if (!n)
+		return NULL;
+	memset(n, 0, sizeof(*n));
+	n->bytes = (uint32_t)size;
+	n->name_len = (uint8_t)rel;
+	n->zone = svc->zone;
+	n->flags = NODE_COMPACT;
+	p = (uint8_t *)node_name(n);
+	memcpy(p, svc->owner, rel);
+	p += rel;
+	p[0] = (uint8_t)(sh->ttl >> 24);
+	p[1] = (uint8_t)(sh->ttl >> 16);
+	p[2] = (uint8_t)(sh->ttl >> 8);
+	p[3] = (uint8_t)sh->ttl;
+	p[4] = (uint8_t)sh->n4;
+	p[5] = (uint8_t)sh->n6;
+	p[6] = (uint8_t)sh->n_srv;
+	p[7] = (uint8_t)n_sub; /* at most FOLD_SET_MAX - 1 */
+	p += 8;
+	/* Records come grouped by type (A, AAAA, SRV), in answer order. */
+	for (r = 0; r < svc->n_records; r++)
+		if (svc->records[r].type == RR_TYPE_A) {
+			memcpy(p, svc->records[r].rdata, 4);
+			p += 4;
+		}
+	for (r = 0; r < svc->n_records; r++)
+		if (svc->records[r].type == RR_TYPE_AAAA) {
+			memcpy(p, svc->records[r].rdata, 16);
+			p += 16;
+		}
+	p = put_srv_heads(p, svc);
+	for (i = 0; i < records_name_count(set); i++) {
+		const struct records_name *sub = records_name_at(set, i);
+		size_t prefix;
+
+		if (fold_parent(t, set, sub) != svc)
+			continue;
+		prefix = srv_prefix_len(sub->owner, sub->owner_len);
+		*p++ = (uint8_t)prefix;
+		memcpy(p, sub->owner, prefix);
+		p += prefix;
+		*p++ = (uint8_t)sub->n_records;
+		p = put_srv_heads(p, sub);
 	}
 	return n;
 }
@@ -868,6 +1114,7 @@ int answer_table_put(struct answer_table *t, const struct records_set *set,
 	struct cds_lfht_node *old;
 	struct name_key key = { t, name->owner, name->owner_len };
 	const struct zone_info *z;
+	struct compact_shape shape;
 
 	/* Nodes keep only the labels before their zone's apex. */
 	if (name->zone >= t->n_zones)
@@ -875,17 +1122,25 @@ int answer_table_put(struct answer_table *t, const struct records_set *set,
 	z = &t->zones[name->zone];
 	if (!dname_is_under(name->owner, name->owner_len, z->name, z->name_len))
 		return -1;
+	if (fold_parent(t, set, name)) {
+		/* Its service's compact node answers it. */
+		answer_table_delete(t, name->owner, name->owner_len);
+		return 1;
+	}
 	writer_online();
 	d->n_types = 0;
 	d->len = 0;
 	d->n_ends = 0;
 	rcu_read_lock();
-	if (draft_name(t, d, set, name) < 0) {
+	if (compact_service(t, set, name, &shape)) {
+		n = compact_node(t, set, name, &shape, name->owner_len - z->name_len);
+	} else if (draft_name(t, d, set, name) < 0) {
 		rcu_read_unlock();
 		return -1;
+	} else {
+		n = node_from_draft(d, name->owner, name->owner_len - z->name_len, name->zone,
+		                    has_type(name, RR_TYPE_CNAME));
 	}
-	n = node_from_draft(d, name->owner, name->owner_len - z->name_len, name->zone,
-	                    has_type(name, RR_TYPE_CNAME));
 	if (!n) {
 		rcu_read_unlock();
 		return -1;
@@ -1056,42 +1311,193 @@ static bool namespace_exists(const struct answer_table *t, const uint8_t *ns_lab
 }
 
 /* CoreDNS also answers _port._proto names written without underscores
-   ("http.tcp.web.ns.svc.zone"). Only on a miss: the name is rewritten with
-   them and looked up again. */
-static const struct answer_node *find_srv_alias(const struct answer_table *t,
-                                                const uint8_t *lname, size_t len,
-                                                int *shift)
+   ("http.tcp.web.ns.svc.zone"). Only on a miss: writes lname with them to
+   out and returns its length (0 when it does not apply); *shift is minus
+   the underscores added. */
+static size_t srv_alias(const uint8_t *lname, size_t len, uint8_t *out, int *shift)
 {
-	uint8_t name[DNAME_MAX];
 	size_t l1 = lname[0], l2, at = 0, added = 0;
 
 	if (l1 == 0 || 1 + l1 >= len)
-		return NULL;
+		return 0;
 	l2 = lname[1 + l1];
 	if (l2 == 0 || 2 + l1 + l2 >= len)
-		return NULL;
+		return 0;
 	if (lname[1] == '_' && lname[2 + l1] == '_')
-		return NULL; /* already the real form */
-	name[at++] = (uint8_t)(lname[1] == '_' ? l1 : l1 + 1);
+		return 0; /* already the real form */
+	if (l1 + 1 > 63 || l2 + 1 > 63)
+		return 0;
+	out[at++] = (uint8_t)(lname[1] == '_' ? l1 : l1 + 1);
 	if (lname[1] != '_') {
-		name[at++] = '_';
+		out[at++] = '_';
 		added++;
 	}
-	memcpy(name + at, lname + 1, l1);
+	memcpy(out + at, lname + 1, l1);
 	at += l1;
-	name[at++] = (uint8_t)(lname[2 + l1] == '_' ? l2 : l2 + 1);
+	out[at++] = (uint8_t)(lname[2 + l1] == '_' ? l2 : l2 + 1);
 	if (lname[2 + l1] != '_') {
-		name[at++] = '_';
+		out[at++] = '_';
 		added++;
 	}
-	memcpy(name + at, lname + 2 + l1, l2);
+	memcpy(out + at, lname + 2 + l1, l2);
 	at += l2;
-	if (at + (len - (2 + l1 + l2)) > DNAME_MAX || l1 + 1 > 63 || l2 + 1 > 63)
-		return NULL;
-	memcpy(name + at, lname + 2 + l1 + l2, len - (2 + l1 + l2));
+	if (at + (len - (2 + l1 + l2)) > DNAME_MAX)
+		return 0;
+	memcpy(out + at, lname + 2 + l1 + l2, len - (2 + l1 + l2));
 	at += len - (2 + l1 + l2);
 	*shift = -(int)added;
-	return find_node(t, bytemap_hash(name, at), name, at);
+	return at;
+}
+
+/* ---- compact answers (hot path) ----------------------------------------- */
+
+/* lname is _port._proto.<service>: the compact node of the service when it
+   has that port (*sub: its entry), else NULL. */
+static const struct answer_node *find_sub(const struct answer_table *t,
+                                          const uint8_t *lname, size_t len,
+                                          const uint8_t **sub)
+{
+	size_t prefix = srv_prefix_len(lname, len);
+	const struct answer_node *n;
+	struct compact_view v;
+	const uint8_t *p;
+	uint8_t i;
+
+	if (!prefix)
+		return NULL;
+	n = find_node(t, bytemap_hash(lname + prefix, len - prefix), lname + prefix,
+	              len - prefix);
+	if (!n || !(n->flags & NODE_COMPACT))
+		return NULL;
+	compact_view(n, &v);
+	for (i = 0, p = v.subs; i < v.n_sub; i++) {
+		if (p[0] == prefix && memcmp(p + 1, lname, prefix) == 0) {
+			*sub = p;
+			return n;
+		}
+		p += 2 + (size_t)p[0] + 6 * (size_t)p[1 + p[0]];
+	}
+	return NULL;
+}
+
+/* An answer being written into an answer_ref's scratch. */
+struct synth {
+	struct answer_ref *ref;
+	size_t len;
+	uint16_t n; /* records */
+};
+
+/* A record's owner (a pointer), type, class IN, TTL and rdlength. */
+static uint8_t *synth_head(struct synth *w, uint16_t owner_at, uint16_t type,
+                           const uint8_t *ttl, size_t rdlen)
+{
+	uint8_t *p = w->ref->scratch + w->len;
+
+	p[0] = (uint8_t)(0xC0 | (owner_at >> 8));
+	p[1] = (uint8_t)owner_at;
+	p[2] = (uint8_t)(type >> 8);
+	p[3] = (uint8_t)type;
+	p[4] = 0;
+	p[5] = 1;
+	memcpy(p + 6, ttl, 4);
+	p[10] = (uint8_t)(rdlen >> 8);
+	p[11] = (uint8_t)rdlen;
+	return p + 12;
+}
+
+static void synth_end(struct synth *w, size_t bytes)
+{
+	w->len += bytes;
+	w->ref->scratch_ends[w->n++] = (uint16_t)w->len;
+}
+
+/* The node's addresses of type (A or AAAA), owned by the name at owner_at. */
+static void synth_addrs(struct synth *w, const struct compact_view *v, uint16_t type,
+                        uint16_t owner_at)
+{
+	size_t rdlen = type == RR_TYPE_A ? 4 : 16, i;
+	size_t count = type == RR_TYPE_A ? v->n4 : v->n6;
+	const uint8_t *rdata = type == RR_TYPE_A ? v->a : v->aaaa;
+
+	for (i = 0; i < count; i++) {
+		memcpy(synth_head(w, owner_at, type, v->ttl, rdlen), rdata + i * rdlen, rdlen);
+		synth_end(w, 12 + rdlen);
+	}
+}
+
+/* SRV records of the question's name from count rdata heads, all with the
+   same target: at target_at in the message, or (target_at 0) spelled out
+   from target in the first record and pointed at after it, as the writer's
+   encoder compresses. base: the message offset of the scratch's first
+   byte. Returns where the target is. */
+static uint16_t synth_srv(struct synth *w, const struct compact_view *v,
+                          const uint8_t *heads, size_t count, const uint8_t *target,
+                          size_t target_len, uint16_t target_at, size_t base)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		uint8_t *p;
+
+		if (target_at) {
+			p = synth_head(w, 12, RR_TYPE_SRV, v->ttl, 8);
+			memcpy(p, heads + 6 * i, 6);
+			p[6] = (uint8_t)(0xC0 | (target_at >> 8));
+			p[7] = (uint8_t)target_at;
+			synth_end(w, 20);
+			continue;
+		}
+		p = synth_head(w, 12, RR_TYPE_SRV, v->ttl, 6 + target_len);
+		memcpy(p, heads + 6 * i, 6);
+		memcpy(p + 6, target, target_len);
+		target_at = (uint16_t)(base + w->len + 18);
+		synth_end(w, 18 + target_len);
+	}
+	return target_at;
+}
+
+/* Writes the answer of compact node n (or of its _port._proto name sub)
+   to qtype into ref. qname: the name asked, lower case, qlen bytes. */
+static void compact_answer(const struct answer_table *t, const struct answer_node *n,
+                           const uint8_t *sub, const uint8_t *qname, size_t qlen,
+                           uint16_t qtype, struct answer_ref *ref)
+{
+	struct compact_view v;
+	struct synth w = {ref, 0, 0};
+	uint16_t an = 0, target_at;
+
+	compact_view(n, &v);
+	if (qtype == RR_TYPE_ANY) /* RFC 8482: one RRset, the first type's */
+		qtype = sub || (!v.n4 && !v.n6) ? RR_TYPE_SRV : v.n4 ? RR_TYPE_A : RR_TYPE_AAAA;
+	if (sub && qtype == RR_TYPE_SRV) {
+		size_t prefix = sub[0];
+		target_at = synth_srv(&w, &v, sub + 2 + prefix, sub[1 + prefix], qname + prefix,
+		                      qlen - prefix, 0, 12 + qlen + 4);
+		an = w.n;
+		synth_addrs(&w, &v, RR_TYPE_A, target_at);
+		synth_addrs(&w, &v, RR_TYPE_AAAA, target_at);
+	} else if (!sub && (qtype == RR_TYPE_A || qtype == RR_TYPE_AAAA)) {
+		synth_addrs(&w, &v, qtype, 12);
+		an = w.n;
+	} else if (!sub && qtype == RR_TYPE_SRV && v.n_srv) {
+		synth_srv(&w, &v, v.srv, v.n_srv, NULL, 0, 12, 0);
+		an = w.n;
+		synth_addrs(&w, &v, RR_TYPE_A, 12);
+		synth_addrs(&w, &v, RR_TYPE_AAAA, 12);
+	}
+	if (an == 0) {
+		ref->status = ANSWER_NODATA;
+		fill_negative(t, n->zone, ref);
+		return;
+	}
+	ref->status = ANSWER_FOUND;
+	ref->body.wire = ref->scratch;
+	ref->body.len = (uint32_t)w.len;
+	ref->body.an = an;
+	ref->body.ns = 0;
+	ref->body.ar = (uint16_t)(w.n - an);
+	ref->body.ends = ref->scratch_ends;
+	ref->chase = false;
 }
 
 void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
@@ -1099,12 +1505,31 @@ void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
 {
 	const struct answer_node *n = find_node(t, bytemap_hash(lname, len), lname, len);
 	const struct rrset_answer *rr;
+	const uint8_t *sub = NULL, *qname = lname;
+	uint8_t alias[DNAME_MAX];
+	size_t qlen = len, alias_len;
 	int zone, shift = 0;
 
-	if (!n && (qtype == RR_TYPE_SRV || qtype == RR_TYPE_ANY)) {
-		n = find_srv_alias(t, lname, len, &shift);
+	if (!n && len > 1 && lname[1] == '_')
+		n = find_sub(t, lname, len, &sub);
+	if (!n && (qtype == RR_TYPE_SRV || qtype == RR_TYPE_ANY) &&
+	    (alias_len = srv_alias(lname, len, alias, &shift)) != 0) {
+		n = find_node(t, bytemap_hash(alias, alias_len), alias, alias_len);
 		if (n && !node_type(n, RR_TYPE_SRV))
 			n = NULL; /* only SRV names have the underscore-less form */
+		if (!n)
+			n = find_sub(t, alias, alias_len, &sub);
+		if (n) {
+			qname = alias;
+			qlen = alias_len;
+		} else {
+			shift = 0;
+		}
+	}
+	if (n && (n->flags & NODE_COMPACT)) {
+		compact_answer(t, n, sub, qname, qlen, qtype, ref);
+		ref->pointer_shift = shift;
+		return;
 	}
 	if (n) {
 		rr = node_type(n, qtype);

@@ -28,6 +28,11 @@ enum answer_status {
 	ANSWER_OUTSIDE   /* not in any zone of ours (forward or refuse) */
 };
 
+/* Room for the answers of a compact service node (answer_table.c), which
+   are written at lookup time into the answer_ref itself. */
+#define ANSWER_SCRATCH 1152
+#define ANSWER_SCRATCH_RECORDS 40
+
 /* Pre-encoded records following the question: names are compressed against
    a question at offset 12 (the owner of every answer record is 0xC00C). */
 struct answer_body {
@@ -52,6 +57,10 @@ struct answer_ref {
 	bool chase;                  /* ANSWER_FOUND: a CNAME whose target is
 	                                outside our zones (ExternalName): the
 	                                target's records come from upstream */
+	/* Where a compact node's answer is written (body then points here):
+	   an answer_ref must not be copied or moved while body is in use. */
+	uint8_t scratch[ANSWER_SCRATCH];
+	uint16_t scratch_ends[ANSWER_SCRATCH_RECORDS];
 };
 
 /* An empty table for the zones of set (cluster zones, then the reverse
@@ -62,7 +71,15 @@ struct answer_table *answer_table_new(const struct records_set *set,
 
 /* Compiles name (from set, which also provides SRV/NS glue and in-batch
    CNAME targets) into its node and inserts it, replacing the node of the
-   same name. Returns 0, or -1 on allocation failure (old node kept). */
+   same name. Returns 0, or -1 on allocation failure (old node kept).
+
+   A service name whose records are only addresses and SRV records pointing
+   back at itself (a ClusterIP service) becomes one compact node that also
+   answers its _port._proto names: set must then be that service's own
+   small set (at most a few hundred names, as zone_sync builds them), which
+   put scans for those names. Putting such a _port._proto name stores
+   nothing, removes any node it had of its own and returns 1: put the
+   service's name too (before or after, from the same set). */
 int answer_table_put(struct answer_table *t, const struct records_set *set,
                      const struct records_name *name);
 
@@ -90,7 +107,8 @@ struct answer_table *answer_table_build(const struct records_set *set,
 void answer_table_free(struct answer_table *t);
 
 /* Looks up lname (wire, lower case, len bytes) for qtype. Never allocates.
-   Call inside an RCU read-side section; ref is valid until it ends. */
+   Call inside an RCU read-side section; ref is valid until it ends. A
+   compact node's answer is written into ref->scratch. */
 void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
                          size_t len, uint16_t qtype, struct answer_ref *ref);
 

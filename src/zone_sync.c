@@ -469,7 +469,7 @@ static int ptr_rebuild(struct zone_sync *z, const uint8_t *rev, size_t rev_len,
 	}
 	rc = records_finish(set) < 0 || records_failed(set) ? -1 : 0;
 	if (rc == 0 && records_name_count(set))
-		rc = answer_table_put(z->table, set, records_name_at(set, 0));
+		rc = answer_table_put(z->table, set, records_name_at(set, 0)) < 0 ? -1 : 0;
 	return rc;
 }
 
@@ -591,6 +591,7 @@ static struct owned *put_names(struct zone_sync *z, struct records_set *set,
 	size_t n_zones = z->cfg->n_zones;
 	struct owned *o;
 	uint32_t r;
+	int put;
 
 	z->names.len = 0;
 	z->pairs.len = 0;
@@ -599,11 +600,15 @@ static struct owned *put_names(struct zone_sync *z, struct records_set *set,
 
 		if (name->zone >= n_zones)
 			continue;
-		if (answer_table_put(z->table, set, name) < 0 ||
-		    name_encode(&z->names, name->owner, name->owner_len,
-		                prev ? prev->owner : NULL, prev ? prev->owner_len : 0) < 0)
+		put = answer_table_put(z->table, set, name);
+		if (put < 0)
 			return NULL;
 		name_changed(z, p, name->owner, name->owner_len);
+		if (put > 0)
+			continue; /* in the service's own node: goes with it */
+		if (name_encode(&z->names, name->owner, name->owner_len,
+		                prev ? prev->owner : NULL, prev ? prev->owner_len : 0) < 0)
+			return NULL;
 		if (!first)
 			first = name;
 		prev = name;
@@ -729,7 +734,7 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache,
 		slot = bytemap_slot(z->ptrs, rev, rev_len, false);
 		name = records_find(set, rev, rev_len);
 		if (slot && *slot == (void *)o && name)
-			rc = answer_table_put(z->table, set, name);
+			rc = answer_table_put(z->table, set, name) < 0 ? -1 : 0;
 	}
 	/* Old reverse names next (those o kept are done with o's below). */
 	for (at = old ? pairs_begin(old) : NULL; rc == 0 && at && at < pairs_end(old);
@@ -783,7 +788,7 @@ static int update_namespace(struct zone_sync *z, struct svc_cache *cache,
 	for (i = 0; i < records_name_count(set) && rc == 0; i++) {
 		const struct records_name *name = records_name_at(set, i);
 		if (svc_cache_namespace_exists(cache, ns))
-			rc = answer_table_put(z->table, set, name);
+			rc = answer_table_put(z->table, set, name) < 0 ? -1 : 0;
 		else
 			answer_table_delete(z->table, name->owner, name->owner_len);
 	}
@@ -807,7 +812,7 @@ static int update_apex(struct zone_sync *z, uint32_t serial)
 		return -1;
 	}
 	for (i = 0; i < records_name_count(set) && rc == 0; i++)
-		rc = answer_table_put(z->table, set, records_name_at(set, i));
+		rc = answer_table_put(z->table, set, records_name_at(set, i)) < 0 ? -1 : 0;
 	answer_table_set_soa(z->table, set);
 	records_set_free(set);
 	return rc;
@@ -828,7 +833,8 @@ long zone_sync_apply(struct zone_sync *z, struct svc_cache *cache, uint32_t seri
 		return -1;
 	}
 	svc_cache_drain_changes(cache, on_change, &p);
-	/* A service has about four names (itself, SRV, PTR, endpoints). */
+	/* A service has up to about four names (itself, PTRs, endpoint names,
+	   the SRV names of a headless one). */
 	answer_table_reserve(z->table, answer_table_entries(z->table) + 4 * p.n);
 	/* Dependents discovered while working join the end of the list. */
 	for (i = 0; i < p.n && rc == 0; i++) {

@@ -471,6 +471,177 @@ static void test_big_answer(void **state)
 	answer_table_free(t);
 }
 
+/* ---- compact service nodes against prebuilt answers ---------------------
+   answer_table_put folds a ClusterIP service's _port._proto names into one
+   node whose answers are written at lookup time, but only for sets of one
+   service's size. The same cluster with 300 more namespaces is too big to
+   fold: its table holds every answer prebuilt, and both must answer every
+   name, every type, byte for byte. */
+
+static struct answer_table *unfolded_table(struct svc_cache **cache_out,
+                                           struct records_set **set_out)
+{
+	static const char *const zones[] = {"cluster.local"};
+	struct svc_cache *c = svc_cache_new();
+	struct records_config cfg;
+	struct records_set *set;
+	struct answer_table *t;
+	char json[64], err[256] = "";
+	int i;
+
+	assert_int_equal(kube_json_parse_document(cluster_json, strlen(cluster_json), put_cb,
+	                                          c, err, sizeof(err)), 0);
+	for (i = 0; i < 300; i++) {
+		int n = snprintf(json, sizeof(json),
+		                 "{\"kind\":\"Namespace\",\"metadata\":{\"name\":\"f%d\"}}", i);
+		assert_int_equal(kube_json_parse_document(json, (size_t)n, put_cb, c, err,
+		                                          sizeof(err)), 0);
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.zones = zones;
+	cfg.n_zones = 1;
+	cfg.ttl = 5;
+	set = records_build(c, &cfg, 42, err, sizeof(err));
+	assert_non_null(set);
+	assert_true(records_name_count(set) > 300);
+	t = answer_table_build(set, false, err, sizeof(err));
+	assert_non_null(t);
+	*cache_out = c;
+	*set_out = set;
+	return t;
+}
+
+static void expect_same(const struct answer_table *a, const struct answer_table *b,
+                        const uint8_t *name, size_t len, uint16_t qtype)
+{
+	struct answer_ref ra, rb;
+	char text[DNAME_MAX * 4 + 2];
+
+	assert_int_equal(dname_to_text(name, len, text, sizeof(text)), 0);
+	answer_table_lookup(a, name, len, qtype, &ra);
+	answer_table_lookup(b, name, len, qtype, &rb);
+	if (ra.status != rb.status)
+		fail_msg("%s/%u: status %d, prebuilt %d", text, qtype, ra.status, rb.status);
+	if (ra.status == ANSWER_FOUND) {
+		size_t n = (size_t)ra.body.an + ra.body.ns + ra.body.ar;
+		if (ra.body.an != rb.body.an || ra.body.ar != rb.body.ar ||
+		    ra.body.ns != rb.body.ns || ra.body.len != rb.body.len ||
+		    memcmp(ra.body.wire, rb.body.wire, ra.body.len) != 0)
+			fail_msg("%s/%u: answers differ (%u/%u/%u %u bytes, prebuilt "
+			         "%u/%u/%u %u bytes)",
+			         text, qtype, ra.body.an, ra.body.ns, ra.body.ar, ra.body.len,
+			         rb.body.an, rb.body.ns, rb.body.ar, rb.body.len);
+		assert_memory_equal(ra.body.ends, rb.body.ends, n * sizeof(uint16_t));
+		assert_int_equal(ra.pointer_shift, rb.pointer_shift);
+		assert_int_equal(ra.chase, rb.chase);
+		check_body(&ra.body, 0);
+	} else if (ra.status == ANSWER_NODATA || ra.status == ANSWER_NXDOMAIN) {
+		assert_int_equal(ra.soa_len, rb.soa_len);
+		assert_memory_equal(ra.soa, rb.soa, ra.soa_len);
+	}
+}
+
+/* name with its first two labels' leading '_' taken off (SRV aliases). */
+static size_t without_underscores(const uint8_t *name, size_t len, uint8_t *out)
+{
+	size_t l1 = name[0], l2 = name[1 + l1];
+
+	out[0] = (uint8_t)(l1 - 1);
+	memcpy(out + 1, name + 2, l1 - 1);
+	out[l1] = (uint8_t)(l2 - 1);
+	memcpy(out + l1 + 1, name + l1 + 3, l2 - 1);
+	memcpy(out + l1 + l2, name + 2 + l1 + l2, len - 2 - l1 - l2);
+	return len - 2;
+}
+
+static void test_compact_same_answers(void **state)
+{
+	static const uint16_t types[] = {RR_TYPE_A,   RR_TYPE_AAAA, RR_TYPE_SRV, RR_TYPE_PTR,
+	                                 RR_TYPE_TXT, RR_TYPE_SOA,  RR_TYPE_NS,  RR_TYPE_CNAME,
+	                                 RR_TYPE_ANY};
+	static const char *const extra[] = {
+		"_tcp.svc1.testns.svc.cluster.local", "_nope._tcp.svc1.testns.svc.cluster.local",
+		"x._http._tcp.svc1.testns.svc.cluster.local", "_http._udp.dual.testns.svc.cluster.local",
+		"http.tcp.dual.testns.svc.cluster.local", "_http.tcp.svc1.testns.svc.cluster.local",
+		"http._tcp.svc1.testns.svc.cluster.local", "_a._b.svc1.testns.svc.cluster.local"};
+	struct fix *f = *state;
+	struct svc_cache *c;
+	struct records_set *set;
+	struct answer_table *big = unfolded_table(&c, &set);
+	uint8_t w[DNAME_MAX];
+	size_t i, k, n, folded = 0;
+
+	/* The 300 namespaces are 300 names; the folded table has fewer still. */
+	assert_true(answer_table_entries(f->table) + 300 < answer_table_entries(big));
+	for (i = 0; i < records_name_count(f->set); i++) {
+		const struct records_name *name = records_name_at(f->set, i);
+		for (k = 0; k < sizeof(types) / sizeof(types[0]); k++)
+			expect_same(f->table, big, name->owner, name->owner_len, types[k]);
+		if (name->owner_len > 4 && name->owner[1] == '_') {
+			folded++;
+			n = without_underscores(name->owner, name->owner_len, w);
+			expect_same(f->table, big, w, n, RR_TYPE_SRV);
+			expect_same(f->table, big, w, n, RR_TYPE_ANY);
+			expect_same(f->table, big, w, n, RR_TYPE_A);
+		}
+	}
+	assert_true(folded >= 4); /* svc1 http, https; dual http; hdls http */
+	for (i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+		n = dname_from_text(extra[i], w);
+		for (k = 0; k < sizeof(types) / sizeof(types[0]); k++)
+			expect_same(f->table, big, w, n, types[k]);
+	}
+	answer_table_free(big);
+	records_set_free(set);
+	svc_cache_free(c);
+}
+
+/* A CNAME put on its own (zone_sync's sets hold one service) follows its
+   target into the table: out of a compact node the same as out of a
+   prebuilt one. */
+static void test_compact_cname_target(void **state)
+{
+	static const uint16_t types[] = {RR_TYPE_A, RR_TYPE_AAAA, RR_TYPE_SRV, RR_TYPE_ANY,
+	                                 RR_TYPE_CNAME};
+	static const char *const zones[] = {"cluster.local"};
+	struct fix *f = *state;
+	struct svc_cache *c;
+	struct records_set *big_set, *one;
+	struct answer_table *big = unfolded_table(&c, &big_set);
+	struct records_config cfg;
+	uint8_t w[DNAME_MAX];
+	char err[256] = "";
+	size_t n = dname_from_text("alias.testns.svc.cluster.local", w), k;
+	const struct records_name *name;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.zones = zones;
+	cfg.n_zones = 1;
+	cfg.ttl = 5;
+	one = records_new(&cfg, 42, err, sizeof(err));
+	assert_non_null(one);
+	records_add_service(one, f->cache, svc_cache_get(f->cache, KUBE_KIND_SERVICE, "testns",
+	                                                 "alias"));
+	assert_int_equal(records_finish(one), 0);
+	name = records_find(one, w, n);
+	assert_non_null(name);
+	{
+		uint8_t target[DNAME_MAX];
+		size_t tlen = dname_from_text("svc1.testns.svc.cluster.local", target);
+		assert_null(records_find(one, target, tlen)); /* found in the table */
+	}
+	assert_int_equal(answer_table_put(f->table, one, name), 0);
+	assert_int_equal(answer_table_put(big, one, name), 0); /* prebuilt svc1 */
+	for (k = 0; k < sizeof(types) / sizeof(types[0]); k++)
+		expect_same(f->table, big, w, n, types[k]);
+	expect_found(f->table, "alias.testns.svc.cluster.local", RR_TYPE_A, 2, 0,
+	             RR_TYPE_CNAME);
+	records_set_free(one);
+	answer_table_free(big);
+	records_set_free(big_set);
+	svc_cache_free(c);
+}
+
 /* Replacing and deleting names frees the old nodes in batches (after a
    grace period): a long run of replacements crosses the batch limit, the
    byte count stays that of the live nodes, answers stay right, and
@@ -521,6 +692,8 @@ int main(void)
 		cmocka_unit_test(test_pods),
 		cmocka_unit_test(test_all_bodies),
 		cmocka_unit_test(test_big_answer),
+		cmocka_unit_test(test_compact_same_answers),
+		cmocka_unit_test(test_compact_cname_target),
 		cmocka_unit_test(test_replace_many), /* last: it replaces svc1 */
 	};
 
