@@ -1122,11 +1122,8 @@ int answer_table_put(struct answer_table *t, const struct records_set *set,
 	z = &t->zones[name->zone];
 	if (!dname_is_under(name->owner, name->owner_len, z->name, z->name_len))
 		return -1;
-	if (fold_parent(t, set, name)) {
-		/* Its service's compact node answers it. */
-		answer_table_delete(t, name->owner, name->owner_len);
-		return 1;
-	}
+	if (fold_parent(t, set, name))
+		return 1; /* its service's compact node answers it */
 	writer_online();
 	d->n_types = 0;
 	d->len = 0;

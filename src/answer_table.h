@@ -78,8 +78,9 @@ struct answer_table *answer_table_new(const struct records_set *set,
    answers its _port._proto names: set must then be that service's own
    small set (at most a few hundred names, as zone_sync builds them), which
    put scans for those names. Putting such a _port._proto name stores
-   nothing, removes any node it had of its own and returns 1: put the
-   service's name too (before or after, from the same set). */
+   nothing and returns 1: put the service's name too (from the same set),
+   and delete the node the name had of its own, if it had one (a lookup
+   finds that node before the service's). */
 int answer_table_put(struct answer_table *t, const struct records_set *set,
                      const struct records_name *name);
 

@@ -67,6 +67,10 @@ struct zone_sync {
 	struct bytemap *deps;   /* CNAME target -> bytemap of "ns/svc" keys */
 	struct records_set *scratch; /* reused for each service, PTR, namespace */
 	struct blob names, pairs;    /* reused for each service */
+	/* Names of the service being updated that its compact node answers
+	   (answer_table_put returned 1): not remembered, and deleted if the
+	   service had put them as nodes of their own before. */
+	struct bytemap *folded;
 	/* Where pair_find last found a pair: services that share addresses
 	   list them in the same (sorted) order, so the next search starts
 	   there and a shared address costs O(1), not a scan. */
@@ -102,10 +106,11 @@ struct zone_sync *zone_sync_new(const struct records_config *cfg, char *err,
 	}
 	z->cfg = cfg;
 	z->owned = bytemap_new();
+	z->folded = bytemap_new();
 	z->ptrs = bytemap_new();
 	z->deps = bytemap_new();
 	set = records_new(cfg, 0, err, errlen);
-	if (!set || !z->owned || !z->ptrs || !z->deps) {
+	if (!set || !z->owned || !z->ptrs || !z->deps || !z->folded) {
 		if (set)
 			snprintf(err, errlen, "out of memory");
 		records_set_free(set);
@@ -131,6 +136,7 @@ void zone_sync_free(struct zone_sync *z)
 	bytemap_free(z->owned, free_owned);
 	bytemap_free(z->ptrs, free_ptr_set);
 	bytemap_free(z->deps, free_dep_set);
+	bytemap_free(z->folded, NULL);
 	free(z->names.buf);
 	free(z->pairs.buf);
 	free(z);
@@ -595,6 +601,7 @@ static struct owned *put_names(struct zone_sync *z, struct records_set *set,
 
 	z->names.len = 0;
 	z->pairs.len = 0;
+	bytemap_clear(z->folded, NULL);
 	for (i = 0; i < records_name_count(set); i++) {
 		const struct records_name *name = records_name_at(set, i);
 
@@ -604,8 +611,12 @@ static struct owned *put_names(struct zone_sync *z, struct records_set *set,
 		if (put < 0)
 			return NULL;
 		name_changed(z, p, name->owner, name->owner_len);
-		if (put > 0)
-			continue; /* in the service's own node: goes with it */
+		if (put > 0) {
+			/* In the service's own node: goes with it. */
+			if (!bytemap_slot(z->folded, name->owner, name->owner_len, true))
+				return NULL;
+			continue;
+		}
 		if (name_encode(&z->names, name->owner, name->owner_len,
 		                prev ? prev->owner : NULL, prev ? prev->owner_len : 0) < 0)
 			return NULL;
@@ -711,7 +722,8 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache,
 		/* Names the service no longer has. */
 		cursor_init(&c, old->data, old->names_len);
 		while (cursor_next(&c)) {
-			if (set_has(z, set, c.name, c.len))
+			if (set_has(z, set, c.name, c.len) &&
+			    !bytemap_slot(z->folded, c.name, c.len, false))
 				continue;
 			answer_table_delete(z->table, c.name, c.len);
 			name_changed(z, p, c.name, c.len);

@@ -2,7 +2,8 @@
 # test_reload.sh - the directory source reloads: a new file, a changed
 # clusterIP, a deleted file become visible within 2 s; a file that does not
 # parse is reported (file name and line) and its old data keeps serving;
-# the SOA serial moves forward on every change.
+# the SOA serial moves forward on every change; a service moving between
+# a compact node and prebuilt names keeps no stale port answer.
 . "${TESTDIR:?}/system/lib.sh"
 
 Z=cluster.local
@@ -222,6 +223,38 @@ if wait_for 2 no_shared_ptr; then
 else
 	fail "shared address: a PTR still answers: $(a1 9.9.244.10.in-addr.arpa PTR)"
 fi
+
+# ---- 7c. a service outgrows its compact node and shrinks back -----------------------------
+# A ClusterIP service with up to 32 SRV records is one node answering its
+# _port._proto names too; with more, every name is prebuilt. Either way
+# round, a port that went away must stop answering and the others must
+# answer with the new data, not what the other layout left behind.
+ports_json() { # N PORT0: service "many" in shop with ports p0..p(N-1) from PORT0 up
+	python3 - "$1" "$2" <<'PYEOF'
+import json, sys
+n, base = int(sys.argv[1]), int(sys.argv[2])
+svc = {"apiVersion": "v1", "kind": "Service",
+       "metadata": {"name": "many", "namespace": "shop", "resourceVersion": "1"},
+       "spec": {"clusterIP": "10.96.160.1", "clusterIPs": ["10.96.160.1"],
+                "ports": [{"name": "p%d" % i, "port": base + i, "protocol": "TCP"}
+                          for i in range(n)]}}
+print(json.dumps({"apiVersion": "v1", "kind": "List", "items": [svc]}))
+PYEOF
+}
+ports_json 40 7000 >"$WORK/many.json" && mv "$WORK/many.json" "$DIR/many.json"
+within2 "40 ports (prebuilt): _p39._tcp answers" "0 100 7039 many.shop.svc.$Z." _p39._tcp.many.shop.svc.$Z SRV
+check_eq "40 ports (prebuilt): the service's SRV has 40 records" 40 "$(d +short many.shop.svc.$Z SRV | wc -l)"
+ports_json 2 8000 >"$WORK/many.json" && mv "$WORK/many.json" "$DIR/many.json"
+within2 "2 ports (compact): _p1._tcp has the new port" "0 100 8001 many.shop.svc.$Z." _p1._tcp.many.shop.svc.$Z SRV
+check_eq "2 ports (compact): _p0._tcp has the new port" "0 100 8000 many.shop.svc.$Z." "$(a1 _p0._tcp.many.shop.svc.$Z SRV)"
+check_eq "2 ports (compact): a port that went away is NXDOMAIN" NXDOMAIN "$(rc _p39._tcp.many.shop.svc.$Z SRV)"
+check_eq "2 ports (compact): the service's SRV" "0 50 8000 many.shop.svc.$Z. 0 50 8001 many.shop.svc.$Z." "$(a1 many.shop.svc.$Z SRV)"
+check_eq "2 ports (compact): its A" "10.96.160.1" "$(a1 many.shop.svc.$Z A)"
+ports_json 40 9000 >"$WORK/many.json" && mv "$WORK/many.json" "$DIR/many.json"
+within2 "40 ports again (prebuilt): _p0._tcp has the new port" "0 100 9000 many.shop.svc.$Z." _p0._tcp.many.shop.svc.$Z SRV
+check_eq "40 ports again (prebuilt): _p39._tcp answers" "0 100 9039 many.shop.svc.$Z." "$(a1 _p39._tcp.many.shop.svc.$Z SRV)"
+rm -f "$DIR/many.json"
+within2_rcode "service deleted: its port names are NXDOMAIN" NXDOMAIN _p0._tcp.many.shop.svc.$Z SRV
 
 # ---- 8. an empty directory (all files deleted) -------------------------------------------------------
 rm -f "$DIR"/*.json
