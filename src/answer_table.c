@@ -1408,17 +1408,23 @@ static void synth_end(struct synth *w, size_t bytes)
 	w->ref->scratch_ends[w->n++] = (uint16_t)w->len;
 }
 
-/* The node's addresses of type (A or AAAA), owned by the name at owner_at. */
+/* The node's addresses of type (A or AAAA), owned by the name at owner_at.
+   (Two loops with constant sizes: the copies compile to moves.) */
 static void synth_addrs(struct synth *w, const struct compact_view *v, uint16_t type,
                         uint16_t owner_at)
 {
-	size_t rdlen = type == RR_TYPE_A ? 4 : 16, i;
-	size_t count = type == RR_TYPE_A ? v->n4 : v->n6;
-	const uint8_t *rdata = type == RR_TYPE_A ? v->a : v->aaaa;
+	size_t i;
 
-	for (i = 0; i < count; i++) {
-		memcpy(synth_head(w, owner_at, type, v->ttl, rdlen), rdata + i * rdlen, rdlen);
-		synth_end(w, 12 + rdlen);
+	if (type == RR_TYPE_A) {
+		for (i = 0; i < v->n4; i++) {
+			memcpy(synth_head(w, owner_at, type, v->ttl, 4), v->a + 4 * i, 4);
+			synth_end(w, 12 + 4);
+		}
+		return;
+	}
+	for (i = 0; i < v->n6; i++) {
+		memcpy(synth_head(w, owner_at, type, v->ttl, 16), v->aaaa + 16 * i, 16);
+		synth_end(w, 12 + 16);
 	}
 }
 
@@ -1500,15 +1506,19 @@ static void compact_answer(const struct answer_table *t, const struct answer_nod
 void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
                          size_t len, uint16_t qtype, struct answer_ref *ref)
 {
-	const struct answer_node *n = find_node(t, bytemap_hash(lname, len), lname, len);
+	const struct answer_node *n = NULL;
 	const struct rrset_answer *rr;
 	const uint8_t *sub = NULL, *qname = lname;
 	uint8_t alias[DNAME_MAX];
 	size_t qlen = len, alias_len;
 	int zone, shift = 0;
 
-	if (!n && len > 1 && lname[1] == '_')
+	/* _port._proto names are mostly in their service's compact node: ask
+	   it first, then for a node of the name's own. */
+	if (len > 1 && lname[1] == '_')
 		n = find_sub(t, lname, len, &sub);
+	if (!n)
+		n = find_node(t, bytemap_hash(lname, len), lname, len);
 	if (!n && (qtype == RR_TYPE_SRV || qtype == RR_TYPE_ANY) &&
 	    (alias_len = srv_alias(lname, len, alias, &shift)) != 0) {
 		n = find_node(t, bytemap_hash(alias, alias_len), alias, alias_len);
