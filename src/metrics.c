@@ -356,7 +356,7 @@ int metrics_render(const struct metrics_thread *dns, const struct metrics_app *a
 	header(fp, "svcdns_cache_objects", "gauge", "Kubernetes objects in the cache, by kind.");
 	for (k = 1; k < KUBE_KIND_COUNT; k++)
 		fprintf(fp, "svcdns_cache_objects{kind=\"%s\"} %zu\n", kinds[k], app->objects[k]);
-	one(fp, "svcdns_answer_table_entries", "gauge", "Prebuilt answers in the published table.", "", (double)app->table_entries);
+	one(fp, "svcdns_answer_table_entries", "gauge", "Nodes in the published answer table (one per name; a ClusterIP service's SRV names share its node).", "", (double)app->table_entries);
 	one(fp, "svcdns_answer_table_bytes", "gauge", "Bytes of the published answer table.", "", (double)app->table_bytes);
 	one(fp, "svcdns_publishes_total", "counter", "Answer tables built and published.", "", (double)app->publishes);
 	one(fp, "svcdns_publish_failures_total", "counter", "Answer table builds that failed (the previous table kept serving).", "", (double)app->publish_failures);
