@@ -54,8 +54,8 @@ struct rrset_answer {
 /* One allocation per owner name: this header, the types, the name (only
    the labels before its zone's apex: the zone index says the rest), then
    each type's record ends and body. A compact node (NODE_COMPACT, no
-   types) has its service's data after the name instead (compact_view). Kept small: at 100k services the table
-   holds ~450k nodes. No rcu_head: replaced nodes go to the table's retired
+   types) has its service's data after the name instead (compact_view).
+   Kept small: at 100k services the table holds ~300k nodes. No rcu_head: replaced nodes go to the table's retired
    list and are freed together after one grace period (answer_table_reclaim). */
 struct answer_node {
 	struct cds_lfht_node lfht;
@@ -710,6 +710,30 @@ static int draft_name(struct answer_table *t, struct node_draft *d,
 	return 0;
 }
 
+/* A node of size bytes with its header filled in and, after the types,
+   its name: the name_len bytes of owner before the zone apex. NULL when
+   malloc fails or size does not fit the header. */
+static struct answer_node *node_alloc(size_t size, const uint8_t *owner,
+                                      size_t name_len, uint8_t zone, size_t n_types,
+                                      uint8_t flags)
+{
+	struct answer_node *n;
+
+	if (size > UINT32_MAX)
+		return NULL;
+	n = malloc(size);
+	if (!n)
+		return NULL;
+	memset(n, 0, sizeof(*n));
+	n->bytes = (uint32_t)size;
+	n->name_len = (uint8_t)name_len;
+	n->zone = zone;
+	n->n_types = (uint8_t)n_types;
+	n->flags = flags;
+	memcpy((uint8_t *)node_name(n), owner, name_len);
+	return n;
+}
+
 /* owner: olen bytes, the labels before the zone apex. */
 static struct answer_node *node_from_draft(const struct node_draft *d,
                                            const uint8_t *owner, size_t olen,
@@ -722,20 +746,10 @@ static struct answer_node *node_from_draft(const struct node_draft *d,
 	size += olen;
 	for (i = 0; i < d->n_types; i++)
 		size += 1 + d->types[i].n_ends * sizeof(uint16_t) + d->types[i].body_len;
-	if (size > UINT32_MAX)
-		return NULL;
-	n = malloc(size);
+	n = node_alloc(size, owner, olen, zone, d->n_types, cname ? NODE_CNAME : 0);
 	if (!n)
 		return NULL;
-	memset(n, 0, sizeof(*n));
-	n->bytes = (uint32_t)size;
-	n->name_len = (uint8_t)olen;
-	n->zone = zone;
-	n->n_types = (uint8_t)d->n_types;
-	n->flags = cname ? NODE_CNAME : 0;
-	at = sizeof(struct answer_node) + d->n_types * sizeof(struct rrset_answer);
-	memcpy((uint8_t *)n + at, owner, olen);
-	at += olen;
+	at = sizeof(struct answer_node) + d->n_types * sizeof(struct rrset_answer) + olen;
 	for (i = 0; i < d->n_types; i++) {
 		struct rrset_answer *rr = &n->types[i];
 		size_t ends_bytes = d->types[i].n_ends * sizeof(uint16_t);
@@ -815,25 +829,35 @@ static size_t srv_prefix_len(const uint8_t *name, size_t len)
 	return second < len ? second : 0;
 }
 
-/* The service name whose compact node answers name (_port._proto.<it>,
-   only SRV records pointing at it), or NULL. */
-static const struct records_name *fold_parent(const struct answer_table *t,
-                                              const struct records_set *set,
-                                              const struct records_name *name)
+/* The length of name's _port._proto labels when name is one of the
+   compact service svc's (shape s) _port._proto names, whose node answers
+   it: only SRV records pointing at svc, with svc's TTL. Else 0. */
+static size_t sub_of(const struct records_name *svc, const struct compact_shape *s,
+                     const struct records_name *name)
+{
+	size_t prefix = srv_prefix_len(name->owner, name->owner_len);
+	struct compact_shape sub;
+
+	if (!prefix || name->owner_len - prefix != svc->owner_len ||
+	    memcmp(name->owner + prefix, svc->owner, svc->owner_len) != 0 ||
+	    !compact_shape(name, svc->owner, svc->owner_len, &sub) || sub.n4 || sub.n6 ||
+	    sub.ttl != s->ttl)
+		return 0;
+	return prefix;
+}
+
+/* Whether a compact service node in set answers name. */
+static bool folded(const struct answer_table *t, const struct records_set *set,
+                   const struct records_name *name)
 {
 	size_t prefix = srv_prefix_len(name->owner, name->owner_len);
 	const struct records_name *svc;
-	struct compact_shape s, sub;
+	struct compact_shape s;
 
 	if (!prefix || records_name_count(set) > FOLD_SET_MAX)
-		return NULL;
+		return false;
 	svc = records_find(set, name->owner + prefix, name->owner_len - prefix);
-	if (!svc || svc->zone != name->zone || !compact_service(t, set, svc, &s))
-		return NULL;
-	if (!compact_shape(name, svc->owner, svc->owner_len, &sub) || sub.n4 || sub.n6 ||
-	    sub.ttl != s.ttl)
-		return NULL;
-	return svc;
+	return svc && compact_service(t, set, svc, &s) && sub_of(svc, &s, name);
 }
 
 static uint8_t *put_srv_heads(uint8_t *p, const struct records_name *name)
@@ -851,8 +875,7 @@ static uint8_t *put_srv_heads(uint8_t *p, const struct records_name *name)
 
 /* The compact node of service name s (shape sh) with its _port._proto
    names from set; rel: bytes of its name before the zone apex. */
-static struct answer_node *compact_node(const struct answer_table *t,
-                                        const struct records_set *set,
+static struct answer_node *compact_node(const struct records_set *set,
                                         const struct records_name *svc,
                                         const struct compact_shape *sh, size_t rel)
 {
@@ -865,22 +888,16 @@ static struct answer_node *compact_node(const struct answer_table *t,
 
 	for (i = 0; i < records_name_count(set); i++) {
 		const struct records_name *sub = records_name_at(set, i);
-		if (fold_parent(t, set, sub) == svc) {
-			size += 2 + srv_prefix_len(sub->owner, sub->owner_len) + 6 * sub->n_records;
+		size_t prefix = sub_of(svc, sh, sub);
+		if (prefix) {
+			size += 2 + prefix + 6 * sub->n_records;
 			n_sub++;
 		}
 	}
-	n = malloc(size);
+	n = node_alloc(size, svc->owner, rel, svc->zone, 0, NODE_COMPACT);
 	if (!n)
 		return NULL;
-	memset(n, 0, sizeof(*n));
-	n->bytes = (uint32_t)size;
-	n->name_len = (uint8_t)rel;
-	n->zone = svc->zone;
-	n->flags = NODE_COMPACT;
-	p = (uint8_t *)node_name(n);
-	memcpy(p, svc->owner, rel);
-	p += rel;
+	p = (uint8_t *)node_name(n) + rel;
 	p[0] = (uint8_t)(sh->ttl >> 24);
 	p[1] = (uint8_t)(sh->ttl >> 16);
 	p[2] = (uint8_t)(sh->ttl >> 8);
@@ -904,11 +921,10 @@ static struct answer_node *compact_node(const struct answer_table *t,
 	p = put_srv_heads(p, svc);
 	for (i = 0; i < records_name_count(set); i++) {
 		const struct records_name *sub = records_name_at(set, i);
-		size_t prefix;
+		size_t prefix = sub_of(svc, sh, sub);
 
-		if (fold_parent(t, set, sub) != svc)
+		if (!prefix)
 			continue;
-		prefix = srv_prefix_len(sub->owner, sub->owner_len);
 		*p++ = (uint8_t)prefix;
 		memcpy(p, sub->owner, prefix);
 		p += prefix;
@@ -1122,7 +1138,7 @@ int answer_table_put(struct answer_table *t, const struct records_set *set,
 	z = &t->zones[name->zone];
 	if (!dname_is_under(name->owner, name->owner_len, z->name, z->name_len))
 		return -1;
-	if (fold_parent(t, set, name))
+	if (folded(t, set, name))
 		return 1; /* its service's compact node answers it */
 	writer_online();
 	d->n_types = 0;
@@ -1130,7 +1146,7 @@ int answer_table_put(struct answer_table *t, const struct records_set *set,
 	d->n_ends = 0;
 	rcu_read_lock();
 	if (compact_service(t, set, name, &shape)) {
-		n = compact_node(t, set, name, &shape, name->owner_len - z->name_len);
+		n = compact_node(set, name, &shape, name->owner_len - z->name_len);
 	} else if (draft_name(t, d, set, name) < 0) {
 		rcu_read_unlock();
 		return -1;

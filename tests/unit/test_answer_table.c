@@ -60,10 +60,20 @@ static void put_cb(void *ctx, enum kube_json_event ev, struct kube_object *obj,
 		assert_int_equal(svc_cache_put(ctx, obj), 0);
 }
 
+/* Zone cluster.local, TTL 5, everything else off: every table here. */
+static void cluster_config(struct records_config *cfg)
+{
+	static const char *const zones[] = {"cluster.local"};
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->zones = zones;
+	cfg->n_zones = 1;
+	cfg->ttl = 5;
+}
+
 static int setup(void **state)
 {
 	static struct fix f;
-	static const char *const zones[] = {"cluster.local"};
 	struct records_config cfg;
 	char err[256] = "";
 
@@ -71,10 +81,7 @@ static int setup(void **state)
 	if (kube_json_parse_document(cluster_json, strlen(cluster_json), put_cb, f.cache,
 	                             err, sizeof(err)) != 0)
 		fail_msg("%s", err);
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.zones = zones;
-	cfg.n_zones = 1;
-	cfg.ttl = 5;
+	cluster_config(&cfg);
 	f.set = records_build(f.cache, &cfg, 42, err, sizeof(err));
 	assert_non_null(f.set);
 	f.table = answer_table_build(f.set, false, err, sizeof(err));
@@ -422,7 +429,6 @@ static void test_all_bodies(void **state)
 static void test_big_answer(void **state)
 {
 	struct svc_cache *c = svc_cache_new();
-	static const char *const zones[] = {"cluster.local"};
 	struct records_config cfg;
 	struct records_set *set;
 	struct answer_table *t;
@@ -447,10 +453,7 @@ static void test_big_answer(void **state)
 	len += (size_t)snprintf(json + len, cap - len, "]}]}");
 	assert_int_equal(kube_json_parse_document(json, len, put_cb, c, err, sizeof(err)), 0);
 	free(json);
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.zones = zones;
-	cfg.n_zones = 1;
-	cfg.ttl = 5;
+	cluster_config(&cfg);
 	set = records_build(c, &cfg, 1, err, sizeof(err));
 	assert_non_null(set);
 	t = answer_table_build(set, false, err, sizeof(err));
@@ -481,7 +484,6 @@ static void test_big_answer(void **state)
 static struct answer_table *unfolded_table(struct svc_cache **cache_out,
                                            struct records_set **set_out)
 {
-	static const char *const zones[] = {"cluster.local"};
 	struct svc_cache *c = svc_cache_new();
 	struct records_config cfg;
 	struct records_set *set;
@@ -497,10 +499,7 @@ static struct answer_table *unfolded_table(struct svc_cache **cache_out,
 		assert_int_equal(kube_json_parse_document(json, (size_t)n, put_cb, c, err,
 		                                          sizeof(err)), 0);
 	}
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.zones = zones;
-	cfg.n_zones = 1;
-	cfg.ttl = 5;
+	cluster_config(&cfg);
 	set = records_build(c, &cfg, 42, err, sizeof(err));
 	assert_non_null(set);
 	assert_true(records_name_count(set) > 300);
@@ -603,7 +602,6 @@ static void test_compact_cname_target(void **state)
 {
 	static const uint16_t types[] = {RR_TYPE_A, RR_TYPE_AAAA, RR_TYPE_SRV, RR_TYPE_ANY,
 	                                 RR_TYPE_CNAME};
-	static const char *const zones[] = {"cluster.local"};
 	struct fix *f = *state;
 	struct svc_cache *c;
 	struct records_set *big_set, *one;
@@ -614,10 +612,7 @@ static void test_compact_cname_target(void **state)
 	size_t n = dname_from_text("alias.testns.svc.cluster.local", w), k;
 	const struct records_name *name;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.zones = zones;
-	cfg.n_zones = 1;
-	cfg.ttl = 5;
+	cluster_config(&cfg);
 	one = records_new(&cfg, 42, err, sizeof(err));
 	assert_non_null(one);
 	records_add_service(one, f->cache, svc_cache_get(f->cache, KUBE_KIND_SERVICE, "testns",
