@@ -7,6 +7,7 @@
  * behind the client's own question. */
 #include "answer_table.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,37 @@ struct answer_node {
 	struct rrset_answer types[];
 };
 
+/* A compact node's reverse name (in-addr.arpa or ip6.arpa) for one of its
+   addresses, when that PTR has the node's name as its only target: an
+   entry of the hash table inside the node (at its end), so a PTR costs 24
+   bytes instead of a node of its own. Where an answer_node has its byte
+   count, a link has LINK_TAG, the address's index in the node (A then
+   AAAA) and its own offset from the node's first byte. A node of the
+   name, put when several services share the address, comes first. */
+struct rev_link {
+	struct cds_lfht_node lfht;
+	uint32_t tag;
+};
+#define LINK_TAG 0x80000000u
+#define LINK_OFF_MASK 0x00FFFFFFu
+_Static_assert(offsetof(struct answer_node, bytes) == offsetof(struct rev_link, tag),
+               "a hash entry's first word says whether it is a node or a link");
+
+static inline uint32_t entry_tag(const struct cds_lfht_node *ht_node)
+{
+	uint32_t tag;
+
+	memcpy(&tag, (const uint8_t *)ht_node + offsetof(struct rev_link, tag), sizeof(tag));
+	return tag;
+}
+
+static inline const struct answer_node *link_owner(const struct cds_lfht_node *ht_node,
+                                                   uint32_t tag)
+{
+	return (const struct answer_node *)(const void *)((const uint8_t *)ht_node -
+	                                                  (tag & LINK_OFF_MASK));
+}
+
 static inline const uint8_t *node_name(const struct answer_node *n)
 {
 	return (const uint8_t *)&n->types[n->n_types];
@@ -115,6 +147,36 @@ static void compact_view(const struct answer_node *n, struct compact_view *v)
 	v->subs = p;
 }
 
+/* The links at the end of compact node n (8-byte aligned after its data):
+   sets *links, returns how many. */
+static size_t compact_links(const struct answer_node *n, const struct rev_link **links)
+{
+	struct compact_view v;
+	const uint8_t *p;
+	size_t off;
+	uint8_t i;
+
+	compact_view(n, &v);
+	for (i = 0, p = v.subs; i < v.n_sub; i++)
+		p += 2 + (size_t)p[0] + 6 * (size_t)p[1 + p[0]];
+	off = ((size_t)(p - (const uint8_t *)n) + 7) & ~(size_t)7;
+	*links = (const struct rev_link *)(const void *)((const uint8_t *)n + off);
+	return off < n->bytes ? (n->bytes - off) / sizeof(struct rev_link) : 0;
+}
+
+/* Address i of compact view v (A addresses first, then AAAA). */
+static void compact_addr(const struct compact_view *v, size_t i, struct kube_ip *ip)
+{
+	memset(ip, 0, sizeof(*ip));
+	if (i < v->n4) {
+		ip->family = AF_INET;
+		memcpy(ip->bytes, v->a + 4 * i, 4);
+	} else {
+		ip->family = AF_INET6;
+		memcpy(ip->bytes, v->aaaa + 16 * (i - v->n4), 16);
+	}
+}
+
 struct zone_soa {
 	struct rcu_head rcu;
 	uint16_t len;
@@ -132,6 +194,7 @@ struct answer_table {
 	struct cds_lfht *ht;
 	unsigned long buckets;
 	size_t n_nodes, n_bytes;
+	size_t n_links; /* hash entries besides the nodes (struct rev_link) */
 	struct zone_info *zones;
 	size_t n_zones;
 	bool pods_insecure;
@@ -719,7 +782,7 @@ static struct answer_node *node_alloc(size_t size, const uint8_t *owner,
 {
 	struct answer_node *n;
 
-	if (size > UINT32_MAX)
+	if (size >= LINK_TAG)
 		return NULL;
 	n = malloc(size);
 	if (!n)
@@ -846,6 +909,47 @@ static size_t sub_of(const struct records_name *svc, const struct compact_shape 
 	return prefix;
 }
 
+/* Whether the compact node of svc (shape s) links the reverse name rev
+   (rev_len bytes) of one of its addresses: the PTR there has svc as its
+   only target, with svc's TTL. */
+static bool links_reverse(const struct records_set *set, const struct records_name *svc,
+                          const struct compact_shape *s, const uint8_t *rev, size_t rev_len)
+{
+	const struct records_name *ptr = records_find(set, rev, rev_len);
+	const struct record *r;
+
+	if (!ptr || ptr->n_records != 1)
+		return false;
+	r = &ptr->records[0];
+	return r->type == RR_TYPE_PTR && r->ttl == s->ttl && r->rdlen == svc->owner_len &&
+	       memcmp(r->rdata, svc->owner, svc->owner_len) == 0;
+}
+
+/* Whether name is a reverse name that a compact node in set links. */
+static bool ptr_folded(const struct answer_table *t, const struct records_set *set,
+                       const struct records_name *name)
+{
+	const struct records_name *svc;
+	struct compact_shape s;
+	struct kube_ip ip;
+	size_t alen;
+	uint32_t i;
+
+	if (name->n_records != 1 || name->records[0].type != RR_TYPE_PTR ||
+	    !dname_reverse_parse(name->owner, name->owner_len, &ip))
+		return false;
+	svc = records_find(set, name->records[0].rdata, name->records[0].rdlen);
+	if (!svc || !compact_service(t, set, svc, &s) ||
+	    !links_reverse(set, svc, &s, name->owner, name->owner_len))
+		return false;
+	alen = ip.family == AF_INET ? 4 : 16;
+	for (i = 0; i < svc->n_records; i++)
+		if (svc->records[i].type == (alen == 4 ? RR_TYPE_A : RR_TYPE_AAAA) &&
+		    memcmp(svc->records[i].rdata, ip.bytes, alen) == 0)
+			return true;
+	return false;
+}
+
 /* Whether a compact service node in set answers name. */
 static bool folded(const struct answer_table *t, const struct records_set *set,
                    const struct records_name *name)
@@ -854,6 +958,8 @@ static bool folded(const struct answer_table *t, const struct records_set *set,
 	const struct records_name *svc;
 	struct compact_shape s;
 
+	if (t->zones[name->zone].reverse)
+		return ptr_folded(t, set, name);
 	if (!prefix || records_name_count(set) > FOLD_SET_MAX)
 		return false;
 	svc = records_find(set, name->owner + prefix, name->owner_len - prefix);
@@ -881,7 +987,9 @@ static struct answer_node *compact_node(const struct records_set *set,
 {
 	size_t size = sizeof(struct answer_node) + rel + 8 + 4 * sh->n4 + 16 * sh->n6 +
 	              6 * sh->n_srv;
-	size_t i, n_sub = 0;
+	size_t i, n_sub = 0, n_links = 0, links_at, n4, n6;
+	uint8_t linked[COMPACT_ADDRS_MAX];
+	struct compact_view v;
 	struct answer_node *n;
 	uint8_t *p;
 	uint32_t r;
@@ -894,6 +1002,30 @@ static struct answer_node *compact_node(const struct records_set *set,
 			n_sub++;
 		}
 	}
+	links_at = (size + 7) & ~(size_t)7;
+	/* Addresses are stored A first, then AAAA, each in record order. */
+	for (r = 0, n4 = 0, n6 = 0; r < svc->n_records; r++) {
+		const struct record *rec = &svc->records[r];
+		uint8_t rev[DNAME_MAX];
+		struct kube_ip ip;
+		bool v4 = rec->type == RR_TYPE_A;
+
+		if (!v4 && rec->type != RR_TYPE_AAAA)
+			continue;
+		memset(&ip, 0, sizeof(ip));
+		ip.family = v4 ? AF_INET : AF_INET6;
+		memcpy(ip.bytes, rec->rdata, rec->rdlen);
+		if (links_reverse(set, svc, sh, rev, dname_reverse(&ip, rev)))
+			linked[n_links++] = (uint8_t)(v4 ? n4 : 0x80 | n6);
+		if (v4)
+			n4++;
+		else
+			n6++;
+	}
+	if (n_links && links_at + n_links * sizeof(struct rev_link) <= LINK_OFF_MASK)
+		size = links_at + n_links * sizeof(struct rev_link);
+	else
+		n_links = 0;
 	n = node_alloc(size, svc->owner, rel, svc->zone, 0, NODE_COMPACT);
 	if (!n)
 		return NULL;
@@ -930,6 +1062,16 @@ static struct answer_node *compact_node(const struct records_set *set,
 		p += prefix;
 		*p++ = (uint8_t)sub->n_records;
 		p = put_srv_heads(p, sub);
+	}
+	/* The links, each with its address's index in the node. */
+	compact_view(n, &v);
+	for (i = 0; i < n_links; i++) {
+		struct rev_link *l = (struct rev_link *)(void *)((uint8_t *)n + links_at) + i;
+		size_t at = links_at + i * sizeof(*l);
+		size_t idx = linked[i] & 0x80 ? v.n4 + (linked[i] & 0x7F) : linked[i];
+
+		memset(&l->lfht, 0, sizeof(l->lfht));
+		l->tag = LINK_TAG | (uint32_t)idx << 24 | (uint32_t)at;
 	}
 	return n;
 }
@@ -998,20 +1140,38 @@ static void free_soa_rcu(struct rcu_head *head)
 	free(caa_container_of(head, struct zone_soa, rcu));
 }
 
-/* What match_name compares a node with: a whole lower-case wire name. */
+/* What match_name compares an entry with: a whole lower-case wire name,
+   and for a reverse name the address it stands for (addr_len 4 or 16),
+   which the links match. Without the address only nodes match. */
 struct name_key {
 	const struct answer_table *t;
 	const uint8_t *name;
 	size_t len;
+	const uint8_t *addr;
+	size_t addr_len;
 };
 
 static int match_name(struct cds_lfht_node *ht_node, const void *key)
 {
 	const struct answer_node *n = caa_container_of(ht_node, struct answer_node, lfht);
 	const struct name_key *k = key;
-	const struct zone_info *z = &k->t->zones[n->zone];
-	size_t rel = n->name_len;
+	uint32_t tag = entry_tag(ht_node);
+	const struct zone_info *z;
+	size_t rel;
 
+	if (tag & LINK_TAG) {
+		struct compact_view v;
+		size_t i = (tag >> 24) & 0x7F;
+
+		if (!k->addr_len)
+			return 0;
+		compact_view(link_owner(ht_node, tag), &v);
+		if (i < v.n4)
+			return k->addr_len == 4 && memcmp(v.a + 4 * i, k->addr, 4) == 0;
+		return k->addr_len == 16 && memcmp(v.aaaa + 16 * (i - v.n4), k->addr, 16) == 0;
+	}
+	z = &k->t->zones[n->zone];
+	rel = n->name_len;
 	return rel + z->name_len == k->len && memcmp(node_name(n), k->name, rel) == 0 &&
 	       memcmp(k->name + rel, z->name, z->name_len) == 0;
 }
@@ -1021,11 +1181,71 @@ static const struct answer_node *find_node(const struct answer_table *t, uint32_
 {
 	struct cds_lfht_iter iter;
 	struct cds_lfht_node *ht_node;
-	struct name_key key = { t, name, len };
+	struct name_key key = { t, name, len, NULL, 0 };
 
 	cds_lfht_lookup(t->ht, hash, match_name, &key, &iter);
 	ht_node = cds_lfht_iter_get_node(&iter);
 	return ht_node ? caa_container_of(ht_node, struct answer_node, lfht) : NULL;
+}
+
+/* A reverse name: the node of its own if there is one (several services
+   share the address), else the compact node linking it (*linked set).
+   ip: the address lname stands for. */
+static const struct answer_node *find_reverse(const struct answer_table *t, uint32_t hash,
+                                              const uint8_t *lname, size_t len,
+                                              const struct kube_ip *ip, bool *linked)
+{
+	struct name_key key = { t, lname, len, ip->bytes, ip->family == AF_INET ? 4 : 16 };
+	const struct answer_node *owner = NULL;
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *ht_node;
+
+	*linked = false;
+	cds_lfht_lookup(t->ht, hash, match_name, &key, &iter);
+	while ((ht_node = cds_lfht_iter_get_node(&iter)) != NULL) {
+		uint32_t tag = entry_tag(ht_node);
+
+		if (!(tag & LINK_TAG)) {
+			*linked = false;
+			return caa_container_of(ht_node, struct answer_node, lfht);
+		}
+		if (!owner) {
+			owner = link_owner(ht_node, tag);
+			*linked = true;
+		}
+		cds_lfht_next_duplicate(t->ht, match_name, &key, &iter);
+	}
+	return owner;
+}
+
+/* Puts n's links into the table, or takes them out (writer, inside a
+   read-side section). */
+static void links_add(struct answer_table *t, const struct answer_node *n)
+{
+	const struct rev_link *links;
+	size_t i, count = compact_links(n, &links);
+	struct compact_view v;
+
+	compact_view(n, &v);
+	for (i = 0; i < count; i++) {
+		uint8_t rev[DNAME_MAX];
+		struct kube_ip ip;
+
+		compact_addr(&v, (links[i].tag >> 24) & 0x7F, &ip);
+		cds_lfht_add(t->ht, bytemap_hash(rev, dname_reverse(&ip, rev)),
+		             (struct cds_lfht_node *)&links[i].lfht);
+	}
+	t->n_links += count;
+}
+
+static void links_del(struct answer_table *t, const struct answer_node *n)
+{
+	const struct rev_link *links;
+	size_t i, count = compact_links(n, &links);
+
+	for (i = 0; i < count; i++)
+		cds_lfht_del(t->ht, (struct cds_lfht_node *)&links[i].lfht);
+	t->n_links -= count;
 }
 
 /* ---- table -------------------------------------------------------------- */
@@ -1103,7 +1323,7 @@ void answer_table_set_soa(struct answer_table *t, const struct records_set *set)
    Done by the writer itself (no resize thread in the background). */
 static void maybe_grow(struct answer_table *t)
 {
-	if (t->n_nodes > t->buckets * 2) {
+	if (t->n_nodes + t->n_links > t->buckets * 2) {
 		t->buckets *= 4;
 		cds_lfht_resize(t->ht, t->buckets);
 	}
@@ -1128,7 +1348,7 @@ int answer_table_put(struct answer_table *t, const struct records_set *set,
 	struct node_draft *d = t->draft;
 	struct answer_node *n;
 	struct cds_lfht_node *old;
-	struct name_key key = { t, name->owner, name->owner_len };
+	struct name_key key = { t, name->owner, name->owner_len, NULL, 0 };
 	const struct zone_info *z;
 	struct compact_shape shape;
 
@@ -1160,6 +1380,11 @@ int answer_table_put(struct answer_table *t, const struct records_set *set,
 	}
 	old = cds_lfht_add_replace(t->ht, bytemap_hash(name->owner, name->owner_len),
 	                           match_name, &key, &n->lfht);
+	/* The new links before the old ones go: a PTR always answers. */
+	if (n->flags & NODE_COMPACT)
+		links_add(t, n);
+	if (old && (caa_container_of(old, struct answer_node, lfht)->flags & NODE_COMPACT))
+		links_del(t, caa_container_of(old, struct answer_node, lfht));
 	rcu_read_unlock();
 	t->n_bytes += n->bytes;
 	if (old) {
@@ -1175,7 +1400,7 @@ int answer_table_delete(struct answer_table *t, const uint8_t *lname, size_t len
 {
 	struct cds_lfht_iter iter;
 	struct cds_lfht_node *ht_node;
-	struct name_key key = { t, lname, len };
+	struct name_key key = { t, lname, len, NULL, 0 };
 	int removed = 0;
 
 	writer_online();
@@ -1183,6 +1408,9 @@ int answer_table_delete(struct answer_table *t, const uint8_t *lname, size_t len
 	cds_lfht_lookup(t->ht, bytemap_hash(lname, len), match_name, &key, &iter);
 	ht_node = cds_lfht_iter_get_node(&iter);
 	if (ht_node && cds_lfht_del(t->ht, ht_node) == 0) {
+		const struct answer_node *n = caa_container_of(ht_node, struct answer_node, lfht);
+		if (n->flags & NODE_COMPACT)
+			links_del(t, n);
 		t->n_nodes--;
 		removed = 1;
 	}
@@ -1242,6 +1470,10 @@ void answer_table_free(struct answer_table *t)
 		cds_lfht_first(t->ht, &iter);
 		while ((ht_node = cds_lfht_iter_get_node(&iter)) != NULL) {
 			cds_lfht_next(t->ht, &iter);
+			if (entry_tag(ht_node) & LINK_TAG) {
+				cds_lfht_del(t->ht, ht_node); /* inside a node */
+				continue;
+			}
 			if (cds_lfht_del(t->ht, ht_node) == 0 && room &&
 			    t->n_retired < t->cap_retired) {
 				struct answer_node *n = caa_container_of(ht_node, struct answer_node, lfht);
@@ -1519,6 +1751,48 @@ static void compact_answer(const struct answer_table *t, const struct answer_nod
 	ref->chase = false;
 }
 
+/* The answer of the reverse name lname that compact node n links: a PTR
+   to n's name, spelled out as the writer's encoder does. */
+static void link_answer(const struct answer_table *t, const struct answer_node *n,
+                        const uint8_t *lname, size_t len, uint16_t qtype,
+                        struct answer_ref *ref)
+{
+	const struct zone_info *z = &t->zones[n->zone];
+	size_t rdlen = (size_t)n->name_len + z->name_len;
+	struct synth w = {ref, 0, 0};
+	struct compact_view v;
+	uint8_t *p;
+
+	if (qtype != RR_TYPE_PTR && qtype != RR_TYPE_ANY) {
+		int zone = zone_of(t, lname, len); /* a reverse zone: links are in one */
+
+		ref->status = ANSWER_NODATA;
+		fill_negative(t, zone < 0 ? 0 : zone, ref);
+		return;
+	}
+	compact_view(n, &v);
+	p = synth_head(&w, 12, RR_TYPE_PTR, v.ttl, rdlen);
+	memcpy(p, node_name(n), n->name_len);
+	memcpy(p + n->name_len, z->name, z->name_len);
+	synth_end(&w, 12 + rdlen);
+	ref->status = ANSWER_FOUND;
+	ref->body.wire = ref->scratch;
+	ref->body.len = (uint32_t)w.len;
+	ref->body.an = 1;
+	ref->body.ns = 0;
+	ref->body.ar = 0;
+	ref->body.ends = ref->scratch_ends;
+	ref->pointer_shift = 0;
+	ref->chase = false;
+}
+
+/* Whether lname may be an in-addr.arpa or ip6.arpa name (a cheap test
+   before parsing it). */
+static inline bool maybe_reverse(const uint8_t *lname, size_t len)
+{
+	return len >= 16 && lname[len - 6] == 4 && memcmp(lname + len - 5, "arpa", 4) == 0;
+}
+
 void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
                          size_t len, uint16_t qtype, struct answer_ref *ref)
 {
@@ -1533,8 +1807,21 @@ void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
 	   it first, then for a node of the name's own. */
 	if (len > 1 && lname[1] == '_')
 		n = find_sub(t, lname, len, &sub);
-	if (!n)
-		n = find_node(t, bytemap_hash(lname, len), lname, len);
+	if (!n) {
+		uint32_t hash = bytemap_hash(lname, len);
+		struct kube_ip ip;
+		bool linked;
+
+		if (maybe_reverse(lname, len) && dname_reverse_parse(lname, len, &ip)) {
+			n = find_reverse(t, hash, lname, len, &ip, &linked);
+			if (linked) {
+				link_answer(t, n, lname, len, qtype, ref);
+				return;
+			}
+		} else {
+			n = find_node(t, hash, lname, len);
+		}
+	}
 	if (!n && (qtype == RR_TYPE_SRV || qtype == RR_TYPE_ANY) &&
 	    (alias_len = srv_alias(lname, len, alias, &shift)) != 0) {
 		n = find_node(t, bytemap_hash(alias, alias_len), alias, alias_len);

@@ -80,7 +80,13 @@ struct answer_table *answer_table_new(const struct records_set *set,
    put scans for those names. Putting such a _port._proto name stores
    nothing and returns 1: put the service's name too (from the same set),
    and delete the node the name had of its own, if it had one (a lookup
-   finds that node before the service's). */
+   finds that node before the service's).
+
+   The same for the reverse name of a compact node's address whose PTR in
+   set has that node's name as its only target: the node answers it (put
+   returns 1), unless the name has a node of its own, which comes first.
+   When several services share the address, put the name's PTR records of
+   all of them (a set that lacks their names): that node is then kept. */
 int answer_table_put(struct answer_table *t, const struct records_set *set,
                      const struct records_name *name);
 

@@ -130,6 +130,69 @@ size_t dname_reverse(const struct kube_ip *ip, uint8_t *out)
 	return o + sizeof(ip6);
 }
 
+/* One in-addr.arpa label: 1-3 digits, no leading zero, at most 255. */
+static int octet_label(const uint8_t *label, size_t n)
+{
+	int v = 0;
+	size_t i;
+
+	if (n == 0 || n > 3 || (n > 1 && label[0] == '0'))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (label[i] < '0' || label[i] > '9')
+			return -1;
+		v = v * 10 + (label[i] - '0');
+	}
+	return v <= 255 ? v : -1;
+}
+
+static int nibble(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+bool dname_reverse_parse(const uint8_t *name, size_t len, struct kube_ip *ip)
+{
+	static const uint8_t in_addr[] = "\x07in-addr\x04" "arpa";
+	static const uint8_t ip6[] = "\x03ip6\x04" "arpa";
+	size_t at = 0;
+	int i;
+
+	memset(ip, 0, sizeof(*ip));
+	if (len == 64 + sizeof(ip6) &&
+	    memcmp(name + len - sizeof(ip6), ip6, sizeof(ip6)) == 0) {
+		/* 32 one-nibble labels, least significant first. */
+		for (i = 15; i >= 0; i--, at += 4) {
+			int lo, hi;
+			if (name[at] != 1 || name[at + 2] != 1 || (lo = nibble(name[at + 1])) < 0 ||
+			    (hi = nibble(name[at + 3])) < 0)
+				return false;
+			ip->bytes[i] = (uint8_t)(hi << 4 | lo);
+		}
+		ip->family = AF_INET6;
+		return true;
+	}
+	if (len < 4 * 2 + sizeof(in_addr) || len > 4 * 4 + sizeof(in_addr) ||
+	    memcmp(name + len - sizeof(in_addr), in_addr, sizeof(in_addr)) != 0)
+		return false;
+	for (i = 3; i >= 0; i--) {
+		int v;
+		if (at >= len - sizeof(in_addr) ||
+		    (v = octet_label(name + at + 1, name[at])) < 0)
+			return false;
+		ip->bytes[i] = (uint8_t)v;
+		at += 1 + (size_t)name[at];
+	}
+	if (at != len - sizeof(in_addr))
+		return false;
+	ip->family = AF_INET;
+	return true;
+}
+
 bool dname_is_under(const uint8_t *name, size_t len, const uint8_t *suffix,
                     size_t suffix_len)
 {

@@ -37,6 +37,11 @@ int dname_to_text(const uint8_t *wire, size_t len, char *out, size_t outlen);
 /* The in-addr.arpa / ip6.arpa name of ip, wire. Returns its length. */
 size_t dname_reverse(const struct kube_ip *ip, uint8_t *out);
 
+/* The inverse: the address whose dname_reverse() is exactly name (lower
+   case wire, len bytes). False for anything else: partial names, labels
+   with leading zeros or upper-case hex, other suffixes. */
+bool dname_reverse_parse(const uint8_t *name, size_t len, struct kube_ip *ip);
+
 /* True when name (len bytes) equals suffix or ends with it at a label
    boundary. Both lower-case wire. */
 bool dname_is_under(const uint8_t *name, size_t len, const uint8_t *suffix,

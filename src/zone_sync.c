@@ -739,14 +739,23 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache,
 		rc = ptr_remember(z, o, rev, rev_len);
 	}
 	/* Reverse names o alone contributes to (nearly all) come straight from
-	   the service's records, before ptr_rebuild reuses the scratch set. */
+	   the service's records, before ptr_rebuild reuses the scratch set.
+	   Most are answered by the service's compact node (put returns 1):
+	   a node the name had of its own, from when the address was shared,
+	   must go. */
 	for (at = pairs_begin(o); rc == 0 && at < pairs_end(o); at = next) {
 		const struct records_name *name;
+		int put;
 		next = group_next(o, at, &rev, &rev_len);
 		slot = bytemap_slot(z->ptrs, rev, rev_len, false);
 		name = records_find(set, rev, rev_len);
-		if (slot && *slot == (void *)o && name)
-			rc = answer_table_put(z->table, set, name) < 0 ? -1 : 0;
+		if (!slot || *slot != (void *)o || !name)
+			continue;
+		put = answer_table_put(z->table, set, name);
+		if (put < 0)
+			rc = -1;
+		else if (put > 0)
+			answer_table_delete(z->table, rev, rev_len);
 	}
 	/* Old reverse names next (those o kept are done with o's below). */
 	for (at = old ? pairs_begin(old) : NULL; rc == 0 && at && at < pairs_end(old);

@@ -189,11 +189,12 @@ sleep 1.5
 check_eq "a file not ending in .json is ignored" NXDOMAIN "$(rc ignored.shop.svc.$Z)"
 
 # ---- 7b. an address two services share: one PTR name, both targets ----------------------
-shared_json() { # SERVICES...: headless services in shop whose slices hold 10.244.9.9
+shared_json() { # SERVICE[:N]...: headless services in shop whose slices hold 10.244.9.9 (hostname SERVICE-N, N=0)
 	python3 - "$@" <<'PYEOF'
 import json, sys
 items = []
-for svc in sys.argv[1:]:
+for arg in sys.argv[1:]:
+    svc, _, n = arg.partition(":")
     items.append({"apiVersion": "v1", "kind": "Service",
                   "metadata": {"name": svc, "namespace": "shop"},
                   "spec": {"clusterIP": "None", "ports": [{"name": "http", "port": 80}]}})
@@ -201,7 +202,7 @@ for svc in sys.argv[1:]:
                   "metadata": {"name": svc + "-x1", "namespace": "shop",
                                "labels": {"kubernetes.io/service-name": svc}},
                   "addressType": "IPv4",
-                  "endpoints": [{"addresses": ["10.244.9.9"], "hostname": svc + "-0",
+                  "endpoints": [{"addresses": ["10.244.9.9"], "hostname": svc + "-" + (n or "0"),
                                  "conditions": {"ready": True}}],
                   "ports": [{"name": "http", "port": 8080}]})
 print(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
@@ -216,6 +217,16 @@ within2 "shared address: one service gone, the other's PTR stays" \
 shared_json sb >"$WORK/shared.json" && mv "$WORK/shared.json" "$DIR/shared.json"
 within2 "shared address: swapped for the other service" \
 	"sb-0.sb.shop.svc.$Z." 9.9.244.10.in-addr.arpa PTR
+# The PTR of an address one service has is answered from that service's
+# node; the name's own node, left from when the address was shared, must
+# not keep answering with the old hostname.
+shared_json sa sb >"$WORK/shared.json" && mv "$WORK/shared.json" "$DIR/shared.json"
+within2 "shared address: shared again" \
+	"sa-0.sa.shop.svc.$Z. sb-0.sb.shop.svc.$Z." 9.9.244.10.in-addr.arpa PTR
+shared_json sa >"$WORK/shared.json" && mv "$WORK/shared.json" "$DIR/shared.json"
+within2 "shared address: one left" "sa-0.sa.shop.svc.$Z." 9.9.244.10.in-addr.arpa PTR
+shared_json sa:1 >"$WORK/shared.json" && mv "$WORK/shared.json" "$DIR/shared.json"
+within2 "shared address: its hostname changed" "sa-1.sa.shop.svc.$Z." 9.9.244.10.in-addr.arpa PTR
 rm -f "$DIR/shared.json"
 no_shared_ptr() { ! a1 9.9.244.10.in-addr.arpa PTR | grep -q shop; }
 if wait_for 2 no_shared_ptr; then

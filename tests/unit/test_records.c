@@ -556,6 +556,51 @@ static void test_ptr(void **state)
 	assert_name_rdata(r->rdata, r->rdlen, "dual.testns.svc.cluster.local");
 }
 
+/* dname_reverse_parse is dname_reverse's exact inverse: every address
+   round-trips, and no other spelling of a reverse name parses (the
+   answer table matches reverse names by the address they stand for). */
+static void test_reverse_parse(void **state)
+{
+	static const char *const not_addresses[] = {
+		"01.0.0.10.in-addr.arpa", "256.0.0.10.in-addr.arpa", "0.0.10.in-addr.arpa",
+		"1.0.0.0.10.in-addr.arpa", "a.0.0.10.in-addr.arpa", "1.0.0.10.in-addr.arpa.x",
+		"1.0.0.10.ip6.arpa", "in-addr.arpa", "1000.0.0.10.in-addr.arpa",
+		"2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.ip6.arpa",
+		"2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.g.ip6.arpa",
+		"20.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa",
+		"2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.in-addr.arpa"};
+	uint8_t w[DNAME_MAX], back[DNAME_MAX];
+	struct kube_ip ip, got;
+	uint32_t x = 2463534242u;
+	size_t i, n;
+	(void)state;
+
+	for (i = 0; i < 2000; i++) {
+		size_t k;
+		memset(&ip, 0, sizeof(ip));
+		ip.family = i % 2 ? AF_INET6 : AF_INET;
+		for (k = 0; k < 16; k++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			ip.bytes[k] = (uint8_t)(i < 4 ? i * 85 : x); /* 0, 85, 170, 255 first */
+		}
+		if (ip.family == AF_INET)
+			memset(ip.bytes + 4, 0, 12);
+		n = dname_reverse(&ip, w);
+		assert_true(dname_reverse_parse(w, n, &got));
+		assert_memory_equal(&got, &ip, sizeof(ip));
+		assert_int_equal(dname_reverse(&got, back), n);
+		assert_memory_equal(back, w, n);
+	}
+	for (i = 0; i < sizeof(not_addresses) / sizeof(not_addresses[0]); i++) {
+		n = dname_from_text(not_addresses[i], w);
+		assert_true(n > 0);
+		if (dname_reverse_parse(w, n, &got))
+			fail_msg("%s parsed", not_addresses[i]);
+	}
+}
+
 static void test_external_name(void **state)
 {
 	struct fix *f = *state;
@@ -766,6 +811,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_headless_without_ready, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_endpoints_fallback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ptr, setup, teardown),
+		cmocka_unit_test(test_reverse_parse),
 		cmocka_unit_test_setup_teardown(test_external_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zone_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_namespaces, setup, teardown),
