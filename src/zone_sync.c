@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "answer_table.h"
 #include "bytemap.h"
@@ -29,9 +30,11 @@
  * [shared length][prefix bytes] stands for the prefix followed by the last
  * <shared> bytes of that earlier name. A service's names share its own
  * name as suffix, so most cost a label or two. The first name is whole.
- * A pair is [reverse name length][reverse name] and then the target stored
- * the same way against the first name, so that any pair can be read on
- * its own. Pairs of one reverse name are adjacent. */
+ * A pair is [key length][the reverse name's key] and then the target
+ * stored the same way against the first name, so that any pair can be
+ * read on its own. Pairs of one reverse name are adjacent. A reverse
+ * name's key is the address it stands for (rev_key): 5 or 17 bytes
+ * instead of 24 to 74, here and in the map of contributors. */
 struct owned {
 	uint32_t names_len; /* bytes of encoded names, from data[0] */
 	uint32_t ptrs_len;  /* bytes of encoded pairs, after the names */
@@ -63,7 +66,7 @@ struct zone_sync {
 	const struct records_config *cfg;
 	struct answer_table *table;
 	struct bytemap *owned;  /* "ns/svc" -> struct owned */
-	struct bytemap *ptrs;   /* reverse name -> owner or tagged ptr_many */
+	struct bytemap *ptrs;   /* reverse name's key -> owner or tagged ptr_many */
 	struct bytemap *deps;   /* CNAME target -> bytemap of "ns/svc" keys */
 	struct records_set *scratch; /* reused for each service, PTR, namespace */
 	struct blob names, pairs;    /* reused for each service */
@@ -170,6 +173,38 @@ static void free_ptr_set(void *v)
 
 /* ---- encoded names ------------------------------------------------------ */
 
+/* A reverse name's key: 0x80 (IPv4) or 0x81 (IPv6) and the address, which
+   no name starts with (a label is at most 63 bytes); a name that is not
+   an address's (none, records makes PTRs with dname_reverse) is its own
+   key. key has room for DNAME_MAX bytes. Returns the key's length. */
+static size_t rev_key(const uint8_t *rev, size_t len, uint8_t *key)
+{
+	struct kube_ip ip;
+
+	if (!dname_reverse_parse(rev, len, &ip)) {
+		memcpy(key, rev, len);
+		return len;
+	}
+	key[0] = ip.family == AF_INET ? 0x80 : 0x81;
+	memcpy(key + 1, ip.bytes, key[0] == 0x80 ? 4 : 16);
+	return key[0] == 0x80 ? 5 : 17;
+}
+
+/* The reverse name of key (rev_key's inverse) into name. Returns its length. */
+static size_t rev_name(const uint8_t *key, size_t klen, uint8_t *name)
+{
+	struct kube_ip ip;
+
+	if (klen == 0 || (key[0] != 0x80 && key[0] != 0x81)) {
+		memcpy(name, key, klen);
+		return klen;
+	}
+	memset(&ip, 0, sizeof(ip));
+	ip.family = key[0] == 0x80 ? AF_INET : AF_INET6;
+	memcpy(ip.bytes, key + 1, klen - 1);
+	return dname_reverse(&ip, name);
+}
+
 static int blob_put(struct blob *b, const uint8_t *bytes, size_t n)
 {
 	if (b->len + n > b->cap) {
@@ -244,9 +279,9 @@ static const uint8_t *owned_first(const struct owned *o, size_t *len)
 	return o->data + 2;
 }
 
-/* One (reverse, target) pair of an owned. */
+/* One (reverse name's key, target) pair of an owned. */
 struct pair {
-	const uint8_t *rev;
+	const uint8_t *rev; /* the key (rev_key) */
 	size_t rev_len;
 	uint8_t target[DNAME_MAX];
 	size_t target_len;
@@ -423,19 +458,21 @@ static void name_changed(struct zone_sync *z, struct pending *p, const uint8_t *
 
 /* ---- PTR names shared between services -------------------------------- */
 
-/* Adds the PTR records of o for rev to set, from the group of pairs that
-   starts at at (o's first pair for rev). */
+/* Adds the PTR records of o for the reverse name with key key to set (as
+   name), from the group of pairs that starts at at (o's first pair for
+   the key). */
 static void ptr_collect(struct zone_sync *z, struct records_set *set, const struct owned *o,
-                        const uint8_t *at, const uint8_t *rev, size_t rev_len, int zone)
+                        const uint8_t *at, const uint8_t *key, size_t key_len,
+                        const uint8_t *name, size_t name_len, int zone)
 {
 	const uint8_t *end = pairs_end(o);
 	struct pair pr;
 
 	while (at && at < end) {
 		at = pair_read(o, at, &pr);
-		if (pr.rev_len != rev_len || memcmp(pr.rev, rev, rev_len) != 0)
+		if (pr.rev_len != key_len || memcmp(pr.rev, key, key_len) != 0)
 			break;
-		records_add_record(set, rev, rev_len, zone, RR_TYPE_PTR, z->cfg->ttl,
+		records_add_record(set, name, name_len, zone, RR_TYPE_PTR, z->cfg->ttl,
 		                   pr.target, pr.target_len);
 	}
 }
@@ -449,29 +486,30 @@ static int ptr_rebuild(struct zone_sync *z, const uint8_t *rev, size_t rev_len,
 {
 	void **slot = bytemap_slot(z->ptrs, rev, rev_len, false);
 	struct records_set *set = z->scratch;
+	uint8_t name[DNAME_MAX];
+	size_t i, name_len = rev_name(rev, rev_len, name);
 	int zone, rc;
-	size_t i;
 
 	if (!slot || !*slot) {
 		if (slot)
 			bytemap_remove(z->ptrs, rev, rev_len);
-		answer_table_delete(z->table, rev, rev_len);
-		name_changed(z, p, rev, rev_len);
+		answer_table_delete(z->table, name, name_len);
+		name_changed(z, p, name, name_len);
 		return 0;
 	}
 	if (records_clear(set) < 0)
 		return -1;
-	zone = records_zone_of(set, rev, rev_len);
+	zone = records_zone_of(set, name, name_len);
 	if (ptr_is_many(*slot)) {
 		const struct ptr_many *m = ptr_many_of(*slot);
 		for (i = 0; i < m->n; i++)
 			ptr_collect(z, set, m->by[i],
 			            m->by[i] == hint ? hint_at : pair_find(z, m->by[i], rev, rev_len),
-			            rev, rev_len, zone);
+			            rev, rev_len, name, name_len, zone);
 	} else {
 		const struct owned *by = *slot;
 		ptr_collect(z, set, by, by == hint ? hint_at : pair_find(z, by, rev, rev_len),
-		            rev, rev_len, zone);
+		            rev, rev_len, name, name_len, zone);
 	}
 	rc = records_finish(set) < 0 || records_failed(set) ? -1 : 0;
 	if (rc == 0 && records_name_count(set))
@@ -637,16 +675,17 @@ static struct owned *put_names(struct zone_sync *z, struct records_set *set,
 	}
 	for (i = 0; i < records_name_count(set); i++) {
 		const struct records_name *name = records_name_at(set, i);
-		uint8_t rev_len = name->owner_len;
+		uint8_t key[DNAME_MAX], key_len;
 
 		if (name->zone < n_zones)
 			continue;
+		key_len = (uint8_t)rev_key(name->owner, name->owner_len, key);
 		for (r = 0; r < name->n_records; r++) {
 			const struct record *rec = &name->records[r];
 			if (rec->type != RR_TYPE_PTR)
 				continue;
-			if (blob_put(&z->pairs, &rev_len, 1) < 0 ||
-			    blob_put(&z->pairs, name->owner, name->owner_len) < 0 ||
+			if (blob_put(&z->pairs, &key_len, 1) < 0 ||
+			    blob_put(&z->pairs, key, key_len) < 0 ||
 			    name_encode(&z->pairs, rec->rdata, rec->rdlen,
 			                first ? first->owner : NULL, first ? first->owner_len : 0) < 0)
 				return NULL;
@@ -745,17 +784,22 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache,
 	   must go. */
 	for (at = pairs_begin(o); rc == 0 && at < pairs_end(o); at = next) {
 		const struct records_name *name;
+		uint8_t rname[DNAME_MAX];
+		size_t rname_len;
 		int put;
 		next = group_next(o, at, &rev, &rev_len);
 		slot = bytemap_slot(z->ptrs, rev, rev_len, false);
-		name = records_find(set, rev, rev_len);
-		if (!slot || *slot != (void *)o || !name)
+		if (!slot || *slot != (void *)o)
+			continue;
+		rname_len = rev_name(rev, rev_len, rname);
+		name = records_find(set, rname, rname_len);
+		if (!name)
 			continue;
 		put = answer_table_put(z->table, set, name);
 		if (put < 0)
 			rc = -1;
 		else if (put > 0)
-			answer_table_delete(z->table, rev, rev_len);
+			answer_table_delete(z->table, rname, rname_len);
 	}
 	/* Old reverse names next (those o kept are done with o's below). */
 	for (at = old ? pairs_begin(old) : NULL; rc == 0 && at && at < pairs_end(old);
