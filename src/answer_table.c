@@ -680,13 +680,16 @@ static size_t node_cname_target(const struct answer_node *n, const uint8_t **tar
 	return 0;
 }
 
-/* A CNAME name answers every type: the CNAME, then the target's records of
-   the asked type when the target is ours, following chains. */
+/* A CNAME name answers every type: the CNAME, then for A and AAAA the
+   target's addresses when the target is ours, following chains. */
 static int draft_cname(struct answer_table *t, struct node_draft *d,
                        const struct records_set *set, const struct records_name *name)
 {
-	static const uint16_t types[] = {QTYPE_ANY_NAME, RR_TYPE_A, RR_TYPE_AAAA,
-	                                 RR_TYPE_SRV, RR_TYPE_TXT, RR_TYPE_PTR};
+	/* Only addresses follow the CNAME into the zone: CoreDNS never answers
+	   SRV for an ExternalName service, and a target in another batch (the
+	   usual case: zone_sync puts one service at a time) gives A and AAAA
+	   only, so a CNAME put with its target in the same set must too. */
+	static const uint16_t types[] = {QTYPE_ANY_NAME, RR_TYPE_A, RR_TYPE_AAAA};
 	struct encoder *enc = t->enc;
 	size_t k;
 
