@@ -19,11 +19,6 @@
 #include "log.h"
 #include "svc_cache.h"
 
-struct file_key {
-	uint8_t kind;
-	char *ns, *name;
-};
-
 struct dir_file {
 	char *name; /* file name within the directory */
 	struct timespec mtime, ctime;
@@ -31,9 +26,29 @@ struct dir_file {
 	ino_t ino;
 	bool bad;  /* last read failed; objects are from an older version */
 	bool seen; /* present in the current scan */
-	struct file_key *keys;
-	size_t n_keys;
+	/* The keys of the objects it put in the cache, one after another in a
+	   single block, each as [kind]ns NUL name NUL (key_read): at 100k
+	   objects a few MB less than a struct and two strings each. */
+	char *keys;
+	size_t keys_len, n_keys;
 };
+
+/* One key of a file's block. */
+struct file_key {
+	uint8_t kind;
+	const char *ns, *name;
+	size_t len; /* bytes of the record: it is also the key's map key */
+};
+
+/* Reads the record at p into k; returns where the next one starts. */
+static const char *key_read(const char *p, struct file_key *k)
+{
+	k->kind = (uint8_t)p[0];
+	k->ns = p + 1;
+	k->name = k->ns + strlen(k->ns) + 1;
+	k->len = (size_t)(k->name + strlen(k->name) + 1 - p);
+	return p + k->len;
+}
 
 struct source_dir {
 	char *path;
@@ -73,14 +88,9 @@ struct source_dir *source_dir_new(const char *path, struct svc_cache *cache)
 
 static void free_keys(struct dir_file *f)
 {
-	size_t i;
-
-	for (i = 0; i < f->n_keys; i++) {
-		free(f->keys[i].ns);
-		free(f->keys[i].name);
-	}
 	free(f->keys);
 	f->keys = NULL;
+	f->keys_len = 0;
 	f->n_keys = 0;
 }
 
@@ -299,7 +309,8 @@ static int load_file(struct source_dir *s, struct dir_file *f)
 	size_t len = 0, i;
 	char *buf;
 	int rc;
-	struct file_key *keys;
+	size_t keys_cap = 1;
+	char *keys;
 
 	snprintf(full, sizeof(full), "%s/%s", s->path, f->name);
 	lc.file = full;
@@ -320,7 +331,9 @@ static int load_file(struct source_dir *s, struct dir_file *f)
 		f->bad = true;
 		return 0;
 	}
-	keys = calloc(lc.n ? lc.n : 1, sizeof(*keys));
+	for (i = 0; i < lc.n; i++)
+		keys_cap += 3 + strlen(lc.objs[i]->ns) + strlen(lc.objs[i]->name);
+	keys = malloc(keys_cap);
 	if (!keys) {
 		for (i = 0; i < lc.n; i++)
 			kube_object_free(lc.objs[i]);
@@ -338,50 +351,43 @@ static int load_file(struct source_dir *s, struct dir_file *f)
 		size_t changed = 0, j;
 
 		f->keys = keys;
+		f->keys_len = 0;
 		f->n_keys = 0;
 		for (i = 0; i < lc.n; i++) {
 			struct kube_object *obj = lc.objs[i];
-			struct file_key *k = &f->keys[f->n_keys];
+			char *rec = keys + f->keys_len;
+			size_t ns_len = strlen(obj->ns) + 1, name_len = strlen(obj->name) + 1;
 			const struct kube_object *cur;
 
-			k->kind = obj->kind;
-			k->ns = strdup(obj->ns);
-			k->name = strdup(obj->name);
-			if (!k->ns || !k->name) {
-				free(k->ns);
-				free(k->name);
-				kube_object_free(obj);
-				continue;
-			}
+			rec[0] = (char)obj->kind;
+			memcpy(rec + 1, obj->ns, ns_len);
+			memcpy(rec + 1 + ns_len, obj->name, name_len);
 			cur = svc_cache_get(s->cache, (enum kube_kind)obj->kind, obj->ns, obj->name);
-			if (cur && kube_object_equal(cur, obj)) {
+			if (cur && kube_object_equal(cur, obj))
 				kube_object_free(obj);
-			} else if (svc_cache_put(s->cache, obj) < 0) {
-				free(k->ns);
-				free(k->name);
-				continue;
-			} else {
+			else if (svc_cache_put(s->cache, obj) < 0)
+				continue; /* not in the cache: not one of the file's keys */
+			else
 				changed++;
-			}
+			f->keys_len += 1 + ns_len + name_len;
 			f->n_keys++;
 		}
 		if (old.n_keys) {
 			struct bytemap *now = bytemap_new();
-			char key[600];
-			int n;
+			struct file_key k;
+			const char *p;
 
-			for (i = 0; now && i < f->n_keys; i++) {
-				n = snprintf(key, sizeof(key), "%d/%s/%s", f->keys[i].kind,
-				             f->keys[i].ns, f->keys[i].name);
-				bytemap_slot(now, key, (size_t)n, true);
+			for (i = 0, p = f->keys; now && i < f->n_keys; i++) {
+				const char *rec = p;
+				p = key_read(p, &k);
+				bytemap_slot(now, rec, k.len, true);
 			}
-			for (j = 0; j < old.n_keys; j++) {
-				n = snprintf(key, sizeof(key), "%d/%s/%s", old.keys[j].kind,
-				             old.keys[j].ns, old.keys[j].name);
-				if (now && bytemap_slot(now, key, (size_t)n, false))
+			for (j = 0, p = old.keys; j < old.n_keys; j++) {
+				const char *rec = p;
+				p = key_read(p, &k);
+				if (now && bytemap_slot(now, rec, k.len, false))
 					continue;
-				changed += (size_t)svc_cache_remove(s->cache, old.keys[j].kind,
-				                                    old.keys[j].ns, old.keys[j].name);
+				changed += (size_t)svc_cache_remove(s->cache, k.kind, k.ns, k.name);
 			}
 			bytemap_free(now, NULL);
 		}
@@ -394,10 +400,13 @@ static int load_file(struct source_dir *s, struct dir_file *f)
 
 static void forget_keys(struct source_dir *s, struct dir_file *f)
 {
+	const char *p = f->keys;
+	struct file_key k;
 	size_t i;
 
-	for (i = 0; i < f->n_keys; i++)
-		svc_cache_remove(s->cache, f->keys[i].kind, f->keys[i].ns,
-		                 f->keys[i].name);
+	for (i = 0; i < f->n_keys; i++) {
+		p = key_read(p, &k);
+		svc_cache_remove(s->cache, k.kind, k.ns, k.name);
+	}
 	free_keys(f);
 }
