@@ -24,9 +24,9 @@ struct vec {
 	size_t n, cap;
 };
 
-struct raw_port {
-	char *name, *protocol, *target_name;
-	long port, target_port, node_port;
+struct raw_port { /* targetPort and nodePort: no name or variable uses them */
+	char *name, *protocol;
+	long port;
 };
 
 struct raw_addr { /* EndpointSlice endpoint or Endpoints address */
@@ -579,7 +579,6 @@ static void free_raw_ports(struct vec *v)
 		struct raw_port *rp = &((struct raw_port *)v->items)[i];
 		free(rp->name);
 		free(rp->protocol);
-		free(rp->target_name);
 	}
 	free(v->items);
 	memset(v, 0, sizeof(*v));
@@ -689,22 +688,12 @@ static void port_value(struct builder *b, struct raw_port *rp, const char *f,
 	case 'n':
 		if (strcmp(f, "name") == 0)
 			set_string(b, &rp->name, s, len, type);
-		else if (strcmp(f, "nodePort") == 0)
-			set_number(b, &rp->node_port, s, len, type);
 		break;
 	case 'p':
 		if (strcmp(f, "port") == 0)
 			set_number(b, &rp->port, s, len, type);
 		else if (strcmp(f, "protocol") == 0)
 			set_string(b, &rp->protocol, s, len, type);
-		break;
-	case 't':
-		if (strcmp(f, "targetPort") != 0)
-			break;
-		if (type == 's')
-			set_string(b, &rp->target_name, s, len, type);
-		else
-			set_number(b, &rp->target_port, s, len, type);
 		break;
 	default:
 		break;
@@ -938,7 +927,7 @@ static char *take(char **s)
 	return v;
 }
 
-static int convert_ports(struct vec *raw, struct kube_port **out, size_t *n,
+static int convert_ports(struct vec *raw, struct kube_port **out, uint32_t *n,
                          const char **why)
 {
 	size_t i;
@@ -981,16 +970,11 @@ static int convert_ports(struct vec *raw, struct kube_port **out, size_t *n,
 			*why = "unknown port protocol";
 			return -1;
 		}
-		if (rp->target_port > 0 && rp->target_port <= 65535)
-			kp->target_port = (uint16_t)rp->target_port;
-		kp->target_port_name = take(&rp->target_name);
-		if (rp->node_port > 0 && rp->node_port <= 65535)
-			kp->node_port = (uint16_t)rp->node_port;
 	}
 	return 0;
 }
 
-static int convert_ips(struct vec *raw, struct kube_ip **out, size_t *n,
+static int convert_ips(struct vec *raw, struct kube_ip **out, uint16_t *n,
                        const char **why)
 {
 	size_t i;
@@ -999,6 +983,10 @@ static int convert_ips(struct vec *raw, struct kube_ip **out, size_t *n,
 	*n = 0;
 	if (!raw->n)
 		return 0;
+	if (raw->n > KUBE_IPS_MAX) {
+		*why = "more than 65535 addresses in one list";
+		return -1;
+	}
 	*out = calloc(raw->n, sizeof(**out));
 	if (!*out) {
 		*why = "out of memory";
@@ -1010,7 +998,7 @@ static int convert_ips(struct vec *raw, struct kube_ip **out, size_t *n,
 			return -1;
 		}
 	}
-	*n = raw->n;
+	*n = (uint16_t)raw->n;
 	return 0;
 }
 

@@ -124,10 +124,8 @@ static void free_ports(struct kube_port *ports, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		free(ports[i].name);
-		free(ports[i].target_port_name);
-	}
 	free(ports);
 }
 
@@ -152,9 +150,7 @@ static bool ports_eq(const struct kube_port *a, size_t na, const struct kube_por
 		return false;
 	for (i = 0; i < na; i++)
 		if (!str_eq(a[i].name, b[i].name) || a[i].port != b[i].port ||
-		    a[i].proto != b[i].proto || a[i].target_port != b[i].target_port ||
-		    !str_eq(a[i].target_port_name, b[i].target_port_name) ||
-		    a[i].node_port != b[i].node_port)
+		    a[i].proto != b[i].proto)
 			return false;
 	return true;
 }
@@ -196,11 +192,8 @@ static struct kube_port *pack_ports(struct packer *p, const struct kube_port *po
 	out = pack_bytes(p, ports, n * sizeof(*ports), _Alignof(struct kube_port));
 	for (i = 0; i < n; i++) {
 		char *name = pack_str(p, ports[i].name);
-		char *tp = pack_str(p, ports[i].target_port_name);
-		if (out) {
+		if (out)
 			out[i].name = name;
-			out[i].target_port_name = tp;
-		}
 	}
 	return out;
 }
@@ -217,15 +210,14 @@ static struct kube_object *pack_one(struct packer *p, const struct kube_object *
 	struct kube_object c = *obj; /* its pointers are redirected below */
 	size_t i;
 
-	c.ns = pack_str(p, obj->ns);
-	c.name = pack_str(p, obj->name);
-	c.resource_version = pack_str(p, obj->resource_version);
+	/* The 8-byte-aligned arrays first, the bytes (strings, addresses)
+	   after them: no padding between. */
 	switch (obj->kind) {
 	case KUBE_KIND_SERVICE:
+		c.u.svc.ports = pack_ports(p, obj->u.svc.ports, obj->u.svc.n_ports);
 		c.u.svc.cluster_ip = pack_str(p, obj->u.svc.cluster_ip);
 		c.u.svc.cluster_ips = pack_ips(p, obj->u.svc.cluster_ips, obj->u.svc.n_cluster_ips);
 		c.u.svc.external_name = pack_str(p, obj->u.svc.external_name);
-		c.u.svc.ports = pack_ports(p, obj->u.svc.ports, obj->u.svc.n_ports);
 		break;
 	case KUBE_KIND_ENDPOINTSLICE:
 	case KUBE_KIND_ENDPOINTS:
@@ -257,6 +249,9 @@ static struct kube_object *pack_one(struct packer *p, const struct kube_object *
 	default:
 		break;
 	}
+	c.ns = pack_str(p, obj->ns);
+	c.name = pack_str(p, obj->name);
+	c.resource_version = pack_str(p, obj->resource_version);
 	if (o) {
 		c.packed = true;
 		c.next_subset = NULL;

@@ -30,12 +30,11 @@ struct kube_ip {
 
 enum kube_proto { KUBE_PROTO_TCP = 0, KUBE_PROTO_UDP, KUBE_PROTO_SCTP };
 
-struct kube_port { /* pointers first: 24 bytes, not 32 */
+/* What DNS and the kubelet's variables use of a port: not targetPort or
+   nodePort (16 bytes; a cache of 100k Services holds ~150k of these). */
+struct kube_port {
 	char *name; /* "" when unnamed, never NULL */
-	char *target_port_name; /* NULL unless targetPort is a string */
 	uint16_t port;
-	uint16_t target_port; /* 0 when absent or named */
-	uint16_t node_port;
 	uint8_t proto;    /* enum kube_proto */
 };
 
@@ -45,24 +44,29 @@ enum kube_service_type {
 	KUBE_SVC_EXTERNAL_NAME
 };
 
+/* Counts sit beside the small fields so that every kind's part of the
+   union is 40 bytes and an object 80 (the parser refuses more than
+   KUBE_IPS_MAX addresses in one list). */
+#define KUBE_IPS_MAX UINT16_MAX
+
 struct kube_service {
 	uint8_t type;            /* enum kube_service_type */
 	bool publish_not_ready;  /* spec.publishNotReadyAddresses or the
 	                            tolerate-unready-endpoints annotation */
+	uint16_t n_cluster_ips;
+	uint32_t n_ports;
 	char *cluster_ip;        /* spec.clusterIP as written ("None", "" ...) */
 	struct kube_ip *cluster_ips; /* parsed spec.clusterIPs (or clusterIP) */
-	size_t n_cluster_ips;
 	char *external_name;     /* ExternalName only, else NULL */
 	struct kube_port *ports;
-	size_t n_ports;
 };
 
 /* One endpoint of a slice: addresses of one family, one readiness. */
 struct kube_endpoint {
 	struct kube_ip *addrs;
-	size_t n_addrs;
 	char *hostname;      /* NULL when absent */
 	char *target_name;   /* targetRef.name (the pod), NULL when absent */
+	uint16_t n_addrs;
 	bool ready;          /* conditions.ready absent counts as ready */
 };
 
@@ -70,19 +74,19 @@ struct kube_endpoint {
 struct kube_endpointslice {
 	char *service_name; /* label kubernetes.io/service-name, or the
 	                       Endpoints object's own name */
-	bool from_endpoints;
 	struct kube_endpoint *endpoints;
-	size_t n_endpoints;
 	struct kube_port *ports;
-	size_t n_ports;
+	uint32_t n_endpoints;
+	uint32_t n_ports;
+	bool from_endpoints;
 };
 
 struct kube_pod {
 	struct kube_ip *ips; /* status.podIPs, else status.podIP */
-	size_t n_ips;
 	char *hostname;
 	char *subdomain;
 	char *phase;
+	uint16_t n_ips;
 };
 
 struct kube_object {

@@ -157,9 +157,6 @@ static void trace_ports(struct trace *t, const struct kube_port *p, size_t n)
 		trace_str(t, p[i].name);
 		trace_bytes(t, &p[i].port, sizeof(p[i].port));
 		trace_bytes(t, &p[i].proto, sizeof(p[i].proto));
-		trace_bytes(t, &p[i].target_port, sizeof(p[i].target_port));
-		trace_str(t, p[i].target_port_name);
-		trace_bytes(t, &p[i].node_port, sizeof(p[i].node_port));
 	}
 }
 
@@ -185,7 +182,7 @@ static void trace_object(struct trace *t, const struct kube_object *obj)
 		case KUBE_KIND_ENDPOINTS:
 			trace_str(t, obj->u.slice.service_name);
 			trace_bytes(t, &obj->u.slice.from_endpoints, 1);
-			trace_bytes(t, &obj->u.slice.n_endpoints, sizeof(size_t));
+			trace_bytes(t, &obj->u.slice.n_endpoints, sizeof(obj->u.slice.n_endpoints));
 			for (i = 0; i < obj->u.slice.n_endpoints; i++) {
 				const struct kube_endpoint *e = &obj->u.slice.endpoints[i];
 				trace_ips(t, e->addrs, e->n_addrs);

@@ -141,9 +141,7 @@ static void put_ports(struct text *t, const struct kube_port *p, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		put(t, " port[%s %u %u %u %s %u]", p[i].name, p[i].port, p[i].proto,
-		    p[i].target_port, p[i].target_port_name ? p[i].target_port_name : "-",
-		    p[i].node_port);
+		put(t, " port[%s %u %u]", p[i].name, p[i].port, p[i].proto);
 }
 
 static void describe(struct text *t, const struct kube_object *o)
@@ -251,13 +249,9 @@ static void test_v1_list(void **state)
 	assert_string_equal(o->u.svc.ports[0].name, "http");
 	assert_int_equal(o->u.svc.ports[0].port, 80);
 	assert_int_equal(o->u.svc.ports[0].proto, KUBE_PROTO_TCP);
-	assert_int_equal(o->u.svc.ports[0].target_port, 8080);
-	assert_null(o->u.svc.ports[0].target_port_name);
-	/* targetPort as a name */
+	/* targetPort as a name: accepted, not kept (nothing uses it) */
 	assert_string_equal(o->u.svc.ports[1].name, "dns");
 	assert_int_equal(o->u.svc.ports[1].proto, KUBE_PROTO_UDP);
-	assert_int_equal(o->u.svc.ports[1].target_port, 0);
-	assert_string_equal(o->u.svc.ports[1].target_port_name, "dns-port");
 	assert_false(o->u.svc.publish_not_ready);
 	assert_null(o->next_subset);
 
@@ -366,8 +360,7 @@ static void test_single_object(void **state)
 	/* clusterIPs absent: taken from clusterIP */
 	assert_int_equal(o->u.svc.n_cluster_ips, 1);
 	assert_string_equal(ip_text(&o->u.svc.cluster_ips[0]), "10.96.0.1");
-	assert_int_equal(o->u.svc.ports[0].node_port, 30443);
-	assert_int_equal(o->u.svc.ports[0].target_port, 6443);
+	assert_int_equal(o->u.svc.ports[0].port, 443);
 	collector_free(&c);
 }
 
@@ -760,7 +753,6 @@ static void check_watch_events(const struct collector *c)
 	assert_int_equal(o->kind, KUBE_KIND_SERVICE);
 	assert_string_equal(o->name, "web");
 	assert_string_equal(o->resource_version, "100");
-	assert_string_equal(o->u.svc.ports[0].target_port_name, "http");
 
 	/* no kind in the object: the default kind; "type" after "object" */
 	assert_int_equal(c->ev[1].ev, KUBE_EV_MODIFIED);

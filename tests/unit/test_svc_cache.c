@@ -48,7 +48,6 @@ static struct kube_object *make_full(enum kube_kind kind, const char *name)
 	assert_non_null(ports);
 	ports[0].name = strdup("http");
 	ports[0].port = 80;
-	ports[0].target_port_name = strdup("web");
 	ports[1].name = strdup("");
 	ports[1].port = 53;
 	ports[1].proto = KUBE_PROTO_UDP;
@@ -117,8 +116,8 @@ static void test_pack(void **state)
 		assert_true(inside(packed, packed->resource_version));
 		assert_string_equal(packed->resource_version, "42");
 		if (kinds[k] == KUBE_KIND_SERVICE) {
-			assert_true(inside(packed, packed->u.svc.ports[0].target_port_name));
-			assert_string_equal(packed->u.svc.ports[0].target_port_name, "web");
+			assert_true(inside(packed, packed->u.svc.ports[0].name));
+			assert_string_equal(packed->u.svc.ports[0].name, "http");
 			assert_string_equal(packed->u.svc.external_name, "example.org");
 		} else {
 			assert_true(inside(packed, packed->u.slice.endpoints[1].addrs));
