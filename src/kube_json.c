@@ -433,6 +433,16 @@ static void finish_item(struct kube_json *p)
 		builder_clear(&p->item);
 		return;
 	}
+	/* A kind-less item takes the list's kind. Known already (an API
+	   server writes "kind" before "items"): deliver now, as the item
+	   ends. Only a list that names its kind after its items makes the
+	   items wait, whole, until the document ends. */
+	if (p->top.kind && kube_kind_from_string(p->top.kind, true) != KUBE_KIND_UNKNOWN) {
+		deliver(p, KUBE_EV_OBJECT, &p->item,
+		        kube_kind_from_string(p->top.kind, true));
+		builder_clear(&p->item);
+		return;
+	}
 	{
 		struct builder **slot = vec_push(&p->pending, sizeof(*slot));
 		struct builder *copy = malloc(sizeof(*copy));

@@ -321,6 +321,48 @@ static void test_service_list_kind_after_items(void **state)
 	collector_free(&c);
 }
 
+/* Kind-less items are delivered as each one ends when the list named its
+   kind first (an API server's order), and only at the end when it names
+   it after them (they cannot be typed before). */
+static void test_kindless_items_delivered_when_typed(void **state)
+{
+	static const char first[] =
+		"{\"kind\":\"ServiceList\",\"apiVersion\":\"v1\",\"items\":[\n"
+		"  {\"metadata\":{\"name\":\"a\",\"namespace\":\"ns1\"},\"spec\":{\"clusterIP\":\"10.0.0.1\"}},\n"
+		"  {\"metadata\":{\"name\":\"b\",\"namespace\":\"ns1\"},\"spec\":{\"clusterIP\":\"10.0.0.2\"}}\n"
+		"]}";
+	const char *cut = strstr(first, "},\n") + 3; /* just after item a */
+	struct collector c = {0};
+	struct kube_json *p = kube_json_new(KUBE_JSON_DOCUMENT, collect, &c);
+	char err[256] = "";
+	(void)state;
+
+	assert_non_null(p);
+	assert_int_equal(kube_json_feed(p, first, (size_t)(cut - first), err, sizeof(err)), 0);
+	assert_int_equal(n_objects(&c), 1); /* a, before the document ends */
+	assert_string_equal(object_at(&c, 0)->name, "a");
+	assert_int_equal(kube_json_feed(p, cut, strlen(cut), err, sizeof(err)), 0);
+	assert_int_equal(kube_json_finish(p, err, sizeof(err)), 0);
+	assert_int_equal(n_objects(&c), 2);
+	assert_int_equal(object_at(&c, 1)->kind, KUBE_KIND_SERVICE);
+	kube_json_free(p);
+	collector_free(&c);
+
+	/* The kind after the items: nothing until it is known. */
+	p = kube_json_new(KUBE_JSON_DOCUMENT, collect, &c);
+	assert_non_null(p);
+	cut = strstr(service_list, "],");
+	assert_int_equal(kube_json_feed(p, service_list, (size_t)(cut - service_list), err,
+	                                sizeof(err)),
+	                 0);
+	assert_int_equal(n_objects(&c), 0);
+	assert_int_equal(kube_json_feed(p, cut, strlen(cut), err, sizeof(err)), 0);
+	assert_int_equal(kube_json_finish(p, err, sizeof(err)), 0);
+	assert_int_equal(n_objects(&c), 3);
+	kube_json_free(p);
+	collector_free(&c);
+}
+
 static void test_list_version_absent(void **state)
 {
 	struct collector c = {0};
@@ -1050,6 +1092,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_v1_list),
 		cmocka_unit_test(test_service_list_kind_after_items),
+		cmocka_unit_test(test_kindless_items_delivered_when_typed),
 		cmocka_unit_test(test_list_version_absent),
 		cmocka_unit_test(test_single_object),
 		cmocka_unit_test(test_endpointslice_list),
