@@ -5,9 +5,11 @@ query file with the mix of issue 5.
   gen_cluster.py --services N --out DIR [--queries FILE] [--nqueries Q]
                  [--seed S] [--domain ZONE]
 
-Writes DIR/services.json (a ServiceList) and DIR/endpointslices.json (an
-EndpointSliceList), items without kind/apiVersion as `kubectl get -o json`
-prints them. Shape:
+Writes DIR/services.json and DIR/endpointslices.json as `kubectl get -o
+json` prints them: a "List" whose items carry their apiVersion and kind,
+keys sorted. (An API server's own list response, which the fake API server
+of the benchmark serves, is a ServiceList with "kind" first and kind-less
+items.) Shape:
   - services spread over max(4, N/50) namespaces (ns-0000 ...);
   - 90% ClusterIP (IPv4 single stack) with named ports http/80 and, for
     every other service, metrics/9090; a ready EndpointSlice per service is
@@ -138,13 +140,14 @@ def main():
         sys.exit("gen_cluster.py: --services must be at least 10")
     os.makedirs(a.out, exist_ok=True)
     namespaces, services, slices, meta = build(a.services, a.seed)
-    with open(os.path.join(a.out, "services.json"), "w") as f:
-        json.dump({"apiVersion": "v1", "items": services, "kind": "ServiceList",
-                   "metadata": {"resourceVersion": "999999"}}, f, indent=1)
-    with open(os.path.join(a.out, "endpointslices.json"), "w") as f:
-        json.dump({"apiVersion": "discovery.k8s.io/v1", "items": slices,
-                   "kind": "EndpointSliceList",
-                   "metadata": {"resourceVersion": "999999"}}, f, indent=1)
+    for fname, items, api, kind in (("services.json", services, "v1", "Service"),
+                                    ("endpointslices.json", slices,
+                                     "discovery.k8s.io/v1", "EndpointSlice")):
+        with open(os.path.join(a.out, fname), "w") as f:
+            json.dump({"apiVersion": "v1", "kind": "List",
+                       "items": [dict(i, apiVersion=api, kind=kind) for i in items],
+                       "metadata": {"resourceVersion": ""}},
+                      f, indent=1, sort_keys=True)
     nep = sum(len(s["endpoints"]) for s in slices)
     info = {"services": len(services), "headless": sum(1 for m in meta if m[2]),
             "endpointslices": len(slices), "endpoints": nep,

@@ -158,8 +158,10 @@ import json, sys
 d, q = sys.argv[1], sys.argv[2]
 s = json.load(open(d + "/services.json"))
 e = json.load(open(d + "/endpointslices.json"))
-assert s["kind"] == "ServiceList" and e["kind"] == "EndpointSliceList"
-assert all("kind" not in i for i in s["items"] + e["items"])
+assert s["kind"] == "List" and e["kind"] == "List"
+assert all(i["kind"] == "Service" and i["apiVersion"] == "v1" for i in s["items"])
+assert all(i["kind"] == "EndpointSlice" and i["apiVersion"] == "discovery.k8s.io/v1"
+           for i in e["items"])
 assert all(len(x["endpoints"]) == 5 and all(p.get("hostname") for p in x["endpoints"])
            for x in e["items"])
 assert all(p.get("name") for i in s["items"] for p in i["spec"]["ports"])
