@@ -6,6 +6,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/* The layout kube_object.h promises (on 64-bit targets). */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct kube_object) == 80,
+               "a kube_object is 80 bytes");
+_Static_assert(sizeof(void *) != 8 || sizeof(struct kube_port) == 16,
+               "a kube_port is 16 bytes");
+
 static void free_ports(struct kube_port *ports, size_t n);
 
 void kube_object_free(struct kube_object *obj)
