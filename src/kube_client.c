@@ -379,9 +379,20 @@ static void kc_token_tick(evutil_socket_t fd, short what, void *arg)
 
 static void kc_api_ok(struct kube_client *c)
 {
-	if (c->fail_class != KC_OK)
+	if (c->fail_class != KC_OK) {
 		log_info("API server back after %.0f s",
 		         kc_elapsed(&c->down_since));
+		/* The other resources are waiting out backoffs that grew during
+		   the outage (up to 30 s each): the server answers again, so they
+		   retry now rather than serve stale data that long. A wait the
+		   server asked for (Retry-After) is kept. */
+		for (size_t i = 0; i < c->n_res; i++) {
+			struct kc_res *o = &c->res[i];
+			if (o->phase == KC_IDLE && o->attempt > 0 && o->retry_after <= 0 &&
+			    o->timer && evtimer_pending(o->timer, NULL))
+				kc_schedule(o, o->next, 0);
+		}
+	}
 	c->fail_class = KC_OK;
 	c->st.api_up = true;
 }
