@@ -380,13 +380,17 @@ static void kc_token_tick(evutil_socket_t fd, short what, void *arg)
 static void kc_api_ok(struct kube_client *c)
 {
 	if (c->fail_class != KC_OK) {
+		bool outage = c->fail_class == KC_FAIL_NET || c->fail_class == KC_FAIL_TLS;
+
 		log_info("API server back after %.0f s",
 		         kc_elapsed(&c->down_since));
-		/* The other resources are waiting out backoffs that grew during
-		   the outage (up to 30 s each): the server answers again, so they
-		   retry now rather than serve stale data that long. A wait the
-		   server asked for (Retry-After) is kept. */
-		for (size_t i = 0; i < c->n_res; i++) {
+		/* After an outage (the server could not be reached) the other
+		   resources are waiting out backoffs that grew meanwhile (up to
+		   30 s each): the server answers again, so they retry now rather
+		   than serve stale data that long. Not after an error the server
+		   gave (403, 429, 5xx: a resource may keep getting it), nor
+		   before a wait it asked for (Retry-After). */
+		for (size_t i = 0; outage && i < c->n_res; i++) {
 			struct kc_res *o = &c->res[i];
 			if (o->phase == KC_IDLE && o->attempt > 0 && o->retry_after <= 0 &&
 			    o->timer && evtimer_pending(o->timer, NULL))
