@@ -164,17 +164,12 @@ static size_t compact_links(const struct answer_node *n, const struct rev_link *
 	return off < n->bytes ? (n->bytes - off) / sizeof(struct rev_link) : 0;
 }
 
-/* Address i of compact view v (A addresses first, then AAAA). */
-static void compact_addr(const struct compact_view *v, size_t i, struct kube_ip *ip)
+/* Address i of compact view v (A addresses first, then AAAA): its bytes,
+   *len 4 or 16. */
+static const uint8_t *compact_addr(const struct compact_view *v, size_t i, size_t *len)
 {
-	memset(ip, 0, sizeof(*ip));
-	if (i < v->n4) {
-		ip->family = AF_INET;
-		memcpy(ip->bytes, v->a + 4 * i, 4);
-	} else {
-		ip->family = AF_INET6;
-		memcpy(ip->bytes, v->aaaa + 16 * (i - v->n4), 16);
-	}
+	*len = i < v->n4 ? 4 : 16;
+	return i < v->n4 ? v->a + 4 * i : v->aaaa + 16 * (i - v->n4);
 }
 
 struct zone_soa {
@@ -1164,14 +1159,14 @@ static int match_name(struct cds_lfht_node *ht_node, const void *key)
 
 	if (tag & LINK_TAG) {
 		struct compact_view v;
-		size_t i = (tag >> 24) & 0x7F;
+		const uint8_t *addr;
+		size_t alen;
 
 		if (!k->addr_len)
 			return 0;
 		compact_view(link_owner(ht_node, tag), &v);
-		if (i < v.n4)
-			return k->addr_len == 4 && memcmp(v.a + 4 * i, k->addr, 4) == 0;
-		return k->addr_len == 16 && memcmp(v.aaaa + 16 * (i - v.n4), k->addr, 16) == 0;
+		addr = compact_addr(&v, (tag >> 24) & 0x7F, &alen);
+		return alen == k->addr_len && memcmp(addr, k->addr, alen) == 0;
 	}
 	z = &k->t->zones[n->zone];
 	rel = n->name_len;
@@ -1233,8 +1228,12 @@ static void links_add(struct answer_table *t, const struct answer_node *n)
 	for (i = 0; i < count; i++) {
 		uint8_t rev[DNAME_MAX];
 		struct kube_ip ip;
+		size_t alen;
+		const uint8_t *addr = compact_addr(&v, (links[i].tag >> 24) & 0x7F, &alen);
 
-		compact_addr(&v, (links[i].tag >> 24) & 0x7F, &ip);
+		memset(&ip, 0, sizeof(ip));
+		ip.family = alen == 4 ? AF_INET : AF_INET6;
+		memcpy(ip.bytes, addr, alen);
 		cds_lfht_add(t->ht, bytemap_hash(rev, dname_reverse(&ip, rev)),
 		             (struct cds_lfht_node *)&links[i].lfht);
 	}
@@ -1659,6 +1658,22 @@ static void synth_end(struct synth *w, size_t bytes)
 	w->ref->scratch_ends[w->n++] = (uint16_t)w->len;
 }
 
+/* The written records as the answer: the first an in the answer section,
+   the rest additional. */
+static void synth_found(struct synth *w, uint16_t an)
+{
+	struct answer_ref *ref = w->ref;
+
+	ref->status = ANSWER_FOUND;
+	ref->body.wire = ref->scratch;
+	ref->body.len = (uint32_t)w->len;
+	ref->body.an = an;
+	ref->body.ns = 0;
+	ref->body.ar = (uint16_t)(w->n - an);
+	ref->body.ends = ref->scratch_ends;
+	ref->chase = false;
+}
+
 /* The node's addresses of type (A or AAAA), owned by the name at owner_at.
    (Two loops with constant sizes: the copies compile to moves.) */
 static void synth_addrs(struct synth *w, const struct compact_view *v, uint16_t type,
@@ -1744,14 +1759,7 @@ static void compact_answer(const struct answer_table *t, const struct answer_nod
 		fill_negative(t, n->zone, ref);
 		return;
 	}
-	ref->status = ANSWER_FOUND;
-	ref->body.wire = ref->scratch;
-	ref->body.len = (uint32_t)w.len;
-	ref->body.an = an;
-	ref->body.ns = 0;
-	ref->body.ar = (uint16_t)(w.n - an);
-	ref->body.ends = ref->scratch_ends;
-	ref->chase = false;
+	synth_found(&w, an);
 }
 
 /* The answer of the reverse name lname that compact node n links: a PTR
@@ -1778,15 +1786,8 @@ static void link_answer(const struct answer_table *t, const struct answer_node *
 	memcpy(p, node_name(n), n->name_len);
 	memcpy(p + n->name_len, z->name, z->name_len);
 	synth_end(&w, 12 + rdlen);
-	ref->status = ANSWER_FOUND;
-	ref->body.wire = ref->scratch;
-	ref->body.len = (uint32_t)w.len;
-	ref->body.an = 1;
-	ref->body.ns = 0;
-	ref->body.ar = 0;
-	ref->body.ends = ref->scratch_ends;
+	synth_found(&w, 1);
 	ref->pointer_shift = 0;
-	ref->chase = false;
 }
 
 /* Whether lname may be an in-addr.arpa or ip6.arpa name (a cheap test

@@ -211,10 +211,18 @@ int kube_json_feed(struct kube_json *p, const char *buf, size_t len, char *err,
 	return 0;
 }
 
+/* The kind the document's own "kind" gives its items (ServiceList ->
+   Service), or KUBE_KIND_UNKNOWN while none has been read. */
+static int list_kind(const struct kube_json *p)
+{
+	return p->top.kind ? (int)kube_kind_from_string(p->top.kind, true)
+	                   : KUBE_KIND_UNKNOWN;
+}
+
 int kube_json_finish(struct kube_json *p, char *err, size_t errlen)
 {
 	size_t i;
-	int list_kind;
+	int kind;
 
 	if (p->failed) {
 		snprintf(err, errlen, "line %lu: input after a syntax error", p->line);
@@ -231,14 +239,13 @@ int kube_json_finish(struct kube_json *p, char *err, size_t errlen)
 	if (p->mode != KUBE_JSON_DOCUMENT)
 		return 0;
 	/* Items without a kind take it from the list (ServiceList -> Service). */
-	list_kind = p->top.kind ? (int)kube_kind_from_string(p->top.kind, true)
-	                        : KUBE_KIND_UNKNOWN;
-	if (list_kind == KUBE_KIND_UNKNOWN)
-		list_kind = p->default_kind;
+	kind = list_kind(p);
+	if (kind == KUBE_KIND_UNKNOWN)
+		kind = p->default_kind;
 	for (i = 0; i < p->pending.n; i++) {
 		struct builder *b = ((struct builder **)p->pending.items)[i];
-		if (list_kind != KUBE_KIND_UNKNOWN)
-			deliver(p, KUBE_EV_OBJECT, b, list_kind);
+		if (kind != KUBE_KIND_UNKNOWN)
+			deliver(p, KUBE_EV_OBJECT, b, kind);
 		builder_clear(b);
 		free(b);
 	}
@@ -437,9 +444,8 @@ static void finish_item(struct kube_json *p)
 	   server writes "kind" before "items"): deliver now, as the item
 	   ends. Only a list that names its kind after its items makes the
 	   items wait, whole, until the document ends. */
-	if (p->top.kind && kube_kind_from_string(p->top.kind, true) != KUBE_KIND_UNKNOWN) {
-		deliver(p, KUBE_EV_OBJECT, &p->item,
-		        kube_kind_from_string(p->top.kind, true));
+	if (list_kind(p) != KUBE_KIND_UNKNOWN) {
+		deliver(p, KUBE_EV_OBJECT, &p->item, list_kind(p));
 		builder_clear(&p->item);
 		return;
 	}
