@@ -331,7 +331,7 @@ struct records_set *records_build(const struct svc_cache *cache,
 	svc_cache_foreach(cache, KUBE_KIND_SERVICE, build_service, &bc);
 	if (cfg->pods == RECORDS_PODS_VERIFIED)
 		svc_cache_foreach(cache, KUBE_KIND_POD, build_pod, &bc);
-	for (k = KUBE_KIND_SERVICE + 1; k < KUBE_KIND_COUNT; k++)
+	for (k = KUBE_KIND_SERVICE; k < KUBE_KIND_COUNT; k++)
 		svc_cache_foreach(cache, (enum kube_kind)k, build_namespace, &bc);
 	if (set->failed || finish_names(set) < 0) {
 		snprintf(err, errlen, "out of memory");
