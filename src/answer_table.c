@@ -31,7 +31,7 @@
 /* A compact node's limits: its longest answer, an SRV answer of a
    _port._proto name (the target spelled out once, then pointers, then the
    glue), must fit answer_ref's scratch. Larger services are prebuilt. */
-#define COMPACT_ADDRS_MAX 8
+#define COMPACT_ADDRS_MAX ANSWER_COMPACT_ADDRS_MAX
 #define COMPACT_SRV_MAX 32
 /* Its _port._proto names are found by scanning the set it comes from:
    only in sets of one service, never a whole cluster's. */
@@ -1216,6 +1216,18 @@ static const struct answer_node *find_reverse(const struct answer_table *t, uint
 	return owner;
 }
 
+/* The address whose reverse name the link with tag tag (of the compact
+   node whose view is v) stands for. */
+static void link_ip(const struct compact_view *v, uint32_t tag, struct kube_ip *ip)
+{
+	size_t alen;
+	const uint8_t *addr = compact_addr(v, (tag >> 24) & 0x7F, &alen);
+
+	memset(ip, 0, sizeof(*ip));
+	ip->family = alen == 4 ? AF_INET : AF_INET6;
+	memcpy(ip->bytes, addr, alen);
+}
+
 /* Puts n's links into the table, or takes them out (writer, inside a
    read-side section). */
 static void links_add(struct answer_table *t, const struct answer_node *n)
@@ -1228,12 +1240,8 @@ static void links_add(struct answer_table *t, const struct answer_node *n)
 	for (i = 0; i < count; i++) {
 		uint8_t rev[DNAME_MAX];
 		struct kube_ip ip;
-		size_t alen;
-		const uint8_t *addr = compact_addr(&v, (links[i].tag >> 24) & 0x7F, &alen);
 
-		memset(&ip, 0, sizeof(ip));
-		ip.family = alen == 4 ? AF_INET : AF_INET6;
-		memcpy(ip.bytes, addr, alen);
+		link_ip(&v, links[i].tag, &ip);
 		cds_lfht_add(t->ht, bytemap_hash(rev, dname_reverse(&ip, rev)),
 		             (struct cds_lfht_node *)&links[i].lfht);
 	}
@@ -1938,6 +1946,60 @@ bool answer_table_in_zone(const struct answer_table *t, const uint8_t *lname,
                           size_t len)
 {
 	return zone_of(t, lname, len) >= 0;
+}
+
+int answer_table_compact_links(const struct answer_table *t, const uint8_t *lname,
+                               size_t len, struct kube_ip out[ANSWER_COMPACT_ADDRS_MAX])
+{
+	const struct answer_node *n;
+	const struct rev_link *links;
+	struct compact_view v;
+	size_t i, count;
+
+	writer_online();
+	rcu_read_lock();
+	n = find_node(t, bytemap_hash(lname, len), lname, len);
+	if (!n || !(n->flags & NODE_COMPACT)) {
+		rcu_read_unlock();
+		return -1;
+	}
+	compact_view(n, &v);
+	count = compact_links(n, &links);
+	for (i = 0; i < count; i++)
+		link_ip(&v, links[i].tag, &out[i]);
+	rcu_read_unlock();
+	return (int)count;
+}
+
+size_t answer_table_linkers(const struct answer_table *t, const struct kube_ip *ip,
+                            void (*fn)(void *ctx, const uint8_t *name, size_t len),
+                            void *ctx)
+{
+	uint8_t rev[DNAME_MAX], name[DNAME_MAX];
+	size_t rev_len = dname_reverse(ip, rev), count = 0;
+	struct name_key key = { t, rev, rev_len, ip->bytes, ip->family == AF_INET ? 4 : 16 };
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *ht_node;
+
+	writer_online();
+	rcu_read_lock();
+	cds_lfht_lookup(t->ht, bytemap_hash(rev, rev_len), match_name, &key, &iter);
+	while ((ht_node = cds_lfht_iter_get_node(&iter)) != NULL) {
+		uint32_t tag = entry_tag(ht_node);
+
+		if (tag & LINK_TAG) {
+			const struct answer_node *n = link_owner(ht_node, tag);
+			const struct zone_info *z = &t->zones[n->zone];
+
+			memcpy(name, node_name(n), n->name_len);
+			memcpy(name + n->name_len, z->name, z->name_len);
+			fn(ctx, name, (size_t)n->name_len + z->name_len);
+			count++;
+		}
+		cds_lfht_next_duplicate(t->ht, match_name, &key, &iter);
+	}
+	rcu_read_unlock();
+	return count;
 }
 
 size_t answer_table_entries(const struct answer_table *t)

@@ -32,6 +32,8 @@ enum answer_status {
    are written at lookup time into the answer_ref itself. */
 #define ANSWER_SCRATCH 1152
 #define ANSWER_SCRATCH_RECORDS 40
+/* The most addresses a compact node holds (more: a prebuilt node). */
+#define ANSWER_COMPACT_ADDRS_MAX 8
 
 /* Pre-encoded records following the question: names are compressed against
    a question at offset 12 (the owner of every answer record is 0xC00C). */
@@ -128,6 +130,26 @@ size_t answer_body_copy(const struct answer_body *body, size_t n_records, int sh
    reverse). */
 bool answer_table_in_zone(const struct answer_table *t, const uint8_t *lname,
                           size_t len);
+
+/* ---- what compact nodes hold, for the writer ---------------------------
+   A service that is one compact node (most ClusterIP services) is fully
+   described by that node and its links: zone_sync keeps nothing else for
+   it. Both calls are for the writer's thread, outside a read-side
+   section. */
+
+/* The addresses of the compact node of lname (wire, lower case) whose
+   reverse names it links, in link order, into out. Returns how many
+   (0..ANSWER_COMPACT_ADDRS_MAX), or -1 when lname has no compact node. */
+int answer_table_compact_links(const struct answer_table *t, const uint8_t *lname,
+                               size_t len, struct kube_ip out[ANSWER_COMPACT_ADDRS_MAX]);
+
+/* Calls fn with the name (wire, lower case) of every compact node that
+   links the reverse name of ip, whether or not a node of the reverse
+   name's own shadows the links. fn runs inside a read-side section: it
+   must not change the table. Returns how many. */
+size_t answer_table_linkers(const struct answer_table *t, const struct kube_ip *ip,
+                            void (*fn)(void *ctx, const uint8_t *name, size_t len),
+                            void *ctx);
 
 size_t answer_table_entries(const struct answer_table *t); /* names */
 size_t answer_table_bytes(const struct answer_table *t);

@@ -853,29 +853,39 @@ static void add_headless_service(struct records_set *set, const struct svc_cache
 	free(eps);
 }
 
-static int add_service_zone(struct records_set *set, const struct svc_cache *cache,
-                            size_t zone_index, const struct kube_object *obj)
+size_t records_service_owner(const struct records_set *set, size_t zone, const char *ns,
+                             const char *name, uint8_t *out)
 {
-	const struct records_zone *zone = &set->zones[zone_index];
-	int z = (int)zone_index;
-	bool primary = zone_index == 0;
+	const struct records_zone *rz = &set->zones[zone];
 	struct dname_buf b;
-	uint8_t name[DNAME_MAX], ns_name[DNAME_MAX];
-	size_t len, ns_len;
+	uint8_t ns_name[DNAME_MAX];
+	size_t ns_len, len;
 
 	dname_buf_init(&b);
-	dname_buf_label(&b, obj->ns, strlen(obj->ns));
+	dname_buf_label(&b, ns, strlen(ns));
 	dname_buf_label(&b, "svc", 3);
-	ns_len = dname_buf_finish(&b, zone->name, zone->name_len);
+	ns_len = dname_buf_finish(&b, rz->name, rz->name_len);
 	if (!ns_len)
 		return 0;
 	memcpy(ns_name, b.wire, ns_len);
 	dname_buf_init(&b);
-	dname_buf_label(&b, obj->name, strlen(obj->name));
+	dname_buf_label(&b, name, strlen(name));
 	len = dname_buf_finish(&b, ns_name, ns_len);
+	if (len)
+		memcpy(out, b.wire, len);
+	return len;
+}
+
+static int add_service_zone(struct records_set *set, const struct svc_cache *cache,
+                            size_t zone_index, const struct kube_object *obj)
+{
+	int z = (int)zone_index;
+	bool primary = zone_index == 0;
+	uint8_t name[DNAME_MAX];
+	size_t len = records_service_owner(set, zone_index, obj->ns, obj->name, name);
+
 	if (!len)
 		return 0;
-	memcpy(name, b.wire, len);
 
 	switch (obj->u.svc.type) {
 	case KUBE_SVC_CLUSTER_IP:

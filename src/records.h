@@ -86,6 +86,10 @@ void records_add_apex(struct records_set *set);
 /* The names one Service implies (every zone), and its PTRs. */
 void records_add_service(struct records_set *set, const struct svc_cache *cache,
                          const struct kube_object *svc);
+/* <name>.<ns>.svc.<cluster zone zone>, wire, into out (DNAME_MAX bytes).
+   Returns its length, or 0 when the labels do not make a name. */
+size_t records_service_owner(const struct records_set *set, size_t zone, const char *ns,
+                             const char *name, uint8_t *out);
 /* --pods verified: <a-b-c-d>.<ns>.pod.<zone> for each IP of a running
    Pod (IPv6 with '-' for ':'), every zone. */
 void records_add_pod(struct records_set *set, const struct kube_object *pod);

@@ -1,12 +1,19 @@
 /* zone_sync.c - incremental maintenance of the answer table.
  *
- * For each service it remembers the names it put in the table, the PTRs it
+ * For each service it knows the names it put in the table, the PTRs it
  * contributes (a reverse name may be shared by several services) and the
  * in-zone CNAME target it points at. When the cache reports a service as
  * changed, its records are rebuilt alone, the table is updated name by
  * name, names it no longer has are deleted, shared PTR names are rebuilt
  * from all contributors, and services whose CNAME points at a changed name
- * are redone too (once per apply, so CNAME loops terminate). */
+ * are redone too (once per apply, so CNAME loops terminate).
+ *
+ * A service whose only node is a compact one (nearly every ClusterIP
+ * service) has all of that in its node: the name, and a link per address
+ * for the PTR. For those nothing is kept here; the table is read back
+ * (owned_from_table), and the links count among a reverse name's
+ * contributors. That is one copy of a service's DNS data instead of two,
+ * about 14 MB at 100k services. */
 #include "zone_sync.h"
 
 #include <stdbool.h>
@@ -22,8 +29,9 @@
 #include "records.h"
 #include "svc_cache.h"
 
-/* What one service has put into the table, in one allocation (at 100k
- * services there are 100k of these): its cluster names, then its PTRs as
+/* What one service has put into the table, in one allocation (kept for
+ * headless and ExternalName services, pods, and any service the table
+ * does not describe on its own): its cluster names, then its PTRs as
  * (reverse name, target) pairs, then its in-zone CNAME target.
  *
  * A cluster name is stored against the name before it: [prefix length]
@@ -42,8 +50,9 @@ struct owned {
 	uint8_t data[];
 };
 
-/* A reverse name's contributors: the one owner itself, or (low bit set) a
-   struct ptr_many when several services share the address. */
+/* A reverse name's kept contributors (the compact nodes that link it are
+   the others): the one owner itself, or (low bit set) a struct ptr_many
+   when several kept services share the address. */
 struct ptr_many {
 	size_t n, cap;
 	const struct owned *by[];
@@ -66,7 +75,7 @@ struct zone_sync {
 	const struct records_config *cfg;
 	struct answer_table *table;
 	struct bytemap *owned;  /* "ns/svc" -> struct owned */
-	struct bytemap *ptrs;   /* reverse name's key -> owner or tagged ptr_many */
+	struct bytemap *ptrs;   /* reverse name's key -> kept owner or tagged ptr_many */
 	struct bytemap *deps;   /* CNAME target -> bytemap of "ns/svc" keys */
 	struct records_set *scratch; /* reused for each service, PTR, namespace */
 	struct blob names, pairs;    /* reused for each service */
@@ -181,6 +190,13 @@ static void free_ptr_set(void *v)
    no name starts with (a label is at most 63 bytes); a name that is not
    an address's (none, records makes PTRs with dname_reverse) is its own
    key. key has room for DNAME_MAX bytes. Returns the key's length. */
+static size_t ip_key(const struct kube_ip *ip, uint8_t *key)
+{
+	key[0] = ip->family == AF_INET ? 0x80 : 0x81;
+	memcpy(key + 1, ip->bytes, key[0] == 0x80 ? 4 : 16);
+	return key[0] == 0x80 ? 5 : 17;
+}
+
 static size_t rev_key(const uint8_t *rev, size_t len, uint8_t *key)
 {
 	struct kube_ip ip;
@@ -189,9 +205,19 @@ static size_t rev_key(const uint8_t *rev, size_t len, uint8_t *key)
 		memcpy(key, rev, len);
 		return len;
 	}
-	key[0] = ip.family == AF_INET ? 0x80 : 0x81;
-	memcpy(key + 1, ip.bytes, key[0] == 0x80 ? 4 : 16);
-	return key[0] == 0x80 ? 5 : 17;
+	return ip_key(&ip, key);
+}
+
+/* The address of an address's key (ip_key's inverse); false for a key
+   that is a name. */
+static bool key_ip(const uint8_t *key, size_t klen, struct kube_ip *ip)
+{
+	if (klen == 0 || (key[0] != 0x80 && key[0] != 0x81))
+		return false;
+	memset(ip, 0, sizeof(*ip));
+	ip->family = key[0] == 0x80 ? AF_INET : AF_INET6;
+	memcpy(ip->bytes, key + 1, klen - 1);
+	return true;
 }
 
 /* The reverse name of key (rev_key's inverse) into name. Returns its length. */
@@ -199,13 +225,10 @@ static size_t rev_name(const uint8_t *key, size_t klen, uint8_t *name)
 {
 	struct kube_ip ip;
 
-	if (klen == 0 || (key[0] != 0x80 && key[0] != 0x81)) {
+	if (!key_ip(key, klen, &ip)) {
 		memcpy(name, key, klen);
 		return klen;
 	}
-	memset(&ip, 0, sizeof(ip));
-	ip.family = key[0] == 0x80 ? AF_INET : AF_INET6;
-	memcpy(ip.bytes, key + 1, klen - 1);
 	return dname_reverse(&ip, name);
 }
 
@@ -479,59 +502,80 @@ static void ptr_collect(struct zone_sync *z, struct records_set *set, const stru
 	}
 }
 
-/* Rebuilds the PTR node of rev from all its contributors. hint (may be
-   NULL) is a contributor whose group for rev starts at hint_at: the
-   service being updated, which need not search its own pairs. */
-static int ptr_rebuild(struct zone_sync *z, const uint8_t *rev, size_t rev_len,
-                       const struct owned *hint, const uint8_t *hint_at,
-                       struct pending *p)
+/* Adds a PTR to the reverse name being settled (ctx) for a compact node
+   that links it. */
+struct settle {
+	struct zone_sync *z;
+	const uint8_t *name;
+	size_t name_len;
+	int zone;
+};
+
+static void add_linker(void *ctx, const uint8_t *target, size_t len)
+{
+	struct settle *st = ctx;
+
+	records_add_record(st->z->scratch, st->name, st->name_len, st->zone, RR_TYPE_PTR,
+	                   st->z->cfg->ttl, target, len);
+}
+
+static void count_linker(void *ctx, const uint8_t *target, size_t len)
+{
+	(void)ctx;
+	(void)target;
+	(void)len;
+}
+
+/* Gives the reverse name with key rev the answer of all its contributors:
+   the services in z->ptrs (their pairs say the targets) and the compact
+   nodes that link it (the table says). A name whose one target is a
+   compact node's needs no node of its own: the link answers it, so a
+   node left from when the address was shared goes. Several targets make
+   a node of the name's own, which lookups find before the links. */
+static int ptr_settle(struct zone_sync *z, const uint8_t *rev, size_t rev_len)
 {
 	void **slot = bytemap_slot(z->ptrs, rev, rev_len, false);
 	struct records_set *set = z->scratch;
+	const struct records_name *ptr;
 	uint8_t name[DNAME_MAX];
-	size_t i, name_len = rev_name(rev, rev_len, name);
-	int zone, rc;
+	size_t i, linkers = 0, name_len = rev_name(rev, rev_len, name);
+	struct settle st = {z, name, name_len, 0};
+	struct kube_ip ip;
+	bool is_addr = key_ip(rev, rev_len, &ip);
 
-	if (!slot || !*slot) {
-		if (slot)
-			bytemap_remove(z->ptrs, rev, rev_len);
+	if (slot && !*slot) {
+		bytemap_remove(z->ptrs, rev, rev_len);
+		slot = NULL;
+	}
+	/* Nearly every address: one service's, whose compact node links it. */
+	if (!slot && (!is_addr || answer_table_linkers(z->table, &ip, count_linker, NULL) <= 1)) {
 		answer_table_delete(z->table, name, name_len);
-		name_changed(z, p, name, name_len);
 		return 0;
 	}
 	if (records_clear(set) < 0)
 		return -1;
-	zone = records_zone_of(set, name, name_len);
-	if (ptr_is_many(*slot)) {
+	st.zone = records_zone_of(set, name, name_len);
+	if (slot && ptr_is_many(*slot)) {
 		const struct ptr_many *m = ptr_many_of(*slot);
 		for (i = 0; i < m->n; i++)
-			ptr_collect(z, set, m->by[i],
-			            m->by[i] == hint ? hint_at : pair_find(z, m->by[i], rev, rev_len),
-			            rev, rev_len, name, name_len, zone);
-	} else {
+			ptr_collect(z, set, m->by[i], pair_find(z, m->by[i], rev, rev_len), rev,
+			            rev_len, name, name_len, st.zone);
+	} else if (slot) {
 		const struct owned *by = *slot;
-		ptr_collect(z, set, by, by == hint ? hint_at : pair_find(z, by, rev, rev_len),
-		            rev, rev_len, name, name_len, zone);
+		ptr_collect(z, set, by, pair_find(z, by, rev, rev_len), rev, rev_len, name,
+		            name_len, st.zone);
 	}
-	rc = records_finish(set) < 0 || records_failed(set) ? -1 : 0;
-	if (rc == 0 && records_name_count(set))
-		rc = answer_table_put(z->table, set, records_name_at(set, 0)) < 0 ? -1 : 0;
-	return rc;
-}
-
-/* Whether o contributes to the reverse name whose value is v. */
-static bool ptr_has(void *v, const struct owned *o)
-{
-	const struct ptr_many *m;
-	size_t i;
-
-	if (!ptr_is_many(v))
-		return v == o;
-	m = ptr_many_of(v);
-	for (i = 0; i < m->n; i++)
-		if (m->by[i] == o)
-			return true;
-	return false;
+	if (is_addr)
+		linkers = answer_table_linkers(z->table, &ip, add_linker, &st);
+	if (records_finish(set) < 0 || records_failed(set))
+		return -1;
+	ptr = records_find(set, name, name_len);
+	/* The one target a link has is the link's: it answers. */
+	if (!ptr || (ptr->n_records == 1 && linkers)) {
+		answer_table_delete(z->table, name, name_len);
+		return 0;
+	}
+	return answer_table_put(z->table, set, ptr) < 0 ? -1 : 0;
 }
 
 /* Takes o off rev's contributors (the entry stays, maybe empty, until
@@ -626,6 +670,26 @@ static void deps_update(struct zone_sync *z, const char *key, const struct owned
 	}
 }
 
+/* A struct owned of the names and pairs encoded in z's buffers and cname
+   (cname_len bytes). NULL out of memory. */
+static struct owned *owned_make(struct zone_sync *z, const uint8_t *cname, size_t cname_len)
+{
+	struct owned *o = malloc(sizeof(*o) + z->names.len + z->pairs.len + cname_len);
+
+	if (!o)
+		return NULL;
+	o->names_len = (uint32_t)z->names.len;
+	o->ptrs_len = (uint32_t)z->pairs.len;
+	o->cname_len = (uint8_t)cname_len;
+	if (z->names.len) /* the buffers are NULL until first used */
+		memcpy(o->data, z->names.buf, z->names.len);
+	if (z->pairs.len)
+		memcpy(o->data + z->names.len, z->pairs.buf, z->pairs.len);
+	if (cname_len)
+		memcpy(o->data + z->names.len + z->pairs.len, cname, cname_len);
+	return o;
+}
+
 /* Puts the cluster names of set into the table and encodes what the
    service owns into a new struct owned (NULL on allocation failure). */
 static struct owned *put_names(struct zone_sync *z, struct records_set *set,
@@ -635,7 +699,6 @@ static struct owned *put_names(struct zone_sync *z, struct records_set *set,
 	const uint8_t *cname = NULL;
 	size_t i, cname_len = 0;
 	size_t n_zones = z->cfg->n_zones;
-	struct owned *o;
 	uint32_t r;
 	int put;
 
@@ -693,19 +756,52 @@ static struct owned *put_names(struct zone_sync *z, struct records_set *set,
 				return NULL;
 		}
 	}
-	o = malloc(sizeof(*o) + z->names.len + z->pairs.len + cname_len);
-	if (!o)
-		return NULL;
-	o->names_len = (uint32_t)z->names.len;
-	o->ptrs_len = (uint32_t)z->pairs.len;
-	o->cname_len = (uint8_t)cname_len;
-	if (z->names.len) /* the buffers are NULL until first used */
-		memcpy(o->data, z->names.buf, z->names.len);
-	if (z->pairs.len)
-		memcpy(o->data + z->names.len, z->pairs.buf, z->pairs.len);
-	if (cname_len)
-		memcpy(o->data + z->names.len + z->pairs.len, cname, cname_len);
-	return o;
+	return owned_make(z, cname, cname_len);
+}
+
+/* What a service that is one compact node (nearly every ClusterIP service)
+   put, read back from the table instead of kept: its name, and for each
+   address whose reverse name the node links, that name's PTR to it. svc
+   is the key's "ns/svc"; pods are never read back. Sets *out (NULL when
+   the name has no compact node). Returns 0, or -1 out of memory. */
+static int owned_from_table(struct zone_sync *z, const char *ns, const char *svc,
+                            struct owned **out)
+{
+	struct kube_ip addrs[ANSWER_COMPACT_ADDRS_MAX];
+	uint8_t name[DNAME_MAX], key[DNAME_MAX];
+	size_t len = records_service_owner(z->scratch, 0, ns, svc, name);
+	int i, n = len ? answer_table_compact_links(z->table, name, len, addrs) : -1;
+
+	*out = NULL;
+	if (n < 0)
+		return 0;
+	z->names.len = 0;
+	z->pairs.len = 0;
+	if (name_encode(&z->names, name, len, NULL, 0) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		uint8_t key_len = (uint8_t)ip_key(&addrs[i], key);
+		if (blob_put(&z->pairs, &key_len, 1) < 0 || blob_put(&z->pairs, key, key_len) < 0 ||
+		    name_encode(&z->pairs, name, len, name, len) < 0)
+			return -1;
+	}
+	*out = owned_make(z, NULL, 0);
+	return *out ? 0 : -1;
+}
+
+/* Whether the table says all that o says: then o need not be kept. */
+static int owned_in_table(struct zone_sync *z, const char *ns, const char *svc,
+                          const struct owned *o)
+{
+	struct owned *shown;
+	bool same;
+
+	if (o->cname_len || owned_from_table(z, ns, svc, &shown) < 0)
+		return 0; /* kept: costs memory, never an answer */
+	same = shown && shown->names_len == o->names_len && shown->ptrs_len == o->ptrs_len &&
+	       memcmp(shown->data, o->data, o->names_len + o->ptrs_len) == 0;
+	owned_release(z, shown);
+	return same;
 }
 
 /* Whether set has name among its cluster names. */
@@ -721,14 +817,15 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache,
                           const char *key, struct pending *p)
 {
 	char ns[300];
-	const char *slash = strchr(key, '/');
+	const char *slash = strchr(key, '/'), *svc = slash + 1;
 	const struct kube_object *obj;
 	struct records_set *set;
-	struct owned *o, *old = NULL;
+	struct owned *o, *old = NULL, *stored = NULL;
 	struct name_cursor c;
 	const uint8_t *at, *next, *rev;
 	size_t rev_len;
-	void **slot;
+	void **slot = NULL;
+	bool pod, keep;
 	int rc = 0;
 
 	if (!slash || (size_t)(slash - key) >= sizeof(ns))
@@ -736,12 +833,13 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache,
 	memcpy(ns, key, (size_t)(slash - key));
 	ns[slash - key] = '\0';
 	/* "ns//pod": a Pod, whose records exist only with --pods verified. */
-	if (slash[1] == '/')
+	pod = slash[1] == '/';
+	if (pod)
 		obj = z->cfg->pods == RECORDS_PODS_VERIFIED
 		              ? svc_cache_get(cache, KUBE_KIND_POD, ns, slash + 2)
 		              : NULL;
 	else
-		obj = svc_cache_get(cache, KUBE_KIND_SERVICE, ns, slash + 1);
+		obj = svc_cache_get(cache, KUBE_KIND_SERVICE, ns, svc);
 
 	set = z->scratch;
 	if (records_clear(set) < 0)
@@ -754,10 +852,24 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache,
 		return -1;
 	slot = bytemap_slot(z->owned, key, strlen(key), false);
 	if (slot)
-		old = *slot;
-	o = put_names(z, set, p);
-	if (!o)
+		stored = old = *slot;
+	else if (!pod && owned_from_table(z, ns, svc, &old) < 0)
 		return -1;
+	o = put_names(z, set, p);
+	if (!o) {
+		if (old != stored)
+			owned_release(z, old);
+		return -1;
+	}
+	/* Kept unless the table shows it all (a service of one compact node). */
+	keep = obj && (o->names_len || o->ptrs_len) && (pod || !owned_in_table(z, ns, svc, o));
+	slot = keep ? bytemap_slot(z->owned, key, strlen(key), true) : NULL;
+	if (keep && !slot) {
+		owned_release(z, o);
+		if (old != stored)
+			owned_release(z, old);
+		return -1; /* the table has the new names; redone next time */
+	}
 
 	if (old) {
 		/* Names the service no longer has. */
@@ -769,73 +881,36 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache,
 			answer_table_delete(z->table, c.name, c.len);
 			name_changed(z, p, c.name, c.len);
 		}
-		/* PTRs: withdraw the old contributions (rebuilt below). */
-		for (at = pairs_begin(old); at < pairs_end(old); at = next) {
-			next = group_next(old, at, &rev, &rev_len);
-			ptr_forget(z, old, rev, rev_len);
-		}
 	}
-	for (at = pairs_begin(o); rc == 0 && at < pairs_end(o); at = next) {
+	/* The contributors z->ptrs knows are the kept owners; the others are
+	   the table's links, which put_names already changed. */
+	for (at = stored ? pairs_begin(stored) : NULL; at && at < pairs_end(stored); at = next) {
+		next = group_next(stored, at, &rev, &rev_len);
+		ptr_forget(z, stored, rev, rev_len);
+	}
+	for (at = keep ? pairs_begin(o) : NULL; rc == 0 && at && at < pairs_end(o); at = next) {
 		next = group_next(o, at, &rev, &rev_len);
 		rc = ptr_remember(z, o, rev, rev_len);
 	}
-	/* Reverse names o alone contributes to (nearly all) come straight from
-	   the service's records, before ptr_rebuild reuses the scratch set.
-	   Most are answered by the service's compact node (put returns 1):
-	   a node the name had of its own, from when the address was shared,
-	   must go. */
 	for (at = pairs_begin(o); rc == 0 && at < pairs_end(o); at = next) {
-		const struct records_name *name;
-		uint8_t rname[DNAME_MAX];
-		size_t rname_len;
-		int put;
 		next = group_next(o, at, &rev, &rev_len);
-		slot = bytemap_slot(z->ptrs, rev, rev_len, false);
-		if (!slot || *slot != (void *)o)
-			continue;
-		rname_len = rev_name(rev, rev_len, rname);
-		name = records_find(set, rname, rname_len);
-		if (!name)
-			continue;
-		put = answer_table_put(z->table, set, name);
-		if (put < 0)
-			rc = -1;
-		else if (put > 0)
-			answer_table_delete(z->table, rname, rname_len);
+		rc = ptr_settle(z, rev, rev_len);
 	}
-	/* Old reverse names next (those o kept are done with o's below). */
 	for (at = old ? pairs_begin(old) : NULL; rc == 0 && at && at < pairs_end(old);
 	     at = next) {
 		next = group_next(old, at, &rev, &rev_len);
-		slot = bytemap_slot(z->ptrs, rev, rev_len, false);
-		if (!slot || !ptr_has(*slot, o))
-			rc = ptr_rebuild(z, rev, rev_len, NULL, NULL, p);
-	}
-	for (at = pairs_begin(o); rc == 0 && at < pairs_end(o); at = next) {
-		next = group_next(o, at, &rev, &rev_len);
-		slot = bytemap_slot(z->ptrs, rev, rev_len, false);
-		if (!slot || *slot != (void *)o)
-			rc = ptr_rebuild(z, rev, rev_len, o, at, p);
+		if (!pair_find(z, o, rev, rev_len))
+			rc = ptr_settle(z, rev, rev_len);
 	}
 
 	deps_update(z, key, old, obj ? o : NULL);
-	if (obj && (o->names_len || o->ptrs_len)) {
-		slot = bytemap_slot(z->owned, key, strlen(key), true);
-		if (!slot) {
-			/* Forget o wherever it was remembered before freeing it. */
-			for (at = pairs_begin(o); at < pairs_end(o); at = next) {
-				next = group_next(o, at, &rev, &rev_len);
-				ptr_forget(z, o, rev, rev_len);
-			}
-			owned_release(z, o);
-			return -1;
-		}
+	if (keep) {
 		*slot = o;
-		owned_release(z, old);
 	} else {
-		owned_release(z, bytemap_remove(z->owned, key, strlen(key)));
+		bytemap_remove(z->owned, key, strlen(key));
 		owned_release(z, o);
 	}
+	owned_release(z, old);
 	return rc;
 }
 
