@@ -596,13 +596,16 @@ static size_t srv_owner(uint8_t *out, const struct kube_port *port,
                         const uint8_t *svc_name, size_t svc_len)
 {
 	struct dname_buf b;
-	char label[70];
-	int n = snprintf(label, sizeof(label), "_%s", port->name);
+	char label[64];
+	size_t len = strlen(port->name);
 	const char *proto = proto_label(port->proto);
-	size_t len;
 
+	if (len + 1 > sizeof(label) - 1)
+		return 0; /* "_" and the name make a label longer than 63 */
+	label[0] = '_'; /* not snprintf: a first load names 150k ports */
+	memcpy(label + 1, port->name, len);
 	dname_buf_init(&b);
-	dname_buf_label(&b, label, (size_t)n);
+	dname_buf_label(&b, label, len + 1);
 	dname_buf_label(&b, proto, strlen(proto));
 	len = dname_buf_finish(&b, svc_name, svc_len);
 	if (len)

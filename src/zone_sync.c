@@ -450,11 +450,17 @@ static void pending_add(struct pending *p, const char *key)
 static void on_change(void *ctx, const char *ns, const char *name)
 {
 	char key[600];
+	size_t ns_len = strlen(ns), name_len = name ? strlen(name) : 0;
 
-	if (name)
-		snprintf(key, sizeof(key), "%s/%s", ns, name);
-	else
-		snprintf(key, sizeof(key), "%s", ns);
+	/* Not snprintf: a first load queues every service. */
+	if (ns_len + 1 + name_len >= sizeof(key))
+		return; /* longer than any name Kubernetes allows */
+	memcpy(key, ns, ns_len);
+	key[ns_len] = '\0';
+	if (name) {
+		key[ns_len] = '/';
+		memcpy(key + ns_len + 1, name, name_len + 1);
+	}
 	pending_add(ctx, key);
 }
 
@@ -981,8 +987,9 @@ long zone_sync_apply(struct zone_sync *z, struct svc_cache *cache, uint32_t seri
 	/* Dependents discovered while working join the end of the list. */
 	for (i = 0; i < p.n && rc == 0; i++) {
 		char key[600]; /* a copy: the block moves when dependents are queued */
+		const char *queued = (const char *)p.keys.buf + p.offs[i];
 
-		snprintf(key, sizeof(key), "%s", (const char *)p.keys.buf + p.offs[i]);
+		memcpy(key, queued, strlen(queued) + 1); /* on_change kept it short */
 		p.next = i + 1;
 		if (strchr(key, '/')) {
 			rc = update_service(z, cache, key, &p);
