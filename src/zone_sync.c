@@ -8,8 +8,8 @@
  * from all contributors, and services whose CNAME points at a changed name
  * are redone too (once per apply, so CNAME loops terminate).
  *
- * A service whose only node is a compact one (nearly every ClusterIP
- * service) has all of that in its node: the name, and a link per address
+ * A service whose only node is a compact one (a ClusterIP service
+ * without endpoints) has all of that in its node: the name, and a link per address
  * for the PTR. For those nothing is kept here; the table is read back
  * (owned_from_table), and the links count among a reverse name's
  * contributors. That is one copy of a service's DNS data instead of two,
@@ -765,8 +765,8 @@ static struct owned *put_names(struct zone_sync *z, struct records_set *set,
 	return owned_make(z, cname, cname_len);
 }
 
-/* What a service that is one compact node (nearly every ClusterIP service)
-   put, read back from the table instead of kept: its name, and for each
+/* What a service that is one compact node (a ClusterIP service without
+   endpoints) put, read back from the table instead of kept: its name, and for each
    address whose reverse name the node links, that name's PTR to it. svc
    is the key's "ns/svc"; pods are never read back. Sets *out (NULL when
    the name has no compact node). Returns 0, or -1 out of memory. */
