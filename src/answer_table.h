@@ -132,10 +132,10 @@ bool answer_table_in_zone(const struct answer_table *t, const uint8_t *lname,
                           size_t len);
 
 /* ---- what compact nodes hold, for the writer ---------------------------
-   A service that is one compact node (most ClusterIP services) is fully
-   described by that node and its links: zone_sync keeps nothing else for
-   it. Both calls are for the writer's thread, outside a read-side
-   section. */
+   A service that is one compact node (a ClusterIP service without
+   endpoints) is fully described by that node and its links: zone_sync
+   keeps nothing else for it. Both calls are for the writer's thread,
+   outside a read-side section. */
 
 /* The addresses of the compact node of lname (wire, lower case) whose
    reverse names it links, in link order, into out. Returns how many
