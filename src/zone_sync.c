@@ -584,6 +584,39 @@ static int ptr_settle(struct zone_sync *z, const uint8_t *rev, size_t rev_len)
 	return answer_table_put(z->table, set, ptr) < 0 ? -1 : 0;
 }
 
+/* Whether a compact node named target links the reverse name of ip. */
+struct linked_query {
+	const struct pair *pair;
+	bool found;
+};
+
+static void match_linker(void *ctx, const uint8_t *name, size_t len)
+{
+	struct linked_query *q = ctx;
+
+	if (len == q->pair->target_len && memcmp(name, q->pair->target, len) == 0)
+		q->found = true;
+}
+
+/* Whether the group of o's pairs from at to end (one reverse name) is a
+   single PTR that a compact node of that target links: the link already
+   counts it among the name's contributors (ptr_settle), so z->ptrs need
+   not. That is every PTR of a ClusterIP service with endpoints (its
+   cluster IP's, its endpoints' names') and of a headless one's endpoints,
+   unless an address is shared inside the service. */
+static bool group_linked(const struct zone_sync *z, const struct owned *o,
+                         const uint8_t *at, const uint8_t *end)
+{
+	struct pair pr;
+	struct kube_ip ip;
+	struct linked_query q = {&pr, false};
+
+	if (pair_read(o, at, &pr) != end || !key_ip(pr.rev, pr.rev_len, &ip))
+		return false;
+	answer_table_linkers(z->table, &ip, match_linker, &q);
+	return q.found;
+}
+
 /* Takes o off rev's contributors (the entry stays, maybe empty, until
    ptr_rebuild). */
 static void ptr_forget(struct zone_sync *z, const struct owned *o, const uint8_t *rev,
@@ -896,7 +929,8 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache,
 	}
 	for (at = keep ? pairs_begin(o) : NULL; rc == 0 && at && at < pairs_end(o); at = next) {
 		next = group_next(o, at, &rev, &rev_len);
-		rc = ptr_remember(z, o, rev, rev_len);
+		if (!group_linked(z, o, at, next))
+			rc = ptr_remember(z, o, rev, rev_len);
 	}
 	for (at = pairs_begin(o); rc == 0 && at < pairs_end(o); at = next) {
 		next = group_next(o, at, &rev, &rev_len);
