@@ -3,7 +3,7 @@
 query file with the mix of issue 5.
 
   gen_cluster.py --services N --out DIR [--queries FILE] [--nqueries Q]
-                 [--seed S] [--domain ZONE]
+                 [--seed S] [--domain ZONE] [--clusterip-endpoints K]
 
 Writes DIR/services.json and DIR/endpointslices.json as `kubectl get -o
 json` prints them: a "List" whose items carry their apiVersion and kind,
@@ -12,8 +12,11 @@ of the benchmark serves, is a ServiceList with "kind" first and kind-less
 items.) Shape:
   - services spread over max(4, N/50) namespaces (ns-0000 ...);
   - 90% ClusterIP (IPv4 single stack) with named ports http/80 and, for
-    every other service, metrics/9090; a ready EndpointSlice per service is
-    not generated for them (their DNS answers do not depend on it);
+    every other service, metrics/9090; by default without EndpointSlices,
+    the issue's shape (their own name's answers do not depend on them).
+    --clusterip-endpoints K gives each one a slice of K ready endpoints
+    without hostnames, as a Deployment's pods have in a real cluster:
+    those add endpoint names (<a-b-c-d>.<svc>...) and their PTRs;
   - 10% headless (clusterIP None) with one EndpointSlice of 5 ready
     endpoints, each with a hostname (<svc>-0 ... <svc>-4) and a named port.
 Query file (dnsperf format "name TYPE"), shuffled, deterministic:
@@ -43,7 +46,19 @@ CLUSTER_BASE = (10 << 24) | (96 << 16)      # 10.96.0.0/12: 1M addresses
 POD_BASE = (10 << 24) | (128 << 16)         # 10.128.0.0/9
 
 
-def build(n, seed):
+def endpoint(addr, node, name, ns, i, k, hostname):
+    ep = {"addresses": [addr],
+          "conditions": {"ready": True, "serving": True, "terminating": False},
+          "nodeName": "node-%d" % (node % 97),
+          "targetRef": {"kind": "Pod", "name": "%s-%d" % (name, k), "namespace": ns,
+                        "uid": "%08x-0001-4000-8000-%012x" % (i, k)},
+          "zone": "zone-%s" % "abc"[k % 3]}
+    if hostname:
+        ep["hostname"] = "%s-%d" % (name, k)
+    return ep
+
+
+def build(n, seed, clusterip_endpoints=0):
     nns = max(4, n // 50)
     namespaces = ["ns-%04d" % i for i in range(nns)]
     services, slices = [], []
@@ -76,20 +91,13 @@ def build(n, seed):
             spec["clusterIPs"] = [ip]
         services.append({"metadata": md, "spec": spec,
                          "status": {"loadBalancer": {}}})
-        if headless:
+        n_eps = 5 if headless else clusterip_endpoints
+        if n_eps:
             eps = []
-            for k in range(5):
-                addr = ip4(POD_BASE, pod_i)
+            for k in range(n_eps):
                 pod_i += 1
-                eps.append({"addresses": [addr],
-                            "conditions": {"ready": True, "serving": True,
-                                           "terminating": False},
-                            "hostname": "%s-%d" % (name, k),
-                            "nodeName": "node-%d" % (pod_i % 97),
-                            "targetRef": {"kind": "Pod", "name": "%s-%d" % (name, k),
-                                          "namespace": ns,
-                                          "uid": "%08x-0001-4000-8000-%012x" % (i, k)},
-                            "zone": "zone-%s" % "abc"[k % 3]})
+                eps.append(endpoint(ip4(POD_BASE, pod_i - 1), pod_i, name, ns, i, k,
+                                    headless))
             slices.append({
                 "addressType": "IPv4",
                 "endpoints": eps,
@@ -135,11 +143,13 @@ def main():
                     help="lines in the query file (default: max(100000, 2N))")
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--domain", default="cluster.local")
+    ap.add_argument("--clusterip-endpoints", type=int, default=0,
+                    help="ready endpoints (no hostname) per ClusterIP service (default 0)")
     a = ap.parse_args()
     if a.services < 10:
         sys.exit("gen_cluster.py: --services must be at least 10")
     os.makedirs(a.out, exist_ok=True)
-    namespaces, services, slices, meta = build(a.services, a.seed)
+    namespaces, services, slices, meta = build(a.services, a.seed, a.clusterip_endpoints)
     for fname, items, api, kind in (("services.json", services, "v1", "Service"),
                                     ("endpointslices.json", slices,
                                      "discovery.k8s.io/v1", "EndpointSlice")):
