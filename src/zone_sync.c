@@ -584,7 +584,8 @@ static int ptr_settle(struct zone_sync *z, const uint8_t *rev, size_t rev_len)
 	return answer_table_put(z->table, set, ptr) < 0 ? -1 : 0;
 }
 
-/* Whether a compact node named target links the reverse name of ip. */
+/* What match_linker looks for among a reverse name's linkers: a compact
+   node named pair->target. */
 struct linked_query {
 	const struct pair *pair;
 	bool found;
@@ -618,7 +619,7 @@ static bool group_linked(const struct zone_sync *z, const struct owned *o,
 }
 
 /* Takes o off rev's contributors (the entry stays, maybe empty, until
-   ptr_rebuild). */
+   ptr_settle). */
 static void ptr_forget(struct zone_sync *z, const struct owned *o, const uint8_t *rev,
                        size_t rev_len)
 {
