@@ -18,6 +18,7 @@
 #include "kube_object.h"
 #include "records.h"
 #include "svc_cache.h"
+#include "cache_fixture.h"
 
 static const char cluster_json[] =
 	"{\"kind\":\"List\",\"items\":[\n"
@@ -50,27 +51,6 @@ struct fix {
 	struct answer_table *pods; /* built with pods_insecure */
 };
 
-static void put_cb(void *ctx, enum kube_json_event ev, struct kube_object *obj,
-                   const char *message)
-{
-	(void)ev;
-	if (message)
-		fail_msg("unexpected message: %s", message);
-	if (obj)
-		assert_int_equal(svc_cache_put(ctx, obj), 0);
-}
-
-/* Zone cluster.local, TTL 5, everything else off: every table here. */
-static void cluster_config(struct records_config *cfg)
-{
-	static const char *const zones[] = {"cluster.local"};
-
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->zones = zones;
-	cfg->n_zones = 1;
-	cfg->ttl = 5;
-}
-
 static int setup(void **state)
 {
 	static struct fix f;
@@ -78,7 +58,7 @@ static int setup(void **state)
 	char err[256] = "";
 
 	f.cache = svc_cache_new();
-	if (kube_json_parse_document(cluster_json, strlen(cluster_json), put_cb, f.cache,
+	if (kube_json_parse_document(cluster_json, strlen(cluster_json), cache_put_cb, f.cache,
 	                             err, sizeof(err)) != 0)
 		fail_msg("%s", err);
 	cluster_config(&cfg);
@@ -455,7 +435,7 @@ static void test_big_answer(void **state)
 		len += (size_t)snprintf(json + len, cap - len, "%s{\"addresses\":[\"10.8.%d.%d\"]}",
 		                        i ? "," : "", i / 250, i % 250 + 1);
 	len += (size_t)snprintf(json + len, cap - len, "]}]}");
-	assert_int_equal(kube_json_parse_document(json, len, put_cb, c, err, sizeof(err)), 0);
+	assert_int_equal(kube_json_parse_document(json, len, cache_put_cb, c, err, sizeof(err)), 0);
 	free(json);
 	cluster_config(&cfg);
 	set = records_build(c, &cfg, 1, err, sizeof(err));
@@ -495,12 +475,12 @@ static struct answer_table *unfolded_table(struct svc_cache **cache_out,
 	char json[64], err[256] = "";
 	int i;
 
-	assert_int_equal(kube_json_parse_document(cluster_json, strlen(cluster_json), put_cb,
+	assert_int_equal(kube_json_parse_document(cluster_json, strlen(cluster_json), cache_put_cb,
 	                                          c, err, sizeof(err)), 0);
 	for (i = 0; i < 300; i++) {
 		int n = snprintf(json, sizeof(json),
 		                 "{\"kind\":\"Namespace\",\"metadata\":{\"name\":\"f%d\"}}", i);
-		assert_int_equal(kube_json_parse_document(json, (size_t)n, put_cb, c, err,
+		assert_int_equal(kube_json_parse_document(json, (size_t)n, cache_put_cb, c, err,
 		                                          sizeof(err)), 0);
 	}
 	cluster_config(&cfg);
@@ -650,7 +630,7 @@ static struct records_set *set_of(const char *json, struct svc_cache **cache)
 
 	*cache = svc_cache_new();
 	assert_non_null(*cache);
-	if (kube_json_parse_document(json, strlen(json), put_cb, *cache, err, sizeof(err)) != 0)
+	if (kube_json_parse_document(json, strlen(json), cache_put_cb, *cache, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
 	cluster_config(&cfg);
 	set = records_build(*cache, &cfg, 42, err, sizeof(err));

@@ -20,6 +20,7 @@
 #include "query.h"
 #include "records.h"
 #include "svc_cache.h"
+#include "cache_fixture.h"
 
 #define UDP_CAP 1232
 #define GUARD 256
@@ -34,16 +35,6 @@ struct fix {
 	struct query_zone zone;      /* cluster.local */
 	struct query_opts opts;
 };
-
-static void put_cb(void *ctx, enum kube_json_event ev, struct kube_object *obj,
-                   const char *message)
-{
-	(void)ev;
-	if (message)
-		fail_msg("unexpected message: %s", message);
-	if (obj)
-		assert_int_equal(svc_cache_put(ctx, obj), 0);
-}
 
 static int setup(void **state)
 {
@@ -71,7 +62,7 @@ static int setup(void **state)
 		len += (size_t)snprintf(json + len, cap - len, "%s{\"addresses\":[\"10.8.0.%d\"]}",
 		                        i ? "," : "", i + 1);
 	len += (size_t)snprintf(json + len, cap - len, "]}]}");
-	if (kube_json_parse_document(json, len, put_cb, c, err, sizeof(err)) != 0)
+	if (kube_json_parse_document(json, len, cache_put_cb, c, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
 	free(json);
 	memset(&cfg, 0, sizeof(cfg));

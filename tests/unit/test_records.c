@@ -17,6 +17,7 @@
 #include "kube_object.h"
 #include "records.h"
 #include "svc_cache.h"
+#include "cache_fixture.h"
 
 #define SERIAL 1700000000u
 
@@ -96,23 +97,13 @@ static const char cluster_json[] =
 	"  \"endpoints\":[{\"addresses\":[\"10.9.1.1\"]}]}\n"
 	"]}";
 
-static void put_cb(void *ctx, enum kube_json_event ev, struct kube_object *obj,
-                   const char *message)
-{
-	(void)ev;
-	if (message)
-		fail_msg("unexpected message: %s", message);
-	if (obj)
-		assert_int_equal(svc_cache_put(ctx, obj), 0);
-}
-
 static struct svc_cache *cache_from(const char *json)
 {
 	struct svc_cache *c = svc_cache_new();
 	char err[256] = "";
 
 	assert_non_null(c);
-	if (kube_json_parse_document(json, strlen(json), put_cb, c, err, sizeof(err)) != 0)
+	if (kube_json_parse_document(json, strlen(json), cache_put_cb, c, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
 	return c;
 }

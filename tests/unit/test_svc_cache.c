@@ -15,6 +15,7 @@
 #include "kube_json.h"
 #include "kube_object.h"
 #include "svc_cache.h"
+#include "cache_fixture.h"
 
 static struct kube_object *make(enum kube_kind kind, const char *ns, const char *name)
 {
@@ -141,21 +142,11 @@ static void test_pack(void **state)
 /* Parses one document and puts every object into c. */
 static void put_json(struct svc_cache *c, const char *json);
 
-static void put_cb(void *ctx, enum kube_json_event ev, struct kube_object *obj,
-                   const char *message)
-{
-	(void)ev;
-	if (message)
-		fail_msg("unexpected message: %s", message);
-	if (obj)
-		assert_int_equal(svc_cache_put(ctx, obj), 0);
-}
-
 static void put_json(struct svc_cache *c, const char *json)
 {
 	char err[256] = "";
 
-	if (kube_json_parse_document(json, strlen(json), put_cb, c, err, sizeof(err)) != 0)
+	if (kube_json_parse_document(json, strlen(json), cache_put_cb, c, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
 }
 

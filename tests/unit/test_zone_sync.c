@@ -26,6 +26,7 @@
 #include "records.h"
 #include "svc_cache.h"
 #include "zone_sync.h"
+#include "cache_fixture.h"
 
 /* Each reference table costs ~10 ms to free (answer_table_free waits for
    liburcu's call_rcu thread, which sleeps 10 ms per wake-up): 5 x 25
@@ -33,27 +34,6 @@
    (seeds 1..n), for a longer hunt. */
 #define N_SEEDS 5
 #define N_ROUNDS 25
-
-static void put_cb(void *ctx, enum kube_json_event ev, struct kube_object *obj,
-                   const char *message)
-{
-	(void)ev;
-	if (message)
-		fail_msg("unexpected message: %s", message);
-	if (obj)
-		assert_int_equal(svc_cache_put(ctx, obj), 0);
-}
-
-/* Zone cluster.local, TTL 5, pods disabled. */
-static void cluster_config(struct records_config *cfg)
-{
-	static const char *const zones[] = {"cluster.local"};
-
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->zones = zones;
-	cfg->n_zones = 1;
-	cfg->ttl = 5;
-}
 
 /* ---- the state of one run ---------------------------------------------- */
 
@@ -481,7 +461,7 @@ static void apply_json(struct run *r, const char *json)
 {
 	char err[256] = "";
 
-	if (kube_json_parse_document(json, strlen(json), put_cb, r->cache, err,
+	if (kube_json_parse_document(json, strlen(json), cache_put_cb, r->cache, err,
 	                             sizeof(err)) != 0)
 		fail_msg("%s: %s", json, err);
 }
