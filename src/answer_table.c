@@ -1991,9 +1991,11 @@ size_t answer_table_linkers(const struct answer_table *t, const struct kube_ip *
 			const struct answer_node *n = link_owner(ht_node, tag);
 			const struct zone_info *z = &t->zones[n->zone];
 
-			memcpy(name, node_name(n), n->name_len);
-			memcpy(name + n->name_len, z->name, z->name_len);
-			fn(ctx, name, (size_t)n->name_len + z->name_len);
+			if (fn) {
+				memcpy(name, node_name(n), n->name_len);
+				memcpy(name + n->name_len, z->name, z->name_len);
+				fn(ctx, name, (size_t)n->name_len + z->name_len);
+			}
 			count++;
 		}
 		cds_lfht_next_duplicate(t->ht, match_name, &key, &iter);

@@ -143,10 +143,10 @@ bool answer_table_in_zone(const struct answer_table *t, const uint8_t *lname,
 int answer_table_compact_links(const struct answer_table *t, const uint8_t *lname,
                                size_t len, struct kube_ip out[ANSWER_COMPACT_ADDRS_MAX]);
 
-/* Calls fn with the name (wire, lower case) of every compact node that
-   links the reverse name of ip, whether or not a node of the reverse
-   name's own shadows the links. fn runs inside a read-side section: it
-   must not change the table. Returns how many. */
+/* Calls fn (unless NULL: only counting) with the name (wire, lower case)
+   of every compact node that links the reverse name of ip, whether or not
+   a node of the reverse name's own shadows the links. fn runs inside a
+   read-side section: it must not change the table. Returns how many. */
 size_t answer_table_linkers(const struct answer_table *t, const struct kube_ip *ip,
                             void (*fn)(void *ctx, const uint8_t *name, size_t len),
                             void *ctx);

@@ -9,11 +9,11 @@
  * are redone too (once per apply, so CNAME loops terminate).
  *
  * A service whose only node is a compact one (a ClusterIP service
- * without endpoints) has all of that in its node: the name, and a link per address
- * for the PTR. For those nothing is kept here; the table is read back
- * (owned_from_table), and the links count among a reverse name's
- * contributors. That is one copy of a service's DNS data instead of two,
- * about 14 MB at 100k services. */
+ * without endpoints) has all of that in its node: the name, and a link
+ * per address for the PTR. For those nothing is kept here; the table is
+ * read back (owned_from_table), and the links count among a reverse
+ * name's contributors. That is one copy of a service's DNS data instead
+ * of two, about 14 MB at 100k services. */
 #include "zone_sync.h"
 
 #include <stdbool.h>
@@ -508,8 +508,7 @@ static void ptr_collect(struct zone_sync *z, struct records_set *set, const stru
 	}
 }
 
-/* Adds a PTR to the reverse name being settled (ctx) for a compact node
-   that links it. */
+/* The reverse name ptr_settle is settling, for add_linker. */
 struct settle {
 	struct zone_sync *z;
 	const uint8_t *name;
@@ -517,19 +516,14 @@ struct settle {
 	int zone;
 };
 
+/* Adds a PTR to the name being settled (ctx) for a compact node that
+   links it. */
 static void add_linker(void *ctx, const uint8_t *target, size_t len)
 {
 	struct settle *st = ctx;
 
 	records_add_record(st->z->scratch, st->name, st->name_len, st->zone, RR_TYPE_PTR,
 	                   st->z->cfg->ttl, target, len);
-}
-
-static void count_linker(void *ctx, const uint8_t *target, size_t len)
-{
-	(void)ctx;
-	(void)target;
-	(void)len;
 }
 
 /* Gives the reverse name with key rev the answer of all its contributors:
@@ -554,7 +548,7 @@ static int ptr_settle(struct zone_sync *z, const uint8_t *rev, size_t rev_len)
 		slot = NULL;
 	}
 	/* Nearly every address: one service's, whose compact node links it. */
-	if (!slot && (!is_addr || answer_table_linkers(z->table, &ip, count_linker, NULL) <= 1)) {
+	if (!slot && (!is_addr || answer_table_linkers(z->table, &ip, NULL, NULL) <= 1)) {
 		answer_table_delete(z->table, name, name_len);
 		return 0;
 	}
@@ -801,15 +795,15 @@ static struct owned *put_names(struct zone_sync *z, struct records_set *set,
 
 /* What a service that is one compact node (a ClusterIP service without
    endpoints) put, read back from the table instead of kept: its name, and for each
-   address whose reverse name the node links, that name's PTR to it. svc
-   is the key's "ns/svc"; pods are never read back. Sets *out (NULL when
-   the name has no compact node). Returns 0, or -1 out of memory. */
-static int owned_from_table(struct zone_sync *z, const char *ns, const char *svc,
+   address whose reverse name the node links, that name's PTR to it.
+   name: the service's name in the first zone (len 0: none); pods are
+   never read back. Sets *out (NULL when the name has no compact node).
+   Returns 0, or -1 out of memory. */
+static int owned_from_table(struct zone_sync *z, const uint8_t *name, size_t len,
                             struct owned **out)
 {
 	struct kube_ip addrs[ANSWER_COMPACT_ADDRS_MAX];
-	uint8_t name[DNAME_MAX], key[DNAME_MAX];
-	size_t len = records_service_owner(z->scratch, 0, ns, svc, name);
+	uint8_t key[DNAME_MAX];
 	int i, n = len ? answer_table_compact_links(z->table, name, len, addrs) : -1;
 
 	*out = NULL;
@@ -830,13 +824,13 @@ static int owned_from_table(struct zone_sync *z, const char *ns, const char *svc
 }
 
 /* Whether the table says all that o says: then o need not be kept. */
-static int owned_in_table(struct zone_sync *z, const char *ns, const char *svc,
+static int owned_in_table(struct zone_sync *z, const uint8_t *name, size_t len,
                           const struct owned *o)
 {
 	struct owned *shown;
 	bool same;
 
-	if (o->cname_len || owned_from_table(z, ns, svc, &shown) < 0)
+	if (o->cname_len || owned_from_table(z, name, len, &shown) < 0)
 		return 0; /* kept: costs memory, never an answer */
 	same = shown && shown->names_len == o->names_len && shown->ptrs_len == o->ptrs_len &&
 	       memcmp(shown->data, o->data, o->names_len + o->ptrs_len) == 0;
@@ -865,6 +859,8 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache,
 	const uint8_t *at, *next, *rev;
 	size_t rev_len;
 	void **slot = NULL;
+	uint8_t name[DNAME_MAX];
+	size_t name_len;
 	bool pod, keep;
 	int rc = 0;
 
@@ -890,10 +886,11 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache,
 		records_add_service(set, cache, obj);
 	if (records_failed(set) || records_finish(set) < 0)
 		return -1;
+	name_len = pod ? 0 : records_service_owner(set, 0, ns, svc, name);
 	slot = bytemap_slot(z->owned, key, strlen(key), false);
 	if (slot)
 		stored = old = *slot;
-	else if (!pod && owned_from_table(z, ns, svc, &old) < 0)
+	else if (owned_from_table(z, name, name_len, &old) < 0)
 		return -1;
 	o = put_names(z, set, p);
 	if (!o) {
@@ -902,7 +899,7 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache,
 		return -1;
 	}
 	/* Kept unless the table shows it all (a service of one compact node). */
-	keep = obj && (o->names_len || o->ptrs_len) && (pod || !owned_in_table(z, ns, svc, o));
+	keep = obj && (o->names_len || o->ptrs_len) && !owned_in_table(z, name, name_len, o);
 	slot = keep ? bytemap_slot(z->owned, key, strlen(key), true) : NULL;
 	if (keep && !slot) {
 		owned_release(z, o);
