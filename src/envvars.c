@@ -27,13 +27,15 @@ struct builder {
 	bool failed;
 };
 
+/* The Services a pod sees. Each is a copy the selection owns: the cache's
+   views last one visit. */
 struct pod_select {
 	const char *ns;
 	bool links;
-	const struct kube_object **svcs;
+	struct kube_object **svcs;
 	size_t n, cap;
-	const struct kube_object *master; /* default/kubernetes */
-	const struct kube_object *local_master; /* ns/kubernetes */
+	struct kube_object *master; /* default/kubernetes */
+	struct kube_object *local_master; /* ns/kubernetes */
 	bool failed;
 };
 
@@ -47,7 +49,8 @@ static void add_service(struct builder *b, const struct kube_object *obj);
 static int cmp_pending(const void *a, const void *b);
 static int cmp_service(const void *a, const void *b);
 static int finish(struct builder *b, struct envvars *out);
-static int push(struct pod_select *s, const struct kube_object *obj);
+static int push(struct pod_select *s, struct kube_object *copy);
+static struct kube_object *keep(struct pod_select *s, const struct kube_object *obj);
 static int select_visit(void *ctx, const struct kube_object *obj);
 static int write_json_string(FILE *fp, const char *s);
 
@@ -273,21 +276,33 @@ int envvars_from_services(const struct kube_object *const *svcs, size_t n,
 	return finish(&b, out);
 }
 
-static int push(struct pod_select *s, const struct kube_object *obj)
+static struct kube_object *keep(struct pod_select *s, const struct kube_object *obj)
 {
+	struct kube_object *copy = kube_object_clone(obj);
+
+	if (copy == NULL)
+		s->failed = true;
+	return copy;
+}
+
+/* Adds copy (NULL after a failed keep) to the selection, which owns it. */
+static int push(struct pod_select *s, struct kube_object *copy)
+{
+	if (copy == NULL)
+		return -1;
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 16;
-		const struct kube_object **v =
-			realloc(s->svcs, cap * sizeof(*v));
+		struct kube_object **v = realloc(s->svcs, cap * sizeof(*v));
 
 		if (v == NULL) {
+			kube_object_free(copy);
 			s->failed = true;
 			return -1;
 		}
 		s->svcs = v;
 		s->cap = cap;
 	}
-	s->svcs[s->n++] = obj;
+	s->svcs[s->n++] = copy;
 	return 0;
 }
 
@@ -299,24 +314,25 @@ static int select_visit(void *ctx, const struct kube_object *obj)
 	if (!service_ip_set(&obj->u.svc))
 		return 0;
 	if (is_master_name && strcmp(obj->ns, master_ns) == 0) {
-		s->master = obj;
-		return 0;
+		kube_object_free(s->master);
+		s->master = keep(s, obj);
+		return s->failed ? 1 : 0;
 	}
 	if (!s->links || strcmp(obj->ns, s->ns) != 0)
 		return 0;
 	if (is_master_name) {
-		s->local_master = obj;
-		return 0;
+		kube_object_free(s->local_master);
+		s->local_master = keep(s, obj);
+		return s->failed ? 1 : 0;
 	}
-	return push(s, obj) < 0 ? 1 : 0;
+	return push(s, keep(s, obj)) < 0 ? 1 : 0;
 }
 
 int envvars_for_pod(const struct svc_cache *cache, const char *ns,
                     bool service_links, struct envvars *out)
 {
 	struct pod_select s = { .ns = ns, .links = service_links };
-	const struct kube_object *master;
-	int rc;
+	int rc = -1;
 
 	out->v = NULL;
 	out->n = 0;
@@ -324,18 +340,27 @@ int envvars_for_pod(const struct svc_cache *cache, const char *ns,
 	/* The kubelet keys its map by service name: default/kubernetes goes
 	   in only when the name is free, a same-named Service of the pod's
 	   own namespace (links on) overwrites it. */
-	master = s.local_master ? s.local_master : s.master;
-	if (!s.failed && master != NULL)
-		push(&s, master);
-	if (s.failed) {
-		free(s.svcs);
-		return -1;
+	if (!s.failed && (s.local_master || s.master)) {
+		if (s.local_master) {
+			push(&s, s.local_master);
+			kube_object_free(s.master);
+		} else {
+			push(&s, s.master);
+		}
+	} else {
+		kube_object_free(s.local_master);
+		kube_object_free(s.master);
 	}
-	/* Hash-map order in the kubelet; sorted here so a name collision
-	   between two services resolves the same way every time. */
-	if (s.n > 1)
-		qsort(s.svcs, s.n, sizeof(*s.svcs), cmp_service);
-	rc = envvars_from_services(s.svcs, s.n, out);
+	if (!s.failed) {
+		/* Hash-map order in the kubelet; sorted here so a name collision
+		   between two services resolves the same way every time. */
+		if (s.n > 1)
+			qsort(s.svcs, s.n, sizeof(*s.svcs), cmp_service);
+		rc = envvars_from_services((const struct kube_object *const *)s.svcs,
+		                           s.n, out);
+	}
+	for (size_t i = 0; i < s.n; i++)
+		kube_object_free(s.svcs[i]);
 	free(s.svcs);
 	return rc;
 }

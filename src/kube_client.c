@@ -440,7 +440,7 @@ static int kc_qsort_cmp(const void *a, const void *b)
 
 struct kc_gone {
 	const struct kc_objvec *fresh;
-	struct kc_objvec gone; /* borrowed pointers into the cache */
+	struct kc_objvec gone; /* copies: the cache's views last one visit */
 	int oom;
 };
 
@@ -458,8 +458,11 @@ static int kc_find_gone(void *ctx, const struct kube_object *obj)
 		else
 			lo = mid + 1;
 	}
-	if (kc_vec_push(&g->gone, (struct kube_object *)obj) < 0)
+	struct kube_object *copy = kube_object_clone(obj);
+	if (!copy || kc_vec_push(&g->gone, copy) < 0) {
+		kube_object_free(copy);
 		g->oom = 1;
+	}
 	return 0;
 }
 
@@ -478,7 +481,6 @@ static size_t kc_replace_kind(struct kube_client *c, enum kube_kind kind,
 {
 	struct kc_gone g = { .fresh = fresh };
 	size_t changes = 0;
-	char **keys;
 
 	if (fresh->n > 1)
 		qsort(fresh->v, fresh->n, sizeof(fresh->v[0]), kc_qsort_cmp);
@@ -489,25 +491,15 @@ static size_t kc_replace_kind(struct kube_client *c, enum kube_kind kind,
 		log_error("out of memory during relist of %s",
 		          kube_kind_name(kind));
 	}
-	/* copy the keys: removing frees the cached object */
-	keys = calloc(g.gone.n * 2 + 1, sizeof(*keys));
-	for (size_t i = 0; keys && i < g.gone.n; i++) {
-		keys[2 * i] = strdup(g.gone.v[i]->ns);
-		keys[2 * i + 1] = strdup(g.gone.v[i]->name);
-	}
-	for (size_t i = 0; keys && i < g.gone.n; i++) {
-		if (keys[2 * i] && keys[2 * i + 1] &&
-		    svc_cache_remove(c->cache, kind, keys[2 * i],
-		                     keys[2 * i + 1]) > 0) {
+	for (size_t i = 0; i < g.gone.n; i++) {
+		const struct kube_object *o = g.gone.v[i];
+		if (svc_cache_remove(c->cache, kind, o->ns, o->name) > 0) {
 			log_debug("relist: %s %s/%s is gone", kube_kind_name(kind),
-			          keys[2 * i], keys[2 * i + 1]);
+			          o->ns, o->name);
 			changes++;
 		}
-		free(keys[2 * i]);
-		free(keys[2 * i + 1]);
 	}
-	free(keys);
-	free(g.gone.v);
+	kc_vec_clear(&g.gone);
 
 	for (size_t i = 0; i < fresh->n; i++) {
 		struct kube_object *o = fresh->v[i];

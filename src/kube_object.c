@@ -293,6 +293,26 @@ struct kube_object *kube_object_pack(struct kube_object *obj)
 	return head;
 }
 
+struct kube_object *kube_object_clone(const struct kube_object *obj)
+{
+	struct kube_object *head = NULL, **tail = &head;
+
+	for (; obj; obj = obj->next_subset) {
+		struct packer p = {NULL, 0};
+
+		pack_one(&p, obj);
+		p.base = malloc(p.at);
+		if (!p.base) {
+			kube_object_free(head);
+			return NULL;
+		}
+		p.at = 0;
+		*tail = pack_one(&p, obj);
+		tail = &(*tail)->next_subset;
+	}
+	return head;
+}
+
 bool kube_object_equal(const struct kube_object *a, const struct kube_object *b)
 {
 	size_t i;

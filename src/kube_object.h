@@ -114,6 +114,10 @@ void kube_object_free(struct kube_object *obj);
    failure returns obj unchanged (it stays valid and usable). */
 struct kube_object *kube_object_pack(struct kube_object *obj);
 
+/* A packed copy of obj and its subsets, which the caller owns (obj may be
+   a cache's borrowed view). NULL on allocation failure. */
+struct kube_object *kube_object_clone(const struct kube_object *obj);
+
 /* Whether a and b hold the same data (resourceVersion aside), subsets
    included: a source can then skip re-applying an unchanged object. */
 bool kube_object_equal(const struct kube_object *a, const struct kube_object *b);

@@ -1,4 +1,5 @@
-/* svc_cache.c - objects by kind, keyed "namespace/name". */
+/* svc_cache.c - objects by kind, keyed "namespace/name", each kept as a
+ * kube_blob and handed out as a view decoded into scratch memory. */
 #include "svc_cache.h"
 
 #include <stdio.h>
@@ -6,17 +7,35 @@
 #include <string.h>
 
 #include "bytemap.h"
+#include "kube_blob.h"
 
-/* The endpoint objects naming one service. */
+/* The endpoint objects naming one service, as their blobs. */
 struct endpoint_set {
-	const struct kube_object **slices;    /* EndpointSlices */
+	const uint8_t **slices;    /* EndpointSlices */
 	size_t n_slices, cap_slices;
-	const struct kube_object **endpoints; /* v1 Endpoints */
+	const uint8_t **endpoints; /* v1 Endpoints */
 	size_t n_endpoints, cap_endpoints;
 };
 
+/* Memory views are decoded into; it grows and is never given back, so
+   after the first few lookups a view costs no allocation. */
+struct scratch {
+	void *mem;
+	size_t cap;
+};
+
+/* One scratch per way of handing out views, so that each keeps the
+   lifetime svc_cache.h promises while the others are in use. */
+struct views {
+	struct scratch get[KUBE_KIND_COUNT];
+	struct scratch each[KUBE_KIND_COUNT];
+	struct scratch endpoints;
+	struct scratch own; /* the cache's own reading, e.g. of a replaced blob */
+};
+
 struct svc_cache {
-	struct bytemap *by_kind[KUBE_KIND_COUNT];
+	struct bytemap *by_kind[KUBE_KIND_COUNT]; /* "ns/name" -> blob */
+	struct views *views; /* written through a const cache: scratch only */
 	struct bytemap *endpoints_by_service; /* "ns/svc" -> struct endpoint_set */
 	struct bytemap *ns_objects;           /* "ns" -> object count (uintptr_t) */
 	struct bytemap *changed;              /* "ns/svc" or "ns" -> NULL */
@@ -24,9 +43,11 @@ struct svc_cache {
 };
 
 static size_t make_key(char *buf, size_t len, const char *ns, const char *name);
-static void free_object(void *obj);
-static void index_add(struct svc_cache *c, const struct kube_object *obj);
-static void index_remove(struct svc_cache *c, const struct kube_object *obj);
+static const struct kube_object *view(struct scratch *s, const uint8_t *blob);
+static void scratch_free(struct scratch *s);
+static void index_add(struct svc_cache *c, const struct kube_object *obj,
+                      const uint8_t *blob);
+static void index_remove(struct svc_cache *c, const uint8_t *blob);
 static void free_endpoint_set(void *v);
 
 struct svc_cache *svc_cache_new(void)
@@ -36,6 +57,11 @@ struct svc_cache *svc_cache_new(void)
 
 	if (!c)
 		return NULL;
+	c->views = calloc(1, sizeof(*c->views));
+	if (!c->views) {
+		free(c);
+		return NULL;
+	}
 	for (k = 0; k < KUBE_KIND_COUNT; k++) {
 		c->by_kind[k] = bytemap_new();
 		if (!c->by_kind[k]) {
@@ -60,10 +86,19 @@ void svc_cache_free(struct svc_cache *c)
 	if (!c)
 		return;
 	for (k = 0; k < KUBE_KIND_COUNT; k++)
-		bytemap_free(c->by_kind[k], free_object);
+		bytemap_free(c->by_kind[k], free);
 	bytemap_free(c->endpoints_by_service, free_endpoint_set);
 	bytemap_free(c->ns_objects, NULL);
 	bytemap_free(c->changed, NULL);
+	if (c->views) {
+		for (k = 0; k < KUBE_KIND_COUNT; k++) {
+			scratch_free(&c->views->get[k]);
+			scratch_free(&c->views->each[k]);
+		}
+		scratch_free(&c->views->endpoints);
+		scratch_free(&c->views->own);
+		free(c->views);
+	}
 	free(c);
 }
 
@@ -72,22 +107,27 @@ int svc_cache_put(struct svc_cache *c, struct kube_object *obj)
 	char key[600];
 	size_t len;
 	void **slot;
+	uint8_t *blob;
 
 	if (obj->kind == KUBE_KIND_UNKNOWN || obj->kind >= KUBE_KIND_COUNT) {
 		kube_object_free(obj);
 		return -1;
 	}
+	blob = malloc(kube_blob_size(obj));
 	len = make_key(key, sizeof(key), obj->ns, obj->name);
-	slot = bytemap_slot(c->by_kind[obj->kind], key, len, true);
+	slot = blob ? bytemap_slot(c->by_kind[obj->kind], key, len, true) : NULL;
 	if (!slot) {
+		free(blob);
 		kube_object_free(obj);
 		return -1;
 	}
+	kube_blob_write(obj, blob);
 	if (*slot)
 		index_remove(c, *slot);
-	kube_object_free(*slot);
-	*slot = obj;
-	index_add(c, obj);
+	free(*slot);
+	*slot = blob;
+	index_add(c, obj, blob);
+	kube_object_free(obj);
 	c->generation++;
 	return 0;
 }
@@ -97,15 +137,15 @@ int svc_cache_remove(struct svc_cache *c, enum kube_kind kind, const char *ns,
 {
 	char key[600];
 	size_t len = make_key(key, sizeof(key), ns, name);
-	struct kube_object *obj;
+	uint8_t *blob;
 
 	if (kind >= KUBE_KIND_COUNT)
 		return 0;
-	obj = bytemap_remove(c->by_kind[kind], key, len);
-	if (!obj)
+	blob = bytemap_remove(c->by_kind[kind], key, len);
+	if (!blob)
 		return 0;
-	index_remove(c, obj);
-	kube_object_free(obj);
+	index_remove(c, blob);
+	free(blob);
 	c->generation++;
 	return 1;
 }
@@ -127,14 +167,15 @@ void svc_cache_clear(struct svc_cache *c)
 		if (!fresh)
 			continue; /* keep the old contents rather than lose the map */
 		bytemap_foreach(c->by_kind[k], remove_each, c);
-		bytemap_free(c->by_kind[k], free_object);
+		bytemap_free(c->by_kind[k], free);
 		c->by_kind[k] = fresh;
 	}
 	c->generation++;
 }
 
-struct kube_object *svc_cache_get(const struct svc_cache *c, enum kube_kind kind,
-                                  const char *ns, const char *name)
+const struct kube_object *svc_cache_get(const struct svc_cache *c,
+                                        enum kube_kind kind, const char *ns,
+                                        const char *name)
 {
 	char key[600];
 	size_t len = make_key(key, sizeof(key), ns, name);
@@ -143,7 +184,7 @@ struct kube_object *svc_cache_get(const struct svc_cache *c, enum kube_kind kind
 	if (kind >= KUBE_KIND_COUNT)
 		return NULL;
 	slot = bytemap_slot(c->by_kind[kind], key, len, false);
-	return slot ? *slot : NULL;
+	return slot ? view(&c->views->get[kind], *slot) : NULL;
 }
 
 size_t svc_cache_count(const struct svc_cache *c, enum kube_kind kind)
@@ -154,24 +195,27 @@ size_t svc_cache_count(const struct svc_cache *c, enum kube_kind kind)
 struct visit_ctx {
 	svc_cache_visit_fn fn;
 	void *ctx;
+	struct scratch *scratch;
 };
 
 static int visit_one(void *ctx, const void *key, size_t len, void *value)
 {
 	struct visit_ctx *v = ctx;
+	const struct kube_object *obj = view(v->scratch, value);
 
 	(void)key;
 	(void)len;
-	return v->fn(v->ctx, value);
+	return obj ? v->fn(v->ctx, obj) : 0;
 }
 
 int svc_cache_foreach(const struct svc_cache *c, enum kube_kind kind,
                       svc_cache_visit_fn fn, void *ctx)
 {
-	struct visit_ctx v = {fn, ctx};
+	struct visit_ctx v = {fn, ctx, NULL};
 
 	if (kind >= KUBE_KIND_COUNT)
 		return 0;
+	v.scratch = &c->views->each[kind];
 	return bytemap_foreach(c->by_kind[kind], visit_one, &v);
 }
 
@@ -196,9 +240,26 @@ static size_t make_key(char *buf, size_t len, const char *ns, const char *name)
 	return a + 1 + b;
 }
 
-static void free_object(void *obj)
+/* The view of blob in s, which grows to fit; NULL when it cannot. */
+static const struct kube_object *view(struct scratch *s, const uint8_t *blob)
 {
-	kube_object_free(obj);
+	size_t need = kube_blob_view_size(blob);
+
+	if (need > s->cap) {
+		void *grown = realloc(s->mem, need);
+		if (!grown)
+			return NULL;
+		s->mem = grown;
+		s->cap = need;
+	}
+	return kube_blob_view(blob, s->mem);
+}
+
+static void scratch_free(struct scratch *s)
+{
+	free(s->mem);
+	s->mem = NULL;
+	s->cap = 0;
 }
 
 /* ---- indexes and change tracking ---------------------------------------- */
@@ -246,34 +307,34 @@ static void count_namespace(struct svc_cache *c, const char *ns, int delta)
 	}
 }
 
-static int ptr_push(const struct kube_object ***arr, size_t *n, size_t *cap,
-                    const struct kube_object *obj)
+static int ptr_push(const uint8_t ***arr, size_t *n, size_t *cap, const uint8_t *blob)
 {
 	if (*n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 2;
-		const struct kube_object **grown = realloc(*arr, ncap * sizeof(*grown));
+		const uint8_t **grown = realloc(*arr, ncap * sizeof(*grown));
 		if (!grown)
 			return -1;
 		*arr = grown;
 		*cap = ncap;
 	}
-	(*arr)[(*n)++] = obj;
+	(*arr)[(*n)++] = blob;
 	return 0;
 }
 
-static void ptr_drop(const struct kube_object **arr, size_t *n,
-                     const struct kube_object *obj)
+static void ptr_drop(const uint8_t **arr, size_t *n, const uint8_t *blob)
 {
 	size_t i;
 
 	for (i = 0; i < *n; i++)
-		if (arr[i] == obj) {
+		if (arr[i] == blob) {
 			arr[i] = arr[--*n];
 			return;
 		}
 }
 
-static void index_add(struct svc_cache *c, const struct kube_object *obj)
+/* Indexes obj, whose blob is blob. */
+static void index_add(struct svc_cache *c, const struct kube_object *obj,
+                      const uint8_t *blob)
 {
 	const char *ns_name = obj->kind == KUBE_KIND_NAMESPACE ? obj->name : obj->ns;
 
@@ -302,17 +363,23 @@ static void index_add(struct svc_cache *c, const struct kube_object *obj)
 		}
 		set = *slot;
 		if (obj->kind == KUBE_KIND_ENDPOINTSLICE)
-			rc = ptr_push(&set->slices, &set->n_slices, &set->cap_slices, obj);
+			rc = ptr_push(&set->slices, &set->n_slices, &set->cap_slices, blob);
 		else
-			rc = ptr_push(&set->endpoints, &set->n_endpoints, &set->cap_endpoints, obj);
+			rc = ptr_push(&set->endpoints, &set->n_endpoints, &set->cap_endpoints,
+			              blob);
 		(void)rc; /* out of memory: the service just lacks these endpoints */
 		mark_changed(c, obj->ns, svc);
 	}
 }
 
-static void index_remove(struct svc_cache *c, const struct kube_object *obj)
+static void index_remove(struct svc_cache *c, const uint8_t *blob)
 {
-	const char *ns_name = obj->kind == KUBE_KIND_NAMESPACE ? obj->name : obj->ns;
+	const struct kube_object *obj = view(&c->views->own, blob);
+	const char *ns_name;
+
+	if (!obj)
+		return; /* out of memory: the indexes keep a stale entry */
+	ns_name = obj->kind == KUBE_KIND_NAMESPACE ? obj->name : obj->ns;
 
 	if (obj->kind == KUBE_KIND_SERVICE) {
 		mark_changed(c, obj->ns, obj->name);
@@ -328,9 +395,9 @@ static void index_remove(struct svc_cache *c, const struct kube_object *obj)
 		if (slot) {
 			struct endpoint_set *set = *slot;
 			if (obj->kind == KUBE_KIND_ENDPOINTSLICE)
-				ptr_drop(set->slices, &set->n_slices, obj);
+				ptr_drop(set->slices, &set->n_slices, blob);
 			else
-				ptr_drop(set->endpoints, &set->n_endpoints, obj);
+				ptr_drop(set->endpoints, &set->n_endpoints, blob);
 			if (set->n_slices == 0 && set->n_endpoints == 0)
 				free_endpoint_set(bytemap_remove(c->endpoints_by_service, key, len));
 			mark_changed(c, obj->ns, svc);
@@ -357,17 +424,36 @@ size_t svc_cache_endpoints_of(const struct svc_cache *c, const char *ns,
 	size_t len = make_key(key, sizeof(key), ns, name);
 	void **slot = bytemap_slot(c->endpoints_by_service, key, len, false);
 	const struct endpoint_set *set = slot ? *slot : NULL;
+	struct scratch *s = &c->views->endpoints;
+	const uint8_t *const *blobs;
+	const struct kube_object **objs;
+	size_t n, i, need, at;
 
 	*out = NULL;
 	if (!set)
 		return 0;
 	/* Endpoints count only for a service that has no EndpointSlice. */
-	if (set->n_slices) {
-		*out = set->slices;
-		return set->n_slices;
+	blobs = set->n_slices ? set->slices : set->endpoints;
+	n = set->n_slices ? set->n_slices : set->n_endpoints;
+	/* The array of views first, then the views, all in one scratch. */
+	need = n * sizeof(*objs);
+	for (i = 0; i < n; i++)
+		need += (kube_blob_view_size(blobs[i]) + 7) & ~(size_t)7;
+	if (need > s->cap) {
+		void *grown = realloc(s->mem, need);
+		if (!grown)
+			return 0;
+		s->mem = grown;
+		s->cap = need;
 	}
-	*out = set->endpoints;
-	return set->n_endpoints;
+	objs = s->mem;
+	at = n * sizeof(*objs);
+	for (i = 0; i < n; i++) {
+		objs[i] = kube_blob_view(blobs[i], (uint8_t *)s->mem + at);
+		at += (kube_blob_view_size(blobs[i]) + 7) & ~(size_t)7;
+	}
+	*out = objs;
+	return n;
 }
 
 bool svc_cache_namespace_exists(const struct svc_cache *c, const char *ns)

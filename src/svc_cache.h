@@ -2,8 +2,11 @@
  * and Pods by kind/namespace/name. Knows nothing about DNS or sources.
  *
  * Single writer: only the loop that owns the sources touches a cache.
- * Ownership: svc_cache_put takes the object; lookups return borrowed
- * pointers valid until the next change to that key. */
+ * Ownership: svc_cache_put takes the object (and frees it: the cache keeps
+ * a compact copy, a kube_blob). Lookups hand out read-only views decoded
+ * from that copy into the cache's scratch memory; each says below how long
+ * its view lasts, never past the next change to the cache. Whoever needs
+ * an object longer copies it (kube_object_clone). */
 #ifndef SVCDNS_SVC_CACHE_H
 #define SVCDNS_SVC_CACHE_H
 
@@ -29,16 +32,20 @@ int svc_cache_remove(struct svc_cache *c, enum kube_kind kind, const char *ns,
 /* Removes every object of every kind. */
 void svc_cache_clear(struct svc_cache *c);
 
-struct kube_object *svc_cache_get(const struct svc_cache *c,
-                                  enum kube_kind kind, const char *ns,
-                                  const char *name);
+/* A view of kind/ns/name, valid until the next svc_cache_get of the same
+   kind or the next change. NULL when absent (or, before any scratch has
+   grown big enough, out of memory). */
+const struct kube_object *svc_cache_get(const struct svc_cache *c,
+                                        enum kube_kind kind, const char *ns,
+                                        const char *name);
 
 /* Number of objects of kind. */
 size_t svc_cache_count(const struct svc_cache *c, enum kube_kind kind);
 
-/* Calls fn for every object of kind, in no particular order; stops early
-   and returns fn's value when it is non-zero. Do not change the cache from
-   fn. */
+/* Calls fn with a view of every object of kind, in no particular order,
+   each valid during that call only; stops early and returns fn's value
+   when it is non-zero. Do not change the cache from fn, nor start another
+   foreach of the same kind. */
 typedef int (*svc_cache_visit_fn)(void *ctx, const struct kube_object *obj);
 int svc_cache_foreach(const struct svc_cache *c, enum kube_kind kind,
                       svc_cache_visit_fn fn, void *ctx);
@@ -48,8 +55,8 @@ uint64_t svc_cache_generation(const struct svc_cache *c);
 
 /* The endpoint objects of service ns/name: its EndpointSlices, or, only if
    it has none, its v1 Endpoints objects (each possibly chained through
-   next_subset). Sets *out to a borrowed array valid until the next change;
-   returns its length. */
+   next_subset). Sets *out to an array of views valid until the next
+   svc_cache_endpoints_of or change; returns its length. */
 size_t svc_cache_endpoints_of(const struct svc_cache *c, const char *ns,
                               const char *name,
                               const struct kube_object *const **out);

@@ -153,7 +153,7 @@ static void put_json(struct svc_cache *c, const char *json)
 static void test_put_get_replace(void **state)
 {
 	struct svc_cache *c = svc_cache_new();
-	struct kube_object *a, *b;
+	struct kube_object *a, *b, *a_copy, *b_copy;
 	uint64_t g0, g1, g2;
 	(void)state;
 
@@ -163,10 +163,11 @@ static void test_put_get_replace(void **state)
 	assert_null(svc_cache_get(c, KUBE_KIND_SERVICE, "ns", "a"));
 
 	a = make(KUBE_KIND_SERVICE, "ns", "a");
+	a_copy = kube_object_clone(a);
 	assert_int_equal(svc_cache_put(c, a), 0);
 	g1 = svc_cache_generation(c);
 	assert_true(g1 > g0);
-	assert_ptr_equal(svc_cache_get(c, KUBE_KIND_SERVICE, "ns", "a"), a);
+	assert_true(kube_object_equal(svc_cache_get(c, KUBE_KIND_SERVICE, "ns", "a"), a_copy));
 	assert_int_equal(svc_cache_count(c, KUBE_KIND_SERVICE), 1);
 	/* kind, namespace and name all make the key */
 	assert_null(svc_cache_get(c, KUBE_KIND_ENDPOINTSLICE, "ns", "a"));
@@ -177,10 +178,14 @@ static void test_put_get_replace(void **state)
 	/* replace: same key, new object; the old one is freed by the cache */
 	b = make(KUBE_KIND_SERVICE, "ns", "a");
 	b->u.svc.type = KUBE_SVC_HEADLESS;
+	b_copy = kube_object_clone(b);
 	assert_int_equal(svc_cache_put(c, b), 0);
 	g2 = svc_cache_generation(c);
 	assert_true(g2 > g1);
-	assert_ptr_equal(svc_cache_get(c, KUBE_KIND_SERVICE, "ns", "a"), b);
+	assert_true(kube_object_equal(svc_cache_get(c, KUBE_KIND_SERVICE, "ns", "a"), b_copy));
+	assert_false(kube_object_equal(b_copy, a_copy));
+	kube_object_free(a_copy);
+	kube_object_free(b_copy);
 	assert_int_equal(svc_cache_count(c, KUBE_KIND_SERVICE), 1);
 
 	/* same ns/name, other kinds: separate entries */
@@ -321,7 +326,7 @@ static const char endpoints_json[] =
 static void test_endpoints_subsets_freed(void **state)
 {
 	struct svc_cache *c = svc_cache_new();
-	struct kube_object *o;
+	const struct kube_object *o;
 	size_t n = 0;
 	(void)state;
 
@@ -383,7 +388,7 @@ static void test_many(void **state)
 	}
 	assert_int_equal(svc_cache_count(c, KUBE_KIND_SERVICE), 2500);
 	for (i = 0; i < 5000; i++) {
-		struct kube_object *o;
+		const struct kube_object *o;
 		snprintf(ns, sizeof(ns), "ns%d", i % 37);
 		snprintf(name, sizeof(name), "svc-%d", i);
 		o = svc_cache_get(c, KUBE_KIND_SERVICE, ns, name);
@@ -398,6 +403,127 @@ static void test_many(void **state)
 	svc_cache_free(c);
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+/* Puts obj and checks that the cache gives back the same data: every field
+   kube_object_equal compares, and the resourceVersion it does not. */
+static void put_and_compare(struct svc_cache *c, struct kube_object *obj)
+{
+	struct kube_object *ref = kube_object_clone(obj);
+	const struct kube_object *got, *a, *b;
+
+	assert_non_null(ref);
+	assert_int_equal(svc_cache_put(c, obj), 0);
+	got = svc_cache_get(c, (enum kube_kind)ref->kind, ref->ns, ref->name);
+	assert_non_null(got);
+	assert_true(kube_object_equal(got, ref));
+	for (a = got, b = ref; a && b; a = a->next_subset, b = b->next_subset)
+		assert_true(same_str(a->resource_version, b->resource_version));
+	kube_object_free(ref);
+}
+
+/* The cache keeps objects in a compact form of its own: every kind and
+   every optional field (absent, empty, present) survives the trip, and so
+   do texts that are not in canonical form and counts past one byte. */
+static void test_round_trip(void **state)
+{
+	struct svc_cache *c = svc_cache_new();
+	struct kube_object *o;
+	const struct kube_object *const *eps;
+	size_t i;
+	(void)state;
+
+	assert_non_null(c);
+	put_and_compare(c, make_full(KUBE_KIND_SERVICE, "full"));
+	put_and_compare(c, make_full(KUBE_KIND_ENDPOINTSLICE, "full"));
+
+	/* clusterIP text that its parsed address would not print back */
+	o = make(KUBE_KIND_SERVICE, "ns1", "v6");
+	free(o->u.svc.cluster_ip);
+	o->u.svc.cluster_ip = strdup("FD00:0::1");
+	assert_int_equal(kube_ip_parse("fd00::1", o->u.svc.cluster_ips), 0);
+	o->u.svc.publish_not_ready = true;
+	put_and_compare(c, o);
+	/* headless: "None" and no addresses; no clusterIP at all */
+	o = make(KUBE_KIND_SERVICE, "ns1", "headless");
+	free(o->u.svc.cluster_ip);
+	free(o->u.svc.cluster_ips);
+	o->u.svc.cluster_ip = strdup("None");
+	o->u.svc.cluster_ips = NULL;
+	o->u.svc.n_cluster_ips = 0;
+	o->u.svc.type = KUBE_SVC_HEADLESS;
+	put_and_compare(c, o);
+	o = make(KUBE_KIND_SERVICE, "ns1", "bare");
+	free(o->u.svc.cluster_ip);
+	o->u.svc.cluster_ip = NULL;
+	put_and_compare(c, o);
+	/* 300 ports: counts and port numbers past one byte */
+	o = make(KUBE_KIND_SERVICE, "ns1", "many");
+	o->u.svc.ports = calloc(300, sizeof(*o->u.svc.ports));
+	assert_non_null(o->u.svc.ports);
+	o->u.svc.n_ports = 300;
+	for (i = 0; i < 300; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), i % 2 ? "p%zu" : "", i);
+		o->u.svc.ports[i].name = strdup(name);
+		o->u.svc.ports[i].port = (uint16_t)(65535 - i);
+		o->u.svc.ports[i].proto = (uint8_t)(i % 3);
+	}
+	put_and_compare(c, o);
+
+	/* endpoints whose pod is named as its hostname, or not, or absent */
+	o = make_full(KUBE_KIND_ENDPOINTSLICE, "mixed");
+	o->u.slice.endpoints[1].hostname = strdup("pod-1");
+	put_and_compare(c, o);
+	o = make_full(KUBE_KIND_ENDPOINTSLICE, "differ");
+	o->u.slice.endpoints[0].target_name = strdup("web-0-pod");
+	put_and_compare(c, o);
+
+	/* v1 Endpoints with three subsets, each its own data */
+	o = make_full(KUBE_KIND_ENDPOINTS, "legacy");
+	o->next_subset = make_full(KUBE_KIND_ENDPOINTS, "legacy");
+	o->next_subset->next_subset = make(KUBE_KIND_ENDPOINTS, "ns1", "legacy");
+	o->u.slice.from_endpoints = true;
+	free(o->next_subset->u.slice.endpoints[0].hostname);
+	o->next_subset->u.slice.endpoints[0].hostname = strdup("other");
+	put_and_compare(c, o);
+	assert_int_equal(svc_cache_endpoints_of(c, "ns1", "legacy", &eps), 1);
+	assert_non_null(eps[0]->next_subset->next_subset);
+	assert_string_equal(eps[0]->next_subset->u.slice.endpoints[0].hostname, "other");
+
+	/* a pod with every field, one with none; a namespace */
+	o = make(KUBE_KIND_POD, "ns1", "web-0");
+	o->u.pod.ips = calloc(2, sizeof(struct kube_ip));
+	assert_non_null(o->u.pod.ips);
+	assert_int_equal(kube_ip_parse("10.2.0.1", &o->u.pod.ips[0]), 0);
+	assert_int_equal(kube_ip_parse("fd00::9", &o->u.pod.ips[1]), 0);
+	o->u.pod.n_ips = 2;
+	o->u.pod.hostname = strdup("web-0");
+	o->u.pod.subdomain = strdup("");
+	o->u.pod.phase = strdup("Running");
+	o->resource_version = strdup("");
+	put_and_compare(c, o);
+	put_and_compare(c, make(KUBE_KIND_POD, "ns1", "empty"));
+	put_and_compare(c, make(KUBE_KIND_NAMESPACE, "", "ns1"));
+
+	/* both slices of one service at once, each intact */
+	o = make_full(KUBE_KIND_ENDPOINTSLICE, "full-2");
+	free(o->u.slice.service_name);
+	o->u.slice.service_name = strdup("full");
+	put_and_compare(c, o);
+	assert_int_equal(svc_cache_endpoints_of(c, "ns1", "full", &eps), 2);
+	for (i = 0; i < 2; i++) {
+		assert_string_equal(eps[i]->u.slice.service_name, "full");
+		assert_int_equal(eps[i]->u.slice.n_endpoints, 2);
+		assert_string_equal(eps[i]->u.slice.endpoints[1].target_name, "pod-1");
+	}
+	assert_string_not_equal(eps[0]->name, eps[1]->name);
+	svc_cache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_endpoints_subsets_freed),
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_pack),
+		cmocka_unit_test(test_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
