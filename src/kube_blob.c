@@ -1,8 +1,10 @@
 /* kube_blob.c - kube_object <-> the cache's compact byte form.
  *
  * A blob is one object after another, each
- *     kind:u8 flags:u8 ns:str name:str [resourceVersion:str] body
- * with F_MORE set on every object a subset follows. str is the bytes and a
+ *     kind:u8 flags:u8 body
+ * with F_MORE set on every object a subset follows. Namespace, name and
+ * resourceVersion are not kept: the cache's key holds the first two, and
+ * nothing reads the last from the cache. str is the bytes and a
  * NUL (so a view's strings point straight into the blob); optional strings
  * are there only when their flag is set; counts are LEB128 varints; an
  * address is its family byte then 4 or 16 bytes; a port is name:str
@@ -19,7 +21,6 @@
 
 /* flags, shared */
 #define F_MORE 0x01 /* another object (a subset) follows */
-#define F_RV 0x02
 /* Service */
 #define F_SVC_IP_TEXT 0x04  /* spec.clusterIP as written follows */
 #define F_SVC_IP_FIRST 0x08 /* spec.clusterIP is the first address's text */
@@ -177,14 +178,9 @@ static void put_object(struct writer *w, const struct kube_object *obj)
 		uint8_t flags = obj->next_subset ? F_MORE : 0;
 		size_t flags_at;
 
-		if (obj->resource_version)
-			flags |= F_RV;
 		put_u8(w, obj->kind);
 		flags_at = w->at;
 		put_u8(w, 0); /* flags, known once the body is written */
-		put_str(w, obj->ns ? obj->ns : "");
-		put_str(w, obj->name ? obj->name : "");
-		put_str(w, obj->resource_version);
 		switch (obj->kind) {
 		case KUBE_KIND_SERVICE:
 			put_service(w, &obj->u.svc, &flags);
@@ -361,7 +357,8 @@ static void get_pod(struct viewer *v, struct kube_pod *pod, uint8_t flags)
 	pod->phase = get_str_if(v, flags & F_POD_PHASE);
 }
 
-static struct kube_object *view_objects(struct viewer *v)
+static struct kube_object *view_objects(struct viewer *v, const char *ns,
+                                        const char *name)
 {
 	struct kube_object *head = NULL, **tail = &head;
 	uint8_t flags;
@@ -373,9 +370,8 @@ static struct kube_object *view_objects(struct viewer *v)
 		o.kind = get_u8(v);
 		flags = get_u8(v);
 		o.packed = true; /* not the caller's to free piece by piece */
-		o.ns = get_str(v);
-		o.name = get_str(v);
-		o.resource_version = get_str_if(v, flags & F_RV);
+		o.ns = (char *)(uintptr_t)ns;
+		o.name = (char *)(uintptr_t)name;
 		switch (o.kind) {
 		case KUBE_KIND_SERVICE:
 			get_service(v, &o.u.svc, flags);
@@ -403,13 +399,14 @@ size_t kube_blob_view_size(const uint8_t *blob)
 {
 	struct viewer v = {blob, NULL, 0};
 
-	view_objects(&v);
+	view_objects(&v, NULL, NULL);
 	return v.at;
 }
 
-const struct kube_object *kube_blob_view(const uint8_t *blob, void *scratch)
+const struct kube_object *kube_blob_view(const uint8_t *blob, const char *ns,
+                                         const char *name, void *scratch)
 {
 	struct viewer v = {blob, scratch, 0};
 
-	return view_objects(&v);
+	return view_objects(&v, ns, name);
 }

@@ -5,10 +5,14 @@
  * A cached Service takes ~50 bytes this way, against ~176 as a packed
  * struct kube_object; at 100k Services that is most of svcdns's memory.
  *
+ * A blob leaves out the object's namespace and name (its owner keys it by
+ * them) and its resourceVersion (no reader of the cache needs it).
+ *
  * A view decodes a blob back into a struct kube_object (subsets chained as
- * before): its strings point into the blob, its structs and arrays are
- * laid out in scratch memory the caller provides. A view is read-only and
- * never freed; it is valid while both the blob and the scratch are.
+ * before, resource_version NULL): its strings point into the blob or at
+ * the ns and name given, its structs and arrays are laid out in scratch
+ * memory the caller provides. A view is read-only and never freed; it is
+ * valid while the blob, the scratch and those two strings are.
  *
  * Blobs are written and read only here, so reading trusts them. */
 #ifndef SVCDNS_KUBE_BLOB_H
@@ -28,8 +32,10 @@ void kube_blob_write(const struct kube_object *obj, uint8_t *out);
 /* Scratch bytes a view of blob takes. */
 size_t kube_blob_view_size(const uint8_t *blob);
 
-/* Decodes blob into scratch (kube_blob_view_size bytes, aligned for a
-   pointer) and returns the object, which lives in scratch. */
-const struct kube_object *kube_blob_view(const uint8_t *blob, void *scratch);
+/* Decodes blob, the object ns/name, into scratch (kube_blob_view_size
+   bytes, aligned for a pointer) and returns the object, which lives in
+   scratch. */
+const struct kube_object *kube_blob_view(const uint8_t *blob, const char *ns,
+                                         const char *name, void *scratch);
 
 #endif

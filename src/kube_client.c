@@ -466,12 +466,6 @@ static int kc_find_gone(void *ctx, const struct kube_object *obj)
 	return 0;
 }
 
-static bool kc_same_version(const struct kube_object *a,
-                            const struct kube_object *b)
-{
-	return a->resource_version && b->resource_version &&
-	       strcmp(a->resource_version, b->resource_version) == 0;
-}
 
 /* Replaces every object of kind by the fresh list (which it consumes).
    The caller publishes once afterwards, so readers see old or new, never a
@@ -506,7 +500,9 @@ static size_t kc_replace_kind(struct kube_client *c, enum kube_kind kind,
 		const struct kube_object *old =
 			svc_cache_get(c->cache, kind, o->ns, o->name);
 		fresh->v[i] = NULL;
-		if (old && kc_same_version(old, o)) {
+		/* by content: the cache keeps no resourceVersion, and an object
+		   rewritten with the same data changes no answer */
+		if (old && kube_object_equal(old, o)) {
 			kube_object_free(o);
 			continue;
 		}

@@ -9,11 +9,11 @@
 #include "bytemap.h"
 #include "kube_blob.h"
 
-/* The endpoint objects naming one service, as their blobs. */
+/* The endpoint objects naming one service, by name (same namespace). */
 struct endpoint_set {
-	const uint8_t **slices;    /* EndpointSlices */
+	char **slices;    /* EndpointSlices */
 	size_t n_slices, cap_slices;
-	const uint8_t **endpoints; /* v1 Endpoints */
+	char **endpoints; /* v1 Endpoints */
 	size_t n_endpoints, cap_endpoints;
 };
 
@@ -43,11 +43,13 @@ struct svc_cache {
 };
 
 static size_t make_key(char *buf, size_t len, const char *ns, const char *name);
-static const struct kube_object *view(struct scratch *s, const uint8_t *blob);
+static const struct kube_object *view(struct scratch *s, const uint8_t *blob,
+                                      const void *key, size_t key_len);
+static void *scratch_reserve(struct scratch *s, size_t need);
 static void scratch_free(struct scratch *s);
-static void index_add(struct svc_cache *c, const struct kube_object *obj,
-                      const uint8_t *blob);
-static void index_remove(struct svc_cache *c, const uint8_t *blob);
+static void index_add(struct svc_cache *c, const struct kube_object *obj);
+static void index_remove(struct svc_cache *c, const uint8_t *blob, const void *key,
+                         size_t key_len);
 static void free_endpoint_set(void *v);
 
 struct svc_cache *svc_cache_new(void)
@@ -123,10 +125,10 @@ int svc_cache_put(struct svc_cache *c, struct kube_object *obj)
 	}
 	kube_blob_write(obj, blob);
 	if (*slot)
-		index_remove(c, *slot);
+		index_remove(c, *slot, key, len);
 	free(*slot);
 	*slot = blob;
-	index_add(c, obj, blob);
+	index_add(c, obj);
 	kube_object_free(obj);
 	c->generation++;
 	return 0;
@@ -144,7 +146,7 @@ int svc_cache_remove(struct svc_cache *c, enum kube_kind kind, const char *ns,
 	blob = bytemap_remove(c->by_kind[kind], key, len);
 	if (!blob)
 		return 0;
-	index_remove(c, blob);
+	index_remove(c, blob, key, len);
 	free(blob);
 	c->generation++;
 	return 1;
@@ -152,9 +154,7 @@ int svc_cache_remove(struct svc_cache *c, enum kube_kind kind, const char *ns,
 
 static int remove_each(void *ctx, const void *key, size_t len, void *value)
 {
-	(void)key;
-	(void)len;
-	index_remove(ctx, value);
+	index_remove(ctx, value, key, len);
 	return 0;
 }
 
@@ -184,7 +184,7 @@ const struct kube_object *svc_cache_get(const struct svc_cache *c,
 	if (kind >= KUBE_KIND_COUNT)
 		return NULL;
 	slot = bytemap_slot(c->by_kind[kind], key, len, false);
-	return slot ? view(&c->views->get[kind], *slot) : NULL;
+	return slot ? view(&c->views->get[kind], *slot, key, len) : NULL;
 }
 
 size_t svc_cache_count(const struct svc_cache *c, enum kube_kind kind)
@@ -201,10 +201,8 @@ struct visit_ctx {
 static int visit_one(void *ctx, const void *key, size_t len, void *value)
 {
 	struct visit_ctx *v = ctx;
-	const struct kube_object *obj = view(v->scratch, value);
+	const struct kube_object *obj = view(v->scratch, value, key, len);
 
-	(void)key;
-	(void)len;
 	return obj ? v->fn(v->ctx, obj) : 0;
 }
 
@@ -240,11 +238,38 @@ static size_t make_key(char *buf, size_t len, const char *ns, const char *name)
 	return a + 1 + b;
 }
 
-/* The view of blob in s, which grows to fit; NULL when it cannot. */
-static const struct kube_object *view(struct scratch *s, const uint8_t *blob)
+/* Scratch bytes for a view of blob and its key ("ns/name"). */
+static size_t view_size(const uint8_t *blob, size_t key_len)
 {
-	size_t need = kube_blob_view_size(blob);
+	return ((kube_blob_view_size(blob) + 7) & ~(size_t)7) + ((key_len + 8) & ~(size_t)7);
+}
 
+/* Writes the view of blob, keyed key, at mem (view_size bytes): the
+   object, then the key split into its namespace and name. */
+static const struct kube_object *view_at(void *mem, const uint8_t *blob, const void *key,
+                                         size_t key_len)
+{
+	char *ns = (char *)mem + ((kube_blob_view_size(blob) + 7) & ~(size_t)7);
+	char *slash;
+
+	memcpy(ns, key, key_len);
+	ns[key_len] = '\0';
+	slash = strchr(ns, '/'); /* make_key put it there */
+	*slash = '\0';
+	return kube_blob_view(blob, ns, slash + 1, mem);
+}
+
+/* The view of blob in s, which grows to fit; NULL when it cannot. */
+static const struct kube_object *view(struct scratch *s, const uint8_t *blob,
+                                      const void *key, size_t key_len)
+{
+	void *mem = scratch_reserve(s, view_size(blob, key_len));
+
+	return mem ? view_at(mem, blob, key, key_len) : NULL;
+}
+
+static void *scratch_reserve(struct scratch *s, size_t need)
+{
 	if (need > s->cap) {
 		void *grown = realloc(s->mem, need);
 		if (!grown)
@@ -252,7 +277,7 @@ static const struct kube_object *view(struct scratch *s, const uint8_t *blob)
 		s->mem = grown;
 		s->cap = need;
 	}
-	return kube_blob_view(blob, s->mem);
+	return s->mem;
 }
 
 static void scratch_free(struct scratch *s)
@@ -307,34 +332,38 @@ static void count_namespace(struct svc_cache *c, const char *ns, int delta)
 	}
 }
 
-static int ptr_push(const uint8_t ***arr, size_t *n, size_t *cap, const uint8_t *blob)
+static int name_push(char ***arr, size_t *n, size_t *cap, const char *name)
 {
+	char *copy;
+
 	if (*n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 2;
-		const uint8_t **grown = realloc(*arr, ncap * sizeof(*grown));
+		char **grown = realloc(*arr, ncap * sizeof(*grown));
 		if (!grown)
 			return -1;
 		*arr = grown;
 		*cap = ncap;
 	}
-	(*arr)[(*n)++] = blob;
+	copy = strdup(name);
+	if (!copy)
+		return -1;
+	(*arr)[(*n)++] = copy;
 	return 0;
 }
 
-static void ptr_drop(const uint8_t **arr, size_t *n, const uint8_t *blob)
+static void name_drop(char **arr, size_t *n, const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < *n; i++)
-		if (arr[i] == blob) {
+		if (strcmp(arr[i], name) == 0) {
+			free(arr[i]);
 			arr[i] = arr[--*n];
 			return;
 		}
 }
 
-/* Indexes obj, whose blob is blob. */
-static void index_add(struct svc_cache *c, const struct kube_object *obj,
-                      const uint8_t *blob)
+static void index_add(struct svc_cache *c, const struct kube_object *obj)
 {
 	const char *ns_name = obj->kind == KUBE_KIND_NAMESPACE ? obj->name : obj->ns;
 
@@ -363,18 +392,21 @@ static void index_add(struct svc_cache *c, const struct kube_object *obj,
 		}
 		set = *slot;
 		if (obj->kind == KUBE_KIND_ENDPOINTSLICE)
-			rc = ptr_push(&set->slices, &set->n_slices, &set->cap_slices, blob);
+			rc = name_push(&set->slices, &set->n_slices, &set->cap_slices,
+			               obj->name);
 		else
-			rc = ptr_push(&set->endpoints, &set->n_endpoints, &set->cap_endpoints,
-			              blob);
+			rc = name_push(&set->endpoints, &set->n_endpoints, &set->cap_endpoints,
+			               obj->name);
 		(void)rc; /* out of memory: the service just lacks these endpoints */
 		mark_changed(c, obj->ns, svc);
 	}
 }
 
-static void index_remove(struct svc_cache *c, const uint8_t *blob)
+/* Drops the object blob, keyed key, from the indexes. */
+static void index_remove(struct svc_cache *c, const uint8_t *blob, const void *key,
+                         size_t key_len)
 {
-	const struct kube_object *obj = view(&c->views->own, blob);
+	const struct kube_object *obj = view(&c->views->own, blob, key, key_len);
 	const char *ns_name;
 
 	if (!obj)
@@ -387,19 +419,20 @@ static void index_remove(struct svc_cache *c, const uint8_t *blob)
 		mark_pod_changed(c, obj);
 	} else if (obj->kind == KUBE_KIND_ENDPOINTSLICE || obj->kind == KUBE_KIND_ENDPOINTS) {
 		const char *svc = obj->u.slice.service_name;
-		char key[600];
-		size_t len = make_key(key, sizeof(key), obj->ns, svc);
-		void **slot = svc[0] ? bytemap_slot(c->endpoints_by_service, key, len, false)
+		char set_key[600];
+		size_t len = make_key(set_key, sizeof(set_key), obj->ns, svc);
+		void **slot = svc[0] ? bytemap_slot(c->endpoints_by_service, set_key, len, false)
 		                     : NULL;
 
 		if (slot) {
 			struct endpoint_set *set = *slot;
 			if (obj->kind == KUBE_KIND_ENDPOINTSLICE)
-				ptr_drop(set->slices, &set->n_slices, blob);
+				name_drop(set->slices, &set->n_slices, obj->name);
 			else
-				ptr_drop(set->endpoints, &set->n_endpoints, blob);
+				name_drop(set->endpoints, &set->n_endpoints, obj->name);
 			if (set->n_slices == 0 && set->n_endpoints == 0)
-				free_endpoint_set(bytemap_remove(c->endpoints_by_service, key, len));
+				free_endpoint_set(
+					bytemap_remove(c->endpoints_by_service, set_key, len));
 			mark_changed(c, obj->ns, svc);
 		}
 	}
@@ -412,6 +445,10 @@ static void free_endpoint_set(void *v)
 
 	if (!set)
 		return;
+	for (size_t i = 0; i < set->n_slices; i++)
+		free(set->slices[i]);
+	for (size_t i = 0; i < set->n_endpoints; i++)
+		free(set->endpoints[i]);
 	free(set->slices);
 	free(set->endpoints);
 	free(set);
@@ -424,33 +461,36 @@ size_t svc_cache_endpoints_of(const struct svc_cache *c, const char *ns,
 	size_t len = make_key(key, sizeof(key), ns, name);
 	void **slot = bytemap_slot(c->endpoints_by_service, key, len, false);
 	const struct endpoint_set *set = slot ? *slot : NULL;
-	struct scratch *s = &c->views->endpoints;
-	const uint8_t *const *blobs;
+	/* Endpoints count only for a service that has no EndpointSlice. */
+	enum kube_kind kind = set && set->n_slices ? KUBE_KIND_ENDPOINTSLICE : KUBE_KIND_ENDPOINTS;
+	char *const *names = set && set->n_slices ? set->slices : set ? set->endpoints : NULL;
+	size_t n = set ? (set->n_slices ? set->n_slices : set->n_endpoints) : 0;
 	const struct kube_object **objs;
-	size_t n, i, need, at;
+	size_t i, need, at;
+	uint8_t *mem;
 
 	*out = NULL;
-	if (!set)
-		return 0;
-	/* Endpoints count only for a service that has no EndpointSlice. */
-	blobs = set->n_slices ? set->slices : set->endpoints;
-	n = set->n_slices ? set->n_slices : set->n_endpoints;
-	/* The array of views first, then the views, all in one scratch. */
+	/* The array of views first, then the views, all in one scratch:
+	   measured, then written. */
 	need = n * sizeof(*objs);
-	for (i = 0; i < n; i++)
-		need += (kube_blob_view_size(blobs[i]) + 7) & ~(size_t)7;
-	if (need > s->cap) {
-		void *grown = realloc(s->mem, need);
-		if (!grown)
-			return 0;
-		s->mem = grown;
-		s->cap = need;
+	for (i = 0; i < n; i++) {
+		len = make_key(key, sizeof(key), ns, names[i]);
+		slot = bytemap_slot(c->by_kind[kind], key, len, false);
+		if (slot)
+			need += view_size(*slot, len);
 	}
-	objs = s->mem;
+	mem = n ? scratch_reserve(&c->views->endpoints, need) : NULL;
+	if (!mem)
+		return 0;
+	objs = (const struct kube_object **)(void *)mem;
 	at = n * sizeof(*objs);
 	for (i = 0; i < n; i++) {
-		objs[i] = kube_blob_view(blobs[i], (uint8_t *)s->mem + at);
-		at += (kube_blob_view_size(blobs[i]) + 7) & ~(size_t)7;
+		len = make_key(key, sizeof(key), ns, names[i]);
+		slot = bytemap_slot(c->by_kind[kind], key, len, false);
+		if (!slot)
+			return 0; /* indexed but not stored: cannot happen */
+		objs[i] = view_at(mem + at, *slot, key, len);
+		at += view_size(*slot, len);
 	}
 	*out = objs;
 	return n;
