@@ -108,6 +108,23 @@ int kube_ip_parse(const char *text, struct kube_ip *ip)
 
 char *kube_ip_format(const struct kube_ip *ip, char *buf, size_t len)
 {
+	/* IPv4 by hand: glibc's inet_ntop goes through sprintf, and the cache
+	   formats a cluster IP each time it hands out a Service. */
+	if (ip->family == AF_INET && len >= 16) {
+		char *p = buf;
+		int i;
+
+		for (i = 0; i < 4; i++) {
+			unsigned v = ip->bytes[i];
+			if (v >= 100)
+				*p++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*p++ = (char)('0' + v / 10 % 10);
+			*p++ = (char)('0' + v % 10);
+			*p++ = i < 3 ? '.' : '\0';
+		}
+		return buf;
+	}
 	if (!inet_ntop(ip->family == AF_INET ? AF_INET : AF_INET6, ip->bytes, buf,
 	               (socklen_t)len))
 		buf[0] = '\0';

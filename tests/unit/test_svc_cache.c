@@ -520,6 +520,23 @@ static void test_round_trip(void **state)
 	svc_cache_free(c);
 }
 
+/* Addresses print as inet_ntop prints them (IPv4 is formatted by hand). */
+static void test_ip_format(void **state)
+{
+	static const char *const texts[] = {"0.0.0.0", "255.255.255.255", "10.0.100.9",
+	                                    "1.10.100.200", "192.168.0.10", "fd00::1",
+	                                    "::ffff:10.0.0.1"};
+	struct kube_ip ip;
+	char buf[64];
+	size_t i;
+	(void)state;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		assert_int_equal(kube_ip_parse(texts[i], &ip), 0);
+		assert_string_equal(kube_ip_format(&ip, buf, sizeof(buf)), texts[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -532,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_pack),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_ip_format),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
