@@ -9,12 +9,15 @@
 #include "bytemap.h"
 #include "kube_blob.h"
 
-/* The endpoint objects naming one service, by name (same namespace). */
-struct endpoint_set {
-	char **slices;    /* EndpointSlices */
-	size_t n_slices, cap_slices;
-	char **endpoints; /* v1 Endpoints */
-	size_t n_endpoints, cap_endpoints;
+/* The endpoint objects naming one service, by name (same namespace): the
+   names of its EndpointSlices, then those of its v1 Endpoints, each
+   NUL-terminated, in one block. A real cluster has a slice or two for
+   nearly every service, so this is one small allocation per service, not
+   an array and a string per slice. */
+struct endpoint_names {
+	uint32_t n_slices, n_endpoints;
+	uint32_t len; /* bytes used in names */
+	char names[];
 };
 
 /* Memory views are decoded into; it grows and is never given back, so
@@ -36,7 +39,7 @@ struct views {
 struct svc_cache {
 	struct bytemap *by_kind[KUBE_KIND_COUNT]; /* "ns/name" -> blob */
 	struct views *views; /* written through a const cache: scratch only */
-	struct bytemap *endpoints_by_service; /* "ns/svc" -> struct endpoint_set */
+	struct bytemap *endpoints_by_service; /* "ns/svc" -> struct endpoint_names */
 	struct bytemap *ns_objects;           /* "ns" -> object count (uintptr_t) */
 	struct bytemap *changed;              /* "ns/svc" or "ns" -> NULL */
 	uint64_t generation;
@@ -50,7 +53,6 @@ static void scratch_free(struct scratch *s);
 static void index_add(struct svc_cache *c, const struct kube_object *obj);
 static void index_remove(struct svc_cache *c, const uint8_t *blob, const void *key,
                          size_t key_len);
-static void free_endpoint_set(void *v);
 
 struct svc_cache *svc_cache_new(void)
 {
@@ -89,7 +91,7 @@ void svc_cache_free(struct svc_cache *c)
 		return;
 	for (k = 0; k < KUBE_KIND_COUNT; k++)
 		bytemap_free(c->by_kind[k], free);
-	bytemap_free(c->endpoints_by_service, free_endpoint_set);
+	bytemap_free(c->endpoints_by_service, free);
 	bytemap_free(c->ns_objects, NULL);
 	bytemap_free(c->changed, NULL);
 	if (c->views) {
@@ -332,35 +334,59 @@ static void count_namespace(struct svc_cache *c, const char *ns, int delta)
 	}
 }
 
-static int name_push(char ***arr, size_t *n, size_t *cap, const char *name)
+/* Bytes of set's first n names. */
+static size_t names_span(const struct endpoint_names *set, uint32_t n)
 {
-	char *copy;
+	size_t at = 0;
 
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 2;
-		char **grown = realloc(*arr, ncap * sizeof(*grown));
-		if (!grown)
-			return -1;
-		*arr = grown;
-		*cap = ncap;
-	}
-	copy = strdup(name);
-	if (!copy)
+	while (n--)
+		at += strlen(set->names + at) + 1;
+	return at;
+}
+
+/* Adds name to *set (created when NULL), among the slices or among the
+   Endpoints. Returns -1 on allocation failure, *set unchanged. */
+static int names_add(struct endpoint_names **set, bool slice, const char *name)
+{
+	size_t add = strlen(name) + 1, len = *set ? (*set)->len : 0;
+	struct endpoint_names *grown = realloc(*set, sizeof(*grown) + len + add);
+	size_t at;
+
+	if (!grown)
 		return -1;
-	(*arr)[(*n)++] = copy;
+	if (!*set)
+		memset(grown, 0, sizeof(*grown));
+	at = slice ? names_span(grown, grown->n_slices) : len;
+	memmove(grown->names + at + add, grown->names + at, len - at);
+	memcpy(grown->names + at, name, add);
+	grown->len = (uint32_t)(len + add);
+	if (slice)
+		grown->n_slices++;
+	else
+		grown->n_endpoints++;
+	*set = grown;
 	return 0;
 }
 
-static void name_drop(char **arr, size_t *n, const char *name)
+/* Drops name from the slices or from the Endpoints of set. */
+static void names_drop(struct endpoint_names *set, bool slice, const char *name)
 {
-	size_t i;
+	uint32_t i, n = slice ? set->n_slices : set->n_endpoints;
+	size_t at = slice ? 0 : names_span(set, set->n_slices);
 
-	for (i = 0; i < *n; i++)
-		if (strcmp(arr[i], name) == 0) {
-			free(arr[i]);
-			arr[i] = arr[--*n];
+	for (i = 0; i < n; i++) {
+		size_t one = strlen(set->names + at) + 1;
+		if (strcmp(set->names + at, name) == 0) {
+			memmove(set->names + at, set->names + at + one, set->len - at - one);
+			set->len -= (uint32_t)one;
+			if (slice)
+				set->n_slices--;
+			else
+				set->n_endpoints--;
 			return;
 		}
+		at += one;
+	}
 }
 
 static void index_add(struct svc_cache *c, const struct kube_object *obj)
@@ -377,8 +403,6 @@ static void index_add(struct svc_cache *c, const struct kube_object *obj)
 		char key[600];
 		size_t len;
 		void **slot;
-		struct endpoint_set *set;
-		int rc;
 
 		if (!svc[0])
 			return;
@@ -386,18 +410,11 @@ static void index_add(struct svc_cache *c, const struct kube_object *obj)
 		slot = bytemap_slot(c->endpoints_by_service, key, len, true);
 		if (!slot)
 			return;
-		if (!*slot && !(*slot = calloc(1, sizeof(struct endpoint_set)))) {
+		/* out of memory: the service just lacks these endpoints */
+		if (names_add((struct endpoint_names **)slot,
+		              obj->kind == KUBE_KIND_ENDPOINTSLICE, obj->name) < 0 &&
+		    !*slot)
 			bytemap_remove(c->endpoints_by_service, key, len);
-			return;
-		}
-		set = *slot;
-		if (obj->kind == KUBE_KIND_ENDPOINTSLICE)
-			rc = name_push(&set->slices, &set->n_slices, &set->cap_slices,
-			               obj->name);
-		else
-			rc = name_push(&set->endpoints, &set->n_endpoints, &set->cap_endpoints,
-			               obj->name);
-		(void)rc; /* out of memory: the service just lacks these endpoints */
 		mark_changed(c, obj->ns, svc);
 	}
 }
@@ -425,33 +442,14 @@ static void index_remove(struct svc_cache *c, const uint8_t *blob, const void *k
 		                     : NULL;
 
 		if (slot) {
-			struct endpoint_set *set = *slot;
-			if (obj->kind == KUBE_KIND_ENDPOINTSLICE)
-				name_drop(set->slices, &set->n_slices, obj->name);
-			else
-				name_drop(set->endpoints, &set->n_endpoints, obj->name);
+			struct endpoint_names *set = *slot;
+			names_drop(set, obj->kind == KUBE_KIND_ENDPOINTSLICE, obj->name);
 			if (set->n_slices == 0 && set->n_endpoints == 0)
-				free_endpoint_set(
-					bytemap_remove(c->endpoints_by_service, set_key, len));
+				free(bytemap_remove(c->endpoints_by_service, set_key, len));
 			mark_changed(c, obj->ns, svc);
 		}
 	}
 	count_namespace(c, ns_name, -1);
-}
-
-static void free_endpoint_set(void *v)
-{
-	struct endpoint_set *set = v;
-
-	if (!set)
-		return;
-	for (size_t i = 0; i < set->n_slices; i++)
-		free(set->slices[i]);
-	for (size_t i = 0; i < set->n_endpoints; i++)
-		free(set->endpoints[i]);
-	free(set->slices);
-	free(set->endpoints);
-	free(set);
 }
 
 size_t svc_cache_endpoints_of(const struct svc_cache *c, const char *ns,
@@ -460,12 +458,14 @@ size_t svc_cache_endpoints_of(const struct svc_cache *c, const char *ns,
 	char key[600];
 	size_t len = make_key(key, sizeof(key), ns, name);
 	void **slot = bytemap_slot(c->endpoints_by_service, key, len, false);
-	const struct endpoint_set *set = slot ? *slot : NULL;
+	const struct endpoint_names *set = slot ? *slot : NULL;
 	/* Endpoints count only for a service that has no EndpointSlice. */
 	enum kube_kind kind = set && set->n_slices ? KUBE_KIND_ENDPOINTSLICE : KUBE_KIND_ENDPOINTS;
-	char *const *names = set && set->n_slices ? set->slices : set ? set->endpoints : NULL;
+	const char *first = !set ? NULL : set->n_slices ? set->names
+	                                : set->names + names_span(set, set->n_slices);
 	size_t n = set ? (set->n_slices ? set->n_slices : set->n_endpoints) : 0;
 	const struct kube_object **objs;
+	const char *one;
 	size_t i, need, at;
 	uint8_t *mem;
 
@@ -473,8 +473,8 @@ size_t svc_cache_endpoints_of(const struct svc_cache *c, const char *ns,
 	/* The array of views first, then the views, all in one scratch:
 	   measured, then written. */
 	need = n * sizeof(*objs);
-	for (i = 0; i < n; i++) {
-		len = make_key(key, sizeof(key), ns, names[i]);
+	for (i = 0, one = first; i < n; i++, one += strlen(one) + 1) {
+		len = make_key(key, sizeof(key), ns, one);
 		slot = bytemap_slot(c->by_kind[kind], key, len, false);
 		if (slot)
 			need += view_size(*slot, len);
@@ -484,8 +484,8 @@ size_t svc_cache_endpoints_of(const struct svc_cache *c, const char *ns,
 		return 0;
 	objs = (const struct kube_object **)(void *)mem;
 	at = n * sizeof(*objs);
-	for (i = 0; i < n; i++) {
-		len = make_key(key, sizeof(key), ns, names[i]);
+	for (i = 0, one = first; i < n; i++, one += strlen(one) + 1) {
+		len = make_key(key, sizeof(key), ns, one);
 		slot = bytemap_slot(c->by_kind[kind], key, len, false);
 		if (!slot)
 			return 0; /* indexed but not stored: cannot happen */

@@ -537,6 +537,77 @@ static void test_ip_format(void **state)
 	}
 }
 
+/* The names of the endpoint objects of service ns1/svc, sorted and
+   joined with spaces, as svc_cache_endpoints_of gives them. */
+static const char *endpoint_names(struct svc_cache *c, const char *svc)
+{
+	static char out[256];
+	const struct kube_object *const *eps;
+	const char *names[16];
+	size_t n = svc_cache_endpoints_of(c, "ns1", svc, &eps), i, j;
+
+	assert_true(n < 16);
+	for (i = 0; i < n; i++) {
+		assert_string_equal(eps[i]->ns, "ns1");
+		assert_string_equal(eps[i]->u.slice.service_name, svc);
+		for (j = i; j > 0 && strcmp(names[j - 1], eps[i]->name) > 0; j--)
+			names[j] = names[j - 1];
+		names[j] = eps[i]->name;
+	}
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", i ? " " : "",
+		         names[i]);
+	return out;
+}
+
+static struct kube_object *slice_of(enum kube_kind kind, const char *name, const char *svc)
+{
+	struct kube_object *o = make(kind, "ns1", name);
+
+	free(o->u.slice.service_name);
+	o->u.slice.service_name = strdup(svc);
+	return o;
+}
+
+/* Which slices name a service follows every put and remove, in any
+   order; its v1 Endpoints count only while it has no slice. */
+static void test_endpoints_index(void **state)
+{
+	struct svc_cache *c = svc_cache_new();
+	(void)state;
+
+	assert_non_null(c);
+	assert_string_equal(endpoint_names(c, "s"), "");
+	assert_int_equal(svc_cache_put(c, slice_of(KUBE_KIND_ENDPOINTS, "s", "s")), 0);
+	assert_string_equal(endpoint_names(c, "s"), "s");
+	assert_int_equal(svc_cache_put(c, slice_of(KUBE_KIND_ENDPOINTSLICE, "s-b", "s")), 0);
+	assert_int_equal(svc_cache_put(c, slice_of(KUBE_KIND_ENDPOINTSLICE, "s-a", "s")), 0);
+	assert_int_equal(svc_cache_put(c, slice_of(KUBE_KIND_ENDPOINTSLICE, "s-c", "s")), 0);
+	assert_int_equal(svc_cache_put(c, slice_of(KUBE_KIND_ENDPOINTS, "s2", "s")), 0);
+	assert_string_equal(endpoint_names(c, "s"), "s-a s-b s-c");
+	/* replaced in place: listed once */
+	assert_int_equal(svc_cache_put(c, slice_of(KUBE_KIND_ENDPOINTSLICE, "s-b", "s")), 0);
+	assert_string_equal(endpoint_names(c, "s"), "s-a s-b s-c");
+	assert_int_equal(svc_cache_remove(c, KUBE_KIND_ENDPOINTSLICE, "ns1", "s-b"), 1);
+	assert_string_equal(endpoint_names(c, "s"), "s-a s-c");
+	/* a slice that moves to another service */
+	assert_int_equal(svc_cache_put(c, slice_of(KUBE_KIND_ENDPOINTSLICE, "s-a", "t")), 0);
+	assert_string_equal(endpoint_names(c, "s"), "s-c");
+	assert_string_equal(endpoint_names(c, "t"), "s-a");
+	assert_int_equal(svc_cache_remove(c, KUBE_KIND_ENDPOINTSLICE, "ns1", "s-c"), 1);
+	assert_string_equal(endpoint_names(c, "s"), "s s2");
+	assert_int_equal(svc_cache_remove(c, KUBE_KIND_ENDPOINTS, "ns1", "s"), 1);
+	assert_string_equal(endpoint_names(c, "s"), "s2");
+	assert_int_equal(svc_cache_put(c, slice_of(KUBE_KIND_ENDPOINTSLICE, "s-d", "s")), 0);
+	assert_string_equal(endpoint_names(c, "s"), "s-d");
+	assert_int_equal(svc_cache_remove(c, KUBE_KIND_ENDPOINTSLICE, "ns1", "s-d"), 1);
+	assert_int_equal(svc_cache_remove(c, KUBE_KIND_ENDPOINTS, "ns1", "s2"), 1);
+	assert_string_equal(endpoint_names(c, "s"), "");
+	assert_string_equal(endpoint_names(c, "t"), "s-a");
+	svc_cache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -550,6 +621,7 @@ int main(void)
 		cmocka_unit_test(test_pack),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_ip_format),
+		cmocka_unit_test(test_endpoints_index),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
