@@ -177,6 +177,32 @@ check_eq "broken file: other files unaffected" "10.96.0.1" "$(a1 kubernetes.defa
 s5=$(soa_serial)
 check_true "broken file: serial still answered ($s5)" test -n "$s5"
 
+# ---- 5b. a broken file bigger than one read (files are parsed 64 KiB at a time) ----------------
+cp "$LOG" "$WORK/log.before"
+bad_line=$(python3 - "$DIR/big-broken.json" <<'PYEOF'
+import json, sys
+items = [{"apiVersion": "v1", "kind": "Service",
+          "metadata": {"name": "pad-%d" % i, "namespace": "shop"},
+          "spec": {"clusterIP": "10.96.%d.%d" % (200 + i // 250, i % 250),
+                   "ports": [{"name": "http", "port": 80}]}} for i in range(800)]
+lines = json.dumps({"apiVersion": "v1", "kind": "List", "items": items}, indent=4).split("\n")
+lines = lines[:-3] + ["        } }, }", "]", "}"]  # one brace too many, near the end
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+print(len(lines) - 2)
+PYEOF
+)
+i=0
+while [ $i -lt 30 ] && ! tail -n +"$(($(wc -l <"$WORK/log.before") + 1))" "$LOG" | grep -q 'big-broken.json'; do
+	sleep 0.1
+	i=$((i + 1))
+done
+line=$(tail -n +"$(($(wc -l <"$WORK/log.before") + 1))" "$LOG" | grep 'big-broken.json' | head -1)
+check_true "big broken file ($(wc -c <"$DIR/big-broken.json") bytes): the message names line $bad_line: $line" \
+	sh -c "printf '%s' \"\$1\" | grep -q 'line $bad_line\b'" sh "$line"
+check_eq "big broken file: none of its services is loaded" NXDOMAIN "$(rc pad-0.shop.svc.$Z)"
+check_eq "big broken file: other files keep serving" "10.96.0.1" "$(a1 kubernetes.default.svc.$Z)"
+rm -f "$DIR/big-broken.json"
+
 # ---- 6. the file is fixed (with a change) ------------------------------------------------------
 sed 's/"10\.96\.100\.21"/"10.96.100.22"/g' "$WORK/svc.tmp" >"$DIR/services-shop.json"
 within2 "fixed file: the new data is used" "10.96.100.22" web.shop.svc.$Z A
