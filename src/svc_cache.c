@@ -49,6 +49,8 @@ static size_t make_key(char *buf, size_t len, const char *ns, const char *name);
 static const struct kube_object *view(struct scratch *s, const uint8_t *blob,
                                       const void *key, size_t key_len);
 static void *scratch_reserve(struct scratch *s, size_t need);
+static int reserve_views(struct svc_cache *c, const struct kube_object *obj,
+                         const uint8_t *blob, size_t key_len);
 static void scratch_free(struct scratch *s);
 static void index_add(struct svc_cache *c, const struct kube_object *obj);
 static void index_remove(struct svc_cache *c, const uint8_t *blob, const void *key,
@@ -118,14 +120,17 @@ int svc_cache_put(struct svc_cache *c, struct kube_object *obj)
 		return -1;
 	}
 	blob = malloc(kube_blob_size(obj));
+	if (blob)
+		kube_blob_write(obj, blob);
 	len = make_key(key, sizeof(key), obj->ns, obj->name);
-	slot = blob ? bytemap_slot(c->by_kind[obj->kind], key, len, true) : NULL;
+	slot = blob && reserve_views(c, obj, blob, len) == 0
+	               ? bytemap_slot(c->by_kind[obj->kind], key, len, true)
+	               : NULL;
 	if (!slot) {
 		free(blob);
 		kube_object_free(obj);
 		return -1;
 	}
-	kube_blob_write(obj, blob);
 	if (*slot)
 		index_remove(c, *slot, key, len);
 	free(*slot);
@@ -452,6 +457,60 @@ static void index_remove(struct svc_cache *c, const uint8_t *blob, const void *k
 	count_namespace(c, ns_name, -1);
 }
 
+/* Scratch bytes for views of the n names from first (objects of kind in
+   ns, one after another), their array included. */
+static size_t views_need(const struct svc_cache *c, enum kube_kind kind, const char *ns,
+                         const char *first, size_t n)
+{
+	size_t need = n * sizeof(void *), i, len;
+	const char *one;
+	char key[600];
+	void **slot;
+
+	for (i = 0, one = first; i < n; i++, one += strlen(one) + 1) {
+		len = make_key(key, sizeof(key), ns, one);
+		slot = bytemap_slot(c->by_kind[kind], key, len, false);
+		if (slot)
+			need += view_size(*slot, len);
+	}
+	return need;
+}
+
+/* Grows every scratch a view of blob (obj's, keyed key_len bytes) may be
+   decoded into, before it is stored: reading what the cache holds then
+   never fails for want of memory, which would look like a missing object
+   and drop its answers. Returns 0, or -1 on allocation failure. */
+static int reserve_views(struct svc_cache *c, const struct kube_object *obj,
+                         const uint8_t *blob, size_t key_len)
+{
+	struct views *v = c->views;
+	size_t need = view_size(blob, key_len);
+	const struct endpoint_names *set = NULL;
+	void **slot;
+
+	if (!scratch_reserve(&v->get[obj->kind], need) ||
+	    !scratch_reserve(&v->each[obj->kind], need) || !scratch_reserve(&v->own, need))
+		return -1;
+	if (obj->kind != KUBE_KIND_ENDPOINTSLICE && obj->kind != KUBE_KIND_ENDPOINTS)
+		return 0;
+	/* All of its service's slices and Endpoints with it, at most what
+	   svc_cache_endpoints_of can need afterwards. */
+	if (obj->u.slice.service_name && obj->u.slice.service_name[0]) {
+		char key[600];
+		size_t len = make_key(key, sizeof(key), obj->ns, obj->u.slice.service_name);
+
+		slot = bytemap_slot(c->endpoints_by_service, key, len, false);
+		set = slot ? *slot : NULL;
+	}
+	need += sizeof(void *);
+	if (set) {
+		const char *endpoints = set->names + names_span(set, set->n_slices);
+		need += views_need(c, KUBE_KIND_ENDPOINTSLICE, obj->ns, set->names, set->n_slices);
+		need += views_need(c, KUBE_KIND_ENDPOINTS, obj->ns, endpoints, set->n_endpoints);
+	}
+	return scratch_reserve(&v->endpoints, need) ? 0 : -1;
+}
+
 size_t svc_cache_endpoints_of(const struct svc_cache *c, const char *ns,
                               const char *name, const struct kube_object *const **out)
 {
@@ -466,20 +525,14 @@ size_t svc_cache_endpoints_of(const struct svc_cache *c, const char *ns,
 	size_t n = set ? (set->n_slices ? set->n_slices : set->n_endpoints) : 0;
 	const struct kube_object **objs;
 	const char *one;
-	size_t i, need, at;
+	size_t i, at;
 	uint8_t *mem;
 
 	*out = NULL;
-	/* The array of views first, then the views, all in one scratch:
-	   measured, then written. */
-	need = n * sizeof(*objs);
-	for (i = 0, one = first; i < n; i++, one += strlen(one) + 1) {
-		len = make_key(key, sizeof(key), ns, one);
-		slot = bytemap_slot(c->by_kind[kind], key, len, false);
-		if (slot)
-			need += view_size(*slot, len);
-	}
-	mem = n ? scratch_reserve(&c->views->endpoints, need) : NULL;
+	/* The array of views first, then the views, all in one scratch
+	   (grown by svc_cache_put to fit: this cannot fail). */
+	mem = n ? scratch_reserve(&c->views->endpoints, views_need(c, kind, ns, first, n))
+	        : NULL;
 	if (!mem)
 		return 0;
 	objs = (const struct kube_object **)(void *)mem;

@@ -33,8 +33,8 @@ int svc_cache_remove(struct svc_cache *c, enum kube_kind kind, const char *ns,
 void svc_cache_clear(struct svc_cache *c);
 
 /* A view of kind/ns/name, valid until the next svc_cache_get of the same
-   kind or the next change. NULL when absent (or, before any scratch has
-   grown big enough, out of memory). */
+   kind or the next change. NULL when absent. Never fails otherwise:
+   svc_cache_put grows the scratch memory views need before it stores. */
 const struct kube_object *svc_cache_get(const struct svc_cache *c,
                                         enum kube_kind kind, const char *ns,
                                         const char *name);
