@@ -466,7 +466,6 @@ static int kc_find_gone(void *ctx, const struct kube_object *obj)
 	return 0;
 }
 
-
 /* Replaces every object of kind by the fresh list (which it consumes).
    The caller publishes once afterwards, so readers see old or new, never a
    mix. Returns the number of changes. */

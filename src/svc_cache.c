@@ -408,6 +408,7 @@ static void index_add(struct svc_cache *c, const struct kube_object *obj)
 		char key[600];
 		size_t len;
 		void **slot;
+		struct endpoint_names *set;
 
 		if (!svc[0])
 			return;
@@ -415,11 +416,12 @@ static void index_add(struct svc_cache *c, const struct kube_object *obj)
 		slot = bytemap_slot(c->endpoints_by_service, key, len, true);
 		if (!slot)
 			return;
+		set = *slot;
 		/* out of memory: the service just lacks these endpoints */
-		if (names_add((struct endpoint_names **)slot,
-		              obj->kind == KUBE_KIND_ENDPOINTSLICE, obj->name) < 0 &&
-		    !*slot)
+		if (names_add(&set, obj->kind == KUBE_KIND_ENDPOINTSLICE, obj->name) < 0 && !set)
 			bytemap_remove(c->endpoints_by_service, key, len);
+		else
+			*slot = set;
 		mark_changed(c, obj->ns, svc);
 	}
 }
