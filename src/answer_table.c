@@ -27,6 +27,14 @@
 #define MAX_TYPES 16
 #define NODE_CNAME 0x01
 #define NODE_COMPACT 0x02 /* a service node, answers written at lookup */
+/* A prebuilt service node whose SRV answer is also one of its _port._proto
+   names' (a headless service with one named port): that name's labels
+   end the node (then their length), and it has no node of its own. */
+#define NODE_SRV_ALIAS 0x04
+/* The most SRV records such a node answers for its _port._proto name: the
+   answer's compression pointers move by the name's extra labels, and must
+   stay under 16 KiB. */
+#define ALIAS_SRV_MAX 32
 
 /* A compact node's limits: its longest answer, an SRV answer of a
    _port._proto name (the target spelled out once, then pointers, then the
@@ -795,10 +803,13 @@ static struct answer_node *node_alloc(size_t size, const uint8_t *owner,
 	return n;
 }
 
-/* owner: olen bytes, the labels before the zone apex. */
+/* owner: olen bytes, the labels before the zone apex. alias: the
+   _port._proto labels (alias_len bytes) whose SRV answer is the node's,
+   or NULL. */
 static struct answer_node *node_from_draft(const struct node_draft *d,
                                            const uint8_t *owner, size_t olen,
-                                           uint8_t zone, bool cname)
+                                           uint8_t zone, bool cname,
+                                           const uint8_t *alias, size_t alias_len)
 {
 	size_t size = sizeof(struct answer_node) + d->n_types * sizeof(struct rrset_answer);
 	size_t i, at;
@@ -807,9 +818,16 @@ static struct answer_node *node_from_draft(const struct node_draft *d,
 	size += olen;
 	for (i = 0; i < d->n_types; i++)
 		size += 1 + d->types[i].n_ends * sizeof(uint16_t) + d->types[i].body_len;
-	n = node_alloc(size, owner, olen, zone, d->n_types, cname ? NODE_CNAME : 0);
+	if (alias)
+		size += alias_len + 1;
+	n = node_alloc(size, owner, olen, zone, d->n_types,
+	               (cname ? NODE_CNAME : 0) | (alias ? NODE_SRV_ALIAS : 0));
 	if (!n)
 		return NULL;
+	if (alias) {
+		memcpy((uint8_t *)n + size - 1 - alias_len, alias, alias_len);
+		((uint8_t *)n)[size - 1] = (uint8_t)alias_len;
+	}
 	at = sizeof(struct answer_node) + d->n_types * sizeof(struct rrset_answer) + olen;
 	for (i = 0; i < d->n_types; i++) {
 		struct rrset_answer *rr = &n->types[i];
@@ -948,7 +966,54 @@ static bool ptr_folded(const struct answer_table *t, const struct records_set *s
 	return false;
 }
 
-/* Whether a compact service node in set answers name. */
+/* Whether name's records are exactly svc's SRV records, in order. */
+static bool same_srv(const struct records_name *svc, const struct records_name *name)
+{
+	uint32_t i, j = 0;
+
+	for (i = 0; i < svc->n_records; i++) {
+		const struct record *a = &svc->records[i], *b;
+
+		if (a->type != RR_TYPE_SRV)
+			continue;
+		if (j == name->n_records)
+			return false;
+		b = &name->records[j++];
+		if (b->type != RR_TYPE_SRV || b->ttl != a->ttl || b->rdlen != a->rdlen ||
+		    memcmp(b->rdata, a->rdata, a->rdlen) != 0)
+			return false;
+	}
+	return j == name->n_records && j > 0 && j <= ALIAS_SRV_MAX;
+}
+
+/* The _port._proto name of set that prebuilt service node svc answers
+   too (NODE_SRV_ALIAS): the first one whose SRV records are svc's own,
+   as with a headless service's only named port. NULL when none is, or
+   for a compact service (its node folds its names its own way). */
+static const struct records_name *srv_alias_of(const struct answer_table *t,
+                                               const struct records_set *set,
+                                               const struct records_name *svc)
+{
+	struct compact_shape s;
+	size_t i;
+
+	if (records_name_count(set) > FOLD_SET_MAX || t->zones[svc->zone].reverse ||
+	    compact_service(t, set, svc, &s))
+		return NULL;
+	for (i = 0; i < records_name_count(set); i++) {
+		const struct records_name *name = records_name_at(set, i);
+		size_t prefix = srv_prefix_len(name->owner, name->owner_len);
+
+		if (prefix && name->owner_len - prefix == svc->owner_len &&
+		    memcmp(name->owner + prefix, svc->owner, svc->owner_len) == 0 &&
+		    same_srv(svc, name))
+			return name;
+	}
+	return NULL;
+}
+
+/* Whether a service node in set answers name: a compact one, or a
+   prebuilt one whose SRV answer is name's (NODE_SRV_ALIAS). */
 static bool folded(const struct answer_table *t, const struct records_set *set,
                    const struct records_name *name)
 {
@@ -961,7 +1026,11 @@ static bool folded(const struct answer_table *t, const struct records_set *set,
 	if (!prefix || records_name_count(set) > FOLD_SET_MAX)
 		return false;
 	svc = records_find(set, name->owner + prefix, name->owner_len - prefix);
-	return svc && compact_service(t, set, svc, &s) && sub_of(svc, &s, name);
+	if (!svc)
+		return false;
+	if (compact_service(t, set, svc, &s))
+		return sub_of(svc, &s, name) != 0;
+	return srv_alias_of(t, set, svc) == name;
 }
 
 static uint8_t *put_srv_heads(uint8_t *p, const struct records_name *name)
@@ -1381,8 +1450,12 @@ int answer_table_put(struct answer_table *t, const struct records_set *set,
 		rcu_read_unlock();
 		return -1;
 	} else {
+		const struct records_name *alias = srv_alias_of(t, set, name);
+		size_t alias_len = alias ? alias->owner_len - name->owner_len : 0;
+
 		n = node_from_draft(d, name->owner, name->owner_len - z->name_len, name->zone,
-		                    has_type(name, RR_TYPE_CNAME));
+		                    has_type(name, RR_TYPE_CNAME), alias ? alias->owner : NULL,
+		                    alias_len);
 	}
 	if (!n) {
 		rcu_read_unlock();
@@ -1607,7 +1680,9 @@ static size_t srv_alias(const uint8_t *lname, size_t len, uint8_t *out, int *shi
 /* ---- compact answers (hot path) ----------------------------------------- */
 
 /* lname is _port._proto.<service>: the compact node of the service when it
-   has that port (*sub: its entry), else NULL. */
+   has that port (*sub: its entry), or the prebuilt node of the service
+   whose SRV answer is that name's (NODE_SRV_ALIAS; *sub: the labels),
+   else NULL. */
 static const struct answer_node *find_sub(const struct answer_table *t,
                                           const uint8_t *lname, size_t len,
                                           const uint8_t **sub)
@@ -1622,6 +1697,13 @@ static const struct answer_node *find_sub(const struct answer_table *t,
 		return NULL;
 	n = find_node(t, bytemap_hash(lname + prefix, len - prefix), lname + prefix,
 	              len - prefix);
+	if (n && (n->flags & NODE_SRV_ALIAS)) {
+		const uint8_t *end = (const uint8_t *)n + n->bytes - 1;
+		if (*end != prefix || memcmp(end - prefix, lname, prefix) != 0)
+			return NULL;
+		*sub = end - prefix;
+		return n;
+	}
 	if (!n || !(n->flags & NODE_COMPACT))
 		return NULL;
 	compact_view(n, &v);
@@ -1815,6 +1897,7 @@ void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
 	size_t qlen = len, alias_len;
 	int zone, shift = 0;
 
+	ref->question_moves = false;
 	/* _port._proto names are mostly in their service's compact node: ask
 	   it first, then for a node of the name's own. */
 	if (len > 1 && lname[1] == '_')
@@ -1851,6 +1934,24 @@ void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
 	if (n && (n->flags & NODE_COMPACT)) {
 		compact_answer(t, n, sub, qname, qlen, qtype, ref);
 		ref->pointer_shift = shift;
+		return;
+	}
+	if (n && sub) {
+		/* The service's SRV answer, written for the service's name as
+		   the question: in the copy, everything but the owners moves by
+		   the labels the question has in front of it. */
+		rr = qtype == RR_TYPE_SRV || qtype == RR_TYPE_ANY ? node_type(n, RR_TYPE_SRV)
+		                                                 : NULL;
+		if (rr) {
+			fill_found(n, rr, ref);
+			ref->pointer_shift =
+				(int)len - (int)(n->name_len + t->zones[n->zone].name_len);
+			ref->question_moves = true;
+			ref->chase = false;
+			return;
+		}
+		ref->status = ANSWER_NODATA;
+		fill_negative(t, n->zone, ref);
 		return;
 	}
 	if (n) {
@@ -1900,15 +2001,18 @@ void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
 }
 
 size_t answer_body_copy(const struct answer_body *body, size_t n_records, int shift,
-                        uint8_t *out)
+                        bool question_moves, uint8_t *out)
 {
 	size_t len = n_records ? body->ends[n_records - 1] : 0, pos = 0, i;
 
 	memcpy(out, body->wire, len);
 	if (shift == 0)
 		return len;
-	/* The body was encoded for a question |shift| bytes longer: every
-	   pointer past the question's start moves with it. */
+	/* The body was encoded for a question of another length: every
+	   pointer past the question's start moves by the difference. With
+	   question_moves the body's question is a suffix of the one asked, so
+	   12 moves too, except as the owner of an answer record (the whole
+	   question there). */
 	for (i = 0; i < n_records; i++) {
 		size_t end = body->ends[i], name_at = 0;
 		int names;
@@ -1919,7 +2023,8 @@ size_t answer_body_copy(const struct answer_body *body, size_t n_records, int sh
 				uint8_t l = out[pos];
 				if ((l & 0xC0) == 0xC0) {
 					unsigned ptr = ((unsigned)(l & 0x3F) << 8) | out[pos + 1];
-					if (ptr > 12)
+					if (ptr > 12 || (ptr == 12 && question_moves &&
+					                 (names == 1 || i >= body->an)))
 						ptr = (unsigned)((int)ptr + shift);
 					out[pos] = (uint8_t)(0xC0 | (ptr >> 8));
 					out[pos + 1] = (uint8_t)ptr;

@@ -56,6 +56,9 @@ struct answer_ref {
 	uint32_t ttl;                /* ANSWER_POD */
 	struct kube_ip pod_ip;       /* ANSWER_POD */
 	int pointer_shift;           /* ANSWER_FOUND: copy with answer_body_copy */
+	bool question_moves;         /* with pointer_shift: the body was written
+	                                for a question that is now a suffix of
+	                                the asked one (see answer_body_copy) */
 	bool chase;                  /* ANSWER_FOUND: a CNAME whose target is
 	                                outside our zones (ExternalName): the
 	                                target's records come from upstream */
@@ -122,9 +125,12 @@ void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
                          size_t len, uint16_t qtype, struct answer_ref *ref);
 
 /* Copies the first n_records records of body to out, moving compression
-   pointers by shift (ref.pointer_shift). Returns the bytes written. */
+   pointers by shift (ref.pointer_shift): those past the question's start,
+   and with question_moves (ref.question_moves) also those in rdata that
+   name the question's start, which then stands for the name the body was
+   written for. Returns the bytes written. */
 size_t answer_body_copy(const struct answer_body *body, size_t n_records, int shift,
-                        uint8_t *out);
+                        bool question_moves, uint8_t *out);
 
 /* True when lname is in or under one of the table's zones (cluster or
    reverse). */

@@ -129,7 +129,8 @@ enum query_result query_answer(const struct answer_table *table,
 		if (an < ref.body.an || ns < ref.body.ns)
 			flags |= FLAG_TC;
 		if (ref.pointer_shift)
-			body = answer_body_copy(&ref.body, keep, ref.pointer_shift, out + pos);
+			body = answer_body_copy(&ref.body, keep, ref.pointer_shift,
+			                        ref.question_moves, out + pos);
 		else
 			memcpy(out + pos, ref.body.wire, body);
 		pos += body;

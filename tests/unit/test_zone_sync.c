@@ -196,7 +196,8 @@ static void snap_lookup(const struct answer_table *t, const uint8_t *name, size_
 		pos += 4;
 		if (ref.body.len <= MSG_MAX - pos &&
 		    (n == 0 || ref.body.ends[n - 1] == ref.body.len))
-			pos += answer_body_copy(&ref.body, n, ref.pointer_shift, s->msg + pos);
+			pos += answer_body_copy(&ref.body, n, ref.pointer_shift, ref.question_moves,
+			                        s->msg + pos);
 		else
 			pos = 0; /* reported as unparsable */
 		s->msg_len = pos;
