@@ -248,22 +248,22 @@ static size_t make_key(char *buf, size_t len, const char *ns, const char *name)
 /* Scratch bytes for a view of blob and its key ("ns/name"). */
 static size_t view_size(const uint8_t *blob, size_t key_len)
 {
-	return ((kube_blob_view_size(blob) + 7) & ~(size_t)7) + ((key_len + 8) & ~(size_t)7);
+	return ((key_len + 8) & ~(size_t)7) + ((kube_blob_view_size(blob) + 7) & ~(size_t)7);
 }
 
-/* Writes the view of blob, keyed key, at mem (view_size bytes): the
-   object, then the key split into its namespace and name. */
+/* Writes the view of blob, keyed key, at mem (view_size bytes): the key
+   split into its namespace and name first (its size is known without
+   walking the blob), then the object. */
 static const struct kube_object *view_at(void *mem, const uint8_t *blob, const void *key,
                                          size_t key_len)
 {
-	char *ns = (char *)mem + ((kube_blob_view_size(blob) + 7) & ~(size_t)7);
-	char *slash;
+	char *ns = mem, *slash;
 
 	memcpy(ns, key, key_len);
 	ns[key_len] = '\0';
 	slash = strchr(ns, '/'); /* make_key put it there */
 	*slash = '\0';
-	return kube_blob_view(blob, ns, slash + 1, mem);
+	return kube_blob_view(blob, ns, slash + 1, ns + ((key_len + 8) & ~(size_t)7));
 }
 
 /* The view of blob in s, which grows to fit; NULL when it cannot. */
