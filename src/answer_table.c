@@ -997,8 +997,8 @@ static const struct records_name *srv_alias_of(const struct answer_table *t,
 	struct compact_shape s;
 	size_t i;
 
-	if (records_name_count(set) > FOLD_SET_MAX || t->zones[svc->zone].reverse ||
-	    compact_service(t, set, svc, &s))
+	if (!has_type(svc, RR_TYPE_SRV) || records_name_count(set) > FOLD_SET_MAX ||
+	    t->zones[svc->zone].reverse || compact_service(t, set, svc, &s))
 		return NULL;
 	for (i = 0; i < records_name_count(set); i++) {
 		const struct records_name *name = records_name_at(set, i);
