@@ -37,6 +37,16 @@ within2_rcode() {
 		echo "     got:                   rcode $(rc "$name" "$type") $(a1 "$name" "$type")"
 	fi
 }
+# new_log_naming FILE: the log lines written since $WORK/log.before, once
+# one names FILE (waits up to 3 s)
+new_log_naming() {
+	i=0
+	while [ $i -lt 30 ] && ! tail -n +"$(($(wc -l <"$WORK/log.before") + 1))" "$LOG" | grep -q "$1"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	tail -n +"$(($(wc -l <"$WORK/log.before") + 1))" "$LOG"
+}
 serial_up() {
 	desc=$1 before=$2 after=$3
 	if [ -n "$before" ] && [ -n "$after" ] && [ "$after" -gt "$before" ] 2>/dev/null; then
@@ -149,12 +159,7 @@ cat >"$DIR/services-shop.json" <<'JSON'
     "items": [ { "metadata": { "name": "web", } } ]
 }
 JSON
-i=0
-while [ $i -lt 30 ] && ! tail -n +"$(($(wc -l <"$WORK/log.before") + 1))" "$LOG" | grep -q 'services-shop.json'; do
-	sleep 0.1
-	i=$((i + 1))
-done
-newlog=$(tail -n +"$(($(wc -l <"$WORK/log.before") + 1))" "$LOG")
+newlog=$(new_log_naming services-shop.json)
 line=$(printf '%s\n' "$newlog" | grep 'services-shop.json' | head -1)
 if [ -n "$line" ]; then
 	pass "broken file: logged: $line"
@@ -191,12 +196,7 @@ open(sys.argv[1], "w").write("\n".join(lines) + "\n")
 print(len(lines) - 2)
 PYEOF
 )
-i=0
-while [ $i -lt 30 ] && ! tail -n +"$(($(wc -l <"$WORK/log.before") + 1))" "$LOG" | grep -q 'big-broken.json'; do
-	sleep 0.1
-	i=$((i + 1))
-done
-line=$(tail -n +"$(($(wc -l <"$WORK/log.before") + 1))" "$LOG" | grep 'big-broken.json' | head -1)
+line=$(new_log_naming big-broken.json | grep 'big-broken.json' | head -1)
 check_true "big broken file ($(wc -c <"$DIR/big-broken.json") bytes): the message names line $bad_line: $line" \
 	sh -c "printf '%s' \"\$1\" | grep -q 'line $bad_line\b'" sh "$line"
 check_eq "big broken file: none of its services is loaded" NXDOMAIN "$(rc pad-0.shop.svc.$Z)"
