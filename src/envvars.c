@@ -340,17 +340,14 @@ int envvars_for_pod(const struct svc_cache *cache, const char *ns,
 	/* The kubelet keys its map by service name: default/kubernetes goes
 	   in only when the name is free, a same-named Service of the pod's
 	   own namespace (links on) overwrites it. */
-	if (!s.failed && (s.local_master || s.master)) {
-		if (s.local_master) {
-			push(&s, s.local_master);
-			kube_object_free(s.master);
-		} else {
-			push(&s, s.master);
-		}
-	} else {
-		kube_object_free(s.local_master);
+	if (s.local_master) {
 		kube_object_free(s.master);
+		s.master = s.local_master;
 	}
+	if (s.master && !s.failed)
+		push(&s, s.master); /* owns it now, even when it fails */
+	else
+		kube_object_free(s.master);
 	if (!s.failed) {
 		/* Hash-map order in the kubelet; sorted here so a name collision
 		   between two services resolves the same way every time. */
