@@ -479,8 +479,8 @@ static size_t kc_replace_kind(struct kube_client *c, enum kube_kind kind,
 		qsort(fresh->v, fresh->n, sizeof(fresh->v[0]), kc_qsort_cmp);
 	svc_cache_foreach(c->cache, kind, kc_find_gone, &g);
 	if (g.oom) {
-		/* cannot tell what vanished: clear the kind rather than keep
-		   stale objects forever */
+		/* some vanished objects were not recorded: they stay until
+		   the next relist finds them gone */
 		log_error("out of memory during relist of %s",
 		          kube_kind_name(kind));
 	}
