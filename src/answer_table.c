@@ -35,6 +35,15 @@
    answer's compression pointers move by the name's extra labels, and must
    stay under 16 KiB. */
 #define ALIAS_SRV_MAX 32
+/* A prebuilt service node that also answers the names one label below it
+   whose records are only addresses (a headless service's endpoint
+   hostnames) and links their reverse names: a hosts block after its name
+   (hosts_view) and its links at its end. Those names have no node of
+   their own: 50k fewer nodes at 100k services. */
+#define NODE_HOSTS 0x08
+/* A hosts block's limits: the link tag numbers the addresses in 7 bits. */
+#define HOSTS_MAX 255
+#define HOSTS_ADDRS_MAX 127
 
 /* A compact node's limits: its longest answer, an SRV answer of a
    _port._proto name (the target spelled out once, then pointers, then the
@@ -180,6 +189,128 @@ static const uint8_t *compact_addr(const struct compact_view *v, size_t i, size_
 	return i < v->n4 ? v->a + 4 * i : v->aaaa + 16 * (i - v->n4);
 }
 
+/* A NODE_HOSTS node's hosts block, after its name: the counts n_hosts n4
+   n6 n_links (1 byte each), the links' offset from the node's first byte
+   (4 bytes, host order), n4 IPv4 then n6 IPv6 addresses (each host's in
+   turn), then per host [label length][label][ttl: 4 bytes, wire order]
+   [its IPv4 count][its IPv6 count]. */
+struct hosts_view {
+	uint8_t n_hosts, n4, n6, n_links;
+	uint32_t links_at;
+	const uint8_t *a, *aaaa, *hosts;
+};
+
+#define HOSTS_HEAD 8
+#define HOST_FIXED 7 /* a host's bytes besides its label */
+
+static void hosts_view(const struct answer_node *n, struct hosts_view *v)
+{
+	const uint8_t *p = node_name(n) + n->name_len;
+
+	v->n_hosts = p[0];
+	v->n4 = p[1];
+	v->n6 = p[2];
+	v->n_links = p[3];
+	memcpy(&v->links_at, p + 4, 4);
+	v->a = p + HOSTS_HEAD;
+	v->aaaa = v->a + 4 * (size_t)v->n4;
+	v->hosts = v->aaaa + 16 * (size_t)v->n6;
+}
+
+/* Host i of v as a compact view of its own (addresses only); *label: its
+   label, length byte first. Walks from the first: blocks are small. */
+static void host_at(const struct hosts_view *v, size_t i, struct compact_view *h,
+                    const uint8_t **label)
+{
+	const uint8_t *p = v->hosts;
+	size_t k, before4 = 0, before6 = 0;
+
+	for (k = 0; k < i; k++) {
+		const uint8_t *ttl = p + 1 + p[0];
+
+		before4 += ttl[4];
+		before6 += ttl[5];
+		p = ttl + 6;
+	}
+	memset(h, 0, sizeof(*h));
+	*label = p;
+	h->ttl = p + 1 + p[0];
+	h->n4 = h->ttl[4];
+	h->n6 = h->ttl[5];
+	h->a = v->a + 4 * before4;
+	h->aaaa = v->aaaa + 16 * before6;
+}
+
+/* The host of v labelled label (length byte first, lower case) as
+   host_at gives it. Returns false when v has none. */
+static bool host_find(const struct hosts_view *v, const uint8_t *label,
+                      struct compact_view *h)
+{
+	const uint8_t *p = v->hosts, *found;
+	size_t k;
+
+	for (k = 0; k < v->n_hosts; k++, p += HOST_FIXED + (size_t)p[0]) {
+		if (p[0] == label[0] && memcmp(p + 1, label + 1, label[0]) == 0) {
+			host_at(v, k, h, &found);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The number of the host of v with address number idx (IPv4 first). */
+static size_t host_of_addr(const struct hosts_view *v, size_t idx)
+{
+	const uint8_t *p = v->hosts;
+	size_t k, seen4 = 0, seen6 = 0;
+
+	for (k = 0; k + 1 < v->n_hosts; k++) {
+		const uint8_t *ttl = p + 1 + p[0];
+
+		seen4 += ttl[4];
+		seen6 += ttl[5];
+		if (idx < v->n4 ? idx < seen4 : idx - v->n4 < seen6)
+			break;
+		p = ttl + 6;
+	}
+	return k;
+}
+
+/* The links of node n (compact or with hosts): sets *links, returns how
+   many. */
+static size_t node_links(const struct answer_node *n, const struct rev_link **links)
+{
+	struct hosts_view v;
+
+	if (n->flags & NODE_COMPACT)
+		return compact_links(n, links);
+	if (!(n->flags & NODE_HOSTS))
+		return 0;
+	hosts_view(n, &v);
+	*links = (const struct rev_link *)(const void *)((const uint8_t *)n + v.links_at);
+	return v.n_links;
+}
+
+/* The address whose reverse name a link of n (tag) stands for: its bytes,
+   *len 4 or 16. */
+static const uint8_t *link_addr(const struct answer_node *n, uint32_t tag, size_t *len)
+{
+	size_t i = (tag >> 24) & 0x7F;
+
+	if (n->flags & NODE_HOSTS) {
+		struct hosts_view v;
+
+		hosts_view(n, &v);
+		*len = i < v.n4 ? 4 : 16;
+		return i < v.n4 ? v.a + 4 * i : v.aaaa + 16 * (i - v.n4);
+	} else {
+		struct compact_view v;
+
+		compact_view(n, &v);
+		return compact_addr(&v, i, len);
+	}
+}
+
 struct zone_soa {
 	struct rcu_head rcu;
 	uint16_t len;
@@ -244,6 +375,25 @@ static void writer_online(void)
 static const struct answer_node *find_node(const struct answer_table *t, uint32_t hash,
                                            const uint8_t *name, size_t len);
 static int zone_of(const struct answer_table *t, const uint8_t *name, size_t len);
+
+/* lname is a host that a NODE_HOSTS node answers (the name one label
+   up): that node, and *h the host's addresses. Else NULL. */
+static const struct answer_node *find_host(const struct answer_table *t,
+                                           const uint8_t *lname, size_t len,
+                                           struct compact_view *h)
+{
+	size_t first = 1 + (size_t)lname[0];
+	const struct answer_node *n;
+	struct hosts_view v;
+
+	if (lname[0] == 0 || first >= len)
+		return NULL;
+	n = find_node(t, bytemap_hash(lname + first, len - first), lname + first, len - first);
+	if (!n || !(n->flags & NODE_HOSTS))
+		return NULL;
+	hosts_view(n, &v);
+	return host_find(&v, lname, h) ? n : NULL;
+}
 
 /* ---- encoder ----------------------------------------------------------- */
 
@@ -597,16 +747,16 @@ static const struct rrset_answer *node_type(const struct answer_node *n, uint16_
 	return NULL;
 }
 
-/* enc_from_node for a compact node: its addresses of type qtype. */
-static uint16_t enc_from_compact(struct encoder *e, const struct answer_node *n,
+/* enc_from_node for a compact node or a host (view v): its addresses of
+   type qtype. */
+static uint16_t enc_from_compact(struct encoder *e, const struct compact_view *cv,
                                  uint16_t qtype, const uint8_t *owner, size_t olen)
 {
-	struct compact_view v;
+	const struct compact_view v = *cv;
 	const uint8_t *rdata;
 	size_t rdlen;
 	uint16_t i, count;
 
-	compact_view(n, &v);
 	if (qtype == RR_TYPE_A) {
 		count = v.n4;
 		rdata = v.a;
@@ -641,8 +791,12 @@ static uint16_t enc_from_node(struct encoder *e, const struct answer_node *n,
 	const uint16_t *ends;
 	uint16_t i, count = 0;
 
-	if (n->flags & NODE_COMPACT)
-		return enc_from_compact(e, n, qtype, owner, olen);
+	if (n->flags & NODE_COMPACT) {
+		struct compact_view v;
+
+		compact_view(n, &v);
+		return enc_from_compact(e, &v, qtype, owner, olen);
+	}
 	if (!rr || (qtype != RR_TYPE_A && qtype != RR_TYPE_AAAA))
 		return 0;
 	ends = rr_ends(n, rr);
@@ -724,10 +878,20 @@ static int draft_cname(struct answer_table *t, struct node_draft *d,
 				target_len = next->rdlen;
 				continue;
 			}
-			/* Not in this batch: another service's name in the table. */
+			/* Not in this batch: another service's name in the table,
+			   or a host its node answers. */
 			n = find_node(t, bytemap_hash(target, target_len), target, target_len);
-			if (!n)
+			if (!n) {
+				struct compact_view host;
+				uint16_t got = 0;
+
+				if (find_host(t, target, target_len, &host))
+					got = enc_from_compact(enc, &host, types[k], target,
+					                       target_len);
+				an = (uint16_t)(an + got);
+				final_has = got > 0;
 				break;
+			}
 			if (n->flags & NODE_CNAME) {
 				const uint8_t *next;
 				size_t next_len = node_cname_target(n, &next);
@@ -803,50 +967,6 @@ static struct answer_node *node_alloc(size_t size, const uint8_t *owner,
 	return n;
 }
 
-/* owner: olen bytes, the labels before the zone apex. alias: the
-   _port._proto labels (alias_len bytes) whose SRV answer is the node's,
-   or NULL. */
-static struct answer_node *node_from_draft(const struct node_draft *d,
-                                           const uint8_t *owner, size_t olen,
-                                           uint8_t zone, bool cname,
-                                           const uint8_t *alias, size_t alias_len)
-{
-	size_t size = sizeof(struct answer_node) + d->n_types * sizeof(struct rrset_answer);
-	size_t i, at;
-	struct answer_node *n;
-
-	size += olen;
-	for (i = 0; i < d->n_types; i++)
-		size += 1 + d->types[i].n_ends * sizeof(uint16_t) + d->types[i].body_len;
-	if (alias)
-		size += alias_len + 1;
-	n = node_alloc(size, owner, olen, zone, d->n_types,
-	               (cname ? NODE_CNAME : 0) | (alias ? NODE_SRV_ALIAS : 0));
-	if (!n)
-		return NULL;
-	if (alias) {
-		memcpy((uint8_t *)n + size - 1 - alias_len, alias, alias_len);
-		((uint8_t *)n)[size - 1] = (uint8_t)alias_len;
-	}
-	at = sizeof(struct answer_node) + d->n_types * sizeof(struct rrset_answer) + olen;
-	for (i = 0; i < d->n_types; i++) {
-		struct rrset_answer *rr = &n->types[i];
-		size_t ends_bytes = d->types[i].n_ends * sizeof(uint16_t);
-
-		at += at & 1; /* the ends are uint16_t */
-		memcpy((uint8_t *)n + at, d->ends + d->types[i].ends_off, ends_bytes);
-		at += ends_bytes;
-		rr->qtype = d->types[i].qtype;
-		rr->an = d->types[i].an;
-		rr->ar = d->types[i].ar;
-		rr->pad = 0;
-		rr->body_off = (uint32_t)at;
-		rr->body_len = d->types[i].body_len;
-		memcpy((uint8_t *)n + at, d->buf + d->types[i].body_off, d->types[i].body_len);
-		at += d->types[i].body_len;
-	}
-	return n;
-}
 
 /* ---- compact service nodes --------------------------------------------- */
 
@@ -941,7 +1061,246 @@ static bool links_reverse(const struct records_set *set, const struct records_na
 	       memcmp(r->rdata, svc->owner, svc->owner_len) == 0;
 }
 
-/* Whether name is a reverse name that a compact node in set links. */
+/* ---- hosts of prebuilt service nodes ---------------------------------- */
+
+/* The service name one label above name in set when name may be a host
+   of its node (NODE_HOSTS): a prebuilt node with addresses (a headless
+   service's: not a namespace, not a CNAME), in a cluster zone of a small
+   set. NULL otherwise. */
+static const struct records_name *host_parent(const struct answer_table *t,
+                                              const struct records_set *set,
+                                              const struct records_name *name)
+{
+	size_t first = 1 + (size_t)name->owner[0];
+	const struct records_name *svc;
+	struct compact_shape s;
+
+	if (name->owner[0] == 0 || name->owner[1] == '_' || first >= name->owner_len ||
+	    records_name_count(set) > FOLD_SET_MAX || name->zone >= t->n_zones ||
+	    t->zones[name->zone].reverse)
+		return NULL;
+	svc = records_find(set, name->owner + first, name->owner_len - first);
+	if (!svc || svc->zone != name->zone ||
+	    (!has_type(svc, RR_TYPE_A) && !has_type(svc, RR_TYPE_AAAA)) ||
+	    has_type(svc, RR_TYPE_CNAME) || compact_service(t, set, svc, &s))
+		return NULL;
+	return svc;
+}
+
+/* Whether name's records are addresses only, as a host's are. */
+static bool host_shape(const struct records_name *name, struct compact_shape *s)
+{
+	return compact_shape(name, NULL, 0, s) && s->n_srv == 0;
+}
+
+/* The hosts that svc's node answers: the names of set one label below it
+   with addresses only, in set order, all of them or (too many) none. */
+struct hosts_plan {
+	size_t n_hosts, n4, n6, bytes; /* bytes: of the hosts block */
+	size_t n_links;
+	uint8_t linked[HOSTS_ADDRS_MAX]; /* address numbers, IPv4 first */
+};
+
+static bool is_host_of(const struct answer_table *t, const struct records_set *set,
+                       const struct records_name *svc, const struct records_name *name,
+                       struct compact_shape *s)
+{
+	size_t first = 1 + (size_t)name->owner[0];
+
+	return name->owner[0] != 0 && first < name->owner_len &&
+	       name->owner_len - first == svc->owner_len &&
+	       memcmp(name->owner + first, svc->owner, svc->owner_len) == 0 &&
+	       host_parent(t, set, name) == svc && host_shape(name, s);
+}
+
+/* Fills plan for svc's node; false when it answers no host. */
+static bool plan_hosts(const struct answer_table *t, const struct records_set *set,
+                       const struct records_name *svc, struct hosts_plan *plan)
+{
+	size_t i, n4 = 0, n6 = 0;
+	struct compact_shape s;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->bytes = HOSTS_HEAD;
+	if (records_name_count(set) > FOLD_SET_MAX)
+		return false;
+	for (i = 0; i < records_name_count(set); i++) {
+		const struct records_name *name = records_name_at(set, i);
+
+		if (!is_host_of(t, set, svc, name, &s))
+			continue;
+		plan->n_hosts++;
+		plan->n4 += s.n4;
+		plan->n6 += s.n6;
+		plan->bytes += HOST_FIXED + name->owner[0] + 4 * s.n4 + 16 * s.n6;
+	}
+	if (plan->n_hosts == 0 || plan->n_hosts > HOSTS_MAX ||
+	    plan->n4 + plan->n6 > HOSTS_ADDRS_MAX)
+		return false;
+	/* Which reverse names the node links: numbered as stored. */
+	for (i = 0; i < records_name_count(set); i++) {
+		const struct records_name *name = records_name_at(set, i);
+		uint32_t r;
+
+		if (!is_host_of(t, set, svc, name, &s))
+			continue;
+		for (r = 0; r < name->n_records; r++) {
+			const struct record *rec = &name->records[r];
+			bool v4 = rec->type == RR_TYPE_A;
+			uint8_t rev[DNAME_MAX];
+			struct kube_ip ip;
+
+			memset(&ip, 0, sizeof(ip));
+			ip.family = v4 ? AF_INET : AF_INET6;
+			memcpy(ip.bytes, rec->rdata, rec->rdlen);
+			if (links_reverse(set, name, &s, rev, dname_reverse(&ip, rev)))
+				plan->linked[plan->n_links++] =
+					(uint8_t)(v4 ? n4 : plan->n4 + n6);
+			if (v4)
+				n4++;
+			else
+				n6++;
+		}
+	}
+	return true;
+}
+
+/* Whether name is a host that its service's node answers. */
+static bool host_folded(const struct answer_table *t, const struct records_set *set,
+                        const struct records_name *name, struct compact_shape *s)
+{
+	const struct records_name *svc = host_parent(t, set, name);
+	struct hosts_plan plan;
+
+	return svc && host_shape(name, s) && plan_hosts(t, set, svc, &plan);
+}
+
+/* Writes plan's hosts block at p (plan->bytes) with its links' place. */
+static void write_hosts(const struct answer_table *t, const struct records_set *set,
+                        const struct records_name *svc, const struct hosts_plan *plan,
+                        uint8_t *p, uint32_t links_at)
+{
+	uint8_t *a = p + HOSTS_HEAD, *aaaa = a + 4 * plan->n4, *h = aaaa + 16 * plan->n6;
+	struct compact_shape s;
+	size_t i;
+
+	p[0] = (uint8_t)plan->n_hosts;
+	p[1] = (uint8_t)plan->n4;
+	p[2] = (uint8_t)plan->n6;
+	p[3] = (uint8_t)plan->n_links;
+	memcpy(p + 4, &links_at, 4);
+	for (i = 0; i < records_name_count(set); i++) {
+		const struct records_name *name = records_name_at(set, i);
+		uint32_t r;
+
+		if (!is_host_of(t, set, svc, name, &s))
+			continue;
+		memcpy(h, name->owner, 1 + (size_t)name->owner[0]);
+		h += 1 + name->owner[0];
+		h[0] = (uint8_t)(s.ttl >> 24);
+		h[1] = (uint8_t)(s.ttl >> 16);
+		h[2] = (uint8_t)(s.ttl >> 8);
+		h[3] = (uint8_t)s.ttl;
+		h[4] = (uint8_t)s.n4;
+		h[5] = (uint8_t)s.n6;
+		h += 6;
+		for (r = 0; r < name->n_records; r++) {
+			const struct record *rec = &name->records[r];
+
+			if (rec->type == RR_TYPE_A) {
+				memcpy(a, rec->rdata, 4);
+				a += 4;
+			} else {
+				memcpy(aaaa, rec->rdata, 16);
+				aaaa += 16;
+			}
+		}
+	}
+}
+
+/* What a prebuilt node holds besides its types: its name (name_len
+   bytes of owner, the labels before the zone apex), whether it is a
+   CNAME, the _port._proto labels whose SRV answer is its own (alias,
+   alias_len bytes; or NULL) and the hosts it answers (hosts: plan of the
+   service svc in set; or NULL). */
+struct node_extras {
+	const uint8_t *owner;
+	size_t name_len;
+	uint8_t zone;
+	bool cname;
+	const uint8_t *alias;
+	size_t alias_len;
+	const struct hosts_plan *hosts;
+	const struct records_set *set;
+	const struct records_name *svc;
+};
+
+static struct answer_node *node_from_draft(const struct answer_table *t,
+                                           const struct node_draft *d,
+                                           const struct node_extras *x)
+{
+	size_t size = sizeof(struct answer_node) + d->n_types * sizeof(struct rrset_answer);
+	size_t i, at, hosts_at = 0, links_at = 0;
+	struct answer_node *n;
+
+	size += x->name_len;
+	if (x->hosts) {
+		hosts_at = size;
+		size += x->hosts->bytes;
+	}
+	for (i = 0; i < d->n_types; i++)
+		size += 1 + d->types[i].n_ends * sizeof(uint16_t) + d->types[i].body_len;
+	if (x->hosts) {
+		links_at = (size + 7) & ~(size_t)7;
+		size = links_at + x->hosts->n_links * sizeof(struct rev_link);
+	}
+	if (x->alias)
+		size += x->alias_len + 1;
+	if (size > LINK_OFF_MASK)
+		return NULL;
+	n = node_alloc(size, x->owner, x->name_len, x->zone, d->n_types,
+	               (x->cname ? NODE_CNAME : 0) | (x->alias ? NODE_SRV_ALIAS : 0) |
+	                       (x->hosts ? NODE_HOSTS : 0));
+	if (!n)
+		return NULL;
+	if (x->alias) {
+		memcpy((uint8_t *)n + size - 1 - x->alias_len, x->alias, x->alias_len);
+		((uint8_t *)n)[size - 1] = (uint8_t)x->alias_len;
+	}
+	if (x->hosts) {
+		write_hosts(t, x->set, x->svc, x->hosts, (uint8_t *)n + hosts_at,
+		            (uint32_t)links_at);
+		for (i = 0; i < x->hosts->n_links; i++) {
+			struct rev_link *l = (struct rev_link *)(void *)((uint8_t *)n + links_at) + i;
+
+			memset(&l->lfht, 0, sizeof(l->lfht));
+			l->tag = LINK_TAG | (uint32_t)x->hosts->linked[i] << 24 |
+			         (uint32_t)(links_at + i * sizeof(*l));
+		}
+	}
+	at = sizeof(struct answer_node) + d->n_types * sizeof(struct rrset_answer) +
+	     x->name_len + (x->hosts ? x->hosts->bytes : 0);
+	for (i = 0; i < d->n_types; i++) {
+		struct rrset_answer *rr = &n->types[i];
+		size_t ends_bytes = d->types[i].n_ends * sizeof(uint16_t);
+
+		at += at & 1; /* the ends are uint16_t */
+		memcpy((uint8_t *)n + at, d->ends + d->types[i].ends_off, ends_bytes);
+		at += ends_bytes;
+		rr->qtype = d->types[i].qtype;
+		rr->an = d->types[i].an;
+		rr->ar = d->types[i].ar;
+		rr->pad = 0;
+		rr->body_off = (uint32_t)at;
+		rr->body_len = d->types[i].body_len;
+		memcpy((uint8_t *)n + at, d->buf + d->types[i].body_off, d->types[i].body_len);
+		at += d->types[i].body_len;
+	}
+	return n;
+}
+
+/* Whether name is a reverse name that a node in set links: a compact
+   node, or the node of a service whose host is the PTR's target. */
 static bool ptr_folded(const struct answer_table *t, const struct records_set *set,
                        const struct records_name *name)
 {
@@ -955,7 +1314,7 @@ static bool ptr_folded(const struct answer_table *t, const struct records_set *s
 	    !dname_reverse_parse(name->owner, name->owner_len, &ip))
 		return false;
 	svc = records_find(set, name->records[0].rdata, name->records[0].rdlen);
-	if (!svc || !compact_service(t, set, svc, &s) ||
+	if (!svc || (!compact_service(t, set, svc, &s) && !host_folded(t, set, svc, &s)) ||
 	    !links_reverse(set, svc, &s, name->owner, name->owner_len))
 		return false;
 	alen = ip.family == AF_INET ? 4 : 16;
@@ -1023,7 +1382,9 @@ static bool folded(const struct answer_table *t, const struct records_set *set,
 
 	if (t->zones[name->zone].reverse)
 		return ptr_folded(t, set, name);
-	if (!prefix || records_name_count(set) > FOLD_SET_MAX)
+	if (!prefix)
+		return host_folded(t, set, name, &s);
+	if (records_name_count(set) > FOLD_SET_MAX)
 		return false;
 	svc = records_find(set, name->owner + prefix, name->owner_len - prefix);
 	if (!svc)
@@ -1227,14 +1588,12 @@ static int match_name(struct cds_lfht_node *ht_node, const void *key)
 	size_t rel;
 
 	if (tag & LINK_TAG) {
-		struct compact_view v;
 		const uint8_t *addr;
 		size_t alen;
 
 		if (!k->addr_len)
 			return 0;
-		compact_view(link_owner(ht_node, tag), &v);
-		addr = compact_addr(&v, (tag >> 24) & 0x7F, &alen);
+		addr = link_addr(link_owner(ht_node, tag), tag, &alen);
 		return alen == k->addr_len && memcmp(addr, k->addr, alen) == 0;
 	}
 	z = &k->t->zones[n->zone];
@@ -1256,41 +1615,70 @@ static const struct answer_node *find_node(const struct answer_table *t, uint32_
 }
 
 /* A reverse name: the node of its own if there is one (several services
-   share the address), else the compact node linking it (*linked set).
-   ip: the address lname stands for. */
+   share the address), else the node linking it (*link_tag: the link's
+   tag, 0 when not linked). ip: the address lname stands for. */
 static const struct answer_node *find_reverse(const struct answer_table *t, uint32_t hash,
                                               const uint8_t *lname, size_t len,
-                                              const struct kube_ip *ip, bool *linked)
+                                              const struct kube_ip *ip, uint32_t *link_tag)
 {
 	struct name_key key = { t, lname, len, ip->bytes, ip->family == AF_INET ? 4 : 16 };
 	const struct answer_node *owner = NULL;
 	struct cds_lfht_iter iter;
 	struct cds_lfht_node *ht_node;
 
-	*linked = false;
+	*link_tag = 0;
 	cds_lfht_lookup(t->ht, hash, match_name, &key, &iter);
 	while ((ht_node = cds_lfht_iter_get_node(&iter)) != NULL) {
 		uint32_t tag = entry_tag(ht_node);
 
 		if (!(tag & LINK_TAG)) {
-			*linked = false;
+			*link_tag = 0;
 			return caa_container_of(ht_node, struct answer_node, lfht);
 		}
 		if (!owner) {
 			owner = link_owner(ht_node, tag);
-			*linked = true;
+			*link_tag = tag;
 		}
 		cds_lfht_next_duplicate(t->ht, match_name, &key, &iter);
 	}
 	return owner;
 }
 
-/* The address whose reverse name the link with tag tag (of the compact
-   node whose view is v) stands for. */
-static void link_ip(const struct compact_view *v, uint32_t tag, struct kube_ip *ip)
+/* The PTR target of the link of n with tag tag (its node's name, or the
+   name of the host it links) into out (DNAME_MAX bytes), *ttl its TTL
+   (wire order). Returns the target's length. */
+static size_t link_target(const struct answer_table *t, const struct answer_node *n,
+                          uint32_t tag, uint8_t *out, const uint8_t **ttl)
+{
+	const struct zone_info *z = &t->zones[n->zone];
+	size_t at = 0;
+
+	if (n->flags & NODE_HOSTS) {
+		struct hosts_view v;
+		struct compact_view h;
+		const uint8_t *label;
+
+		hosts_view(n, &v);
+		host_at(&v, host_of_addr(&v, (tag >> 24) & 0x7F), &h, &label);
+		memcpy(out, label, 1 + (size_t)label[0]);
+		at = 1 + (size_t)label[0];
+		*ttl = h.ttl;
+	} else {
+		struct compact_view v;
+
+		compact_view(n, &v);
+		*ttl = v.ttl;
+	}
+	memcpy(out + at, node_name(n), n->name_len);
+	memcpy(out + at + n->name_len, z->name, z->name_len);
+	return at + n->name_len + z->name_len;
+}
+
+/* The address whose reverse name the link of n with tag tag stands for. */
+static void link_ip(const struct answer_node *n, uint32_t tag, struct kube_ip *ip)
 {
 	size_t alen;
-	const uint8_t *addr = compact_addr(v, (tag >> 24) & 0x7F, &alen);
+	const uint8_t *addr = link_addr(n, tag, &alen);
 
 	memset(ip, 0, sizeof(*ip));
 	ip->family = alen == 4 ? AF_INET : AF_INET6;
@@ -1302,15 +1690,13 @@ static void link_ip(const struct compact_view *v, uint32_t tag, struct kube_ip *
 static void links_add(struct answer_table *t, const struct answer_node *n)
 {
 	const struct rev_link *links;
-	size_t i, count = compact_links(n, &links);
-	struct compact_view v;
+	size_t i, count = node_links(n, &links);
 
-	compact_view(n, &v);
 	for (i = 0; i < count; i++) {
 		uint8_t rev[DNAME_MAX];
 		struct kube_ip ip;
 
-		link_ip(&v, links[i].tag, &ip);
+		link_ip(n, links[i].tag, &ip);
 		cds_lfht_add(t->ht, bytemap_hash(rev, dname_reverse(&ip, rev)),
 		             (struct cds_lfht_node *)&links[i].lfht);
 	}
@@ -1320,7 +1706,7 @@ static void links_add(struct answer_table *t, const struct answer_node *n)
 static void links_del(struct answer_table *t, const struct answer_node *n)
 {
 	const struct rev_link *links;
-	size_t i, count = compact_links(n, &links);
+	size_t i, count = node_links(n, &links);
 
 	for (i = 0; i < count; i++)
 		cds_lfht_del(t->ht, (struct cds_lfht_node *)&links[i].lfht);
@@ -1451,11 +1837,15 @@ int answer_table_put(struct answer_table *t, const struct records_set *set,
 		return -1;
 	} else {
 		const struct records_name *alias = srv_alias_of(t, set, name);
-		size_t alias_len = alias ? alias->owner_len - name->owner_len : 0;
+		struct hosts_plan plan;
+		bool cname = has_type(name, RR_TYPE_CNAME);
+		struct node_extras x = {
+			name->owner, name->owner_len - z->name_len, name->zone, cname,
+			alias ? alias->owner : NULL, alias ? alias->owner_len - name->owner_len : 0,
+			!cname && !z->reverse && plan_hosts(t, set, name, &plan) ? &plan : NULL,
+			set, name};
 
-		n = node_from_draft(d, name->owner, name->owner_len - z->name_len, name->zone,
-		                    has_type(name, RR_TYPE_CNAME), alias ? alias->owner : NULL,
-		                    alias_len);
+		n = node_from_draft(t, d, &x);
 	}
 	if (!n) {
 		rcu_read_unlock();
@@ -1464,9 +1854,8 @@ int answer_table_put(struct answer_table *t, const struct records_set *set,
 	old = cds_lfht_add_replace(t->ht, bytemap_hash(name->owner, name->owner_len),
 	                           match_name, &key, &n->lfht);
 	/* The new links before the old ones go: a PTR always answers. */
-	if (n->flags & NODE_COMPACT)
-		links_add(t, n);
-	if (old && (caa_container_of(old, struct answer_node, lfht)->flags & NODE_COMPACT))
+	links_add(t, n);
+	if (old)
 		links_del(t, caa_container_of(old, struct answer_node, lfht));
 	rcu_read_unlock();
 	t->n_bytes += n->bytes;
@@ -1491,9 +1880,7 @@ int answer_table_delete(struct answer_table *t, const uint8_t *lname, size_t len
 	cds_lfht_lookup(t->ht, bytemap_hash(lname, len), match_name, &key, &iter);
 	ht_node = cds_lfht_iter_get_node(&iter);
 	if (ht_node && cds_lfht_del(t->ht, ht_node) == 0) {
-		const struct answer_node *n = caa_container_of(ht_node, struct answer_node, lfht);
-		if (n->flags & NODE_COMPACT)
-			links_del(t, n);
+		links_del(t, caa_container_of(ht_node, struct answer_node, lfht));
 		t->n_nodes--;
 		removed = 1;
 	}
@@ -1815,17 +2202,17 @@ static uint16_t synth_srv(struct synth *w, const struct compact_view *v,
 	return target_at;
 }
 
-/* Writes the answer of compact node n (or of its _port._proto name sub)
-   to qtype into ref. qname: the name asked, lower case, qlen bytes. */
-static void compact_answer(const struct answer_table *t, const struct answer_node *n,
-                           const uint8_t *sub, const uint8_t *qname, size_t qlen,
-                           uint16_t qtype, struct answer_ref *ref)
+/* Writes the answer of compact view v (a compact node's, or a host's) of
+   zone number zone, or of its _port._proto name sub, to qtype into ref.
+   qname: the name asked, lower case, qlen bytes. */
+static void compact_answer(const struct answer_table *t, const struct compact_view *cv,
+                           uint8_t zone, const uint8_t *sub, const uint8_t *qname,
+                           size_t qlen, uint16_t qtype, struct answer_ref *ref)
 {
-	struct compact_view v;
+	const struct compact_view v = *cv;
 	struct synth w = {ref, 0, 0};
 	uint16_t an = 0, target_at;
 
-	compact_view(n, &v);
 	if (qtype == RR_TYPE_ANY) /* RFC 8482: one RRset, the first type's */
 		qtype = sub || (!v.n4 && !v.n6) ? RR_TYPE_SRV : v.n4 ? RR_TYPE_A : RR_TYPE_AAAA;
 	if (sub && qtype == RR_TYPE_SRV) {
@@ -1846,23 +2233,24 @@ static void compact_answer(const struct answer_table *t, const struct answer_nod
 	}
 	if (an == 0) {
 		ref->status = ANSWER_NODATA;
-		fill_negative(t, n->zone, ref);
+		fill_negative(t, zone, ref);
 		return;
 	}
 	synth_found(&w, an);
 }
 
-/* The answer of the reverse name lname that compact node n links: a PTR
-   to n's name, spelled out as the writer's encoder does. */
+
+/* The answer of the reverse name lname that node n links (tag: the
+   link's): a PTR to n's name or its host's, spelled out as the writer's
+   encoder does. */
 static void link_answer(const struct answer_table *t, const struct answer_node *n,
-                        const uint8_t *lname, size_t len, uint16_t qtype,
+                        uint32_t tag, const uint8_t *lname, size_t len, uint16_t qtype,
                         struct answer_ref *ref)
 {
-	const struct zone_info *z = &t->zones[n->zone];
-	size_t rdlen = (size_t)n->name_len + z->name_len;
 	struct synth w = {ref, 0, 0};
-	struct compact_view v;
+	const uint8_t *ttl;
 	uint8_t *p;
+	size_t rdlen;
 
 	if (qtype != RR_TYPE_PTR && qtype != RR_TYPE_ANY) {
 		int zone = zone_of(t, lname, len); /* a reverse zone: links are in one */
@@ -1871,10 +2259,10 @@ static void link_answer(const struct answer_table *t, const struct answer_node *
 		fill_negative(t, zone < 0 ? 0 : zone, ref);
 		return;
 	}
-	compact_view(n, &v);
-	p = synth_head(&w, 12, RR_TYPE_PTR, v.ttl, rdlen);
-	memcpy(p, node_name(n), n->name_len);
-	memcpy(p + n->name_len, z->name, z->name_len);
+	/* The target straight into the record: scratch has room for it. */
+	p = ref->scratch + 12;
+	rdlen = link_target(t, n, tag, p, &ttl);
+	synth_head(&w, 12, RR_TYPE_PTR, ttl, rdlen);
 	synth_end(&w, 12 + rdlen);
 	synth_found(&w, 1);
 	ref->pointer_shift = 0;
@@ -1890,8 +2278,9 @@ static inline bool maybe_reverse(const uint8_t *lname, size_t len)
 void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
                          size_t len, uint16_t qtype, struct answer_ref *ref)
 {
-	const struct answer_node *n = NULL;
+	const struct answer_node *n = NULL, *host_of;
 	const struct rrset_answer *rr;
+	struct compact_view host;
 	const uint8_t *sub = NULL, *qname = lname;
 	uint8_t alias[DNAME_MAX];
 	size_t qlen = len, alias_len;
@@ -1905,12 +2294,12 @@ void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
 	if (!n) {
 		uint32_t hash = bytemap_hash(lname, len);
 		struct kube_ip ip;
-		bool linked;
+		uint32_t link_tag;
 
 		if (maybe_reverse(lname, len) && dname_reverse_parse(lname, len, &ip)) {
-			n = find_reverse(t, hash, lname, len, &ip, &linked);
-			if (linked) {
-				link_answer(t, n, lname, len, qtype, ref);
+			n = find_reverse(t, hash, lname, len, &ip, &link_tag);
+			if (link_tag) {
+				link_answer(t, n, link_tag, lname, len, qtype, ref);
 				return;
 			}
 		} else {
@@ -1932,7 +2321,10 @@ void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
 		}
 	}
 	if (n && (n->flags & NODE_COMPACT)) {
-		compact_answer(t, n, sub, qname, qlen, qtype, ref);
+		struct compact_view v;
+
+		compact_view(n, &v);
+		compact_answer(t, &v, n->zone, sub, qname, qlen, qtype, ref);
 		ref->pointer_shift = shift;
 		return;
 	}
@@ -1981,6 +2373,12 @@ void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
 		/* Reverse names we do not know belong to the upstream
 		   (CoreDNS's "fallthrough in-addr.arpa ip6.arpa"). */
 		ref->status = ANSWER_OUTSIDE;
+		return;
+	}
+	host_of = find_host(t, lname, len, &host);
+	if (host_of) {
+		compact_answer(t, &host, host_of->zone, NULL, lname, len, qtype, ref);
+		ref->pointer_shift = 0;
 		return;
 	}
 	if (t->pods_insecure && pod_address(lname, len, t->zones[zone].name_len,
@@ -2058,7 +2456,6 @@ int answer_table_compact_links(const struct answer_table *t, const uint8_t *lnam
 {
 	const struct answer_node *n;
 	const struct rev_link *links;
-	struct compact_view v;
 	size_t i, count;
 
 	writer_online();
@@ -2068,10 +2465,9 @@ int answer_table_compact_links(const struct answer_table *t, const uint8_t *lnam
 		rcu_read_unlock();
 		return -1;
 	}
-	compact_view(n, &v);
 	count = compact_links(n, &links);
 	for (i = 0; i < count; i++)
-		link_ip(&v, links[i].tag, &out[i]);
+		link_ip(n, links[i].tag, &out[i]);
 	rcu_read_unlock();
 	return (int)count;
 }
@@ -2093,14 +2489,10 @@ size_t answer_table_linkers(const struct answer_table *t, const struct kube_ip *
 		uint32_t tag = entry_tag(ht_node);
 
 		if (tag & LINK_TAG) {
-			const struct answer_node *n = link_owner(ht_node, tag);
-			const struct zone_info *z = &t->zones[n->zone];
+			const uint8_t *ttl;
 
-			if (fn) {
-				memcpy(name, node_name(n), n->name_len);
-				memcpy(name + n->name_len, z->name, z->name_len);
-				fn(ctx, name, (size_t)n->name_len + z->name_len);
-			}
+			if (fn)
+				fn(ctx, name, link_target(t, link_owner(ht_node, tag), tag, name, &ttl));
 			count++;
 		}
 		cds_lfht_next_duplicate(t->ht, match_name, &key, &iter);

@@ -87,11 +87,16 @@ struct answer_table *answer_table_new(const struct records_set *set,
    and delete the node the name had of its own, if it had one (a lookup
    finds that node before the service's).
 
-   The same for the reverse name of a compact node's address whose PTR in
-   set has that node's name as its only target: the node answers it (put
-   returns 1), unless the name has a node of its own, which comes first.
-   When several services share the address, put the name's PTR records of
-   all of them (a set that lacks their names): that node is then kept. */
+   A prebuilt service node with addresses (a headless service) answers the
+   names one label below it whose records are only addresses (its
+   endpoints' hostnames) in the same way: putting one returns 1.
+
+   The same for the reverse name of such a name's address, or of a compact
+   node's, whose PTR in set has that name as its only target: the node
+   answers it (put returns 1), unless the name has a node of its own, which
+   comes first. When several services share the address, put the name's
+   PTR records of all of them (a set that lacks their names): that node is
+   then kept. */
 int answer_table_put(struct answer_table *t, const struct records_set *set,
                      const struct records_name *name);
 
@@ -149,10 +154,11 @@ bool answer_table_in_zone(const struct answer_table *t, const uint8_t *lname,
 int answer_table_compact_links(const struct answer_table *t, const uint8_t *lname,
                                size_t len, struct kube_ip out[ANSWER_COMPACT_ADDRS_MAX]);
 
-/* Calls fn (unless NULL: only counting) with the name (wire, lower case)
-   of every compact node that links the reverse name of ip, whether or not
-   a node of the reverse name's own shadows the links. fn runs inside a
-   read-side section: it must not change the table. Returns how many. */
+/* Calls fn (unless NULL: only counting) with the PTR target (wire, lower
+   case) of every link to the reverse name of ip: a compact node's name, or
+   a host's, whether or not a node of the reverse name's own shadows the
+   links. fn runs inside a read-side section: it must not change the
+   table. Returns how many. */
 size_t answer_table_linkers(const struct answer_table *t, const struct kube_ip *ip,
                             void (*fn)(void *ctx, const uint8_t *name, size_t len),
                             void *ctx);

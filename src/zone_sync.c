@@ -50,7 +50,7 @@ struct owned {
 	uint8_t data[];
 };
 
-/* A reverse name's kept contributors (the compact nodes that link it are
+/* A reverse name's kept contributors (the nodes that link it are
    the others): the one owner itself, or (low bit set) a struct ptr_many
    when several kept services share the address. */
 struct ptr_many {
@@ -79,7 +79,7 @@ struct zone_sync {
 	struct bytemap *deps;   /* CNAME target -> bytemap of "ns/svc" keys */
 	struct records_set *scratch; /* reused for each service, PTR, namespace */
 	struct blob names, pairs;    /* reused for each service */
-	/* Names of the service being updated that its compact node answers
+	/* Names of the service being updated that its own node answers
 	   (answer_table_put returned 1): not remembered, and deleted if the
 	   service had put them as nodes of their own before. */
 	struct bytemap *folded;
@@ -516,8 +516,8 @@ struct settle {
 	int zone;
 };
 
-/* Adds a PTR to the name being settled (ctx) for a compact node that
-   links it. */
+/* Adds a PTR to the name being settled (ctx) for a link to it (target:
+   the compact node's or host's name). */
 static void add_linker(void *ctx, const uint8_t *target, size_t len)
 {
 	struct settle *st = ctx;
@@ -527,11 +527,11 @@ static void add_linker(void *ctx, const uint8_t *target, size_t len)
 }
 
 /* Gives the reverse name with key rev the answer of all its contributors:
-   the services in z->ptrs (their pairs say the targets) and the compact
-   nodes that link it (the table says). A name whose one target is a
-   compact node's needs no node of its own: the link answers it, so a
-   node left from when the address was shared goes. Several targets make
-   a node of the name's own, which lookups find before the links. */
+   the services in z->ptrs (their pairs say the targets) and the nodes
+   that link it (the table says). A name whose one target is linked needs
+   no node of its own: the link answers it, so a node left from when the
+   address was shared goes. Several targets make a node of the name's
+   own, which lookups find before the links. */
 static int ptr_settle(struct zone_sync *z, const uint8_t *rev, size_t rev_len)
 {
 	void **slot = bytemap_slot(z->ptrs, rev, rev_len, false);
@@ -547,7 +547,7 @@ static int ptr_settle(struct zone_sync *z, const uint8_t *rev, size_t rev_len)
 		bytemap_remove(z->ptrs, rev, rev_len);
 		slot = NULL;
 	}
-	/* Nearly every address: one service's, whose compact node links it. */
+	/* Nearly every address: one service's, whose node links it. */
 	if (!slot && (!is_addr || answer_table_linkers(z->table, &ip, NULL, NULL) <= 1)) {
 		answer_table_delete(z->table, name, name_len);
 		return 0;
@@ -594,9 +594,9 @@ static void match_linker(void *ctx, const uint8_t *name, size_t len)
 }
 
 /* Whether the group of o's pairs from at to end (one reverse name) is a
-   single PTR that a compact node of that target links: the link already
-   counts it among the name's contributors (ptr_settle), so z->ptrs need
-   not. That is every PTR of a ClusterIP service with endpoints (its
+   single PTR that a node links (the target's, or the service's whose host
+   the target is): the link already counts it among the name's
+   contributors (ptr_settle), so z->ptrs need not. That is every PTR of a ClusterIP service with endpoints (its
    cluster IP's, its endpoints' names') and of a headless one's endpoints,
    unless an address is shared inside the service. */
 static bool group_linked(const struct zone_sync *z, const struct owned *o,

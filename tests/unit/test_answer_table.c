@@ -799,6 +799,106 @@ static void test_ptr_links(void **state)
 	svc_cache_free(c3);
 }
 
+/* A headless service's endpoint names (its hosts) have no nodes of their
+   own: its node answers them and links their reverse names. They follow
+   the node when it is replaced or deleted. */
+static void test_hosts(void **state)
+{
+#define HDLS(eps)                                                                        \
+	"{\"kind\":\"List\",\"items\":["                                                    \
+	"{\"kind\":\"Service\",\"metadata\":{\"name\":\"db\",\"namespace\":\"n\"},"        \
+	"\"spec\":{\"clusterIP\":\"None\",\"ports\":[{\"name\":\"pg\",\"port\":5432}]}},"     \
+	"{\"kind\":\"EndpointSlice\",\"metadata\":{\"name\":\"db-1\",\"namespace\":\"n\","     \
+	"\"labels\":{\"kubernetes.io/service-name\":\"db\"}},\"endpoints\":[" eps "],"          \
+	"\"ports\":[{\"name\":\"pg\",\"port\":5432}]}]}"
+#define EP(ip, host) "{\"addresses\":[\"" ip "\"],\"hostname\":\"" host "\"}"
+	static const char three[] = HDLS(EP("10.8.0.1", "db-0") "," EP("10.8.0.2", "db-1") ","
+	                                 "{\"addresses\":[\"fd00::3\"],\"hostname\":\"db-2\"}");
+	static const char one[] = HDLS(EP("10.8.0.2", "db-1"));
+#undef EP
+#undef HDLS
+	static const char *const hosts[] = {"db-0.db.n.svc.cluster.local",
+	                                    "db-1.db.n.svc.cluster.local",
+	                                    "db-2.db.n.svc.cluster.local"};
+	struct svc_cache *c3, *c1;
+	struct records_set *s3 = set_of(three, &c3), *s1 = set_of(one, &c1);
+	struct answer_table *t = answer_table_new(s3, false, 5);
+	const struct records_name *name;
+	struct answer_ref ref;
+	uint8_t w[DNAME_MAX], db[DNAME_MAX];
+	size_t n, db_len = dname_from_text("db.n.svc.cluster.local", db), i, k, nodes;
+	int folded = 0, put;
+	(void)state;
+
+	assert_non_null(t);
+	for (i = 0; i < records_name_count(s3); i++) {
+		name = records_name_at(s3, i);
+		put = answer_table_put(t, s3, name);
+		for (k = 0; k < 3; k++) {
+			n = dname_from_text(hosts[k], w);
+			if (n == name->owner_len && memcmp(w, name->owner, n) == 0)
+				assert_int_equal(put, 1);
+		}
+		assert_true(put == 0 || put == 1);
+		folded += put;
+	}
+	/* three hosts, their three PTRs, _pg._tcp.db (db's SRV alias) */
+	assert_int_equal(folded, 7);
+	nodes = answer_table_entries(t);
+	lookup(t, hosts[0], RR_TYPE_A, &ref);
+	assert_int_equal(ref.status, ANSWER_FOUND);
+	assert_int_equal(ref.body.an, 1);
+	check_body(&ref.body, RR_TYPE_A);
+	assert_memory_equal(ref.body.wire + ref.body.len - 4, "\x0a\x08\x00\x01", 4);
+	assert_memory_equal(ref.body.wire + 6, "\0\0\0\x05", 4); /* TTL */
+	lookup(t, hosts[1], RR_TYPE_ANY, &ref);
+	assert_int_equal(ref.status, ANSWER_FOUND);
+	assert_memory_equal(ref.body.wire + ref.body.len - 4, "\x0a\x08\x00\x02", 4);
+	lookup(t, hosts[2], RR_TYPE_AAAA, &ref);
+	assert_int_equal(ref.status, ANSWER_FOUND);
+	check_body(&ref.body, RR_TYPE_AAAA);
+	assert_int_equal(ref.body.wire[ref.body.len - 1], 3);
+	lookup(t, hosts[2], RR_TYPE_A, &ref);
+	assert_int_equal(ref.status, ANSWER_NODATA);
+	lookup(t, hosts[0], RR_TYPE_SRV, &ref);
+	assert_int_equal(ref.status, ANSWER_NODATA);
+	lookup(t, "db-9.db.n.svc.cluster.local", RR_TYPE_A, &ref);
+	assert_int_equal(ref.status, ANSWER_NXDOMAIN);
+	lookup(t, "x.db-0.db.n.svc.cluster.local", RR_TYPE_A, &ref);
+	assert_int_equal(ref.status, ANSWER_NXDOMAIN);
+	expect_ptr(t, "1.0.8.10.in-addr.arpa", "db-0.db.n.svc.cluster.local.");
+	expect_ptr(t, "2.0.8.10.in-addr.arpa", "db-1.db.n.svc.cluster.local.");
+	expect_ptr(t, "3.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa",
+	           "db-2.db.n.svc.cluster.local.");
+
+	/* Replaced by a node with db-1 only: db-0 and its PTR go with the old
+	   node; the three come back with the next. */
+	name = records_find(s3, db, db_len);
+	assert_non_null(name);
+	assert_int_equal(answer_table_put(t, s1, records_find(s1, db, db_len)), 0);
+	lookup(t, hosts[0], RR_TYPE_A, &ref);
+	assert_int_equal(ref.status, ANSWER_NXDOMAIN); /* db's node has db-1 only */
+	lookup(t, "1.0.8.10.in-addr.arpa", RR_TYPE_PTR, &ref);
+	assert_int_equal(ref.status, ANSWER_OUTSIDE);
+	expect_ptr(t, "2.0.8.10.in-addr.arpa", "db-1.db.n.svc.cluster.local.");
+	assert_int_equal(answer_table_put(t, s3, name), 0);
+	expect_ptr(t, "1.0.8.10.in-addr.arpa", "db-0.db.n.svc.cluster.local.");
+	assert_int_equal(answer_table_entries(t), nodes);
+
+	/* Deleting the node takes its hosts and links. */
+	assert_int_equal(answer_table_delete(t, db, db_len), 1);
+	lookup(t, hosts[1], RR_TYPE_A, &ref);
+	assert_int_equal(ref.status, ANSWER_NXDOMAIN);
+	lookup(t, "2.0.8.10.in-addr.arpa", RR_TYPE_PTR, &ref);
+	assert_int_equal(ref.status, ANSWER_OUTSIDE);
+
+	answer_table_free(t);
+	records_set_free(s1);
+	records_set_free(s3);
+	svc_cache_free(c1);
+	svc_cache_free(c3);
+}
+
 /* Replacing and deleting names frees the old nodes in batches (after a
    grace period): a long run of replacements crosses the batch limit, the
    byte count stays that of the live nodes, answers stay right, and
@@ -852,6 +952,7 @@ int main(void)
 		cmocka_unit_test(test_compact_same_answers),
 		cmocka_unit_test(test_compact_cname_target),
 		cmocka_unit_test(test_ptr_links),
+		cmocka_unit_test(test_hosts),
 		cmocka_unit_test(test_replace_many), /* last: it replaces svc1 */
 	};
 
