@@ -189,6 +189,18 @@ static const uint8_t *compact_addr(const struct compact_view *v, size_t i, size_
 	return i < v->n4 ? v->a + 4 * i : v->aaaa + 16 * (i - v->n4);
 }
 
+/* The labels in the first rel bytes of a name. */
+static size_t labels_in(const uint8_t *name, size_t rel)
+{
+	size_t at = 0, n = 0;
+
+	while (at < rel && name[at]) {
+		at += 1 + (size_t)name[at];
+		n++;
+	}
+	return n;
+}
+
 /* A NODE_HOSTS node's hosts block, after its name: the counts n_hosts n4
    n6 n_links (1 byte each), the links' offset from the node's first byte
    (4 bytes, host order), n4 IPv4 then n6 IPv6 addresses (each host's in
@@ -329,6 +341,9 @@ struct answer_table {
 	unsigned long buckets;
 	size_t n_nodes, n_bytes;
 	size_t n_links; /* hash entries besides the nodes (struct rev_link) */
+	/* Bit d: some NODE_HOSTS node has hosts d labels below its zone's
+	   apex (never cleared). A miss of another depth skips find_host. */
+	uint32_t host_depths;
 	struct zone_info *zones;
 	size_t n_zones;
 	bool pods_insecure;
@@ -1063,34 +1078,31 @@ static bool links_reverse(const struct records_set *set, const struct records_na
 
 /* ---- hosts of prebuilt service nodes ---------------------------------- */
 
-/* The service name one label above name in set when name may be a host
-   of its node (NODE_HOSTS): a prebuilt node with addresses (a headless
-   service's: not a namespace, not a CNAME), in a cluster zone of a small
-   set. NULL otherwise. */
-static const struct records_name *host_parent(const struct answer_table *t,
-                                              const struct records_set *set,
-                                              const struct records_name *name)
+/* Whether svc's node may answer hosts (NODE_HOSTS): a prebuilt node with
+   addresses (a headless service's: not a namespace, not a CNAME), in a
+   cluster zone of a small set. */
+static bool may_have_hosts(const struct answer_table *t, const struct records_set *set,
+                           const struct records_name *svc)
 {
-	size_t first = 1 + (size_t)name->owner[0];
-	const struct records_name *svc;
 	struct compact_shape s;
 
-	if (name->owner[0] == 0 || name->owner[1] == '_' || first >= name->owner_len ||
-	    records_name_count(set) > FOLD_SET_MAX || name->zone >= t->n_zones ||
-	    t->zones[name->zone].reverse)
-		return NULL;
-	svc = records_find(set, name->owner + first, name->owner_len - first);
-	if (!svc || svc->zone != name->zone ||
-	    (!has_type(svc, RR_TYPE_A) && !has_type(svc, RR_TYPE_AAAA)) ||
-	    has_type(svc, RR_TYPE_CNAME) || compact_service(t, set, svc, &s))
-		return NULL;
-	return svc;
+	return records_name_count(set) <= FOLD_SET_MAX && svc->zone < t->n_zones &&
+	       !t->zones[svc->zone].reverse &&
+	       (has_type(svc, RR_TYPE_A) || has_type(svc, RR_TYPE_AAAA)) &&
+	       !has_type(svc, RR_TYPE_CNAME) && !compact_service(t, set, svc, &s);
 }
 
-/* Whether name's records are addresses only, as a host's are. */
-static bool host_shape(const struct records_name *name, struct compact_shape *s)
+/* Whether name is one label below svc with addresses only (shape *s), as
+   a host of svc's node is. */
+static bool is_host_of(const struct records_name *svc, const struct records_name *name,
+                       struct compact_shape *s)
 {
-	return compact_shape(name, NULL, 0, s) && s->n_srv == 0;
+	size_t first = 1 + (size_t)name->owner[0];
+
+	return name->owner[0] != 0 && name->owner[1] != '_' && first < name->owner_len &&
+	       name->owner_len - first == svc->owner_len && name->zone == svc->zone &&
+	       memcmp(name->owner + first, svc->owner, svc->owner_len) == 0 &&
+	       compact_shape(name, NULL, 0, s) && s->n_srv == 0;
 }
 
 /* The hosts that svc's node answers: the names of set one label below it
@@ -1101,33 +1113,23 @@ struct hosts_plan {
 	uint8_t linked[HOSTS_ADDRS_MAX]; /* address numbers, IPv4 first */
 };
 
-static bool is_host_of(const struct answer_table *t, const struct records_set *set,
-                       const struct records_name *svc, const struct records_name *name,
-                       struct compact_shape *s)
-{
-	size_t first = 1 + (size_t)name->owner[0];
-
-	return name->owner[0] != 0 && first < name->owner_len &&
-	       name->owner_len - first == svc->owner_len &&
-	       memcmp(name->owner + first, svc->owner, svc->owner_len) == 0 &&
-	       host_parent(t, set, name) == svc && host_shape(name, s);
-}
-
-/* Fills plan for svc's node; false when it answers no host. */
+/* Fills plan for svc's node (its links too, with links); false when it
+   answers no host. */
 static bool plan_hosts(const struct answer_table *t, const struct records_set *set,
-                       const struct records_name *svc, struct hosts_plan *plan)
+                       const struct records_name *svc, bool links,
+                       struct hosts_plan *plan)
 {
 	size_t i, n4 = 0, n6 = 0;
 	struct compact_shape s;
 
 	memset(plan, 0, sizeof(*plan));
 	plan->bytes = HOSTS_HEAD;
-	if (records_name_count(set) > FOLD_SET_MAX)
+	if (!may_have_hosts(t, set, svc))
 		return false;
 	for (i = 0; i < records_name_count(set); i++) {
 		const struct records_name *name = records_name_at(set, i);
 
-		if (!is_host_of(t, set, svc, name, &s))
+		if (!is_host_of(svc, name, &s))
 			continue;
 		plan->n_hosts++;
 		plan->n4 += s.n4;
@@ -1137,12 +1139,14 @@ static bool plan_hosts(const struct answer_table *t, const struct records_set *s
 	if (plan->n_hosts == 0 || plan->n_hosts > HOSTS_MAX ||
 	    plan->n4 + plan->n6 > HOSTS_ADDRS_MAX)
 		return false;
+	if (!links)
+		return true;
 	/* Which reverse names the node links: numbered as stored. */
 	for (i = 0; i < records_name_count(set); i++) {
 		const struct records_name *name = records_name_at(set, i);
 		uint32_t r;
 
-		if (!is_host_of(t, set, svc, name, &s))
+		if (!is_host_of(svc, name, &s))
 			continue;
 		for (r = 0; r < name->n_records; r++) {
 			const struct record *rec = &name->records[r];
@@ -1165,20 +1169,24 @@ static bool plan_hosts(const struct answer_table *t, const struct records_set *s
 	return true;
 }
 
-/* Whether name is a host that its service's node answers. */
+/* Whether name is a host that its service's node answers (shape *s). */
 static bool host_folded(const struct answer_table *t, const struct records_set *set,
                         const struct records_name *name, struct compact_shape *s)
 {
-	const struct records_name *svc = host_parent(t, set, name);
+	size_t first = 1 + (size_t)name->owner[0];
+	const struct records_name *svc;
 	struct hosts_plan plan;
 
-	return svc && host_shape(name, s) && plan_hosts(t, set, svc, &plan);
+	if (name->owner[0] == 0 || first >= name->owner_len ||
+	    records_name_count(set) > FOLD_SET_MAX)
+		return false;
+	svc = records_find(set, name->owner + first, name->owner_len - first);
+	return svc && is_host_of(svc, name, s) && plan_hosts(t, set, svc, false, &plan);
 }
 
 /* Writes plan's hosts block at p (plan->bytes) with its links' place. */
-static void write_hosts(const struct answer_table *t, const struct records_set *set,
-                        const struct records_name *svc, const struct hosts_plan *plan,
-                        uint8_t *p, uint32_t links_at)
+static void write_hosts(const struct records_set *set, const struct records_name *svc,
+                        const struct hosts_plan *plan, uint8_t *p, uint32_t links_at)
 {
 	uint8_t *a = p + HOSTS_HEAD, *aaaa = a + 4 * plan->n4, *h = aaaa + 16 * plan->n6;
 	struct compact_shape s;
@@ -1193,7 +1201,7 @@ static void write_hosts(const struct answer_table *t, const struct records_set *
 		const struct records_name *name = records_name_at(set, i);
 		uint32_t r;
 
-		if (!is_host_of(t, set, svc, name, &s))
+		if (!is_host_of(svc, name, &s))
 			continue;
 		memcpy(h, name->owner, 1 + (size_t)name->owner[0]);
 		h += 1 + name->owner[0];
@@ -1235,8 +1243,7 @@ struct node_extras {
 	const struct records_name *svc;
 };
 
-static struct answer_node *node_from_draft(const struct answer_table *t,
-                                           const struct node_draft *d,
+static struct answer_node *node_from_draft(const struct node_draft *d,
                                            const struct node_extras *x)
 {
 	size_t size = sizeof(struct answer_node) + d->n_types * sizeof(struct rrset_answer);
@@ -1268,7 +1275,7 @@ static struct answer_node *node_from_draft(const struct answer_table *t,
 		((uint8_t *)n)[size - 1] = (uint8_t)x->alias_len;
 	}
 	if (x->hosts) {
-		write_hosts(t, x->set, x->svc, x->hosts, (uint8_t *)n + hosts_at,
+		write_hosts(x->set, x->svc, x->hosts, (uint8_t *)n + hosts_at,
 		            (uint32_t)links_at);
 		for (i = 0; i < x->hosts->n_links; i++) {
 			struct rev_link *l = (struct rev_link *)(void *)((uint8_t *)n + links_at) + i;
@@ -1842,10 +1849,10 @@ int answer_table_put(struct answer_table *t, const struct records_set *set,
 		struct node_extras x = {
 			name->owner, name->owner_len - z->name_len, name->zone, cname,
 			alias ? alias->owner : NULL, alias ? alias->owner_len - name->owner_len : 0,
-			!cname && !z->reverse && plan_hosts(t, set, name, &plan) ? &plan : NULL,
+			!cname && !z->reverse && plan_hosts(t, set, name, true, &plan) ? &plan : NULL,
 			set, name};
 
-		n = node_from_draft(t, d, &x);
+		n = node_from_draft(d, &x);
 	}
 	if (!n) {
 		rcu_read_unlock();
@@ -1853,6 +1860,11 @@ int answer_table_put(struct answer_table *t, const struct records_set *set,
 	}
 	old = cds_lfht_add_replace(t->ht, bytemap_hash(name->owner, name->owner_len),
 	                           match_name, &key, &n->lfht);
+	if (n->flags & NODE_HOSTS) {
+		size_t depth = labels_in(node_name(n), n->name_len) + 1;
+		if (depth < 32)
+			t->host_depths |= 1u << depth;
+	}
 	/* The new links before the old ones go: a PTR always answers. */
 	links_add(t, n);
 	if (old)
@@ -2205,31 +2217,30 @@ static uint16_t synth_srv(struct synth *w, const struct compact_view *v,
 /* Writes the answer of compact view v (a compact node's, or a host's) of
    zone number zone, or of its _port._proto name sub, to qtype into ref.
    qname: the name asked, lower case, qlen bytes. */
-static void compact_answer(const struct answer_table *t, const struct compact_view *cv,
+static void compact_answer(const struct answer_table *t, const struct compact_view *v,
                            uint8_t zone, const uint8_t *sub, const uint8_t *qname,
                            size_t qlen, uint16_t qtype, struct answer_ref *ref)
 {
-	const struct compact_view v = *cv;
 	struct synth w = {ref, 0, 0};
 	uint16_t an = 0, target_at;
 
 	if (qtype == RR_TYPE_ANY) /* RFC 8482: one RRset, the first type's */
-		qtype = sub || (!v.n4 && !v.n6) ? RR_TYPE_SRV : v.n4 ? RR_TYPE_A : RR_TYPE_AAAA;
+		qtype = sub || (!v->n4 && !v->n6) ? RR_TYPE_SRV : v->n4 ? RR_TYPE_A : RR_TYPE_AAAA;
 	if (sub && qtype == RR_TYPE_SRV) {
 		size_t prefix = sub[0];
-		target_at = synth_srv(&w, &v, sub + 2 + prefix, sub[1 + prefix], qname + prefix,
+		target_at = synth_srv(&w, v, sub + 2 + prefix, sub[1 + prefix], qname + prefix,
 		                      qlen - prefix, 0, 12 + qlen + 4);
 		an = w.n;
-		synth_addrs(&w, &v, RR_TYPE_A, target_at);
-		synth_addrs(&w, &v, RR_TYPE_AAAA, target_at);
+		synth_addrs(&w, v, RR_TYPE_A, target_at);
+		synth_addrs(&w, v, RR_TYPE_AAAA, target_at);
 	} else if (!sub && (qtype == RR_TYPE_A || qtype == RR_TYPE_AAAA)) {
-		synth_addrs(&w, &v, qtype, 12);
+		synth_addrs(&w, v, qtype, 12);
 		an = w.n;
-	} else if (!sub && qtype == RR_TYPE_SRV && v.n_srv) {
-		synth_srv(&w, &v, v.srv, v.n_srv, NULL, 0, 12, 0);
+	} else if (!sub && qtype == RR_TYPE_SRV && v->n_srv) {
+		synth_srv(&w, v, v->srv, v->n_srv, NULL, 0, 12, 0);
 		an = w.n;
-		synth_addrs(&w, &v, RR_TYPE_A, 12);
-		synth_addrs(&w, &v, RR_TYPE_AAAA, 12);
+		synth_addrs(&w, v, RR_TYPE_A, 12);
+		synth_addrs(&w, v, RR_TYPE_AAAA, 12);
 	}
 	if (an == 0) {
 		ref->status = ANSWER_NODATA;
@@ -2266,6 +2277,19 @@ static void link_answer(const struct answer_table *t, const struct answer_node *
 	synth_end(&w, 12 + rdlen);
 	synth_found(&w, 1);
 	ref->pointer_shift = 0;
+}
+
+/* Whether a NODE_HOSTS node may answer lname, whose labels before its
+   zone's apex are rel bytes. */
+static inline bool host_depth_used(const struct answer_table *t, const uint8_t *lname,
+                                   size_t rel)
+{
+	size_t depth;
+
+	if (!t->host_depths)
+		return false;
+	depth = labels_in(lname, rel);
+	return depth < 32 && (t->host_depths >> depth & 1);
 }
 
 /* Whether lname may be an in-addr.arpa or ip6.arpa name (a cheap test
@@ -2375,7 +2399,9 @@ void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
 		ref->status = ANSWER_OUTSIDE;
 		return;
 	}
-	host_of = find_host(t, lname, len, &host);
+	host_of = host_depth_used(t, lname, len - t->zones[zone].name_len)
+	                  ? find_host(t, lname, len, &host)
+	                  : NULL;
 	if (host_of) {
 		compact_answer(t, &host, host_of->zone, NULL, lname, len, qtype, ref);
 		ref->pointer_shift = 0;
