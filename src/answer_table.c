@@ -48,7 +48,7 @@
 /* A compact node's limits: its longest answer, an SRV answer of a
    _port._proto name (the target spelled out once, then pointers, then the
    glue), must fit answer_ref's scratch. Larger services are prebuilt. */
-#define COMPACT_ADDRS_MAX ANSWER_COMPACT_ADDRS_MAX
+#define COMPACT_ADDRS_MAX 8 /* more: a prebuilt node */
 #define COMPACT_SRV_MAX 32
 /* Its _port._proto names are found by scanning the set it comes from:
    only in sets of one service, never a whole cluster's. */
@@ -2477,23 +2477,32 @@ bool answer_table_in_zone(const struct answer_table *t, const uint8_t *lname,
 	return zone_of(t, lname, len) >= 0;
 }
 
-int answer_table_compact_links(const struct answer_table *t, const uint8_t *lname,
-                               size_t len, struct kube_ip out[ANSWER_COMPACT_ADDRS_MAX])
+int answer_table_node_links(const struct answer_table *t, const uint8_t *lname,
+                            size_t len,
+                            void (*fn)(void *ctx, const struct kube_ip *ip,
+                                       const uint8_t *target, size_t target_len),
+                            void *ctx)
 {
 	const struct answer_node *n;
 	const struct rev_link *links;
+	uint8_t target[DNAME_MAX];
+	const uint8_t *ttl;
 	size_t i, count;
 
 	writer_online();
 	rcu_read_lock();
 	n = find_node(t, bytemap_hash(lname, len), lname, len);
-	if (!n || !(n->flags & NODE_COMPACT)) {
+	if (!n || !(n->flags & (NODE_COMPACT | NODE_HOSTS))) {
 		rcu_read_unlock();
 		return -1;
 	}
-	count = compact_links(n, &links);
-	for (i = 0; i < count; i++)
-		link_ip(n, links[i].tag, &out[i]);
+	count = node_links(n, &links);
+	for (i = 0; i < count; i++) {
+		struct kube_ip ip;
+
+		link_ip(n, links[i].tag, &ip);
+		fn(ctx, &ip, target, link_target(t, n, links[i].tag, target, &ttl));
+	}
 	rcu_read_unlock();
 	return (int)count;
 }

@@ -32,8 +32,6 @@ enum answer_status {
    are written at lookup time into the answer_ref itself. */
 #define ANSWER_SCRATCH 1152
 #define ANSWER_SCRATCH_RECORDS 40
-/* The most addresses a compact node holds (more: a prebuilt node). */
-#define ANSWER_COMPACT_ADDRS_MAX 8
 
 /* Pre-encoded records following the question: names are compressed against
    a question at offset 12 (the owner of every answer record is 0xC00C). */
@@ -142,17 +140,23 @@ size_t answer_body_copy(const struct answer_body *body, size_t n_records, int sh
 bool answer_table_in_zone(const struct answer_table *t, const uint8_t *lname,
                           size_t len);
 
-/* ---- what compact nodes hold, for the writer ---------------------------
-   A service that is one compact node (a ClusterIP service without
-   endpoints) is fully described by that node and its links: zone_sync
-   keeps nothing else for it. Both calls are for the writer's thread,
-   outside a read-side section. */
+/* ---- what service nodes hold, for the writer ---------------------------
+   A service that is one node with its links (a compact one: a ClusterIP
+   service without endpoints; or a headless service's, with its hosts) may
+   be fully described by that node: zone_sync then keeps nothing else for
+   it. Both calls are for the writer's thread, outside a read-side
+   section. */
 
-/* The addresses of the compact node of lname (wire, lower case) whose
-   reverse names it links, in link order, into out. Returns how many
-   (0..ANSWER_COMPACT_ADDRS_MAX), or -1 when lname has no compact node. */
-int answer_table_compact_links(const struct answer_table *t, const uint8_t *lname,
-                               size_t len, struct kube_ip out[ANSWER_COMPACT_ADDRS_MAX]);
+/* Calls fn with the address and the PTR target (wire, lower case) of every
+   link of lname's node (wire, lower case), in link order, when that node
+   is compact or answers hosts. fn runs inside a read-side section: it
+   must not change the table. Returns how many links, or -1 when lname has
+   no such node. */
+int answer_table_node_links(const struct answer_table *t, const uint8_t *lname,
+                            size_t len,
+                            void (*fn)(void *ctx, const struct kube_ip *ip,
+                                       const uint8_t *target, size_t target_len),
+                            void *ctx);
 
 /* Calls fn (unless NULL: only counting) with the PTR target (wire, lower
    case) of every link to the reverse name of ip: a compact node's name, or
