@@ -35,20 +35,23 @@
    answer's compression pointers move by the name's extra labels, and must
    stay under 16 KiB. */
 #define ALIAS_SRV_MAX 32
-/* A prebuilt service node that also answers the names one label below it
-   whose records are only addresses (a headless service's endpoint
-   hostnames) and links their reverse names: a hosts block after its name
-   (hosts_view) and its links at its end. Those names have no node of
-   their own: 50k fewer nodes at 100k services. */
+/* A service node (prebuilt or compact) that also answers the names one
+   label below it whose records are only addresses (its endpoints'
+   hostnames or dashed addresses) and links their reverse names: a hosts
+   block (hosts_view) and its links at its end. Those names have no node
+   of their own: 50k fewer nodes at 100k services, 200k in a cluster whose
+   ClusterIP services have two endpoints each. */
 #define NODE_HOSTS 0x08
-/* A hosts block's limits: the link tag numbers the addresses in 7 bits. */
-#define HOSTS_MAX 255
-#define HOSTS_ADDRS_MAX 127
 
 /* A compact node's limits: its longest answer, an SRV answer of a
    _port._proto name (the target spelled out once, then pointers, then the
    glue), must fit answer_ref's scratch. Larger services are prebuilt. */
 #define COMPACT_ADDRS_MAX 8 /* more: a prebuilt node */
+/* A hosts block's limits. A link's tag numbers its address in 7 bits: a
+   compact node's own addresses first, then (from COMPACT_ADDRS_MAX) the
+   hosts'. */
+#define HOSTS_MAX 255
+#define HOSTS_ADDRS_MAX (127 - COMPACT_ADDRS_MAX)
 #define COMPACT_SRV_MAX 32
 /* Its _port._proto names are found by scanning the set it comes from:
    only in sets of one service, never a whole cluster's. */
@@ -164,19 +167,25 @@ static void compact_view(const struct answer_node *n, struct compact_view *v)
 	v->subs = p;
 }
 
-/* The links at the end of compact node n (8-byte aligned after its data):
-   sets *links, returns how many. */
-static size_t compact_links(const struct answer_node *n, const struct rev_link **links)
+/* Where compact node n's data ends (its hosts block, if any, starts). */
+static const uint8_t *compact_end(const struct answer_node *n)
 {
 	struct compact_view v;
 	const uint8_t *p;
-	size_t off;
 	uint8_t i;
 
 	compact_view(n, &v);
 	for (i = 0, p = v.subs; i < v.n_sub; i++)
 		p += 2 + (size_t)p[0] + 6 * (size_t)p[1 + p[0]];
-	off = ((size_t)(p - (const uint8_t *)n) + 7) & ~(size_t)7;
+	return p;
+}
+
+/* The links at the end of compact node n without hosts (8-byte aligned
+   after its data): sets *links, returns how many. */
+static size_t compact_links(const struct answer_node *n, const struct rev_link **links)
+{
+	size_t off = ((size_t)(compact_end(n) - (const uint8_t *)n) + 7) & ~(size_t)7;
+
 	*links = (const struct rev_link *)(const void *)((const uint8_t *)n + off);
 	return off < n->bytes ? (n->bytes - off) / sizeof(struct rev_link) : 0;
 }
@@ -201,11 +210,12 @@ static size_t labels_in(const uint8_t *name, size_t rel)
 	return n;
 }
 
-/* A NODE_HOSTS node's hosts block, after its name: the counts n_hosts n4
-   n6 n_links (1 byte each), the links' offset from the node's first byte
-   (4 bytes, host order), n4 IPv4 then n6 IPv6 addresses (each host's in
-   turn), then per host [label length][label][ttl: 4 bytes, wire order]
-   [its IPv4 count][its IPv6 count]. */
+/* A NODE_HOSTS node's hosts block, after its name (a prebuilt node) or
+   its data (a compact one): the counts n_hosts n4 n6 n_links (1 byte
+   each; n_links counts all the node's links), the links' offset from the
+   node's first byte (4 bytes, host order), n4 IPv4 then n6 IPv6
+   addresses (each host's in turn), then per host [label length][label]
+   [ttl: 4 bytes, wire order][its IPv4 count][its IPv6 count]. */
 struct hosts_view {
 	uint8_t n_hosts, n4, n6, n_links;
 	uint32_t links_at;
@@ -217,7 +227,7 @@ struct hosts_view {
 
 static void hosts_view(const struct answer_node *n, struct hosts_view *v)
 {
-	const uint8_t *p = node_name(n) + n->name_len;
+	const uint8_t *p = n->flags & NODE_COMPACT ? compact_end(n) : node_name(n) + n->name_len;
 
 	v->n_hosts = p[0];
 	v->n4 = p[1];
@@ -294,25 +304,32 @@ static size_t node_links(const struct answer_node *n, const struct rev_link **li
 {
 	struct hosts_view v;
 
-	if (n->flags & NODE_COMPACT)
-		return compact_links(n, links);
-	if (!(n->flags & NODE_HOSTS))
-		return 0;
-	hosts_view(n, &v);
-	*links = (const struct rev_link *)(const void *)((const uint8_t *)n + v.links_at);
-	return v.n_links;
+	if (n->flags & NODE_HOSTS) {
+		hosts_view(n, &v);
+		*links = (const struct rev_link *)(const void *)((const uint8_t *)n + v.links_at);
+		return v.n_links;
+	}
+	return n->flags & NODE_COMPACT ? compact_links(n, links) : 0;
+}
+
+/* The address number a link's tag holds: below COMPACT_ADDRS_MAX one of
+   its compact node's own, else a host's (minus COMPACT_ADDRS_MAX). */
+static inline size_t link_index(uint32_t tag)
+{
+	return (tag >> 24) & 0x7F;
 }
 
 /* The address whose reverse name a link of n (tag) stands for: its bytes,
    *len 4 or 16. */
 static const uint8_t *link_addr(const struct answer_node *n, uint32_t tag, size_t *len)
 {
-	size_t i = (tag >> 24) & 0x7F;
+	size_t i = link_index(tag);
 
-	if (n->flags & NODE_HOSTS) {
+	if (i >= COMPACT_ADDRS_MAX) {
 		struct hosts_view v;
 
 		hosts_view(n, &v);
+		i -= COMPACT_ADDRS_MAX;
 		*len = i < v.n4 ? 4 : 16;
 		return i < v.n4 ? v.a + 4 * i : v.aaaa + 16 * (i - v.n4);
 	} else {
@@ -1078,18 +1095,16 @@ static bool links_reverse(const struct records_set *set, const struct records_na
 
 /* ---- hosts of prebuilt service nodes ---------------------------------- */
 
-/* Whether svc's node may answer hosts (NODE_HOSTS): a prebuilt node with
-   addresses (a headless service's: not a namespace, not a CNAME), in a
-   cluster zone of a small set. */
+/* Whether svc's node may answer hosts (NODE_HOSTS): a service's node with
+   addresses (not a namespace, not a CNAME), in a cluster zone of a small
+   set. */
 static bool may_have_hosts(const struct answer_table *t, const struct records_set *set,
                            const struct records_name *svc)
 {
-	struct compact_shape s;
-
 	return records_name_count(set) <= FOLD_SET_MAX && svc->zone < t->n_zones &&
 	       !t->zones[svc->zone].reverse &&
 	       (has_type(svc, RR_TYPE_A) || has_type(svc, RR_TYPE_AAAA)) &&
-	       !has_type(svc, RR_TYPE_CNAME) && !compact_service(t, set, svc, &s);
+	       !has_type(svc, RR_TYPE_CNAME);
 }
 
 /* Whether name is one label below svc with addresses only (shape *s), as
@@ -1184,19 +1199,32 @@ static bool host_folded(const struct answer_table *t, const struct records_set *
 	return svc && is_host_of(svc, name, s) && plan_hosts(t, set, svc, false, &plan);
 }
 
-/* Writes plan's hosts block at p (plan->bytes) with its links' place. */
+/* Writes plan's hosts block into node n at hosts_at (plan->bytes), and
+   the hosts' links after the node's own_links (a compact node's) at
+   links_at. */
 static void write_hosts(const struct records_set *set, const struct records_name *svc,
-                        const struct hosts_plan *plan, uint8_t *p, uint32_t links_at)
+                        const struct hosts_plan *plan, struct answer_node *n,
+                        size_t hosts_at, size_t own_links, size_t links_at)
 {
+	uint8_t *p = (uint8_t *)n + hosts_at;
 	uint8_t *a = p + HOSTS_HEAD, *aaaa = a + 4 * plan->n4, *h = aaaa + 16 * plan->n6;
+	uint32_t at = (uint32_t)links_at;
 	struct compact_shape s;
 	size_t i;
 
+	for (i = 0; i < plan->n_links; i++) {
+		size_t off = links_at + (own_links + i) * sizeof(struct rev_link);
+		struct rev_link *l = (struct rev_link *)(void *)((uint8_t *)n + off);
+
+		memset(&l->lfht, 0, sizeof(l->lfht));
+		l->tag = LINK_TAG | (uint32_t)(COMPACT_ADDRS_MAX + plan->linked[i]) << 24 |
+		         (uint32_t)off;
+	}
 	p[0] = (uint8_t)plan->n_hosts;
 	p[1] = (uint8_t)plan->n4;
 	p[2] = (uint8_t)plan->n6;
-	p[3] = (uint8_t)plan->n_links;
-	memcpy(p + 4, &links_at, 4);
+	p[3] = (uint8_t)(own_links + plan->n_links);
+	memcpy(p + 4, &at, 4);
 	for (i = 0; i < records_name_count(set); i++) {
 		const struct records_name *name = records_name_at(set, i);
 		uint32_t r;
@@ -1274,17 +1302,8 @@ static struct answer_node *node_from_draft(const struct node_draft *d,
 		memcpy((uint8_t *)n + size - 1 - x->alias_len, x->alias, x->alias_len);
 		((uint8_t *)n)[size - 1] = (uint8_t)x->alias_len;
 	}
-	if (x->hosts) {
-		write_hosts(x->set, x->svc, x->hosts, (uint8_t *)n + hosts_at,
-		            (uint32_t)links_at);
-		for (i = 0; i < x->hosts->n_links; i++) {
-			struct rev_link *l = (struct rev_link *)(void *)((uint8_t *)n + links_at) + i;
-
-			memset(&l->lfht, 0, sizeof(l->lfht));
-			l->tag = LINK_TAG | (uint32_t)x->hosts->linked[i] << 24 |
-			         (uint32_t)(links_at + i * sizeof(*l));
-		}
-	}
+	if (x->hosts)
+		write_hosts(x->set, x->svc, x->hosts, n, hosts_at, 0, links_at);
 	at = sizeof(struct answer_node) + d->n_types * sizeof(struct rrset_answer) +
 	     x->name_len + (x->hosts ? x->hosts->bytes : 0);
 	for (i = 0; i < d->n_types; i++) {
@@ -1415,14 +1434,16 @@ static uint8_t *put_srv_heads(uint8_t *p, const struct records_name *name)
 }
 
 /* The compact node of service name s (shape sh) with its _port._proto
-   names from set; rel: bytes of its name before the zone apex. */
+   names from set and the hosts of plan hosts (or NULL); rel: bytes of its
+   name before the zone apex. */
 static struct answer_node *compact_node(const struct records_set *set,
                                         const struct records_name *svc,
-                                        const struct compact_shape *sh, size_t rel)
+                                        const struct compact_shape *sh, size_t rel,
+                                        const struct hosts_plan *hosts)
 {
 	size_t size = sizeof(struct answer_node) + rel + 8 + 4 * sh->n4 + 16 * sh->n6 +
 	              6 * sh->n_srv;
-	size_t i, n_sub = 0, n_links = 0, links_at, n4, n6;
+	size_t i, n_sub = 0, n_links = 0, links_at, hosts_at, all_links, n4, n6;
 	uint8_t linked[COMPACT_ADDRS_MAX];
 	struct compact_view v;
 	struct answer_node *n;
@@ -1437,6 +1458,9 @@ static struct answer_node *compact_node(const struct records_set *set,
 			n_sub++;
 		}
 	}
+	hosts_at = size;
+	if (hosts)
+		size += hosts->bytes;
 	links_at = (size + 7) & ~(size_t)7;
 	/* Addresses are stored A first, then AAAA, each in record order. */
 	for (r = 0, n4 = 0, n6 = 0; r < svc->n_records; r++) {
@@ -1457,11 +1481,13 @@ static struct answer_node *compact_node(const struct records_set *set,
 		else
 			n6++;
 	}
-	if (n_links && links_at + n_links * sizeof(struct rev_link) <= LINK_OFF_MASK)
-		size = links_at + n_links * sizeof(struct rev_link);
-	else
-		n_links = 0;
-	n = node_alloc(size, svc->owner, rel, svc->zone, 0, NODE_COMPACT);
+	all_links = n_links + (hosts ? hosts->n_links : 0);
+	if (links_at + all_links * sizeof(struct rev_link) > LINK_OFF_MASK)
+		return NULL;
+	if (all_links || hosts)
+		size = links_at + all_links * sizeof(struct rev_link);
+	n = node_alloc(size, svc->owner, rel, svc->zone, 0,
+	               NODE_COMPACT | (hosts ? NODE_HOSTS : 0));
 	if (!n)
 		return NULL;
 	p = (uint8_t *)node_name(n) + rel;
@@ -1508,6 +1534,8 @@ static struct answer_node *compact_node(const struct records_set *set,
 		memset(&l->lfht, 0, sizeof(l->lfht));
 		l->tag = LINK_TAG | (uint32_t)idx << 24 | (uint32_t)at;
 	}
+	if (hosts)
+		write_hosts(set, svc, hosts, n, hosts_at, n_links, links_at);
 	return n;
 }
 
@@ -1660,13 +1688,13 @@ static size_t link_target(const struct answer_table *t, const struct answer_node
 	const struct zone_info *z = &t->zones[n->zone];
 	size_t at = 0;
 
-	if (n->flags & NODE_HOSTS) {
+	if (link_index(tag) >= COMPACT_ADDRS_MAX) {
 		struct hosts_view v;
 		struct compact_view h;
 		const uint8_t *label;
 
 		hosts_view(n, &v);
-		host_at(&v, host_of_addr(&v, (tag >> 24) & 0x7F), &h, &label);
+		host_at(&v, host_of_addr(&v, link_index(tag) - COMPACT_ADDRS_MAX), &h, &label);
 		memcpy(out, label, 1 + (size_t)label[0]);
 		at = 1 + (size_t)label[0];
 		*ttl = h.ttl;
@@ -1838,7 +1866,10 @@ int answer_table_put(struct answer_table *t, const struct records_set *set,
 	d->n_ends = 0;
 	rcu_read_lock();
 	if (compact_service(t, set, name, &shape)) {
-		n = compact_node(set, name, &shape, name->owner_len - z->name_len);
+		struct hosts_plan plan;
+
+		n = compact_node(set, name, &shape, name->owner_len - z->name_len,
+		                 plan_hosts(t, set, name, true, &plan) ? &plan : NULL);
 	} else if (draft_name(t, d, set, name) < 0) {
 		rcu_read_unlock();
 		return -1;
@@ -1849,7 +1880,7 @@ int answer_table_put(struct answer_table *t, const struct records_set *set,
 		struct node_extras x = {
 			name->owner, name->owner_len - z->name_len, name->zone, cname,
 			alias ? alias->owner : NULL, alias ? alias->owner_len - name->owner_len : 0,
-			!cname && !z->reverse && plan_hosts(t, set, name, true, &plan) ? &plan : NULL,
+			plan_hosts(t, set, name, true, &plan) ? &plan : NULL,
 			set, name};
 
 		n = node_from_draft(d, &x);

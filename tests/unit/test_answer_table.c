@@ -799,24 +799,25 @@ static void test_ptr_links(void **state)
 	svc_cache_free(c3);
 }
 
-/* A headless service's endpoint names (its hosts) have no nodes of their
-   own: its node answers them and links their reverse names. They follow
-   the node when it is replaced or deleted. */
-static void test_hosts(void **state)
-{
-#define HDLS(eps)                                                                        \
+/* A service's endpoint names (its hosts) have no nodes of their own: its
+   node (prebuilt for a headless service, compact for a ClusterIP one)
+   answers them and links their reverse names. They follow the node when
+   it is replaced or deleted. three: db with hosts db-0 db-1 db-2; one: db
+   with db-1 only; cluster_ip: db's own address, or NULL. */
+#define HOSTS_SVC(cip, eps)                                                                \
 	"{\"kind\":\"List\",\"items\":["                                                    \
 	"{\"kind\":\"Service\",\"metadata\":{\"name\":\"db\",\"namespace\":\"n\"},"        \
-	"\"spec\":{\"clusterIP\":\"None\",\"ports\":[{\"name\":\"pg\",\"port\":5432}]}},"     \
+	"\"spec\":{\"clusterIP\":\"" cip "\",\"ports\":[{\"name\":\"pg\",\"port\":5432}]}},"  \
 	"{\"kind\":\"EndpointSlice\",\"metadata\":{\"name\":\"db-1\",\"namespace\":\"n\","     \
 	"\"labels\":{\"kubernetes.io/service-name\":\"db\"}},\"endpoints\":[" eps "],"          \
 	"\"ports\":[{\"name\":\"pg\",\"port\":5432}]}]}"
-#define EP(ip, host) "{\"addresses\":[\"" ip "\"],\"hostname\":\"" host "\"}"
-	static const char three[] = HDLS(EP("10.8.0.1", "db-0") "," EP("10.8.0.2", "db-1") ","
-	                                 "{\"addresses\":[\"fd00::3\"],\"hostname\":\"db-2\"}");
-	static const char one[] = HDLS(EP("10.8.0.2", "db-1"));
-#undef EP
-#undef HDLS
+#define HOSTS_EP(ip, host) "{\"addresses\":[\"" ip "\"],\"hostname\":\"" host "\"}"
+#define HOSTS_THREE                                                                         \
+	HOSTS_EP("10.8.0.1", "db-0") "," HOSTS_EP("10.8.0.2", "db-1") ","                      \
+	"{\"addresses\":[\"fd00::3\"],\"hostname\":\"db-2\"}"
+
+static void check_hosts(const char *three, const char *one, const char *cluster_ip)
+{
 	static const char *const hosts[] = {"db-0.db.n.svc.cluster.local",
 	                                    "db-1.db.n.svc.cluster.local",
 	                                    "db-2.db.n.svc.cluster.local"};
@@ -828,7 +829,6 @@ static void test_hosts(void **state)
 	uint8_t w[DNAME_MAX], db[DNAME_MAX];
 	size_t n, db_len = dname_from_text("db.n.svc.cluster.local", db), i, k, nodes;
 	int folded = 0, put;
-	(void)state;
 
 	assert_non_null(t);
 	for (i = 0; i < records_name_count(s3); i++) {
@@ -842,8 +842,16 @@ static void test_hosts(void **state)
 		assert_true(put == 0 || put == 1);
 		folded += put;
 	}
-	/* three hosts, their three PTRs, _pg._tcp.db (db's SRV alias) */
-	assert_int_equal(folded, 7);
+	/* three hosts, their three PTRs, _pg._tcp.db (db's SRV alias, or a
+	   port of its compact node), and a cluster IP's PTR */
+	assert_int_equal(folded, cluster_ip ? 8 : 7);
+	if (cluster_ip) {
+		lookup(t, "db.n.svc.cluster.local", RR_TYPE_A, &ref);
+		assert_int_equal(ref.status, ANSWER_FOUND);
+		assert_int_equal(ref.body.an, 1);
+		assert_memory_equal(ref.body.wire + ref.body.len - 4, cluster_ip, 4);
+		expect_ptr(t, "9.9.8.10.in-addr.arpa", "db.n.svc.cluster.local.");
+	}
 	nodes = answer_table_entries(t);
 	lookup(t, hosts[0], RR_TYPE_A, &ref);
 	assert_int_equal(ref.status, ANSWER_FOUND);
@@ -881,6 +889,8 @@ static void test_hosts(void **state)
 	lookup(t, "1.0.8.10.in-addr.arpa", RR_TYPE_PTR, &ref);
 	assert_int_equal(ref.status, ANSWER_OUTSIDE);
 	expect_ptr(t, "2.0.8.10.in-addr.arpa", "db-1.db.n.svc.cluster.local.");
+	if (cluster_ip)
+		expect_ptr(t, "9.9.8.10.in-addr.arpa", "db.n.svc.cluster.local.");
 	assert_int_equal(answer_table_put(t, s3, name), 0);
 	expect_ptr(t, "1.0.8.10.in-addr.arpa", "db-0.db.n.svc.cluster.local.");
 	assert_int_equal(answer_table_entries(t), nodes);
@@ -891,6 +901,8 @@ static void test_hosts(void **state)
 	assert_int_equal(ref.status, ANSWER_NXDOMAIN);
 	lookup(t, "2.0.8.10.in-addr.arpa", RR_TYPE_PTR, &ref);
 	assert_int_equal(ref.status, ANSWER_OUTSIDE);
+	lookup(t, "9.9.8.10.in-addr.arpa", RR_TYPE_PTR, &ref);
+	assert_int_equal(ref.status, ANSWER_OUTSIDE);
 
 	answer_table_free(t);
 	records_set_free(s1);
@@ -898,6 +910,27 @@ static void test_hosts(void **state)
 	svc_cache_free(c1);
 	svc_cache_free(c3);
 }
+
+static void test_hosts_headless(void **state)
+{
+	static const char three[] = HOSTS_SVC("None", HOSTS_THREE);
+	static const char one[] = HOSTS_SVC("None", HOSTS_EP("10.8.0.2", "db-1"));
+
+	(void)state;
+	check_hosts(three, one, NULL);
+}
+
+static void test_hosts_clusterip(void **state)
+{
+	static const char three[] = HOSTS_SVC("10.8.9.9", HOSTS_THREE);
+	static const char one[] = HOSTS_SVC("10.8.9.9", HOSTS_EP("10.8.0.2", "db-1"));
+
+	(void)state;
+	check_hosts(three, one, "\x0a\x08\x09\x09");
+}
+#undef HOSTS_THREE
+#undef HOSTS_EP
+#undef HOSTS_SVC
 
 /* Replacing and deleting names frees the old nodes in batches (after a
    grace period): a long run of replacements crosses the batch limit, the
@@ -952,7 +985,8 @@ int main(void)
 		cmocka_unit_test(test_compact_same_answers),
 		cmocka_unit_test(test_compact_cname_target),
 		cmocka_unit_test(test_ptr_links),
-		cmocka_unit_test(test_hosts),
+		cmocka_unit_test(test_hosts_headless),
+		cmocka_unit_test(test_hosts_clusterip),
 		cmocka_unit_test(test_replace_many), /* last: it replaces svc1 */
 	};
 
