@@ -781,28 +781,27 @@ static const struct rrset_answer *node_type(const struct answer_node *n, uint16_
 
 /* enc_from_node for a compact node or a host (view v): its addresses of
    type qtype. */
-static uint16_t enc_from_compact(struct encoder *e, const struct compact_view *cv,
+static uint16_t enc_from_compact(struct encoder *e, const struct compact_view *v,
                                  uint16_t qtype, const uint8_t *owner, size_t olen)
 {
-	const struct compact_view v = *cv;
 	const uint8_t *rdata;
 	size_t rdlen;
 	uint16_t i, count;
 
 	if (qtype == RR_TYPE_A) {
-		count = v.n4;
-		rdata = v.a;
+		count = v->n4;
+		rdata = v->a;
 		rdlen = 4;
 	} else if (qtype == RR_TYPE_AAAA) {
-		count = v.n6;
-		rdata = v.aaaa;
+		count = v->n6;
+		rdata = v->aaaa;
 		rdlen = 16;
 	} else {
 		return 0;
 	}
 	for (i = 0; i < count; i++) {
 		uint8_t head[10] = {(uint8_t)(qtype >> 8), (uint8_t)qtype, 0, 1};
-		memcpy(head + 4, v.ttl, 4);
+		memcpy(head + 4, v->ttl, 4);
 		head[8] = 0;
 		head[9] = (uint8_t)rdlen;
 		enc_name(e, owner, olen);
@@ -1093,7 +1092,7 @@ static bool links_reverse(const struct records_set *set, const struct records_na
 	       memcmp(r->rdata, svc->owner, svc->owner_len) == 0;
 }
 
-/* ---- hosts of prebuilt service nodes ---------------------------------- */
+/* ---- hosts of service nodes ---------------------------------------------- */
 
 /* Whether svc's node may answer hosts (NODE_HOSTS): a service's node with
    addresses (not a namespace, not a CNAME), in a cluster zone of a small
