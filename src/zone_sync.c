@@ -8,13 +8,13 @@
  * from all contributors, and services whose CNAME points at a changed name
  * are redone too (once per apply, so CNAME loops terminate).
  *
- * A service whose only node is a compact one (a ClusterIP service
- * without endpoints) or a headless one answering its hosts (endpoint
- * hostnames) has all of that in its node: the name, and a link per
- * address for the PTR. For those nothing is kept here; the table is read
- * back (owned_from_table), and the links count among a reverse name's
- * contributors. That is one copy of a service's DNS data instead of two,
- * about 16 MB at 100k services. */
+ * A service whose only node is a compact one (a ClusterIP service) or a
+ * headless one's, either answering its endpoints' names too, has all of
+ * that in its node: the name, and a link per address for the PTR. For
+ * those nothing is kept here; the table is read back (owned_from_table),
+ * and the links count among a reverse name's contributors. That is one
+ * copy of a service's DNS data instead of two: about 16 MB at 100k
+ * services, ~20 MB more when their ClusterIP services have endpoints. */
 #include "zone_sync.h"
 
 #include <stdbool.h>
@@ -597,9 +597,10 @@ static void match_linker(void *ctx, const uint8_t *name, size_t len)
 /* Whether the group of o's pairs from at to end (one reverse name) is a
    single PTR that a node links (the target's, or the service's whose host
    the target is): the link already counts it among the name's
-   contributors (ptr_settle), so z->ptrs need not. That is every PTR of a ClusterIP service with endpoints (its
-   cluster IP's, its endpoints' names') and of a headless one's endpoints,
-   unless an address is shared inside the service. */
+   contributors (ptr_settle), so z->ptrs need not. That is every PTR of a
+   ClusterIP service with endpoints (its cluster IP's, its endpoints'
+   names') and of a headless one's endpoints, unless an address is shared
+   inside the service. */
 static bool group_linked(const struct zone_sync *z, const struct owned *o,
                          const uint8_t *at, const uint8_t *end)
 {
@@ -814,9 +815,9 @@ static void read_link(void *ctx, const struct kube_ip *ip, const uint8_t *target
 		r->oom = true;
 }
 
-/* What a service that is one node with its links put (a compact node: a
-   ClusterIP service without endpoints; or a headless service's node with
-   its hosts), read back from the table instead of kept: its name, and for
+/* What a service that is one node with its links put (a ClusterIP
+   service's compact node, or a headless service's node, with their
+   endpoints' names), read back from the table instead of kept: its name, and for
    each address whose reverse name the node links, that name's PTR to the
    node's name or host. name: the service's name in the first zone (len 0:
    none); pods are never read back. Sets *out (NULL when the name has no
