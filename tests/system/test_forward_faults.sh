@@ -98,20 +98,36 @@ start_upstream good
 UPG=$UPORT UPGLOG=$ULOG
 start_fwd "$DIR" --upstream "127.0.0.1:$UPD" --upstream "127.0.0.1:$UPG"
 SLOW=""
+# After its second failure the dropper is down for 5 s (forward.c
+# DOWN_SECONDS); a query that starts after that may probe it again (on a
+# loaded machine six queries can outlast the 5 s). Those probes are allowed.
+NSLOW=0 DOWN_END="" PROBES=0
 for i in 1 2 3 4 5 6; do
+	t0=$(date +%s%3N)
 	R=$(ask "who.fo$i.example.test" TXT --timeout 6)
+	t1=$(date +%s%3N)
 	res=$(printf '%s\n' "$R" | jf '"%s %s" % (r["answer"][0]["data"] if r.get("answer") else r.get("rcode", r.get("error")), r.get("elapsed_ms"))')
 	check_eq "failover query $i answered by the good upstream" "good" "${res% *}"
 	ms=${res#* }
 	SLOW="$SLOW $ms"
 	case $ms in
 	'' | *[!0-9]*) fail "failover query $i: no time" ;;
-	*) check_true "failover query $i within 2.5 s ($ms ms)" [ "$ms" -lt 2500 ] ;;
+	*)
+		check_true "failover query $i within 2.5 s ($ms ms)" [ "$ms" -lt 2500 ]
+		if [ "$ms" -ge 1500 ]; then
+			NSLOW=$((NSLOW + 1))
+			if [ -n "$DOWN_END" ] && [ "$t0" -ge "$DOWN_END" ]; then
+				PROBES=$((PROBES + 1))
+				DOWN_END=$((t1 + 5000))
+			fi
+			[ "$NSLOW" -eq 2 ] && DOWN_END=$((t1 + 5000))
+		fi
+		;;
 	esac
 done
-echo "     (failover times, ms:$SLOW; the dropping upstream got $(grep -c qname "$UPDLOG") queries)"
-check_true "a dropping upstream is skipped once it failed twice (it got <= 2 of 6)" \
-	[ "$(grep -c qname "$UPDLOG")" -le 2 ]
+echo "     (failover times, ms:$SLOW; the dropping upstream got $(grep -c qname "$UPDLOG") queries, $PROBES after its down time)"
+check_true "a dropping upstream is skipped once it failed twice (it got <= 2 of 6, plus probes after 5 s)" \
+	[ "$(grep -c qname "$UPDLOG")" -le $((2 + PROBES)) ]
 # probed back after it recovers (5 s down)
 set_mode "$UPDCTL" '{}'
 sleep 5.5
