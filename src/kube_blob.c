@@ -215,6 +215,17 @@ void kube_blob_write(const struct kube_object *obj, uint8_t *out)
 	put_object(&w, obj);
 }
 
+bool kube_blob_same(const uint8_t *stored, const uint8_t *fresh, size_t fresh_len)
+{
+	size_t i;
+
+	/* Byte by byte, not memcmp: that may read stored past its end. */
+	for (i = 0; i < fresh_len; i++)
+		if (stored[i] != fresh[i])
+			return false;
+	return true;
+}
+
 /* ---- viewing ------------------------------------------------------------ */
 
 struct viewer {

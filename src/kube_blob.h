@@ -18,6 +18,7 @@
 #ifndef SVCDNS_KUBE_BLOB_H
 #define SVCDNS_KUBE_BLOB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,12 @@ size_t kube_blob_size(const struct kube_object *obj);
 
 /* Writes obj's blob (kube_blob_size(obj) bytes) to out. */
 void kube_blob_write(const struct kube_object *obj, uint8_t *out);
+
+/* Whether the blob stored holds the same bytes as fresh (fresh_len
+   bytes): the same object, resourceVersion aside. Stored is read only up
+   to its first difference from fresh, so its length need not be known:
+   a blob is decoded without it, so no blob is the start of another. */
+bool kube_blob_same(const uint8_t *stored, const uint8_t *fresh, size_t fresh_len);
 
 /* Scratch bytes a view of blob takes. */
 size_t kube_blob_view_size(const uint8_t *blob);

@@ -495,20 +495,16 @@ static size_t kc_replace_kind(struct kube_client *c, enum kube_kind kind,
 	kc_vec_clear(&g.gone);
 
 	for (size_t i = 0; i < fresh->n; i++) {
-		struct kube_object *o = fresh->v[i];
-		const struct kube_object *old =
-			svc_cache_get(c->cache, kind, o->ns, o->name);
+		/* by content: an object rewritten with the same data (only
+		   its resourceVersion differs) changes no answer, and the
+		   cache says so (1) */
+		int put = svc_cache_put(c->cache, fresh->v[i]);
+
 		fresh->v[i] = NULL;
-		/* by content: the cache keeps no resourceVersion, and an object
-		   rewritten with the same data changes no answer */
-		if (old && kube_object_equal(old, o)) {
-			kube_object_free(o);
-			continue;
-		}
-		if (svc_cache_put(c->cache, o) < 0)
+		if (put < 0)
 			log_error("out of memory storing %s %s",
 			          kube_kind_name(kind), "object");
-		else
+		else if (put == 0)
 			changes++;
 	}
 	fresh->n = 0;

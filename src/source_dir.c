@@ -349,17 +349,15 @@ static int load_file(struct source_dir *s, struct dir_file *f)
 			struct kube_object *obj = lc.objs[i];
 			char *rec = keys + f->keys_len;
 			size_t ns_len = strlen(obj->ns) + 1, name_len = strlen(obj->name) + 1;
-			const struct kube_object *cur;
+			int put;
 
 			rec[0] = (char)obj->kind;
 			memcpy(rec + 1, obj->ns, ns_len);
 			memcpy(rec + 1 + ns_len, obj->name, name_len);
-			cur = svc_cache_get(s->cache, (enum kube_kind)obj->kind, obj->ns, obj->name);
-			if (cur && kube_object_equal(cur, obj))
-				kube_object_free(obj);
-			else if (svc_cache_put(s->cache, obj) < 0)
+			put = svc_cache_put(s->cache, obj); /* frees obj */
+			if (put < 0)
 				continue; /* not in the cache: not one of the file's keys */
-			else
+			if (put == 0)
 				changed++;
 			f->keys_len += 1 + ns_len + name_len;
 			f->n_keys++;

@@ -131,6 +131,11 @@ int svc_cache_put(struct svc_cache *c, struct kube_object *obj)
 		kube_object_free(obj);
 		return -1;
 	}
+	if (*slot && kube_blob_same(*slot, blob, kube_blob_size(obj))) {
+		free(blob);
+		kube_object_free(obj);
+		return 1;
+	}
 	if (*slot)
 		index_remove(c, *slot, key, len);
 	free(*slot);

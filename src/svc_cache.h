@@ -22,7 +22,9 @@ struct svc_cache *svc_cache_new(void); /* NULL on allocation failure */
 void svc_cache_free(struct svc_cache *c);
 
 /* Inserts or replaces the object of the same kind/ns/name; takes ownership
-   (frees obj on failure). Returns 0, or -1 on allocation failure. */
+   (frees obj on failure). Returns 0 when stored, 1 when the cache held the
+   same data already (resourceVersion aside: nothing changed, nothing is
+   reported), or -1 on allocation failure. */
 int svc_cache_put(struct svc_cache *c, struct kube_object *obj);
 
 /* Removes kind/ns/name. Returns 1 if it was there, 0 if not. */

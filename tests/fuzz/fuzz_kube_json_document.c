@@ -57,7 +57,8 @@ static void on_object(void *ctx, enum kube_json_event ev,
 		FUZZ_ASSERT(obj->name && obj->ns);
 		(void)strlen(kube_kind_name((enum kube_kind)obj->kind));
 		FUZZ_ASSERT(copy != NULL && kube_object_equal(copy, obj));
-		FUZZ_ASSERT(svc_cache_put(f->cache, copy) == 0);
+		/* 1: a document may name the same object twice */
+		FUZZ_ASSERT(svc_cache_put(f->cache, copy) >= 0);
 		back = svc_cache_get(f->cache, (enum kube_kind)obj->kind, obj->ns, obj->name);
 		FUZZ_ASSERT(back != NULL && kube_object_equal(back, obj));
 		kube_object_free(obj);

@@ -19,8 +19,8 @@ static inline void cache_put_cb(void *ctx, enum kube_json_event ev, struct kube_
 	(void)ev;
 	if (message)
 		fail_msg("unexpected message: %s", message);
-	if (obj)
-		assert_int_equal(svc_cache_put(ctx, obj), 0);
+	if (obj) /* 1: the same data again, as a test may load twice */
+		assert_in_range(svc_cache_put(ctx, obj), 0, 1);
 }
 
 /* Zone cluster.local, TTL 5, everything else off. */

@@ -561,6 +561,81 @@ static const char *endpoint_names(struct svc_cache *c, const char *svc)
 	return out;
 }
 
+/* Drained keys, sorted, as "ns|name" ("ns|-" for a namespace). */
+struct drained {
+	char keys[16][64];
+	size_t n;
+};
+
+static void drain_cb(void *ctx, const char *ns, const char *name)
+{
+	struct drained *d = ctx;
+
+	assert_true(d->n < 16);
+	snprintf(d->keys[d->n++], sizeof(d->keys[0]), "%s|%s", ns, name ? name : "-");
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static const char *drain_all(struct svc_cache *c)
+{
+	static char out[1024];
+	struct drained d = {.n = 0};
+	size_t i;
+
+	svc_cache_drain_changes(c, drain_cb, &d);
+	qsort(d.keys, d.n, sizeof(d.keys[0]), key_cmp);
+	out[0] = '\0';
+	for (i = 0; i < d.n; i++)
+		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", i ? " " : "",
+		         d.keys[i]);
+	return out;
+}
+
+/* A drain reports what changed since the last: services (a removed one,
+   or one a slice names, too), pods as "/name", namespaces. Putting the
+   same data again (only the resourceVersion differs) changes nothing:
+   put says 1, the generation stays, nothing is drained. */
+static void test_drain_and_unchanged(void **state)
+{
+	struct svc_cache *c = svc_cache_new();
+	struct kube_object *o;
+	uint64_t g;
+	(void)state;
+
+	assert_non_null(c);
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_SERVICE, "a", "s")), 0);
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_SERVICE, "a", "gone")), 0);
+	assert_int_equal(svc_cache_remove(c, KUBE_KIND_SERVICE, "a", "gone"), 1);
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_POD, "b", "p")), 0);
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_ENDPOINTSLICE, "c", "orphan")), 0);
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_NAMESPACE, "", "d")), 0);
+	assert_string_equal(drain_all(c), "a|- a|gone a|s b|- b|/p c|- c|orphan d|-");
+	assert_string_equal(drain_all(c), "");
+
+	o = make(KUBE_KIND_SERVICE, "a", "s");
+	o->resource_version = strdup("7");
+	g = svc_cache_generation(c);
+	assert_int_equal(svc_cache_put(c, o), 1);
+	assert_int_equal(svc_cache_generation(c), g);
+	assert_string_equal(drain_all(c), "");
+
+	o = make(KUBE_KIND_SERVICE, "a", "s");
+	o->u.svc.publish_not_ready = true;
+	assert_int_equal(svc_cache_put(c, o), 0);
+	assert_true(svc_cache_generation(c) > g);
+	assert_true(svc_cache_get(c, KUBE_KIND_SERVICE, "a", "s")->u.svc.publish_not_ready);
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_ENDPOINTSLICE, "a", "s")), 0);
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_POD, "b", "p")), 1);
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_SERVICE, "e", "t")), 0);
+	/* a's only object was replaced: its namespace is reported too */
+	assert_string_equal(drain_all(c), "a|- a|s e|- e|t");
+	svc_cache_free(c);
+}
+
 static struct kube_object *slice_of(enum kube_kind kind, const char *name, const char *svc)
 {
 	struct kube_object *o = make(kind, "ns1", name);
@@ -587,6 +662,12 @@ static void test_endpoints_index(void **state)
 	assert_int_equal(svc_cache_put(c, slice_of(KUBE_KIND_ENDPOINTS, "s2", "s")), 0);
 	assert_string_equal(endpoint_names(c, "s"), "s-a s-b s-c");
 	/* replaced in place: listed once */
+	{
+		struct kube_object *moved = slice_of(KUBE_KIND_ENDPOINTSLICE, "s-b", "s");
+		moved->u.slice.from_endpoints = true; /* other data, same service */
+		assert_int_equal(svc_cache_put(c, moved), 0);
+	}
+	assert_string_equal(endpoint_names(c, "s"), "s-a s-b s-c");
 	assert_int_equal(svc_cache_put(c, slice_of(KUBE_KIND_ENDPOINTSLICE, "s-b", "s")), 0);
 	assert_string_equal(endpoint_names(c, "s"), "s-a s-b s-c");
 	assert_int_equal(svc_cache_remove(c, KUBE_KIND_ENDPOINTSLICE, "ns1", "s-b"), 1);
@@ -622,6 +703,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_ip_format),
 		cmocka_unit_test(test_endpoints_index),
+		cmocka_unit_test(test_drain_and_unchanged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
