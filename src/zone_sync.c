@@ -89,6 +89,7 @@ struct zone_sync {
 	   there and a shared address costs O(1), not a scan. */
 	const struct owned *find_owner;
 	size_t find_off;
+	bool applied; /* an apply has run: the table may hold services' names */
 };
 
 /* A key may be redone when a name it depends on changes after it was
@@ -888,8 +889,10 @@ static bool set_has(const struct zone_sync *z, const struct records_set *set,
 	return n && n->zone < z->cfg->n_zones;
 }
 
+/* fresh: the table cannot hold anything of the service yet (the first
+   visit of the first apply), so there is nothing old to look up. */
 static int update_service(struct zone_sync *z, struct svc_cache *cache,
-                          const char *key, struct pending *p)
+                          const char *key, struct pending *p, bool fresh)
 {
 	char ns[300];
 	const char *slash = strchr(key, '/'), *svc = slash + 1;
@@ -928,10 +931,10 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache,
 	if (records_failed(set) || records_finish(set) < 0)
 		return -1;
 	name_len = pod ? 0 : records_service_owner(set, 0, ns, svc, name);
-	slot = bytemap_slot(z->owned, key, strlen(key), false);
+	slot = fresh ? NULL : bytemap_slot(z->owned, key, strlen(key), false);
 	if (slot)
 		stored = old = *slot;
-	else if (owned_from_table(z, name, name_len, &old) < 0)
+	else if (!fresh && owned_from_table(z, name, name_len, &old) < 0)
 		return -1;
 	o = put_names(z, set, p);
 	if (!o) {
@@ -1043,7 +1046,7 @@ long zone_sync_apply(struct zone_sync *z, struct svc_cache *cache, uint32_t seri
                      char *err, size_t errlen)
 {
 	struct pending p;
-	size_t i;
+	size_t i, drained;
 	long done = 0;
 	int rc = 0;
 
@@ -1054,6 +1057,7 @@ long zone_sync_apply(struct zone_sync *z, struct svc_cache *cache, uint32_t seri
 		return -1;
 	}
 	svc_cache_drain_changes(cache, on_change, &p);
+	drained = p.n; /* keys after these are dependents, maybe visited before */
 	/* A service has up to about four names (itself, PTRs, endpoint names,
 	   the SRV names of a headless one). */
 	answer_table_reserve(z->table, answer_table_entries(z->table) + 4 * p.n);
@@ -1065,12 +1069,13 @@ long zone_sync_apply(struct zone_sync *z, struct svc_cache *cache, uint32_t seri
 		memcpy(key, queued, strlen(queued) + 1); /* on_change kept it short */
 		p.next = i + 1;
 		if (strchr(key, '/')) {
-			rc = update_service(z, cache, key, &p);
+			rc = update_service(z, cache, key, &p, !z->applied && i < drained);
 			done++;
 		} else {
 			rc = update_namespace(z, cache, serial, key);
 		}
 	}
+	z->applied = true;
 	if (rc == 0)
 		rc = update_apex(z, serial);
 	if (rc < 0 || p.oom)
