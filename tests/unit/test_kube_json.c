@@ -765,6 +765,41 @@ static void test_syntax_error_line_across_chunks(void **state)
 	}
 }
 
+/* Lines counted in bulk come out right past the counter's 255-step
+   batches (16 bytes a step) and at every alignment of a chunk. */
+static void test_syntax_error_line_long(void **state)
+{
+	enum { BLANK = 13000 };
+	static const char head[] = "{\"kind\":\"List\",\"items\":[ 1,";
+	char doc[sizeof(head) + BLANK + 8];
+	size_t len, splits[] = {0, 1, 15, 17, 4079, 4080, 4081, 4097, 8191, 13013};
+	size_t i;
+	(void)state;
+
+	memcpy(doc, head, sizeof(head) - 1);
+	len = sizeof(head) - 1;
+	for (i = 0; i < BLANK; i++)
+		doc[len++] = i < 12000 ? '\n' : ' '; /* full counts in every lane */
+	memcpy(doc + len, "]}", 2); /* "1, ]": an error on line 12001 */
+	len += 2;
+	for (i = 0; i < sizeof(splits) / sizeof(splits[0]); i++) {
+		struct collector c = {0};
+		struct kube_json *p = kube_json_new(KUBE_JSON_DOCUMENT, collect, &c);
+		char err[256] = "";
+		int rc = kube_json_feed(p, doc, splits[i], err, sizeof(err));
+
+		if (rc == 0)
+			rc = kube_json_feed(p, doc + splits[i], len - splits[i], err, sizeof(err));
+		if (rc == 0)
+			rc = kube_json_finish(p, err, sizeof(err));
+		assert_int_equal(rc, -1);
+		if (strncmp(err, "line 12001: ", 12) != 0)
+			fail_msg("split %zu: '%s'", splits[i], err);
+		kube_json_free(p);
+		collector_free(&c);
+	}
+}
+
 /* ---- watch streams ----------------------------------------------------- */
 
 static const char watch_stream[] =
@@ -1104,6 +1139,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_items_skipped),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_syntax_error_line_across_chunks),
+		cmocka_unit_test(test_syntax_error_line_long),
 		cmocka_unit_test(test_watch_events),
 		cmocka_unit_test(test_watch_without_default_kind),
 		cmocka_unit_test(test_watch_unknown_kind_not_defaulted),
