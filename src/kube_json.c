@@ -762,7 +762,6 @@ static void addr_value(struct builder *b, struct raw_addr *a, const char *f, siz
 	}
 }
 
-
 static void metadata_value(struct builder *b, const char *f, size_t n, const char *s,
                            size_t len, char type)
 {
