@@ -10,7 +10,8 @@
 # CPU 0, with dnsperf pinned to CPU 1 (-T 2 -c 8 -q 100). After a warm-up it
 # alternates slices svcdns/NSD and svcdns/Knot R times and prints per server
 # qps, lost queries and latency, and the ratios as the median of the pair
-# ratios. Also: p50/p99 latency and CPU per query at a fixed 10k qps; RSS and
+# ratios, with each server's CPU in its slices (below a full core, dnsperf
+# was the limit) and the ratio of qps per busy core. Also: p50/p99 latency and CPU per query at a fixed 10k qps; RSS and
 # PSS after load; time from start to the first answer (median of K starts);
 # svcdns --threads 2 vs NSD server-count 2 (both unpinned); at the largest N,
 # with the fake API server (tests/fakeapi): time to serve from a list,
@@ -382,18 +383,29 @@ cpu_ticks() { # PID: utime+stime over the tree
 # perf PORT SECONDS TAG [pin=1] [extra dnsperf args]: runs dnsperf, appends
 # "TAG qps lost avg_lat_us completed" to $WORK/slices.
 perf() {
-	local port=$1 secs=$2 tag=$3 pin=${4:-1} pre=""
+	local port=$1 secs=$2 tag=$3 pin=${4:-1} pre="" pid="" c0=0 c1=0 t0 t1
 	shift 4 2>/dev/null || shift $#
 	[ "$pin" = 1 ] && pre="taskset -c 1"
+	# the server's CPU over the slice: below a full core, the client was the limit
+	case $port in
+	"$P_SVC") pid=${SVC_PID:-} ;;
+	"$P_NSD") pid=${NSD_PID:-} ;;
+	"$P_KNOT") pid=${KNOT_PID:-} ;;
+	esac
+	[ -n "$pid" ] && c0=$(cpu_ticks "$pid")
+	t0=$(now_ms)
 	$pre dnsperf -s 127.0.0.1 -p "$port" -d "$Q" -l "$secs" -T 2 -c 8 -q 100 "$@" \
 		>"$WORK/perf.out" 2>&1
-	awk -v tag="$tag" '
+	t1=$(now_ms)
+	[ -n "$pid" ] && c1=$(cpu_ticks "$pid")
+	awk -v tag="$tag" -v ticks=$((c1 - c0)) -v ms=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '
 		/Queries completed:/ { c = $3 }
 		/Queries lost:/ { l = $3 }
 		/Queries per second:/ { q = $4 }
 		/Average Latency/ { a = $4 * 1e6 }
 		/Response codes:/ { sub(/^ *Response codes: */, ""); gsub(/ /, "_"); rc = $0 }
-		END { printf "%s %.0f %d %.0f %d %s\n", tag, q, l, a, c, rc }' "$WORK/perf.out" |
+		END { printf "%s %.0f %d %.0f %d %s %.0f\n", tag, q, l, a, c, rc,
+			(ms > 0 ? ticks / hz * 100000 / ms : 0) }' "$WORK/perf.out" |
 		tee -a "$WORK/slices"
 }
 
@@ -428,6 +440,14 @@ print("  %-10s qps median %8.0f  (slices: %s)" % (a, med(qa), " ".join("%.0f" % 
 print("  %-10s qps median %8.0f  (slices: %s)" % (b, med(qb), " ".join("%.0f" % x for x in qb)))
 print("  ratio %s/%s = %.3f  (median of pairs: %s)" % (a, b, med(ratios),
       " ".join("%.3f" % r for r in ratios)))
+# The server's CPU in its slices (% of one core). At 100% the server was
+# the limit; below, dnsperf was, and qps per busy core estimates capacity.
+ba = [float(r[6]) for r in rows if r[0] == a and len(r) > 6]
+bb = [float(r[6]) for r in rows if r[0] == b and len(r) > 6]
+if ba and bb and min(ba + bb) > 0:
+    cap = [(x / u) / (y / v) for x, u, y, v in zip(qa, ba, qb, bb)]
+    print("  server CPU: %s %.0f%%, %s %.0f%% of a core (median); qps per busy core %s/%s = %.3f (pairs: %s)"
+          % (a, med(ba), b, med(bb), a, b, med(cap), " ".join("%.3f" % r for r in cap)))
 EOF
 }
 
