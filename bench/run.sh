@@ -11,8 +11,9 @@
 # alternates slices svcdns/NSD and svcdns/Knot R times and prints per server
 # qps, lost queries and latency, and the ratios as the median of the pair
 # ratios, with each server's CPU in its slices (below a full core, dnsperf
-# was the limit) and the ratio of qps per busy core. Also: p50/p99 latency and CPU per query at a fixed 10k qps; RSS and
-# PSS after load; time from start to the first answer (median of K starts);
+# was the limit) and the ratio of qps per busy core. Also: p50/p99 latency
+# and CPU per query at a fixed 10k qps; RSS and PSS after load; time from
+# start to the first answer (median of K starts);
 # svcdns --threads 2 vs NSD server-count 2 (both unpinned); at the largest N,
 # with the fake API server (tests/fakeapi): time to serve from a list,
 # programming latency and qps while 100 updates/s stream in.
@@ -48,7 +49,7 @@ while [ $# -gt 0 ]; do
 	--no-install) INSTALL=0 ;;
 	--no-api) API=0 ;;
 	--out) OUT=$2; shift ;;
-	-h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,25p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
 	shift
@@ -381,7 +382,8 @@ cpu_ticks() { # PID: utime+stime over the tree
 }
 
 # perf PORT SECONDS TAG [pin=1] [extra dnsperf args]: runs dnsperf, appends
-# "TAG qps lost avg_lat_us completed" to $WORK/slices.
+# "TAG qps lost avg_lat_us completed rcodes server_cpu_percent" to
+# $WORK/slices (the CPU of the server listening on PORT, 0 if none is known).
 perf() {
 	local port=$1 secs=$2 tag=$3 pin=${4:-1} pre="" pid="" c0=0 c1=0 t0 t1
 	shift 4 2>/dev/null || shift $#
