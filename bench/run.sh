@@ -429,6 +429,18 @@ latency() {
 		}' | tee -a "$WORK/latency"
 }
 
+# streamer_ready PID: waits (at most 60 s) until updates.py stream has read
+# the cluster (seconds of python CPU at 100k, which must not fall into the
+# slice it runs beside) and created $WORK/stream.ready; then removes the file.
+streamer_ready() {
+	local i=0
+	while [ ! -e "$WORK/stream.ready" ] && kill -0 "$1" 2>/dev/null && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	rm -f "$WORK/stream.ready"
+}
+
 ratio_summary() { # FILE TAG_A TAG_B: median of pair ratios of qps
 	python3 - "$@" <<'EOF'
 import sys, statistics
@@ -609,9 +621,11 @@ EOF
 	for r in $(seq 1 "$ROUNDS"); do
 		perf "$P_SVC" "$SLICE" quiet >/dev/null
 		python3 "$BENCH/updates.py" stream --ctl "$ctl" --cluster "$C" --rate 100 \
-			--duration "$SLICE" >"$WORK/stream.out" 2>&1 &
+			--duration "$((SLICE + 1))" --ready-file "$WORK/stream.ready" \
+			>"$WORK/stream.out" 2>&1 &
 		local UP=$!
 		PIDS="$PIDS $UP"
+		streamer_ready "$UP"
 		perf "$P_SVC" "$SLICE" updating >/dev/null
 		i=0
 		while kill -0 "$UP" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -635,9 +649,11 @@ EOF
 			upd=""
 			if [ "$t" = updating ]; then
 				taskset -c 1 python3 "$BENCH/updates.py" stream --ctl "$ctl" --cluster "$C" \
-					--rate 100 --duration "$((SLICE + 1))" >/dev/null 2>&1 &
+					--rate 100 --duration "$((SLICE + 1))" \
+					--ready-file "$WORK/stream.ready" >/dev/null 2>&1 &
 				upd=$!
 				PIDS="$PIDS $upd"
+				streamer_ready "$upd"
 			fi
 			t0=$(cpu_ticks "$SVC_PID")
 			a=$(taskset -c 1 dnsperf -s 127.0.0.1 -p "$P_SVC" -d "$Q" -Q 50000 -l "$SLICE" -c 4 2>&1 |

@@ -11,8 +11,11 @@ port and time them as seen in DNS answers.
       first answer carrying the new address: the fake server's handling and
       watch delivery (python) + parse + apply + publish + one query round
       trip; an upper bound of svcdns's own part.
-  updates.py stream --ctl PORT --cluster DIR --rate R --duration S
+  updates.py stream --ctl PORT --cluster DIR --rate R --duration S [--ready-file F]
       R updates per second for S seconds, without looking at the answers.
+      Reading DIR's services takes seconds of CPU at 100k; F is created once
+      that is done, just before the first update, so that a caller can keep
+      the reading out of what it measures.
 python3 standard library only; every loop is bounded in count and time.
 """
 
@@ -180,6 +183,8 @@ def stream(a):
     svcs = load_services(a.cluster)
     rnd = random.Random(11)
     ctl = Ctl(a.ctl)
+    if a.ready_file:
+        open(a.ready_file, "w").close()
     t_start = time.monotonic()
     n = 0
     total = int(a.rate * a.duration)
@@ -206,6 +211,7 @@ def main():
     ap.add_argument("--budget", type=float, default=120)
     ap.add_argument("--rate", type=float, default=100)
     ap.add_argument("--duration", type=float, default=10)
+    ap.add_argument("--ready-file", default="")
     a = ap.parse_args()
     if a.mode == "latency":
         latency(a)
