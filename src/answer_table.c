@@ -43,9 +43,9 @@
    ClusterIP services have two endpoints each. */
 #define NODE_HOSTS 0x08
 
-/* A compact node's limits: its longest answer, an SRV answer of a
-   _port._proto name (the target spelled out once, then pointers, then the
-   glue), must fit answer_ref's scratch. Larger services are prebuilt. */
+/* A compact node's limits: its longest answer, its SRV records (each
+   target spelled out) and the glue, must fit answer_ref's scratch
+   (compact_shape). Larger services are prebuilt. */
 #define COMPACT_ADDRS_MAX 8 /* more: a prebuilt node */
 /* A hosts block's limits. A link's tag numbers its address in 7 bits: a
    compact node's own addresses first, then (from COMPACT_ADDRS_MAX) the
@@ -56,9 +56,8 @@
 /* Its _port._proto names are found by scanning the set it comes from:
    only in sets of one service, never a whole cluster's. */
 #define FOLD_SET_MAX 256
-_Static_assert(2 + 10 + 6 + DNAME_MAX + (COMPACT_SRV_MAX - 1) * 20 +
-                       COMPACT_ADDRS_MAX * 28 <= ANSWER_SCRATCH,
-               "compact answers fit answer_ref's scratch");
+_Static_assert(18 + DNAME_MAX + COMPACT_ADDRS_MAX * 28 <= ANSWER_SCRATCH,
+               "a compact node with one SRV record fits answer_ref's scratch");
 _Static_assert(COMPACT_SRV_MAX + COMPACT_ADDRS_MAX <= ANSWER_SCRATCH_RECORDS,
                "compact answers' records fit answer_ref's scratch_ends");
 
@@ -472,8 +471,9 @@ static void enc_u32(struct encoder *e, uint32_t v)
 	enc_bytes(e, b, 4);
 }
 
-/* Writes name compressed against the question and earlier names. */
-static void enc_name(struct encoder *e, const uint8_t *name, size_t len)
+/* Writes name, compressed against the question and earlier names when
+   may_point; either way later names may point into it. */
+static void enc_name_as(struct encoder *e, const uint8_t *name, size_t len, bool may_point)
 {
 	size_t pos = 0;
 	const uint8_t *copy;
@@ -489,7 +489,7 @@ static void enc_name(struct encoder *e, const uint8_t *name, size_t len)
 	while (pos < len && name[pos]) {
 		size_t rest = len - pos, i;
 
-		for (i = 0; i < e->n_dict; i++) {
+		for (i = 0; may_point && i < e->n_dict; i++) {
 			if (e->dict[i].len == rest &&
 			    memcmp(e->dict[i].suffix, name + pos, rest) == 0) {
 				enc_u16(e, (uint16_t)(0xC000 | e->dict[i].msg_off));
@@ -506,6 +506,11 @@ static void enc_name(struct encoder *e, const uint8_t *name, size_t len)
 		pos += (size_t)name[pos] + 1;
 	}
 	enc_bytes(e, "", 1);
+}
+
+static void enc_name(struct encoder *e, const uint8_t *name, size_t len)
+{
+	enc_name_as(e, name, len, true);
 }
 
 static bool rdata_has_name(uint16_t type, size_t *name_at)
@@ -536,10 +541,12 @@ static void enc_record(struct encoder *e, const uint8_t *owner, size_t olen,
 	rdlen_at = e->len;
 	enc_u16(e, 0);
 	if (rdata_has_name(r->type, &name_at)) {
-		/* RFC 3597 allows compressing NS, CNAME, PTR; SRV targets are
-		   compressed by every server we are compared with too. */
+		/* RFC 3597 section 4 lets NS, CNAME, PTR names be compressed;
+		   RFC 2782 forbids it for the SRV target, and Go's resolver
+		   before 1.22 rejects a message that does it. */
 		enc_bytes(e, r->rdata, name_at);
-		enc_name(e, r->rdata + name_at, r->rdlen - name_at);
+		enc_name_as(e, r->rdata + name_at, r->rdlen - name_at,
+		            r->type != RR_TYPE_SRV);
 	} else {
 		enc_bytes(e, r->rdata, r->rdlen);
 	}
@@ -1033,7 +1040,10 @@ static bool compact_shape(const struct records_name *name, const uint8_t *target
 		else
 			return false;
 	}
-	return s->n4 + s->n6 <= COMPACT_ADDRS_MAX && s->n_srv <= COMPACT_SRV_MAX;
+	/* The longest answer, every SRV record with its target spelled out
+	   and all the glue, must fit answer_ref's scratch. */
+	return s->n4 + s->n6 <= COMPACT_ADDRS_MAX && s->n_srv <= COMPACT_SRV_MAX &&
+	       s->n_srv * (18 + target_len) + s->n4 * 16 + s->n6 * 28 <= ANSWER_SCRATCH;
 }
 
 /* Whether name (of set) becomes a compact service node. */
@@ -2214,31 +2224,22 @@ static void synth_addrs(struct synth *w, const struct compact_view *v, uint16_t 
 }
 
 /* SRV records of the question's name from count rdata heads, all with the
-   same target: at target_at in the message, or (target_at 0) spelled out
-   from target in the first record and pointed at after it, as the writer's
-   encoder compresses. base: the message offset of the scratch's first
-   byte. Returns where the target is. */
+   target target (lower case, target_len bytes), spelled out in each: an SRV
+   target is never compressed (RFC 2782). base: the message offset of the
+   scratch's first byte. Returns the message offset of the first target,
+   which the glue's owners point at. */
 static uint16_t synth_srv(struct synth *w, const struct compact_view *v,
                           const uint8_t *heads, size_t count, const uint8_t *target,
-                          size_t target_len, uint16_t target_at, size_t base)
+                          size_t target_len, size_t base)
 {
+	uint16_t target_at = (uint16_t)(base + w->len + 18);
 	size_t i;
 
 	for (i = 0; i < count; i++) {
-		uint8_t *p;
+		uint8_t *p = synth_head(w, 12, RR_TYPE_SRV, v->ttl, 6 + target_len);
 
-		if (target_at) {
-			p = synth_head(w, 12, RR_TYPE_SRV, v->ttl, 8);
-			memcpy(p, heads + 6 * i, 6);
-			p[6] = (uint8_t)(0xC0 | (target_at >> 8));
-			p[7] = (uint8_t)target_at;
-			synth_end(w, 20);
-			continue;
-		}
-		p = synth_head(w, 12, RR_TYPE_SRV, v->ttl, 6 + target_len);
 		memcpy(p, heads + 6 * i, 6);
 		memcpy(p + 6, target, target_len);
-		target_at = (uint16_t)(base + w->len + 18);
 		synth_end(w, 18 + target_len);
 	}
 	return target_at;
@@ -2259,7 +2260,7 @@ static void compact_answer(const struct answer_table *t, const struct compact_vi
 	if (sub && qtype == RR_TYPE_SRV) {
 		size_t prefix = sub[0];
 		target_at = synth_srv(&w, v, sub + 2 + prefix, sub[1 + prefix], qname + prefix,
-		                      qlen - prefix, 0, 12 + qlen + 4);
+		                      qlen - prefix, 12 + qlen + 4);
 		an = w.n;
 		synth_addrs(&w, v, RR_TYPE_A, target_at);
 		synth_addrs(&w, v, RR_TYPE_AAAA, target_at);
@@ -2267,7 +2268,9 @@ static void compact_answer(const struct answer_table *t, const struct compact_vi
 		synth_addrs(&w, v, qtype, 12);
 		an = w.n;
 	} else if (!sub && qtype == RR_TYPE_SRV && v->n_srv) {
-		synth_srv(&w, v, v->srv, v->n_srv, NULL, 0, 12, 0);
+		/* The target is the service, the name asked: the glue's owners
+		   point at the question, in the client's letter case. */
+		synth_srv(&w, v, v->srv, v->n_srv, qname, qlen, 12 + qlen + 4);
 		an = w.n;
 		synth_addrs(&w, v, RR_TYPE_A, 12);
 		synth_addrs(&w, v, RR_TYPE_AAAA, 12);

@@ -136,6 +136,16 @@ static void check_body(const struct answer_body *body, uint16_t first_type)
 			assert_int_equal(type, first_type);
 		assert_int_equal((body->wire[pos + 2] << 8) | body->wire[pos + 3], 1);
 		rdlen = (uint16_t)((body->wire[pos + 8] << 8) | body->wire[pos + 9]);
+		if (type == RR_TYPE_SRV) {
+			/* RFC 2782: the target is not compressed (Go's resolver
+			   before 1.22 rejects the message otherwise) */
+			size_t at = pos + 10 + 6;
+			while (at < pos + 10u + rdlen && body->wire[at] != 0) {
+				assert_true(body->wire[at] <= 63);
+				at += body->wire[at] + 1u;
+			}
+			assert_int_equal(at + 1, pos + 10u + rdlen);
+		}
 		pos += 10u + rdlen;
 		assert_true(pos <= body->len);
 		assert_int_equal(body->ends[i], pos);
