@@ -35,6 +35,7 @@
 #define DOWN_AFTER_FAILS 2
 #define DOWN_SECONDS 5
 #define FLAG_QR 0x8000
+#define FLAG_AA 0x0400
 #define FLAG_TC 0x0200
 #define FLAG_RD 0x0100
 #define FLAG_RA 0x0080
@@ -218,22 +219,27 @@ static void waiter_free(struct waiter *w)
 	free(w);
 }
 
-/* forward_chase: our CNAME, then the target's answer and authority records
-   from the upstream's reply (names written out in full: its compression
-   pointers meant its own message). */
+/* forward_chase: our CNAME, then as many of the target's answer and
+   authority records from the upstream's reply as fit in cap bytes (names
+   written out in full: its compression pointers meant its own message).
+   The CNAME is ours, so the reply is authoritative, as CoreDNS's is; what
+   does not fit is cut at a whole record with TC set, so the client keeps
+   the CNAME and asks again over TCP. */
 static size_t compose_chase(struct forward *f, const struct waiter *w,
-                            const uint8_t *msg, size_t len)
+                            const uint8_t *msg, size_t len, size_t cap)
 {
 	uint8_t *out = f->out;
-	size_t cap = QUERY_MAX_MSG, o, pos, i;
+	size_t o, pos, i;
 	struct dnsmsg m;
 	uint16_t an = 0, ns = 0;
 
+	if (cap > QUERY_MAX_MSG - 11)
+		cap = QUERY_MAX_MSG - 11;
 	o = WIRE_HEADER_LEN + w->question_len;
 	memset(out, 0, WIRE_HEADER_LEN);
 	out[0] = w->id[0];
 	out[1] = w->id[1];
-	out[2] = (uint8_t)((FLAG_QR | (w->flags & FLAG_RD)) >> 8);
+	out[2] = (uint8_t)((FLAG_QR | FLAG_AA | (w->flags & FLAG_RD)) >> 8);
 	memcpy(out + WIRE_HEADER_LEN, w->question, w->question_len);
 	memcpy(out + o, w->prefix, w->prefix_len);
 	o += w->prefix_len;
@@ -241,9 +247,11 @@ static size_t compose_chase(struct forward *f, const struct waiter *w,
 		out[3] = (uint8_t)((m.flags & FLAG_RA) | (w->flags & FLAG_CD) | m.rcode);
 		pos = m.question_end;
 		for (i = 0; i < (size_t)m.an + m.ns; i++) {
-			size_t n = dnsmsg_copy_rr(msg, len, &pos, out + o, cap - 11 - o);
-			if (!n)
+			size_t n = o < cap ? dnsmsg_copy_rr(msg, len, &pos, out + o, cap - o) : 0;
+			if (!n) {
+				out[2] |= FLAG_TC >> 8;
 				break;
+			}
 			o += n;
 			if (i < m.an)
 				an++;
@@ -263,11 +271,10 @@ static void deliver(struct forward *f, struct waiter *w, const uint8_t *msg, siz
 {
 	uint8_t *out = f->out;
 	size_t qend = WIRE_HEADER_LEN + w->question_len;
-	size_t need = len + (w->edns ? 11 : 0);
+	size_t opt_len = w->edns ? 11 : 0;
 
 	if (w->prefix) {
-		len = compose_chase(f, w, msg, len);
-		need = len + (w->edns ? 11 : 0);
+		len = compose_chase(f, w, msg, len, w->limit - opt_len);
 	} else {
 		if (len < qend)
 			return;
@@ -276,13 +283,19 @@ static void deliver(struct forward *f, struct waiter *w, const uint8_t *msg, siz
 		out[1] = w->id[1];
 		/* The question exactly as the client wrote it (0x20 case too). */
 		memcpy(out + WIRE_HEADER_LEN, w->question, w->question_len);
+		if (len + opt_len > w->limit) {
+			/* Too big for this client: an empty TC reply sends it to TCP. */
+			len = qend;
+			out[2] |= FLAG_TC >> 8;
+			memset(out + 6, 0, 6);
+		}
 	}
-	if (need > w->limit) {
-		/* Too big for this client: an empty TC reply sends it to TCP. */
-		len = qend;
-		out[2] |= FLAG_TC >> 8;
-		memset(out + 6, 0, 6);
-	}
+	/* svcdns offers recursion for every name it forwards, whatever the
+	   upstream (an authoritative server sets no RA): glibc's res_send and
+	   Go take an empty NOERROR answer with neither AA nor RA for a lame
+	   referral and fail the lookup. */
+	if (w->flags & FLAG_RD)
+		out[3] |= FLAG_RA;
 	if (w->edns) {
 		uint8_t *o = out + len;
 		uint16_t ar = wire_u16(out + 10);
@@ -354,7 +367,9 @@ static void serve_entry(struct forward *f, struct cache_entry *e, struct waiter 
 	size_t i;
 
 	memcpy(buf, e->msg, e->len);
-	buf[2] &= (uint8_t)~0x04; /* from our cache, not authoritative */
+	/* Authoritative, as CoreDNS's cache answers: some clients discard
+	   a reply that is not. */
+	buf[2] |= FLAG_AA >> 8;
 	for (i = 0; i < e->n_ttls; i++) {
 		uint32_t ttl = ttl_override;
 		if (!ttl_override)

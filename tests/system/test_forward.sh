@@ -35,7 +35,7 @@ check_json "CNAME chain forwarded" "CNAME:www.example.test. A:192.0.2.1" '" ".jo
 # passed through as it came on a miss)
 expect "dig: NXDOMAIN forwarded with the upstream's SOA" nope.example.test A +rec <<EOF
 rcode NXDOMAIN
-flags qr aa rd
+flags qr aa rd ra
 authority example.test. 60 IN SOA ns.example.test. hostmaster.example.test. 1 3600 600 86400 3
 EOF
 R=$(ask www.example.test TXT)

@@ -49,9 +49,19 @@ R=$(ask neg1.example.test A)
 check_json "NXDOMAIN cached: second answer NXDOMAIN" "NXDOMAIN" 'r["rcode"]'
 check_json "NXDOMAIN cached: SOA TTL <= SOA minimum 3" "True" 'r["authority"][0]["ttl"] <= 3'
 check_eq "NXDOMAIN cached: not asked again within the SOA minimum" "1" "$(ucount "$UPLOG" neg1.example.test)"
-ask www.example.test TXT >/dev/null
-ask www.example.test TXT >/dev/null
+R=$(ask www.example.test TXT --rd)
+check_json "NODATA from upstream, asked with RD: qr aa ra (svcdns recurses; the upstream sets no RA)" \
+	"True True True 0" '"%s %s %s %d" % (r["qr"], r["aa"], r["ra"], len(r["answer"]))'
+R=$(ask www.example.test TXT --rd)
+# glibc's res_send and Go take an empty NOERROR with neither AA nor RA
+# for a lame referral and fail the lookup (EAI_AGAIN).
+check_json "NODATA from the cache, asked with RD: qr aa ra still" \
+	"True True True 0" '"%s %s %s %d" % (r["qr"], r["aa"], r["ra"], len(r["answer"]))'
 check_eq "NODATA cached" "1" "$(ucount "$UPLOG" www.example.test TXT)"
+R=$(ask big.example.test TXT --rd --noedns)
+R=$(ask big.example.test TXT --rd --noedns)
+check_json "cached reply too big for 512 bytes: empty, qr aa tc rd ra" "True True True True True 0" \
+	'"%s %s %s %s %s %d" % (r["qr"], r["aa"], r["tc"], r["rd"], r["ra"], len(r["answer"]))'
 sleep 3.6
 ask neg1.example.test A >/dev/null
 check_eq "NXDOMAIN no longer cached after the SOA minimum (3 s)" "2" "$(ucount "$UPLOG" neg1.example.test)"
