@@ -29,8 +29,8 @@
 
 
 static int parse_question(const uint8_t *msg, size_t len, struct query_question *q);
-static int parse_additional(const uint8_t *msg, size_t len, size_t pos,
-                            uint16_t count, struct query_question *q);
+static int parse_records(const uint8_t *msg, size_t len, size_t *pos, uint16_t count,
+                         bool opt_allowed, struct query_question *q);
 static size_t put_header(uint8_t *out, const uint8_t *msg, uint8_t flags,
                          uint8_t rcode, uint16_t qd, uint16_t an, uint16_t ns,
                          uint16_t ar);
@@ -57,11 +57,14 @@ enum query_result query_answer(const struct answer_table *table,
 		*reply_len = put_header(out, msg, 0, RCODE_NOTIMP, 0, 0, 0, 0);
 		return QUERY_REPLY;
 	}
-	if (wire_u16(msg + 4) != 1 || wire_u16(msg + 6) != 0 || wire_u16(msg + 8) != 0) {
+	if (wire_u16(msg + 4) != 1 || wire_u16(msg + 6) != 0) {
 		*reply_len = put_header(out, msg, 0, RCODE_FORMERR, 0, 0, 0, 0);
 		return QUERY_REPLY;
 	}
-	if (query_parse(msg, len, &q) < 0) {
+	/* Only an IXFR query has an authority section: the client's SOA
+	   (RFC 1995). It is refused below like AXFR, not a FORMERR. */
+	if (query_parse(msg, len, &q) < 0 ||
+	    (wire_u16(msg + 8) != 0 && q.qtype != RR_TYPE_IXFR)) {
 		*reply_len = put_header(out, msg, 0, RCODE_FORMERR, 0, 0, 0, 0);
 		return QUERY_REPLY;
 	}
@@ -197,9 +200,14 @@ int query_parse(const uint8_t *msg, size_t len, struct query_question *q)
 {
 	q->edns = false;
 	q->edns_flags = 0;
+	size_t pos;
+
 	if (len < WIRE_HEADER_LEN || parse_question(msg, len, q) < 0)
 		return -1;
-	return parse_additional(msg, len, q->qend, wire_u16(msg + 10), q);
+	pos = q->qend;
+	if (parse_records(msg, len, &pos, wire_u16(msg + 8), false, q) < 0)
+		return -1;
+	return parse_records(msg, len, &pos, wire_u16(msg + 10), true, q);
 }
 
 /* The name must be plain labels (no compression in a question), lower-cased
@@ -236,11 +244,14 @@ static int parse_question(const uint8_t *msg, size_t len, struct query_question 
 	return 0;
 }
 
-/* Reads the additional section for an OPT record; anything malformed, or
-   two OPTs, is a FORMERR. Other records (TSIG...) are ignored. */
-static int parse_additional(const uint8_t *msg, size_t len, size_t pos,
-                            uint16_t count, struct query_question *q)
+/* Walks count records from *pos: the authority section (an IXFR's SOA,
+   skipped), then the additional one, read for its OPT record (opt_allowed).
+   Anything malformed, an OPT elsewhere, or two OPTs is a FORMERR; other
+   records (TSIG...) are ignored. */
+static int parse_records(const uint8_t *msg, size_t len, size_t *at, uint16_t count,
+                         bool opt_allowed, struct query_question *q)
 {
+	size_t pos = *at;
 	uint16_t i;
 
 	for (i = 0; i < count; i++) {
@@ -270,7 +281,7 @@ static int parse_additional(const uint8_t *msg, size_t len, size_t pos,
 		if (pos + 10 + rdlen > len)
 			return -1;
 		if (type == RR_TYPE_OPT) {
-			if (q->edns || msg[name_start] != 0)
+			if (!opt_allowed || q->edns || msg[name_start] != 0)
 				return -1;
 			q->edns = true;
 			q->edns_size = wire_u16(msg + pos + 2);
@@ -279,6 +290,7 @@ static int parse_additional(const uint8_t *msg, size_t len, size_t pos,
 		}
 		pos += 10 + rdlen;
 	}
+	*at = pos;
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 
   rawdns.py query PORT NAME TYPE [--tcp] [--noedns | --bufsize N]
                                  [--edns-version V] [--class C] [--rd]
+                                 [--authority-soa]
       sends one query to 127.0.0.1:PORT and prints the reply as JSON:
       id, flags, rcode (extended when OPT present), counts, size, whether
       it parses as whole records to the last byte, the OPT's payload size,
@@ -55,14 +56,23 @@ def opt_rr(size=1232, version=0, do=False):
     return b"\x00" + struct.pack("!HHIH", 41, size, ttl, 0)
 
 
+def soa_rr(zone, serial=1):
+    """An SOA record for zone, as an IXFR query carries it (RFC 1995)."""
+    rdata = (encode_name("ns." + zone) + encode_name("hostmaster." + zone) +
+             struct.pack("!IIIII", serial, 7200, 1800, 86400, 5))
+    return encode_name(zone) + struct.pack("!HHIH", 6, 1, 0, len(rdata)) + rdata
+
+
 def build_query(name, qtype, qclass=1, qid=None, rd=False, edns=None,
-                edns_version=0, opcode=0):
+                edns_version=0, opcode=0, authority=None):
     if qid is None:
         qid = random.randint(0, 0xFFFF)
     flags = (opcode << 11) | (0x0100 if rd else 0)
     ar = 1 if edns is not None else 0
-    msg = struct.pack("!HHHHHH", qid, flags, 1, 0, 0, ar)
+    msg = struct.pack("!HHHHHH", qid, flags, 1, 0, 1 if authority else 0, ar)
     msg += encode_name(name) + struct.pack("!HH", qtype, qclass)
+    if authority:
+        msg += authority
     if edns is not None:
         msg += opt_rr(edns, edns_version)
     return qid, msg
@@ -217,8 +227,9 @@ def cmd_query(args):
     qt = TYPES.get(qtype.upper())
     if qt is None:
         qt = int(qtype)
+    authority = soa_rr(name) if "--authority-soa" in args else None
     qid, msg = build_query(name, qt, qclass=qclass, rd="--rd" in args, edns=edns,
-                           edns_version=version)
+                           edns_version=version, authority=authority)
     reply = tcp_exchange(msg, port) if tcp else udp_exchange(msg, port, 2.0)
     if reply is None:
         print(json.dumps({"reply": False}))

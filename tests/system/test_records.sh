@@ -3,6 +3,7 @@
 # Expected answers come from the Kubernetes DNS spec 1.1.0 and CoreDNS's
 # default shapes as issue 2 and shared/reference/anchors.md describe them.
 . "${TESTDIR:?}/system/lib.sh"
+require_tool kdig knot-dnsutils
 
 Z=cluster.local
 SOA="$Z. 5 IN SOA ns.dns.$Z. hostmaster.$Z. SERIAL 7200 1800 86400 5"
@@ -489,6 +490,19 @@ done
 r=$(python3 "$RAWDNS" query "$PORT" cluster.local AXFR)
 rc=$(printf '%s' "$r" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("rcode"))')
 check_eq "AXFR over UDP: REFUSED" REFUSED "$rc"
+# A real IXFR query carries the client's SOA in the authority section
+# (RFC 1995): refused like AXFR, not a FORMERR.
+for tr in +tcp +notcp; do
+	out=$(timeout 20 kdig @127.0.0.1 -p "$PORT" $tr +time=5 +retry=2 -t IXFR=1 cluster.local 2>&1)
+	case "$out" in
+	*"error 'REFUSED'"*|*"status: REFUSED"*) pass "kdig IXFR=1 ($tr): REFUSED" ;;
+	*) fail "kdig IXFR=1 ($tr): expected REFUSED"; echo "$out" | sed 's/^/     /' ;;
+	esac
+done
+# Only IXFR may carry an authority section.
+r=$(python3 "$RAWDNS" query "$PORT" cluster.local SOA --authority-soa)
+rc=$(printf '%s' "$r" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("rcode"))')
+check_eq "SOA query with an authority section: FORMERR" FORMERR "$rc"
 
 # ---- edge cases of the sources -----------------------------------------------------------
 expect "Service with unknown fields and ports: null answers its A" odd.edge.svc.$Z A <<EOF
