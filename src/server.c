@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,11 @@ struct worker {
 	struct net_udp **udp;
 	struct net_tcp **tcp;
 	struct forward *fwd; /* this thread's forwarder and cache */
+	/* Activated by server_stop from the main thread: its callback breaks
+	   the loop from inside. A plain event_base_loopbreak from outside is
+	   lost when it comes before the thread has entered its loop (the loop
+	   clears the flag as it starts), and the join then waits for ever. */
+	struct event *stop;
 };
 
 struct server {
@@ -41,6 +47,8 @@ struct server {
 };
 
 static void *worker_main(void *arg);
+static void on_stop(evutil_socket_t fd, short what, void *arg);
+static int port_taken(const struct sockaddr *sa, socklen_t len, char *why, size_t whylen);
 static int resolve(const char *addr, uint16_t port, struct sockaddr_storage *ss,
                    socklen_t *len);
 
@@ -88,6 +96,14 @@ struct server *server_start(const struct server_config *cfg, struct answer_slot 
 			snprintf(err, errlen, "invalid listen address '%s'", cfg->listen[a]);
 			goto fail;
 		}
+		/* Our sockets share the port among our threads with
+		   SO_REUSEPORT, which would as silently share it with another
+		   server of the same user: the kernel would split the queries. */
+		if (!cfg->reuse_port && port_taken((struct sockaddr *)&ss, len, why, sizeof(why))) {
+			snprintf(err, errlen, "%s port %u: %s", cfg->listen[a], (unsigned)cfg->port,
+			         why);
+			goto fail;
+		}
 		for (w = 0; w < cfg->threads; w++) {
 			struct worker *wk = &s->workers[w];
 			wk->udp_fds[a] = net_udp_bind((struct sockaddr *)&ss, len, why, sizeof(why));
@@ -106,6 +122,11 @@ struct server *server_start(const struct server_config *cfg, struct answer_slot 
 		wk->base = event_base_new();
 		if (!wk->base) {
 			snprintf(err, errlen, "cannot create an event loop");
+			goto fail;
+		}
+		wk->stop = event_new(wk->base, -1, 0, on_stop, wk->base);
+		if (!wk->stop) {
+			snprintf(err, errlen, "out of memory");
 			goto fail;
 		}
 		if (cfg->forward && !(wk->fwd = forward_new(wk->base, cfg->forward))) {
@@ -151,7 +172,7 @@ void server_stop(struct server *s)
 		return;
 	for (w = 0; w < s->cfg.threads; w++)
 		if (s->workers[w].started)
-			event_base_loopbreak(s->workers[w].base);
+			event_active(s->workers[w].stop, EV_READ, 0);
 	for (w = 0; w < s->cfg.threads; w++) {
 		struct worker *wk = &s->workers[w];
 		if (wk->started)
@@ -167,6 +188,8 @@ void server_stop(struct server *s)
 				close(wk->tcp_fds[a]);
 		}
 		forward_free(wk->fwd);
+		if (wk->stop)
+			event_free(wk->stop);
 		if (wk->base)
 			event_base_free(wk->base);
 		free(wk->udp);
@@ -214,6 +237,45 @@ static void *worker_main(void *arg)
 	event_base_loop(wk->base, 0);
 	rcu_unregister_thread();
 	return NULL;
+}
+
+/* Whether another socket holds sa's UDP or TCP port: a bind without
+   SO_REUSEPORT (and, for UDP, without SO_REUSEADDR) fails then. A TCP
+   connection in TIME_WAIT does not count. */
+static int port_taken(const struct sockaddr *sa, socklen_t len, char *why, size_t whylen)
+{
+	static const int types[] = {SOCK_DGRAM, SOCK_STREAM};
+	size_t i;
+	int on = 1;
+
+	for (i = 0; i < 2; i++) {
+		int fd = socket(sa->sa_family, types[i] | SOCK_CLOEXEC, 0);
+		int rc, saved;
+
+		if (fd < 0)
+			continue; /* the real bind reports it */
+		if (types[i] == SOCK_STREAM)
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+		if (sa->sa_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+		rc = bind(fd, sa, len);
+		saved = errno;
+		close(fd);
+		if (rc < 0 && saved == EADDRINUSE) {
+			snprintf(why, whylen,
+			         "%s: Address already in use by another socket (--reuse-port shares it)",
+			         types[i] == SOCK_DGRAM ? "UDP" : "TCP");
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void on_stop(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(arg);
 }
 
 static int resolve(const char *addr, uint16_t port, struct sockaddr_storage *ss,

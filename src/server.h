@@ -26,10 +26,12 @@ struct server_config {
 	unsigned tcp_max_conns;    /* per thread; the oldest is closed beyond */
 	const struct forward_config *forward; /* NULL: foreign names refused */
 	struct metrics *metrics;   /* a block per thread; NULL: not counted */
+	bool reuse_port;           /* share the DNS port with another process */
 };
 
 /* Binds every socket (so bind errors surface here), then starts the
-   threads. Returns NULL with err set ("127.0.0.1:53: Permission denied"). */
+   threads. Unless cfg->reuse_port, a port another socket holds already is
+   an error. Returns NULL with err set ("127.0.0.1:53: Permission denied"). */
 struct server *server_start(const struct server_config *cfg,
                             struct answer_slot *slot, char *err,
                             size_t errlen);

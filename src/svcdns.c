@@ -63,6 +63,7 @@ struct options {
 	unsigned long tcp_max_conns;
 	int log_level;
 	bool log_queries;
+	bool reuse_port;
 	unsigned long lameduck;
 	const char *user;
 };
@@ -118,6 +119,8 @@ static const struct config_option option_table[] = {
 	 "least severe messages logged"},
 	{"log-queries", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(log_queries),
 	 "log one line per query: client, proto, qname, qtype, rcode, duration"},
+	{"reuse-port", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(reuse_port),
+	 "share the DNS port with another process already on it (a restart without a gap); without it such a port is an error"},
 	{"lameduck", CONFIG_UINT, "SECONDS", "5", 0, 3600, NULL, OPT(lameduck),
 	 "after SIGTERM or SIGINT, keep answering DNS this long with /health and /ready failing, then exit"},
 	{"user", CONFIG_STRING, "NAME", NULL, 0, 0, NULL, OPT(user),
@@ -295,6 +298,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	scfg.metrics = app.metrics;
+	scfg.reuse_port = app.opt.reuse_port;
 	snprintf(app.server_label, sizeof(app.server_label), "dns://:%u", (unsigned)scfg.port);
 	server = server_start(&scfg, &app.slot, err, sizeof(err));
 	if (!server) {

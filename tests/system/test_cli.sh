@@ -83,4 +83,65 @@ run --dir "$ZONESDIR/demo" --listen 127.0.0.1 --port "$P" --upstream none --http
 if [ "$RC" -eq 1 ]; then pass "port in use: exit 1 ($(printf '%s' "$ERR" | head -1))"; else
 	fail "port in use: expected exit 1, got $RC; stderr: $(printf '%s' "$ERR" | head -3)"; fi
 stop_server "$HOLDER"
+
+# A second svcdns on the port of a running one: its SO_REUSEPORT sockets
+# would bind too and the kernel would split the queries between the two.
+start_server "$ZONESDIR/demo"
+FIRST=$PID
+run --dir "$ZONESDIR/demo" --listen 127.0.0.1 --port "$PORT" --upstream none --http 127.0.0.1:0 --lameduck 0
+if [ "$RC" -eq 1 ] && printf '%s' "$ERR" | grep -q "port $PORT: UDP: Address already in use.*--reuse-port"; then
+	pass "second svcdns on a taken DNS port: exit 1, names the port and --reuse-port"
+else
+	fail "second svcdns on a taken DNS port: expected exit 1 naming the port; got $RC; stderr: $(printf '%s' "$ERR" | head -3)"
+fi
+"$SVCDNS" --dir "$ZONESDIR/demo" --listen 127.0.0.1 --port "$PORT" --upstream none \
+	--http 127.0.0.1:0 --lameduck 0 --reuse-port >"$WORK/second.log" 2>&1 &
+SECOND=$!
+LIB_PIDS="$LIB_PIDS $SECOND"
+i=0
+while [ $i -lt $((100 * LIB_SLOW)) ] && ! grep -q "serving .* services on port" "$WORK/second.log" && kill -0 "$SECOND" 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if kill -0 "$SECOND" 2>/dev/null && grep -q "serving .* services on port" "$WORK/second.log"; then
+	pass "--reuse-port: a second svcdns shares the port"
+else
+	fail "--reuse-port: the second svcdns did not start: $(head -3 "$WORK/second.log")"
+fi
+stop_server "$SECOND"
+stop_server "$FIRST"
+
+# Start-up failing right after the query threads are spawned (here: the
+# --http port is taken) must end the process, however late the threads
+# enter their loops; a stop that came before a loop started was lost and
+# the join waited for ever.
+python3 - >"$WORK/http-holder.out" 2>&1 <<'PYEOF' &
+import socket, time
+t = socket.socket(socket.AF_INET, socket.SOCK_STREAM); t.bind(("127.0.0.1", 0)); t.listen(1)
+print("port", t.getsockname()[1], flush=True)
+time.sleep(120)
+PYEOF
+HOLDER=$!
+LIB_PIDS="$LIB_PIDS $HOLDER"
+i=0
+while [ $i -lt 50 ] && ! grep -q port "$WORK/http-holder.out"; do sleep 0.1; i=$((i + 1)); done
+HP=$(sed -n 's/^port //p' "$WORK/http-holder.out")
+hung=0 other=0 n=0
+while [ $n -lt 40 ]; do
+	n=$((n + 1))
+	DP=$(free_port)
+	timeout -k 5 $((20 * LIB_SLOW)) "$SVCDNS" --dir "$ZONESDIR/demo" --listen 127.0.0.1 --port "$DP" \
+		--upstream none --threads 8 --http "127.0.0.1:$HP" >"$WORK/race.log" 2>&1
+	st=$?
+	if [ $st -eq 124 ] || [ $st -eq 137 ]; then
+		hung=$((hung + 1))
+		echo "     run $n hung in shutdown: $(tail -1 "$WORK/race.log")"
+		break
+	elif [ $st -ne 1 ] || ! grep -q "Address already in use" "$WORK/race.log"; then
+		other=$((other + 1))
+		echo "     run $n: exit $st: $(head -2 "$WORK/race.log")"
+	fi
+done
+check_eq "40 starts failing after the threads spawn: none hangs, each exits 1" "0 0" "$hung $other"
+stop_server "$HOLDER"
 finish
