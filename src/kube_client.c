@@ -20,7 +20,7 @@
 
 #define KC_PAGE_LIMIT 500
 #define KC_TOKEN_REREAD_S 60
-#define KC_MAX_RESOURCES 3
+#define KC_MAX_RESOURCES 4
 #define KC_ERRBODY_MAX 1024
 #define KC_URL_MAX 4096
 
@@ -1354,6 +1354,11 @@ struct kube_client *kube_client_new(struct event_base *base,
 	kc_add_res(c, "endpointslices",
 	           "/apis/discovery.k8s.io/v1/endpointslices", NULL,
 	           KUBE_KIND_ENDPOINTSLICE, true);
+	/* A namespace exists from its Namespace object, not only while it
+	   holds Services: <ns>.svc answers NODATA, and with --pods insecure
+	   its pod names resolve, as CoreDNS (which watches them) answers. */
+	kc_add_res(c, "namespaces", "/api/v1/namespaces", NULL, KUBE_KIND_NAMESPACE,
+	           false);
 	if (cfg->watch_pods)
 		kc_add_res(c, "pods", "/api/v1/pods",
 		           "fieldSelector=status.phase%21%3DSucceeded%2C"

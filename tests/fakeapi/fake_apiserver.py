@@ -7,7 +7,7 @@ Speaks the list/watch wire format svcdns uses (python3 standard library only):
       &timeoutSeconds=S                            chunked stream of events,
                                                    split at odd byte offsets
   collections: /api/v1/services, /apis/discovery.k8s.io/v1/endpointslices,
-               /api/v1/endpoints, /api/v1/pods
+               /api/v1/endpoints, /api/v1/pods, /api/v1/namespaces
 A watch from a compacted resourceVersion gets 200 + one ERROR event (code 410),
 as the real watch cache does (--gone-http: a plain HTTP 410 instead).
 
@@ -15,6 +15,7 @@ A second, plain-HTTP control port drives it (GET, query parameters):
   /ctl/service?ns=&name=&ip=10.0.0.1[,fd00::1]|None&port=80[&portname=http]
   /ctl/slice?ns=&name=&service=&ips=a,b[&port=8080&portname=http][&notready=1]
   /ctl/endpoints?ns=&name=&ips=a,b[&port=]        (v1 Endpoints)
+  /ctl/namespace?name=         a Namespace (delete: /ctl/delete?resource=namespaces&ns=&name=)
   /ctl/put?resource=services   (POST body: one object as JSON)
   /ctl/delete?resource=services&ns=&name=
   /ctl/compact                 forget all history up to now
@@ -49,6 +50,7 @@ RESOURCES = {
         ("endpointslices", "EndpointSlice", "discovery.k8s.io/v1"),
     "/api/v1/endpoints": ("endpoints", "Endpoints", "v1"),
     "/api/v1/pods": ("pods", "Pod", "v1"),
+    "/api/v1/namespaces": ("namespaces", "Namespace", "v1"),
 }
 BY_NAME = {v[0]: (path, v[1], v[2]) for path, v in RESOURCES.items()}
 
@@ -498,6 +500,10 @@ class CtlHandler(BaseHTTPRequestHandler):
                 return self.reply(200, "rv=%d\n" % rv)
             if cmd == "slice":
                 rv = st.put("endpointslices", make_slice(q))
+                return self.reply(200, "rv=%d\n" % rv)
+            if cmd == "namespace":
+                rv = st.put("namespaces", {"metadata": {"name": q["name"]},
+                                           "status": {"phase": "Active"}})
                 return self.reply(200, "rv=%d\n" % rv)
             if cmd == "endpoints":
                 rv = st.put("endpoints", make_endpoints(q))

@@ -51,8 +51,9 @@ for r in cr['rules']:
     for g in r['apiGroups']:
         for res in r['resources']:
             granted.add((g, res))
-need(granted == {('', 'services'), ('', 'endpoints'), ('discovery.k8s.io', 'endpointslices')},
-     'ClusterRole grants exactly services, endpoints, endpointslices (%s)' % sorted(granted))
+need(granted == {('', 'services'), ('', 'endpoints'), ('', 'namespaces'),
+                 ('discovery.k8s.io', 'endpointslices')},
+     'ClusterRole grants exactly services, endpoints, namespaces, endpointslices (%s)' % sorted(granted))
 need(crb['roleRef']['name'] == cr['metadata']['name'] and crb['roleRef']['kind'] == 'ClusterRole', 'binding names the ClusterRole')
 need(crb['subjects'][0]['name'] == sa['metadata']['name'] and crb['subjects'][0]['namespace'] == sa['metadata']['namespace'], 'binding names the ServiceAccount')
 # Deployment
