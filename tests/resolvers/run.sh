@@ -1,0 +1,684 @@
+#!/bin/bash
+# run.sh - the real-resolver suite: what the resolver libraries pods run get
+# from svcdns.
+#
+#   SVCDNS=/path/to/svcdns [TESTDIR=/path/to/tests] tests/resolvers/run.sh
+#
+# In a network and mount namespace of its own (the script re-runs itself
+# under `unshare -n -m`) it brings up lo, bind-mounts a pod's resolv.conf
+# (namespace shop, ndots:5), /etc/hosts and nsswitch.conf over the real
+# ones, starts NSD on 127.0.0.2:53 as the upstream (authoritative for
+# example.com, no RA) and svcdns on 127.0.0.1:53 with the cluster of
+# fixtures.py, then asks the same questions through glibc (getaddrinfo,
+# gethostbyaddr, getent), musl (static), Go's pure resolver (Debian's Go
+# 1.19 and the current Go), dnspython, Java (InetAddress and JNDI), kdig,
+# drill and dig, and compares every answer with the one it must be. It also
+# counts the queries svcdns logged for some lookups. Nothing leaves the
+# namespace: every address is loopback.
+#
+# Prints one line per check ("ok ..." or "FAIL ..." with what was expected
+# and what came) and ends with "N passed, N failed". Exit 0 when all pass,
+# 1 otherwise, including when a tool is missing or the kernel refuses the
+# namespaces: this suite never skips.
+#
+# Debian packages it needs (bootstrap installs them):
+#   util-linux mount iproute2 bind9-dnsutils knot-dnsutils ldnsutils nsd
+#   gcc libc6-dev musl-tools golang-1.19-go python3 python3-dnspython
+#   default-jdk-headless
+# and a current Go at /usr/local/go (or GO_NEW=/path/to/bin/go).
+#
+# Environment:
+#   SVCDNS         the svcdns binary under test (required)
+#   TESTDIR        the tests/ directory (default: the one holding this script's directory)
+#   GO_OLD         Go with the pre-1.22 dnsmessage parser (default: /usr/lib/go-1.19/bin/go)
+#   GO_NEW         a current Go (default: /usr/local/go/bin/go)
+#   RESOLVERS_BIN  where the compiled clients are kept between runs
+#                  (default: resolvers-bin beside $SVCDNS, in the build directory)
+#   RESOLVERS_CACHE  Go's build cache (default: ${XDG_CACHE_HOME:-$HOME/.cache}/svcdns-resolvers)
+#   RESOLVERS_KEEP   set: keep the work directory (logs, each client's
+#                    questions and answers) and print its path
+#
+# Every loop is bounded in count and time, every wait for a server is a
+# retry loop, and only the processes this script started are killed, by PID.
+
+set -u
+export LC_ALL=C
+
+ME=$(readlink -f "$0")
+TESTDIR=${TESTDIR:-$(dirname "$(dirname "$ME")")}
+HERE=$TESTDIR/resolvers
+GO_OLD=${GO_OLD:-/usr/lib/go-1.19/bin/go}
+GO_NEW=${GO_NEW:-/usr/local/go/bin/go}
+PY=/usr/bin/python3 # Debian's, which has python3-dnspython
+
+PASSED=0
+FAILED=0
+
+pass() { PASSED=$((PASSED + 1)); echo "ok   $*"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL $*"; }
+
+# finish: the closing line, and the exit status.
+finish() {
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ] && exit 0
+	exit 1
+}
+
+# abort MESSAGE...: a failure that stops the suite (a missing tool, a
+# server that does not start).
+abort() {
+	fail "$*"
+	finish
+}
+
+# ---- what the suite needs ------------------------------------------------------
+# need COMMAND WHERE-FROM: the command exists (a path, or a name on PATH).
+need() {
+	command -v "$1" >/dev/null 2>&1 || abort "required tool $1 not found ($2)"
+}
+
+[ -n "${SVCDNS:-}" ] || abort "SVCDNS must name the svcdns binary"
+SVCDNS=$(readlink -f "$SVCDNS")
+[ -x "$SVCDNS" ] || abort "SVCDNS=$SVCDNS is not an executable file"
+[ -f "$HERE/fixtures.py" ] || abort "TESTDIR=$TESTDIR has no resolvers/fixtures.py"
+need unshare "Debian package util-linux"
+need mount "Debian package mount"
+need ip "Debian package iproute2"
+need timeout "Debian package coreutils"
+need sha256sum "Debian package coreutils"
+need dig "Debian package bind9-dnsutils"
+need kdig "Debian package knot-dnsutils"
+need drill "Debian package ldnsutils"
+need nsd "Debian package nsd"
+need cc "Debian package gcc"
+need musl-gcc "Debian package musl-tools"
+need "$GO_OLD" "Debian package golang-1.19-go"
+need "$GO_NEW" "a current Go: install one at /usr/local/go, or set GO_NEW=/path/to/bin/go"
+need "$PY" "Debian package python3"
+"$PY" -c 'import dns.resolver' 2>/dev/null || abort "$PY cannot import dns.resolver (Debian package python3-dnspython)"
+need java "Debian package default-jdk-headless"
+need javac "Debian package default-jdk-headless"
+
+# ---- a network and mount namespace of our own ------------------------------------
+# Port 53 and the pod's /etc/resolv.conf are what the C libraries insist on;
+# a namespace gives both without touching the machine's. Root creates it
+# directly; anyone else through a user namespace (unshare -r).
+if [ -z "${SVCDNS_RESOLVERS_INSIDE:-}" ]; then
+	flags=(--net --mount --propagation private)
+	[ "$(id -u)" -eq 0 ] || flags+=(--map-root-user)
+	if ! err=$(unshare "${flags[@]}" true 2>&1); then
+		abort "cannot create a network and mount namespace (unshare ${flags[*]}: ${err:-refused}); this suite needs one: run it as root, or allow user namespaces"
+	fi
+	SVCDNS_RESOLVERS_INSIDE=$(readlink /proc/self/ns/net) exec unshare "${flags[@]}" -- /bin/bash "$ME" "$@"
+fi
+
+# Inside (SVCDNS_RESOLVERS_INSIDE names the network namespace outside):
+# refuse to go on in that same namespace, were the variable set by hand.
+[ "$(readlink /proc/self/ns/net)" != "$SVCDNS_RESOLVERS_INSIDE" ] ||
+	abort "not in a network namespace of its own (SVCDNS_RESOLVERS_INSIDE set by hand?)"
+ip link set lo up || abort "ip link set lo up failed"
+# The pod's own addresses. They matter: getaddrinfo with AI_ADDRCONFIG
+# (getent ahostsv4, many programs) returns no IPv4 answer on a host whose
+# only IPv4 address is 127.0.0.1. On lo, so that nothing can leave.
+ip addr add 10.244.0.5/32 dev lo || abort "ip addr add 10.244.0.5/32 dev lo failed"
+ip -6 addr add fd00:10:244::5/128 dev lo nodad || abort "ip -6 addr add fd00:10:244::5/128 dev lo failed"
+
+WORK=$(mktemp -d /tmp/svcdns-resolvers.XXXXXX) || abort "mktemp failed"
+[ -z "${RESOLVERS_KEEP:-}" ] || echo "# work directory (kept): $WORK"
+PIDS=""
+cleanup() {
+	local pid i
+	for pid in $PIDS; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in $PIDS; do
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	if [ -z "${RESOLVERS_KEEP:-}" ]; then
+		case "$WORK" in /tmp/svcdns-resolvers.*) rm -rf "$WORK" ;; esac
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# The files a pod in namespace "shop" sees (the kubelet writes resolv.conf
+# this way for dnsPolicy ClusterFirst). nsswitch.conf as Debian images ship
+# it: no myhostname/resolve module of the host in the way.
+printf '%s\n' "nameserver 127.0.0.1" \
+	"search shop.svc.cluster.local svc.cluster.local cluster.local" \
+	"options ndots:5" >"$WORK/resolv.conf"
+printf '%s\n' "127.0.0.1 localhost" "::1 localhost ip6-localhost ip6-loopback" >"$WORK/hosts"
+printf '%s\n' "passwd: files" "group: files" "shadow: files" "hosts: files dns" \
+	"networks: files" "protocols: files" "services: files" >"$WORK/nsswitch.conf"
+for f in resolv.conf hosts nsswitch.conf; do
+	mount --bind "$WORK/$f" "/etc/$f" 2>"$WORK/mount.err" ||
+		abort "bind-mount over /etc/$f failed: $(cat "$WORK/mount.err")"
+done
+
+"$PY" "$HERE/fixtures.py" "$WORK" || abort "fixtures.py failed"
+
+# ---- the clients, compiled once and kept ------------------------------------------
+CACHE=${RESOLVERS_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/svcdns-resolvers}
+BIN=${RESOLVERS_BIN:-$(dirname "$SVCDNS")/resolvers-bin}
+mkdir -p "$BIN" 2>/dev/null && [ -w "$BIN" ] || BIN=$CACHE/bin
+mkdir -p "$BIN" "$CACHE" || abort "cannot create $BIN and $CACHE"
+
+# build NAME STAMP-INPUT COMMAND...: runs COMMAND (which writes $BIN/NAME)
+# unless the binary is there and was built from the same sources with the
+# same compiler (STAMP-INPUT: their text and the compiler's version).
+build() {
+	local name=$1 stamp
+	stamp=$(printf '%s' "$2" | sha256sum | cut -c1-64)
+	shift 2
+	if [ -e "$BIN/$name" ] && [ "$(cat "$BIN/$name.stamp" 2>/dev/null)" = "$stamp" ]; then
+		return 0
+	fi
+	rm -rf "${BIN:?}/$name" "$BIN/$name.stamp"
+	if ! "$@" >"$WORK/build-$name.log" 2>&1; then
+		fail "build $name: $*"
+		sed 's/^/     /' "$WORK/build-$name.log"
+		return 1
+	fi
+	echo "$stamp" >"$BIN/$name.stamp"
+}
+
+# Go: stdlib only, so no network and no module: the proxy is off.
+build_go() { # NAME GO
+	local name=$1 go=$2
+	build "$name" "$(cat "$HERE/resolve.go"; "$go" version)" \
+		env CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local GOPROXY=off \
+		GOCACHE="$CACHE/$name/cache" GOPATH="$CACHE/$name/path" \
+		"$go" build -o "$BIN/$name" "$HERE/resolve.go"
+}
+
+T0=$(date +%s)
+build glibc-resolve "$(cat "$HERE/resolve.c"; cc --version)" \
+	cc -O2 -Wall -Wextra -o "$BIN/glibc-resolve" "$HERE/resolve.c"
+build musl-resolve "$(cat "$HERE/resolve.c"; musl-gcc --version)" \
+	musl-gcc -static -O2 -Wall -Wextra -o "$BIN/musl-resolve" "$HERE/resolve.c"
+build_go go-old-resolve "$GO_OLD"
+build_go go-new-resolve "$GO_NEW"
+build java "$(cat "$HERE/Resolve.java"; javac -version 2>&1)" \
+	javac -d "$BIN/java" "$HERE/Resolve.java"
+[ "$FAILED" -eq 0 ] || finish
+echo "# clients ready in $(($(date +%s) - T0)) s ($BIN): $("$GO_OLD" version | cut -d' ' -f3) and $("$GO_NEW" version | cut -d' ' -f3)"
+
+# ---- NSD: the outside world, on 127.0.0.2:53 ---------------------------------------
+mkdir -p "$WORK/nsd"
+cat >"$WORK/nsd/nsd.conf" <<EOF
+# The upstream of the suite: authoritative only (no RA), in the foreground,
+# every file of its own in the work directory, no privileges dropped.
+server:
+  ip-address: 127.0.0.2
+  port: 53
+  username: ""
+  chroot: ""
+  zonesdir: "$WORK/nsd"
+  pidfile: "$WORK/nsd/nsd.pid"
+  database: ""
+  xfrdfile: "$WORK/nsd/xfrd.state"
+  zonelistfile: "$WORK/nsd/zone.list"
+  xfrdir: "$WORK/nsd"
+  server-count: 1
+  verbosity: 1
+remote-control:
+  control-enable: no
+zone:
+  name: "example.com"
+  zonefile: "example.com.zone"
+zone:
+  name: "."
+  zonefile: "root.zone"
+EOF
+nsd -d -c "$WORK/nsd/nsd.conf" >"$WORK/nsd.log" 2>&1 &
+NSD_PID=$!
+PIDS="$PIDS $NSD_PID"
+
+# wait_answer SERVER NAME TYPE PID LOG: polls until SERVER answers NAME
+# (up to 100 tries, each a 1 s wait at most); aborts with the log if PID exits.
+wait_answer() {
+	local i
+	for i in $(seq 1 100); do
+		kill -0 "$4" 2>/dev/null || abort "$(basename "$5" .log) exited at start; log: $(cat "$5")"
+		dig @"$1" +norec +time=1 +tries=1 +short "$2" "$3" 2>/dev/null | grep -q . && return 0
+		sleep 0.1
+	done
+	abort "no answer from $1 for $2 $3 after 100 tries; log: $(cat "$5")"
+}
+wait_answer 127.0.0.2 example.com SOA "$NSD_PID" "$WORK/nsd.log"
+
+# ---- svcdns on 127.0.0.1:53 ---------------------------------------------------------
+# --threads 1: the forwarded-answer cache is per query thread, and the
+# checks of cached answers need the second question to meet the first's
+# answer. Port 9153 for --http is free: the namespace is new.
+SVCDNS_LOG=$WORK/svcdns.log
+"$SVCDNS" --dir "$WORK/cluster" --listen 127.0.0.1 --port 53 --upstream 127.0.0.2 \
+	--pods insecure --log-queries --http 127.0.0.1:9153 --lameduck 0 --threads 1 \
+	>"$SVCDNS_LOG" 2>&1 &
+SVCDNS_PID=$!
+PIDS="$PIDS $SVCDNS_PID"
+wait_answer 127.0.0.1 dns-version.cluster.local TXT "$SVCDNS_PID" "$SVCDNS_LOG"
+echo "# $("$SVCDNS" --version 2>&1 | head -1) up on 127.0.0.1; NSD on 127.0.0.2"
+
+# ---- what every name must give ---------------------------------------------------
+# The address sets too long to write out: hl600's 600 endpoints and
+# big.example.com's 150 addresses (fixtures.py makes them the same way).
+HL600=$(awk 'BEGIN { for (i = 0; i < 600; i++) printf "10.245.%d.%d\n", int(i / 250), i % 250 + 1 }' | sort | tr '\n' ' ')
+HL600=${HL600% }
+HL600_SRV=$(awk 'BEGIN { for (i = 0; i < 600; i++) printf "0 0 8080 10-245-%d-%d.hl600.shop.svc.cluster.local.\n", int(i / 250), i % 250 + 1 }' | sort | awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $0 }')
+BIG=$(seq 1 150 | sed 's/^/198.51.100./' | sort | tr '\n' ' ')
+BIG=${BIG% }
+HL3_SRV="0 33 5432 hl3-0.hl3.shop.svc.cluster.local., 0 33 5432 hl3-1.hl3.shop.svc.cluster.local., 0 33 5432 hl3-2.hl3.shop.svc.cluster.local."
+
+# KIND | QUERY | EXPECTED | NOTES
+# KIND: host (every address), host4, host6, cname, ptr, srv (SRV of the
+# name as given), srvsvc ("SERVICE PROTO NAME", Go's LookupSRV form).
+# EXPECTED: addresses or names sorted and space-separated, SRV records
+# "PRIORITY WEIGHT PORT TARGET" sorted and joined by ", "; or NXDOMAIN,
+# NODATA (the name exists without that type), or NOTFOUND (either).
+# NOTES: "tcp", the whole answer needs TCP (larger than 512 bytes);
+# "fwd", svcdns forwards it (a UDP answer cut short may then hold no
+# records at all: NSD's own does not, and a forwarder passes that on);
+# "again", the same question as the row before, now from svcdns's cache.
+# Short names are relative to the pod's namespace, shop, via the search
+# list. Each client asks the rows in this order, glibc first: it meets the
+# forwarded names fresh, and the rows asked twice from svcdns's cache.
+EXPECT=$(cat <<EOF
+# ClusterIP: IPv4, dual stack, IPv6 only; short names through the search list
+host   | frontend                                  | 10.96.200.10 fd00:10:96::c8
+host4  | frontend                                  | 10.96.200.10
+host6  | frontend                                  | fd00:10:96::c8
+host   | frontend.shop                             | 10.96.200.10 fd00:10:96::c8
+host   | svc.otherns                               | 10.96.50.5
+host   | web                                       | 10.96.100.20
+host   | web.shop.svc.cluster.local                | 10.96.100.20
+host   | web.shop.svc.cluster.local.               | 10.96.100.20
+host   | v6svc                                     | fd00:10:96::6
+host4  | v6svc                                     | NODATA
+host6  | v6svc.shop.svc.cluster.local.             | fd00:10:96::6
+# headless: the ready endpoints only (hl3-3 is not ready), by name too
+host   | hl3                                       | 10.244.3.10 10.244.3.11 10.244.3.12
+host4  | hl3.shop.svc.cluster.local.               | 10.244.3.10 10.244.3.11 10.244.3.12
+host   | hl3-1.hl3                                 | 10.244.3.11
+host4  | hl3-3.hl3.shop.svc.cluster.local.         | NXDOMAIN
+host4  | hl600                                     | $HL600 | tcp
+host4  | hl600.shop.svc.cluster.local.             | $HL600 | tcp
+host   | hl600.shop.svc.cluster.local.             | $HL600 | tcp
+# names that do not exist; a namespace without services; pod names
+host   | nosuch                                    | NXDOMAIN
+host4  | nosuch.shop.svc.cluster.local.            | NXDOMAIN
+host4  | podns.svc.cluster.local.                  | NODATA
+host4  | 10-240-0-1.podns.pod.cluster.local.       | 10.240.0.1
+host   | 10-244-3-10.shop.pod.cluster.local.       | 10.244.3.10
+host4  | 10-240-0-1.nons.pod.cluster.local.        | NXDOMAIN
+# forwarded to NSD: asked fresh, then "again" from svcdns's cache;
+# v4only has no AAAA, big has 150 A records
+host4  | v4only.example.com.                       | 192.0.2.10
+host6  | v4only.example.com.                       | NODATA
+host6  | v4only.example.com.                       | NODATA | again
+host6  | v4only.example.com                        | NODATA
+host   | v4only.example.com                        | 192.0.2.10
+host   | dual.example.com                          | 192.0.2.20 2001:db8::20
+host6  | dual.example.com.                         | 2001:db8::20
+host   | alias.example.com.                        | 192.0.2.20 2001:db8::20
+cname  | alias.example.com.                        | dual.example.com.
+host6  | www.example.com.                          | NODATA
+host4  | big.example.com.                          | $BIG | tcp fwd
+host4  | big.example.com.                          | $BIG | tcp fwd again
+host   | nosuch.example.com.                       | NXDOMAIN
+# ExternalName: in the zone, and to outside names (the target chased)
+host   | storefront                                | 10.96.100.20
+cname  | storefront                                | web.shop.svc.cluster.local.
+host   | payments                                  | 192.0.2.20 2001:db8::20
+cname  | payments                                  | dual.example.com.
+host4  | ext-v4                                    | 192.0.2.10
+host6  | ext-v4.shop.svc.cluster.local.            | NODATA
+host4  | ext-big                                   | $BIG | tcp
+host4  | ext-big.shop.svc.cluster.local.           | $BIG | tcp
+host   | ext-big.shop.svc.cluster.local.           | $BIG | tcp
+cname  | ext-big                                   | big.example.com.
+# PTR: cluster IPs, endpoints with and without a hostname, and one pod IP
+# behind two headless services (one name per service, as CoreDNS)
+ptr    | 10.96.100.20                              | web.shop.svc.cluster.local.
+ptr    | 10.96.200.10                              | frontend.shop.svc.cluster.local.
+ptr    | fd00:10:96::c8                            | frontend.shop.svc.cluster.local.
+ptr    | fd00:10:96::6                             | v6svc.shop.svc.cluster.local.
+ptr    | 10.244.3.11                               | hl3-1.hl3.shop.svc.cluster.local.
+ptr    | 10.245.1.7                                | 10-245-1-7.hl600.shop.svc.cluster.local.
+ptr    | 10.244.9.9                                | double-ep.svc1.testns.svc.cluster.local. double-ep.svc2.testns.svc.cluster.local.
+# SRV: several targets (never compressed: Go before 1.22 rejects that),
+# one target, 600 targets over TCP
+srv    | _db._tcp.hl3.shop.svc.cluster.local.      | $HL3_SRV
+srv    | _db._tcp.hl3                              | $HL3_SRV
+srvsvc | db tcp hl3.shop.svc.cluster.local         | $HL3_SRV
+srvsvc | db tcp hl3                                | $HL3_SRV
+srv    | _https._tcp.web.shop.svc.cluster.local.   | 0 100 443 web.shop.svc.cluster.local.
+srvsvc | https tcp web                             | 0 100 443 web.shop.svc.cluster.local.
+srv    | _http._tcp.hl600.shop.svc.cluster.local.  | $HL600_SRV | tcp
+srvsvc | http tcp hl600.shop.svc.cluster.local     | $HL600_SRV | tcp
+srv    | _nosuch._tcp.hl3.shop.svc.cluster.local.  | NXDOMAIN
+EOF
+)
+
+# The rows, trimmed, as "KIND<TAB>QUERY<TAB>EXPECTED<TAB>NOTES".
+ROWS=$(printf '%s\n' "$EXPECT" | awk -F'|' '
+	function trim(s) { gsub(/^[ \t]+|[ \t]+$/, "", s); return s }
+	!/^#/ && NF >= 3 { printf "%s\t%s\t%s\t%s\n", trim($1), trim($2), trim($3), trim($4) }')
+
+# ---- comparing ------------------------------------------------------------------------
+# short TEXT SEP: TEXT as is when short, else its first items and a count.
+short() {
+	awk -v s="$1" -v sep="$2" 'BEGIN {
+		n = split(s, w, sep)
+		if (length(s) <= 200 || s ~ /^(NOTFOUND|TEMPFAIL|ERROR)/) { print substr(s, 1, 400); exit }
+		out = w[1]; for (i = 2; i <= 3 && i <= n; i++) out = out sep w[i]
+		print out sep "... (" n " in all)" }'
+}
+
+# differ EXPECTED GOT SEP: which items are missing from GOT, which extra.
+differ() {
+	awk -v e="$1" -v g="$2" -v sep="$3" 'BEGIN {
+		n = split(e, E, sep); m = split(g, G, sep)
+		for (i = 1; i <= n; i++) want[E[i]] = 1
+		for (i = 1; i <= m; i++) have[G[i]] = 1
+		for (i = 1; i <= n; i++) if (!(E[i] in have)) { miss++; if (miss <= 5) ml = ml " [" E[i] "]" }
+		for (i = 1; i <= m; i++) if (!(G[i] in want)) { extra++; if (extra <= 5) xl = xl " [" G[i] "]" }
+		if (miss) print "     missing " miss ":" ml (miss > 5 ? " ..." : "")
+		if (extra) print "     extra " extra ":" xl (extra > 5 ? " ..." : "") }'
+}
+
+# subset EXPECTED GOT SEP: GOT is a non-empty subset of EXPECTED.
+subset() {
+	awk -v e="$1" -v g="$2" -v sep="$3" 'BEGIN {
+		n = split(e, E, sep); m = split(g, G, sep)
+		for (i = 1; i <= n; i++) want[E[i]] = 1
+		if (m == 0) exit 1
+		for (i = 1; i <= m; i++) if (!(G[i] in want)) exit 1
+		exit 0 }'
+}
+
+# judge CLIENT KIND QUERY EXPECTED NOTES GOT: one check.
+# Client traits: musl has no TCP fallback (only some of a "tcp" answer,
+# or, forwarded, possibly none);
+# gethostbyaddr (glibc 2.36 keeps only the first PTR record, musl has
+# one name) and Java's getHostName give one PTR name (any one of those
+# expected); dnspython and JNDI tell NXDOMAIN from NODATA, the
+# others say only "not found" (EAI_NONAME and EAI_NODATA mean either).
+judge() {
+	local client=$1 kind=$2 query=$3 want=$4 notes=" $5 " got=$6 sep=" " ok=0 rule="" desc
+	case $kind in srv | srvsvc) sep=", " ;; esac
+	case $want in
+	NXDOMAIN | NODATA | NOTFOUND)
+		case "$client:$want" in
+		dnspython:NXDOMAIN | dnspython:NODATA | java-jndi:NXDOMAIN | java-jndi:NODATA)
+			case $got in "NOTFOUND [$want"*) ok=1 ;; esac ;;
+		*)
+			rule=" (any not-found: this client cannot tell NXDOMAIN from NODATA)"
+			case $got in NOTFOUND*) ok=1 ;; esac ;;
+		esac ;;
+	*)
+		case "$client:$kind:$notes" in
+		musl:*" tcp "*)
+			rule=" (some of them: musl has no TCP fallback)"
+			subset "$want" "$got" "$sep" && ok=1
+			case "$notes:$got" in *" fwd "*:NOTFOUND*)
+				ok=1 ;; # none at all: as NSD, or any forwarder, cuts it
+			esac ;;
+		glibc:ptr:* | getent:ptr:* | musl:ptr:* | java-inet:ptr:*)
+			rule=" (one of them: this API gives one PTR name)"
+			case $got in *" "*) ;; *) subset "$want" "$got" " " && ok=1 ;; esac ;;
+		*)
+			[ "$got" = "$want" ] && ok=1 ;;
+		esac ;;
+	esac
+	desc=$(printf '%-9s %-6s %s' "$client" "$kind" "$query")
+	case $notes in *" again "*) desc="$desc (again: from svcdns's cache)" ;; esac
+	if [ $ok -eq 1 ]; then
+		pass "$desc"
+	else
+		fail "$desc"
+		echo "     expected$rule: $(short "$want" "$sep")"
+		echo "     got: $(short "$got" "$sep")"
+		case $got in NOTFOUND* | TEMPFAIL* | ERROR*) ;; *) differ "$want" "$got" "$sep" ;; esac
+	fi
+}
+
+# run_client CLIENT KINDS FILTER COMMAND...: feeds COMMAND the rows of the
+# kinds it supports (FILTER "fqdn": only absolute names, and addresses),
+# and judges each line it prints. A client that prints nothing for a row
+# (crashed, hung past the timeout) fails that row.
+ALL_RESULTS=$WORK/results
+: >"$ALL_RESULTS"
+run_client() {
+	local client=$1 kinds=" $2 " filter=$3 kind query want notes got
+	shift 3
+	# a crashed svcdns would make every lookup wait for its timeouts
+	kill -0 "$SVCDNS_PID" 2>/dev/null ||
+		abort "svcdns died before the $client lookups; log tail: $(tail -20 "$SVCDNS_LOG")"
+	printf '%s\n' "$ROWS" | while IFS='	' read -r kind query want notes; do
+		case $kinds in *" $kind "*) ;; *) continue ;; esac
+		if [ "$filter" = fqdn ]; then
+			case "$kind:$query" in *. | ptr:*) ;; *) continue ;; esac
+		fi
+		printf '%s\t%s\t%s\t%s\n' "$kind" "$query" "$want" "$notes"
+	done >"$WORK/$client.rows"
+	# (a shell function cannot run under timeout: getent_client bounds
+	# each of its lookups itself)
+	if [ "$(type -t "$1")" = function ]; then
+		cut -f1,2 "$WORK/$client.rows" | "$@" >"$WORK/$client.out" 2>"$WORK/$client.err"
+	else
+		cut -f1,2 "$WORK/$client.rows" |
+			timeout 120 "$@" >"$WORK/$client.out" 2>"$WORK/$client.err"
+	fi
+	local n=0
+	# rows and output in the same order, one line each
+	while IFS='	' read -r kind query want notes; do
+		n=$((n + 1))
+		got=$(sed -n "${n}p" "$WORK/$client.out" | cut -f3-)
+		if [ "$(sed -n "${n}p" "$WORK/$client.out" | cut -f1,2)" != "$kind	$query" ]; then
+			got="ERROR(no answer line; stderr: $(head -c 300 "$WORK/$client.err" | tr '\n' ' '))"
+		fi
+		printf '%s\t%s\t%s\t%s\n' "$client" "$kind" "$query" "$got" >>"$ALL_RESULTS"
+		judge "$client" "$kind" "$query" "$want" "$notes" "$got"
+	done <"$WORK/$client.rows"
+}
+
+# getent as a client: ahosts/ahostsv4 (getaddrinfo through NSS), the
+# canonical name from ahosts' first line, and hosts ADDR (gethostbyaddr:
+# the name, and aliases if the C library gives any). getent says "not
+# found" (exit 2) for every getaddrinfo error, temporary ones too.
+getent_client() {
+	local kind query out st
+	while IFS='	' read -r kind query; do
+		case $kind in
+		host | cname) out=$(timeout 60 getent ahosts "$query") ;;
+		host4) out=$(timeout 60 getent ahostsv4 "$query") ;;
+		ptr) out=$(timeout 60 getent hosts "$query") ;;
+		esac
+		st=$?
+		if [ $st -eq 2 ]; then
+			got="NOTFOUND [getent exit 2]"
+		elif [ $st -ne 0 ]; then
+			got="ERROR(getent exit $st)"
+		else
+			case $kind in
+			host | host4) got=$(printf '%s\n' "$out" | awk '{ print $1 }' | sort -u | tr '\n' ' ') ;;
+			cname) got=$(printf '%s\n' "$out" | awk 'NR == 1 { print $3 "." }') ;;
+			ptr) got=$(printf '%s\n' "$out" | awk '{ for (i = 2; i <= NF; i++) print $i "." }' | sort -u | tr '\n' ' ') ;;
+			esac
+			got=${got% }
+		fi
+		printf '%s\t%s\t%s\n' "$kind" "$query" "$got"
+	done
+}
+
+# ---- the clients ------------------------------------------------------------------------
+echo "# glibc getaddrinfo / gethostbyaddr (first: it sees forwarded answers fresh, then cached)"
+run_client glibc "host host4 host6 cname ptr" all "$BIN/glibc-resolve"
+echo "# glibc through getent"
+run_client getent "host host4 cname ptr" all getent_client
+echo "# musl getaddrinfo / gethostbyaddr (static, UDP only)"
+run_client musl "host host4 host6 cname ptr" all "$BIN/musl-resolve"
+for v in old new; do
+	[ $v = old ] && go=$GO_OLD || go=$GO_NEW
+	echo "# Go $("$go" version | cut -d' ' -f3) pure resolver"
+	run_client "go-$v" "host host4 host6 cname ptr srv srvsvc" all \
+		env GODEBUG=netdns=go "$BIN/go-$v-resolve"
+done
+echo "# dnspython $("$PY" -c 'import dns.version; print(dns.version.version)')"
+run_client dnspython "host host4 host6 cname ptr srv" all "$PY" "$HERE/resolve.py"
+echo "# Java InetAddress"
+run_client java-inet "host ptr" all java -cp "$BIN/java" Resolve inet
+echo "# Java JNDI DNS (dns://127.0.0.1/, absolute names)"
+run_client java-jndi "host4 host6 srv ptr" fqdn java -cp "$BIN/java" Resolve jndi
+
+# Whatever the expected answer, no existing or forwarded name may give a
+# temporary failure: to an application it means "the DNS is down".
+temp=$(awk -F'\t' '$4 ~ /^TEMPFAIL/ { printf "     %s %s %s: %s\n", $1, $2, $3, $4 }' "$ALL_RESULTS")
+total=$(wc -l <"$ALL_RESULTS")
+if [ -z "$temp" ]; then
+	pass "no temporary failure in $total lookups"
+else
+	fail "no temporary failure in $total lookups: $(printf '%s\n' "$temp" | wc -l) had one"
+	printf '%s\n' "$temp"
+fi
+
+# ---- how many queries a lookup costs -------------------------------------------------
+# count_queries N CLIENT KIND QUERY COMMAND...: one lookup through COMMAND
+# makes svcdns log exactly N queries. Waits (bounded) for the log to reach
+# N, then a moment more so that extra queries show.
+logged() { grep -c ' query ' "$SVCDNS_LOG"; }
+count_queries() {
+	local want=$1 client=$2 kind=$3 query=$4 before after i
+	shift 4
+	before=$(logged)
+	printf '%s\t%s\n' "$kind" "$query" | timeout 60 "$@" >"$WORK/count.out" 2>&1
+	for i in $(seq 1 50); do
+		[ $(($(logged) - before)) -ge "$want" ] && break
+		sleep 0.1
+	done
+	sleep 0.3
+	after=$(logged)
+	local desc
+	desc=$(printf 'queries: %-9s %-6s %s costs %s' "$client" "$kind" "$query" "$want")
+	if [ $((after - before)) -eq "$want" ]; then
+		pass "$desc"
+	else
+		fail "$desc"
+		echo "     got $((after - before)) (answer: $(cut -f3- "$WORK/count.out" | head -c 200)):"
+		grep ' query ' "$SVCDNS_LOG" | tail -n +$((before + 1)) | head -20 |
+			sed 's/^.* query [^ ]* /       /'
+	fi
+}
+echo "# queries svcdns logged per lookup (ndots:5 and the search list at work)"
+count_queries 2 glibc host frontend "$BIN/glibc-resolve"
+count_queries 4 glibc host svc.otherns "$BIN/glibc-resolve"
+count_queries 8 glibc host web.shop.svc.cluster.local "$BIN/glibc-resolve"
+count_queries 2 glibc host web.shop.svc.cluster.local. "$BIN/glibc-resolve"
+count_queries 4 glibc host4 nosuch "$BIN/glibc-resolve"
+# a cached NODATA is final: no second try (a lame referral gets one)
+count_queries 1 glibc host6 v4only.example.com. "$BIN/glibc-resolve"
+count_queries 2 musl host frontend "$BIN/musl-resolve"
+count_queries 2 go-old host frontend env GODEBUG=netdns=go "$BIN/go-old-resolve"
+count_queries 2 go-new host frontend env GODEBUG=netdns=go "$BIN/go-new-resolve"
+count_queries 1 go-old srvsvc "db tcp hl3" env GODEBUG=netdns=go "$BIN/go-old-resolve"
+# Truncated over UDP, then the whole answer over TCP: two queries. (Go,
+# not glibc: glibc asks a large answer again each time its buffer grows.)
+count_queries 2 go-old host4 hl600 env GODEBUG=netdns=go "$BIN/go-old-resolve"
+count_queries 2 go-new host4 hl600 env GODEBUG=netdns=go "$BIN/go-new-resolve"
+count_queries 2 go-new host4 ext-big env GODEBUG=netdns=go "$BIN/go-new-resolve"
+
+# ---- the wire, with kdig, drill and dig ---------------------------------------------
+# flags_of DIG-ARGS...: the header flags of dig's reply, as dig prints them.
+flags_of() {
+	timeout 30 dig @127.0.0.1 +time=2 +tries=3 "$@" 2>&1 |
+		sed -n 's/^;; flags: \([^;]*\);.*/\1/p' | head -1 | sed 's/ *$//'
+}
+check_eq() { # DESC EXPECTED GOT [DETAIL]
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1"
+		echo "     expected: $2"
+		echo "     got:      $3"
+		[ -z "${4:-}" ] || printf '%s\n' "$4" | head -20 | sed 's/^/       /'
+	fi
+}
+echo "# zone transfers, flags and truncation on the wire"
+for t in IXFR=1 AXFR; do
+	out=$(timeout 30 kdig @127.0.0.1 +timeout=2 +retry=2 -t "$t" cluster.local 2>&1)
+	rcode=$(printf '%s\n' "$out" | sed -n "s/.*server replied with error '\([A-Z]*\)'.*/\1/p; s/.*status: \([A-Z]*\).*/\1/p" | head -1)
+	check_eq "kdig -t $t cluster.local: REFUSED" REFUSED "${rcode:-none}" "$out"
+done
+
+# Forwarded answers to an RD query carry RA (svcdns recurses for its
+# clients by forwarding), fresh or cached, and AA as NSD gave it: glibc and
+# Go take NOERROR/no answer/AA=0/RA=0 for a lame referral. dual.example.com
+# MX (NODATA) is asked here first.
+check_eq "forwarded NODATA, fresh: flags" "qr aa rd ra" "$(flags_of dual.example.com MX)"
+check_eq "forwarded NODATA, from the cache: flags" "qr aa rd ra" "$(flags_of dual.example.com MX)"
+check_eq "forwarded answer from the cache: flags" "qr aa rd ra" "$(flags_of dual.example.com A)"
+check_eq "forwarded answer too big for UDP, from the cache: flags" "qr aa tc rd ra" \
+	"$(flags_of +noedns +ignore big.example.com A)"
+
+# ext-big: the CNAME is svcdns's own answer (AA); over UDP it comes with TC
+# when the target's 150 addresses do not fit, and over TCP all of them.
+# (RA is not asked for here: the CNAME is svcdns's own answer.)
+# summary: "aa yes, tc no | 1 CNAME, 150 A" from dig's output on stdin
+summary() {
+	awk '/^;; flags:/ { aa = / aa[ ;]/; tc = / tc[ ;]/ }
+	!/^;/ && $4 == "CNAME" { c++ } !/^;/ && $4 == "A" { a++ }
+	END { printf "aa %s, tc %s | %d CNAME, %d A", (aa ? "yes" : "no"), (tc ? "yes" : "no"), c, a }'
+}
+out=$(timeout 30 dig @127.0.0.1 +time=2 +tries=3 +noedns +ignore ext-big.shop.svc.cluster.local A 2>&1)
+got=$(printf '%s\n' "$out" | summary)
+case $got in "aa yes, tc yes | 1 CNAME, "*) got="aa yes, tc yes | 1 CNAME, what fits" ;; esac
+check_eq "ext-big over UDP: AA, TC, the CNAME" "aa yes, tc yes | 1 CNAME, what fits" "$got" "$out"
+out=$(timeout 30 dig @127.0.0.1 +time=2 +tries=3 +tcp ext-big.shop.svc.cluster.local A 2>&1)
+check_eq "ext-big over TCP: AA, the CNAME and 150 addresses" "aa yes, tc no | 1 CNAME, 150 A" \
+	"$(printf '%s\n' "$out" | summary)" "$out"
+
+# hl600's SRV: over TCP all 600 records (targets uncompressed, RFC 2782,
+# still fit); over UDP cut at a whole record, with TC, and still parseable.
+out=$(timeout 30 kdig @127.0.0.1 +timeout=2 +retry=2 +tcp _http._tcp.hl600.shop.svc.cluster.local SRV 2>&1)
+check_eq "kdig +tcp hl600 SRV: 600 records, no TC" "600 SRV, tc no" \
+	"$(printf '%s\n' "$out" | awk '!/^;/ && $4 == "SRV" { n++ } /^;; Flags:/ && / tc/ { tc = 1 } END { printf "%d SRV, tc %s", n, (tc ? "yes" : "no") }')"
+out=$(timeout 30 kdig @127.0.0.1 +timeout=2 +retry=2 +notcp +ignore +bufsize=1232 _http._tcp.hl600.shop.svc.cluster.local SRV 2>&1)
+got=$(printf '%s\n' "$out" | awk '!/^;/ && $4 == "SRV" { n++ } /^;; Flags:/ && / tc/ { tc = 1 } /[Mm]alformed/ { bad = 1 }
+	END { printf "%s, tc %s, %s", (n > 0 ? "some SRV" : "no SRV"), (tc ? "yes" : "no"), (bad ? "malformed" : "parses") }')
+check_eq "kdig UDP (1232) hl600 SRV: truncated at a whole record" "some SRV, tc yes, parses" "$got" "$(printf '%s\n' "$out" | head -8)"
+out=$(timeout 30 drill @127.0.0.1 -t hl600.shop.svc.cluster.local A 2>&1)
+check_eq "drill over TCP: hl600's 600 addresses" "$HL600" \
+	"$(printf '%s\n' "$out" | awk '!/^;/ && $4 == "A" { print $5 }' | sort | tr '\n' ' ' | sed 's/ $//')" "$(printf '%s\n' "$out" | head -5)"
+out=$(timeout 30 drill @127.0.0.1 _db._tcp.hl3.shop.svc.cluster.local SRV 2>&1)
+check_eq "drill (ldns) hl3 SRV: three records" "$HL3_SRV" \
+	"$(printf '%s\n' "$out" | awk '!/^;/ && $4 == "SRV" { print $5, $6, $7, $8 }' | sort | awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $0 }')" "$out"
+check_eq "dig podns.svc.cluster.local (a namespace without services): NODATA" "NOERROR, 0 answers" \
+	"$(timeout 30 dig @127.0.0.1 +time=2 +tries=3 podns.svc.cluster.local A 2>&1 | sed -n 's/.*status: \([A-Z]*\),.*/\1/p; s/.*ANSWER: \([0-9]*\),.*/\1 answers/p' | paste -sd, - | sed 's/,/, /')"
+
+# ---- svcdns is still well ------------------------------------------------------------------
+if kill -0 "$SVCDNS_PID" 2>/dev/null; then
+	kill -TERM "$SVCDNS_PID"
+	for i in $(seq 1 100); do kill -0 "$SVCDNS_PID" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$SVCDNS_PID" 2>/dev/null; then
+		fail "svcdns exits within 10 s of SIGTERM"
+	else
+		wait "$SVCDNS_PID"
+		check_eq "svcdns exits 0 on SIGTERM" 0 $?
+	fi
+else
+	fail "svcdns still running after every client; log tail:"
+	tail -20 "$SVCDNS_LOG" | sed 's/^/     /'
+fi
+if grep -Eq 'Sanitizer|runtime error:' "$SVCDNS_LOG"; then
+	fail "svcdns ran without sanitizer reports"
+	grep -E -A5 'Sanitizer|runtime error:' "$SVCDNS_LOG" | head -30 | sed 's/^/     /'
+fi
+echo "# $(logged) queries in svcdns's log; run took $(($(date +%s) - T0)) s after the builds started"
+finish
