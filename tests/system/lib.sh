@@ -214,8 +214,11 @@ stop_server() {
 
 # ---- queries ---------------------------------------------------------------
 # dig against the server under test (port $PORT unless QPORT is set).
+# Three tries of 3 s (times SVCDNS_TEST_SLOW): a loaded machine may be
+# slow to answer, and a test fails on a wrong answer, not on a late one.
 d() {
-	timeout 10 dig @127.0.0.1 -p "${QPORT:-$PORT}" +time=2 +tries=1 "$@"
+	timeout $((40 * LIB_SLOW)) dig @127.0.0.1 -p "${QPORT:-$PORT}" \
+		+time=$((3 * LIB_SLOW)) +tries=3 "$@"
 }
 
 # q NAME TYPE [dig options...]
