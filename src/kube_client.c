@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "bytemap.h"
 #include "kube_json.h"
 #include "kube_object.h"
 #include "log.h"
@@ -23,6 +24,8 @@
 #define KC_MAX_RESOURCES 4
 #define KC_ERRBODY_MAX 1024
 #define KC_URL_MAX 4096
+/* A consistent list streamed as a watch (KEP-3157); needs bookmarks on. */
+#define KC_WATCH_LIST_QUERY "&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
 
 enum kc_phase { KC_IDLE, KC_LIST, KC_WATCH };
 enum kc_next { KC_NEXT_LIST, KC_NEXT_WATCH };
@@ -38,11 +41,6 @@ enum kc_fail_class {
 	KC_FAIL_THROTTLED,
 	KC_FAIL_SERVER,
 	KC_FAIL_OTHER
-};
-
-struct kc_objvec {
-	struct kube_object **v;
-	size_t n, cap;
 };
 
 struct kc_sock {
@@ -66,7 +64,16 @@ struct kc_res {
 	bool first_watch;  /* next watch follows a list */
 	char *rv;          /* last seen resourceVersion */
 	char *cont;        /* continue token of the list in progress */
-	struct kc_objvec pending; /* items of the list in progress */
+	/* The list in progress (paged, or a WatchList's initial events),
+	   applied item by item: the keys it named, kept only when the cache
+	   held objects of its kind before (sweep), to remove the rest at its
+	   end. */
+	bool in_list, sweep, sweep_failed, counted_relist;
+	struct bytemap *seen;
+	size_t list_objects, list_changes;
+	bool streaming;    /* this transfer is a WatchList (sendInitialEvents) */
+	bool initial_done; /* its initial events have ended */
+	unsigned watch_list_broken; /* WatchLists ended before their bookmark */
 	unsigned attempt;  /* consecutive failures, for backoff */
 	unsigned relists_in_row; /* ERROR-driven relists without progress */
 	struct event *timer;
@@ -117,6 +124,13 @@ struct kube_client {
 	struct timeval down_since;
 	bool token_warned;
 	uint64_t rng;
+	/* Lists as one WatchList stream (sendInitialEvents=true) until the
+	   server shows it does not offer them; then in pages. */
+	bool watch_list;
+	/* Relists under way: publication waits for their end (notify_deferred),
+	   so readers never see one half applied. */
+	unsigned relists_running;
+	bool notify_deferred;
 
 	struct kube_client_stats st;
 
@@ -127,6 +141,8 @@ struct kube_client {
 };
 
 static void kc_start(struct kc_res *r);
+static void kc_notify(struct kube_client *c);
+static void kc_list_complete(struct kc_res *r, const char *list_rv);
 static void kc_schedule(struct kc_res *r, enum kc_next next, unsigned ms);
 static void kc_drain(struct kube_client *c);
 
@@ -163,29 +179,6 @@ static void kc_set_str(char **dst, const char *src)
 		return; /* keep the old value rather than lose it */
 	free(*dst);
 	*dst = n;
-}
-
-static int kc_vec_push(struct kc_objvec *v, struct kube_object *o)
-{
-	if (v->n == v->cap) {
-		size_t ncap = v->cap ? v->cap * 2 : 64;
-		struct kube_object **nv = realloc(v->v, ncap * sizeof(*nv));
-		if (!nv)
-			return -1;
-		v->v = nv;
-		v->cap = ncap;
-	}
-	v->v[v->n++] = o;
-	return 0;
-}
-
-static void kc_vec_clear(struct kc_objvec *v)
-{
-	for (size_t i = 0; i < v->n; i++)
-		kube_object_free(v->v[i]);
-	free(v->v);
-	v->v = NULL;
-	v->n = v->cap = 0;
 }
 
 /* ---- pure helpers ------------------------------------------------------- */
@@ -424,95 +417,152 @@ static void kc_api_failed(struct kube_client *c, enum kc_fail_class cls,
 		          r->name);
 }
 
-/* ---- applying objects --------------------------------------------------- */
+/* ---- applying a list ----------------------------------------------------- */
 
-static int kc_key_cmp(const struct kube_object *a, const struct kube_object *b)
+/* A list is applied to the cache item by item as it streams in, never held
+   whole (at 100k objects a held list was the peak of a relist's memory).
+   What the cache holds of the kind and the list does not name is removed
+   at its end. */
+static void kc_list_begin(struct kc_res *r)
 {
-	int d = strcmp(a->ns, b->ns);
-	return d ? d : strcmp(a->name, b->name);
+	struct kube_client *c = r->c;
+
+	bytemap_free(r->seen, NULL);
+	r->seen = NULL;
+	r->sweep = svc_cache_count(c->cache, r->kind) > 0;
+	r->sweep_failed = false;
+	if (r->sweep && !(r->seen = bytemap_new()))
+		r->sweep_failed = true;
+	r->list_objects = r->list_changes = 0;
+	r->in_list = true;
+	if (r->listed && !r->counted_relist) {
+		r->counted_relist = true;
+		c->relists_running++;
+	}
 }
 
-static int kc_qsort_cmp(const void *a, const void *b)
+/* The list is over, complete or not: publication resumes. */
+static void kc_list_end(struct kc_res *r)
 {
-	return kc_key_cmp(*(struct kube_object *const *)a,
-	                  *(struct kube_object *const *)b);
+	struct kube_client *c = r->c;
+
+	bytemap_free(r->seen, NULL);
+	r->seen = NULL;
+	r->in_list = false;
+	if (r->counted_relist) {
+		r->counted_relist = false;
+		if (--c->relists_running == 0 && c->notify_deferred) {
+			c->notify_deferred = false;
+			kc_notify(c);
+		}
+	}
+}
+
+static size_t kc_key(char *buf, size_t len, const char *ns, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", ns ? ns : "", name ? name : "");
+	return n < 0 || (size_t)n >= len ? 0 : (size_t)n;
+}
+
+/* One item of the list in progress (takes obj). */
+static void kc_list_item(struct kc_res *r, struct kube_object *obj)
+{
+	struct kube_client *c = r->c;
+	int put;
+
+	if (r->sweep && !r->sweep_failed) {
+		char key[600];
+		size_t klen = kc_key(key, sizeof(key), obj->ns, obj->name);
+		void **slot = klen ? bytemap_slot(r->seen, key, klen, true) : NULL;
+
+		if (slot)
+			*slot = (void *)1;
+		else
+			r->sweep_failed = true;
+	}
+	/* by content: an object rewritten with the same data (only its
+	   resourceVersion differs) changes no answer, and the cache says
+	   so (1) */
+	put = svc_cache_put(c->cache, obj);
+	r->list_objects++;
+	if (put < 0)
+		log_error("out of memory storing %s %s", kube_kind_name(r->kind), "object");
+	else if (put == 0)
+		r->list_changes++;
 }
 
 struct kc_gone {
-	const struct kc_objvec *fresh;
-	struct kc_objvec gone; /* copies: the cache's views last one visit */
-	int oom;
+	const struct bytemap *seen;
+	char **keys; /* "ns\0name" of each object the list did not name */
+	size_t n, cap;
+	bool oom;
 };
 
 static int kc_find_gone(void *ctx, const struct kube_object *obj)
 {
 	struct kc_gone *g = ctx;
-	size_t lo = 0, hi = g->fresh->n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int d = kc_key_cmp(obj, g->fresh->v[mid]);
-		if (d == 0)
+	char key[600];
+	size_t klen = kc_key(key, sizeof(key), obj->ns, obj->name);
+	char *copy;
+
+	if (!klen || bytemap_slot((struct bytemap *)g->seen, key, klen, false))
+		return 0;
+	if (g->n == g->cap) {
+		size_t ncap = g->cap ? 2 * g->cap : 16;
+		char **nk = realloc(g->keys, ncap * sizeof(*nk));
+		if (!nk) {
+			g->oom = true;
 			return 0;
-		if (d < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
+		}
+		g->keys = nk;
+		g->cap = ncap;
 	}
-	struct kube_object *copy = kube_object_clone(obj);
-	if (!copy || kc_vec_push(&g->gone, copy) < 0) {
-		kube_object_free(copy);
-		g->oom = 1;
+	if (!(copy = strdup(key))) {
+		g->oom = true;
+		return 0;
 	}
+	copy[strlen(obj->ns ? obj->ns : "")] = '\0';
+	g->keys[g->n++] = copy;
 	return 0;
 }
 
-/* Replaces every object of kind by the fresh list (which it consumes).
-   The caller publishes once afterwards, so readers see old or new, never a
-   mix. Returns the number of changes. */
-static size_t kc_replace_kind(struct kube_client *c, enum kube_kind kind,
-                              struct kc_objvec *fresh)
+/* Removes what the cache holds of the list's kind and the list did not
+   name. Returns the number removed. */
+static size_t kc_list_sweep(struct kc_res *r)
 {
-	struct kc_gone g = { .fresh = fresh };
-	size_t changes = 0;
+	struct kube_client *c = r->c;
+	struct kc_gone g = {.seen = r->seen};
+	size_t removed = 0;
 
-	if (fresh->n > 1)
-		qsort(fresh->v, fresh->n, sizeof(fresh->v[0]), kc_qsort_cmp);
-	svc_cache_foreach(c->cache, kind, kc_find_gone, &g);
-	if (g.oom) {
-		/* some vanished objects were not recorded: they stay until
-		   the next relist finds them gone */
-		log_error("out of memory during relist of %s",
-		          kube_kind_name(kind));
+	if (!r->sweep)
+		return 0;
+	if (r->sweep_failed) {
+		/* vanished objects stay until a relist finds them gone */
+		log_error("out of memory during relist of %s", kube_kind_name(r->kind));
+		return 0;
 	}
-	for (size_t i = 0; i < g.gone.n; i++) {
-		const struct kube_object *o = g.gone.v[i];
-		if (svc_cache_remove(c->cache, kind, o->ns, o->name) > 0) {
-			log_debug("relist: %s %s/%s is gone", kube_kind_name(kind),
-			          o->ns, o->name);
-			changes++;
+	svc_cache_foreach(c->cache, r->kind, kc_find_gone, &g);
+	if (g.oom)
+		log_error("out of memory during relist of %s", kube_kind_name(r->kind));
+	for (size_t i = 0; i < g.n; i++) {
+		const char *ns = g.keys[i], *name = ns + strlen(ns) + 1;
+
+		if (svc_cache_remove(c->cache, r->kind, ns, name) > 0) {
+			log_debug("relist: %s %s/%s is gone", kube_kind_name(r->kind), ns, name);
+			removed++;
 		}
+		free(g.keys[i]);
 	}
-	kc_vec_clear(&g.gone);
-
-	for (size_t i = 0; i < fresh->n; i++) {
-		/* by content: an object rewritten with the same data (only
-		   its resourceVersion differs) changes no answer, and the
-		   cache says so (1) */
-		int put = svc_cache_put(c->cache, fresh->v[i]);
-
-		fresh->v[i] = NULL;
-		if (put < 0)
-			log_error("out of memory storing %s %s",
-			          kube_kind_name(kind), "object");
-		else if (put == 0)
-			changes++;
-	}
-	fresh->n = 0;
-	return changes;
+	free(g.keys);
+	return removed;
 }
 
 static void kc_notify(struct kube_client *c)
 {
+	if (c->relists_running) {
+		c->notify_deferred = true;
+		return;
+	}
 	c->st.last_sync = time(NULL);
 	if (c->st.synced && c->changed)
 		c->changed(c->ctx);
@@ -544,10 +594,7 @@ static void kc_list_cb(void *ctx, enum kube_json_event ev,
 		kube_object_free(obj);
 		return;
 	}
-	if (kc_vec_push(&r->pending, obj) < 0) {
-		kube_object_free(obj);
-		r->parse_failed = true; /* an incomplete list must not replace */
-	}
+	kc_list_item(r, obj);
 }
 
 static void kc_watch_cb(void *ctx, enum kube_json_event ev,
@@ -579,6 +626,24 @@ static void kc_watch_cb(void *ctx, enum kube_json_event ev,
 	}
 	if (obj->resource_version)
 		kc_set_str(&r->rv, obj->resource_version);
+	if (ev == KUBE_EV_INITIAL_EVENTS_END) {
+		c->st.bookmarks++;
+		kube_object_free(obj);
+		if (r->streaming && !r->initial_done) {
+			r->initial_done = true;
+			r->watch_list_broken = 0;
+			kc_list_complete(r, r->rv);
+		}
+		return;
+	}
+	if (r->streaming && !r->initial_done) {
+		/* a WatchList's initial events: the list, as a stream */
+		if (ev == KUBE_EV_ADDED && obj->kind == r->kind)
+			kc_list_item(r, obj);
+		else
+			kube_object_free(obj);
+		return;
+	}
 	if (ev == KUBE_EV_BOOKMARK) {
 		c->st.bookmarks++;
 		r->relists_in_row = 0;
@@ -736,10 +801,11 @@ static void kc_schedule(struct kc_res *r, enum kc_next next, unsigned ms)
 	}
 }
 
-/* A list from scratch: drops a half-read paged list. */
+/* A list from scratch: what a half-read list applied stays (it is newer),
+   what it would have removed waits for the next complete one. */
 static void kc_relist(struct kc_res *r, unsigned ms)
 {
-	kc_vec_clear(&r->pending);
+	kc_list_end(r);
 	free(r->cont);
 	r->cont = NULL;
 	kc_schedule(r, KC_NEXT_LIST, ms);
@@ -754,7 +820,10 @@ static void kc_stop_list_only(struct kube_client *c)
 static void kc_start(struct kc_res *r)
 {
 	struct kube_client *c = r->c;
-	bool watch = r->next == KC_NEXT_WATCH;
+	/* A list is one WatchList stream where the server offers it: the
+	   state as ADDED events, a bookmark, then the watch goes on. */
+	bool stream = r->next == KC_NEXT_LIST && c->watch_list && !c->list_only;
+	bool watch = r->next == KC_NEXT_WATCH || stream;
 	char url[KC_URL_MAX];
 	unsigned timeout = c->watch_timeout_s;
 	CURLcode rc = CURLE_OK;
@@ -763,12 +832,19 @@ static void kc_start(struct kc_res *r)
 
 	if (!timeout)
 		timeout = 240 + (unsigned)(kc_rand01(c) * 121.0);
-	if (kube_client_build_url(url, sizeof(url), c->server, r->path,
-	                          r->extra, watch, r->rv, r->cont,
-	                          timeout) < 0) {
+	if (r->next == KC_NEXT_LIST && !r->cont)
+		kc_list_begin(r);
+	r->streaming = stream;
+	r->initial_done = false;
+	if (kube_client_build_url(url, sizeof(url), c->server, r->path, r->extra, watch,
+	                          stream ? NULL : r->rv, stream ? NULL : r->cont,
+	                          timeout) < 0 ||
+	    (stream && strlen(url) + sizeof(KC_WATCH_LIST_QUERY) > sizeof(url))) {
 		log_error("%s: request URL too long", r->name);
 		goto fail;
 	}
+	if (stream)
+		strcat(url, KC_WATCH_LIST_QUERY);
 	r->parser = kube_json_new(watch ? KUBE_JSON_WATCH : KUBE_JSON_DOCUMENT,
 	                          watch ? kc_watch_cb : kc_list_cb, r);
 	if (r->parser)
@@ -883,7 +959,9 @@ static void kc_start(struct kc_res *r)
 		r->easy = NULL;
 		goto fail;
 	}
-	if (watch) {
+	if (stream) {
+		log_debug("%s: WatchList", r->name);
+	} else if (watch) {
 		c->st.watches++;
 		if (!r->first_watch)
 			c->st.watch_restarts++;
@@ -951,11 +1029,11 @@ static enum kc_fail_class kc_curl_class(CURLcode res)
 static void kc_list_complete(struct kc_res *r, const char *list_rv)
 {
 	struct kube_client *c = r->c;
-	size_t changes, n = r->pending.n;
+	size_t changes, n = r->list_objects;
 	bool relist = r->listed;
 
-	changes = kc_replace_kind(c, r->kind, &r->pending);
-	kc_vec_clear(&r->pending);
+	changes = r->list_changes + kc_list_sweep(r);
+	kc_list_end(r);
 	free(r->cont);
 	r->cont = NULL;
 	if (list_rv && *list_rv)
@@ -967,9 +1045,9 @@ static void kc_list_complete(struct kc_res *r, const char *list_rv)
 	c->st.lists++;
 	if (relist)
 		c->st.relists++;
-	log_info("%s %s: %zu objects, %zu changed, resourceVersion %s",
-	         relist ? "relisted" : "listed", r->name, n, changes,
-	         r->rv ? r->rv : "-");
+	log_info("%s %s%s: %zu objects, %zu changed, resourceVersion %s",
+	         relist ? "relisted" : "listed", r->name,
+	         r->streaming ? " (WatchList)" : "", n, changes, r->rv ? r->rv : "-");
 	if (!c->st.synced && kc_all_listed(c)) {
 		c->st.synced = true;
 		log_info("synced with the API server %s", c->server);
@@ -983,7 +1061,41 @@ static void kc_list_complete(struct kc_res *r, const char *list_rv)
 		return;
 	}
 	r->first_watch = true;
-	kc_schedule(r, KC_NEXT_WATCH, 0);
+	if (!r->streaming) /* a WatchList's stream goes on as the watch */
+		kc_schedule(r, KC_NEXT_WATCH, 0);
+}
+
+/* A WatchList that ended before the bookmark ending its initial events. */
+static void kc_watch_list_failed(struct kc_res *r, long code)
+{
+	struct kube_client *c = r->c;
+
+	if (code != 200) {
+		/* 422 from a server with the WatchList feature off, 400 from
+		   one that does not know the parameters */
+		log_info("%s: the API server does not offer WatchList (HTTP %ld); listing in pages",
+		         r->name, code);
+		c->watch_list = false;
+		kc_relist(r, 0);
+		return;
+	}
+	if (r->got_error_event) {
+		log_warn("%s: WatchList ended by an ERROR event %d (%s); listing again", r->name,
+		         r->error_code, r->error_msg);
+		kc_relist(r, r->error_code == 410 ? 0 : kc_backoff(r));
+		return;
+	}
+	/* A server that ignores sendInitialEvents streams the objects but
+	   never the bookmark that ends them. */
+	if (++r->watch_list_broken >= 2) {
+		log_warn("%s: WatchList streams end without the bookmark that ends their initial "
+		         "events; listing in pages", r->name);
+		c->watch_list = false;
+		kc_relist(r, 0);
+		return;
+	}
+	log_info("%s: WatchList ended before its initial events did; listing again", r->name);
+	kc_relist(r, kc_backoff(r));
 }
 
 static void kc_done(struct kc_res *r, CURLcode res)
@@ -1002,6 +1114,15 @@ static void kc_done(struct kc_res *r, CURLcode res)
 	    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK)
 		code = 0;
 	short_watch = dur < 1.0 && r->watch_events == 0;
+
+	if (phase == KC_WATCH && r->streaming && !r->initial_done) {
+		if (code == 200 || (res == CURLE_OK && (code == 400 || code == 422))) {
+			kc_end_transfer(r);
+			kc_watch_list_failed(r, code);
+			return;
+		}
+		phase = KC_LIST; /* any other failure: a list's, retried as one */
+	}
 
 	if (res == CURLE_OK && code == 200 && phase == KC_LIST &&
 	    !r->parse_failed) {
@@ -1311,6 +1432,7 @@ struct kube_client *kube_client_new(struct event_base *base,
 	c->ctx = ctx;
 	c->insecure = cfg->insecure;
 	c->watch_timeout_s = cfg->watch_timeout_s;
+	c->watch_list = true;
 	c->server = strdup(cfg->server);
 	oom |= !c->server;
 #define KC_DUP(f)                                                          \
@@ -1357,8 +1479,9 @@ struct kube_client *kube_client_new(struct event_base *base,
 	/* A namespace exists from its Namespace object, not only while it
 	   holds Services: <ns>.svc answers NODATA, and with --pods insecure
 	   its pod names resolve, as CoreDNS (which watches them) answers. */
-	kc_add_res(c, "namespaces", "/api/v1/namespaces", NULL, KUBE_KIND_NAMESPACE,
-	           false);
+	if (cfg->watch_namespaces)
+		kc_add_res(c, "namespaces", "/api/v1/namespaces", NULL,
+		           KUBE_KIND_NAMESPACE, false);
 	if (cfg->watch_pods)
 		kc_add_res(c, "pods", "/api/v1/pods",
 		           "fieldSelector=status.phase%21%3DSucceeded%2C"
@@ -1438,7 +1561,7 @@ void kube_client_free(struct kube_client *c)
 		kc_end_transfer(r);
 		if (r->timer)
 			event_free(r->timer);
-		kc_vec_clear(&r->pending);
+		bytemap_free(r->seen, NULL);
 		free(r->rv);
 		free(r->cont);
 	}

@@ -32,6 +32,7 @@ struct kube_client_config {
 	size_t key_data_len;
 	bool insecure;           /* skip TLS verification */
 	bool watch_pods;         /* also list/watch running Pods */
+	bool watch_namespaces;   /* also list/watch Namespaces (names) */
 	unsigned watch_timeout_s; /* timeoutSeconds of a watch; 0: 240..360 random */
 };
 

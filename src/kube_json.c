@@ -52,6 +52,7 @@ struct builder {
 	char *svc_type, *cluster_ip, *external_name, *service_label, *address_type;
 	char *pod_ip, *hostname, *subdomain, *phase, *message;
 	bool publish_not_ready, tolerate_unready, has_items;
+	bool initial_events_end; /* a BOOKMARK that ends a WatchList's initial events */
 	long code; /* Status code of an ERROR event */
 	struct vec cluster_ips; /* char * */
 	struct vec pod_ips;     /* char * */
@@ -518,7 +519,10 @@ static void finish_event(struct kube_json *p)
 		if (obj && p->item.rv) {
 			obj->resource_version = p->item.rv;
 			p->item.rv = NULL;
-			p->cb(p->ctx, KUBE_EV_BOOKMARK, obj, NULL);
+			p->cb(p->ctx,
+			      p->item.initial_events_end ? KUBE_EV_INITIAL_EVENTS_END
+			                                 : KUBE_EV_BOOKMARK,
+			      obj, NULL);
 		} else {
 			free(obj);
 			p->cb(p->ctx, KUBE_EV_ERROR, NULL, "BOOKMARK without resourceVersion");
@@ -788,6 +792,9 @@ static void metadata_value(struct builder *b, const char *f, size_t n, const cha
 		if (IS(f, n, "annotations.service.alpha.kubernetes.io/"
 		              "tolerate-unready-endpoints"))
 			b->tolerate_unready =
+				type == 's' && len == 4 && memcmp(s, "true", 4) == 0;
+		else if (IS(f, n, "annotations.k8s.io/initial-events-end"))
+			b->initial_events_end =
 				type == 's' && len == 4 && memcmp(s, "true", 4) == 0;
 		break;
 	default:

@@ -24,6 +24,10 @@ enum kube_json_event {
 	KUBE_EV_MODIFIED,
 	KUBE_EV_DELETED,
 	KUBE_EV_BOOKMARK, /* obj carries only resource_version */
+	/* The BOOKMARK annotated k8s.io/initial-events-end that ends the
+	   initial ADDED events of a WatchList (sendInitialEvents=true);
+	   obj carries only resource_version. */
+	KUBE_EV_INITIAL_EVENTS_END,
 	KUBE_EV_ERROR     /* obj NULL; message holds the Status message */
 };
 

@@ -205,6 +205,7 @@ int main(int argc, char **argv)
 	}
 	/* Pods are listed and watched only when their records need them. */
 	app.kcfg.watch_pods = app.opt.pods == RECORDS_PODS_VERIFIED;
+	app.kcfg.watch_namespaces = true;
 	if (setup_records_config(&app, err, sizeof(err)) < 0) {
 		fprintf(stderr, "svcdns: %s\n", err);
 		config_free(option_table, &app.opt);

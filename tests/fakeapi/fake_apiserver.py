@@ -10,6 +10,10 @@ Speaks the list/watch wire format svcdns uses (python3 standard library only):
                /api/v1/endpoints, /api/v1/pods, /api/v1/namespaces
 A watch from a compacted resourceVersion gets 200 + one ERROR event (code 410),
 as the real watch cache does (--gone-http: a plain HTTP 410 instead).
+  GET <collection>?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan
+      with --watch-list: a WatchList stream, ADDED events for every object,
+      then a BOOKMARK annotated k8s.io/initial-events-end, then the watch;
+      without it: 422 Invalid, as a server with the WatchList feature off
 
 A second, plain-HTTP control port drives it (GET, query parameters):
   /ctl/service?ns=&name=&ip=10.0.0.1[,fd00::1]|None&port=80[&portname=http]
@@ -312,12 +316,24 @@ class ApiHandler(BaseHTTPRequestHandler):
             start = 0
         timeout = float(q.get("timeoutSeconds", "1800") or 1800)
         bookmarks = q.get("allowWatchBookmarks") == "true"
+        initial = q.get("sendInitialEvents") == "true"
+        if initial:
+            desc = desc.replace("WATCH ", "WATCHLIST ", 1)
+            if not st.args.watch_list:
+                st.add_log(desc + " -> 422")
+                return self.send_simple(422, status_body(
+                    422, "Invalid", "sendInitialEvents is forbidden for watch "
+                    "unless the WatchList feature gate is enabled"))
         with st.lock:
             if start == 0:
                 start = st.rv
             too_old = start < st.compacted
             gen = st.watch_gen
             st.watches += 1
+            snapshot = sorted(st.objects[resource].values(),
+                              key=lambda o: (o["metadata"].get("namespace", ""),
+                                             o["metadata"].get("name", ""))) \
+                if initial else []
         if too_old and st.args.gone_http:
             st.add_log(desc + " -> 410")
             return self.send_simple(410, status_body(
@@ -338,6 +354,18 @@ class ApiHandler(BaseHTTPRequestHandler):
                 self.write_split(json.dumps(ev).encode() + b"\n")
                 self.write_chunk(b"")
                 return
+            if initial:
+                # the state at start as ADDED events, then the bookmark
+                # that ends them, at the snapshot's resourceVersion
+                evs = [{"type": "ADDED", "object": o} for o in snapshot]
+                evs.append({"type": "BOOKMARK", "object": {
+                    "kind": kind, "apiVersion": api,
+                    "metadata": {"resourceVersion": str(start), "annotations": {
+                        "k8s.io/initial-events-end": "true"}}}})
+                self.write_split(b"".join(
+                    json.dumps(e, separators=(",", ":")).encode() + b"\n"
+                    for e in evs))
+                st.add_log("SENT %s initial=%d" % (resource, len(snapshot)))
             self.stream(st, resource, kind, api, start, gen, timeout,
                         bookmarks)
         except (BrokenPipeError, ConnectionResetError, OSError):
@@ -589,6 +617,8 @@ def main():
     ap.add_argument("--tls-key")
     ap.add_argument("--token")
     ap.add_argument("--no-endpointslices", action="store_true")
+    ap.add_argument("--watch-list", action="store_true",
+                    help="offer WatchList streams (sendInitialEvents=true)")
     ap.add_argument("--gone-http", action="store_true",
                     help="answer a compacted watch with HTTP 410")
     ap.add_argument("--bookmark-interval", type=float, default=2.0)

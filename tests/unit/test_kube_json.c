@@ -892,6 +892,35 @@ static void test_watch_events(void **state)
 	collector_free(&c);
 }
 
+/* A WatchList's initial events end with a BOOKMARK annotated
+   k8s.io/initial-events-end: "true" (another annotation, or "false", is a
+   plain bookmark). */
+static void test_watch_initial_events_end(void **state)
+{
+	struct collector c = {0};
+	struct kube_json *p = watch_parser(&c);
+	static const char ev[] =
+		"{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"Service\",\"metadata\":"
+		"{\"resourceVersion\":\"7\",\"annotations\":{\"k8s.io/initial-events-end\":\"false\"}}}}\n"
+		"{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"Service\",\"metadata\":"
+		"{\"annotations\":{\"other\":\"true\",\"k8s.io/initial-events-end\":\"true\"},"
+		"\"resourceVersion\":\"8\"}}}\n"
+		"{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"Service\",\"metadata\":"
+		"{\"resourceVersion\":\"9\"}}}\n";
+	char err[256];
+	(void)state;
+
+	assert_int_equal(kube_json_feed(p, ev, strlen(ev), err, sizeof(err)), 0);
+	assert_int_equal(kube_json_finish(p, err, sizeof(err)), 0);
+	kube_json_free(p);
+	assert_int_equal(c.n, 3);
+	assert_int_equal(c.ev[0].ev, KUBE_EV_BOOKMARK);
+	assert_int_equal(c.ev[1].ev, KUBE_EV_INITIAL_EVENTS_END);
+	assert_string_equal(c.ev[1].obj->resource_version, "8");
+	assert_int_equal(c.ev[2].ev, KUBE_EV_BOOKMARK);
+	collector_free(&c);
+}
+
 static void test_watch_without_default_kind(void **state)
 {
 	struct collector c = {0};
@@ -1144,6 +1173,7 @@ int main(void)
 		cmocka_unit_test(test_watch_without_default_kind),
 		cmocka_unit_test(test_watch_unknown_kind_not_defaulted),
 		cmocka_unit_test(test_watch_finish),
+		cmocka_unit_test(test_watch_initial_events_end),
 		cmocka_unit_test(test_watch_split_every_offset),
 		cmocka_unit_test(test_document_split_every_offset),
 		cmocka_unit_test(test_watch_split_escapes),
