@@ -18,7 +18,7 @@ here=$(dirname "$0")
 
 real="$VALGRIND_BINDIR/$(basename "$0")"
 
-# The test script: the nearest ancestor running tests/system/test_*.sh
+# The test script: the nearest ancestor running tests/*/test_*.sh
 # (bounded walk up the process tree).
 test=unknown
 p=$$
@@ -26,8 +26,8 @@ n=0
 while [ "$n" -lt 12 ] && [ "$p" -gt 1 ] 2>/dev/null; do
 	cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)
 	case "$cmd" in
-	*tests/system/test_*.sh*)
-		test=${cmd##*tests/system/}
+	*tests/*/test_*.sh*)
+		test=${cmd##*tests/*/}
 		test=${test%%.sh*}
 		break
 		;;

@@ -5,7 +5,7 @@
 # Every loop is bounded; all traffic is on 127.0.0.1; only processes started
 # here are killed, by PID (they are added to LIB_PIDS).
 
-. "$(dirname "$0")/lib.sh"
+. "${TESTDIR:?}/system/lib.sh"
 
 require_tool curl curl
 require_tool openssl openssl

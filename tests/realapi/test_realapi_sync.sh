@@ -1,0 +1,107 @@
+#!/bin/sh
+# test_realapi_sync.sh - svcdns against a real kube-apiserver: the whole
+# chain from objects created through the API, EndpointSlices written by the
+# real endpointslice controller, to DNS answers; svcdns authenticates as
+# deploy/'s ServiceAccount (so deploy/'s ClusterRole is proven enough) with
+# a TokenRequest token over TLS via --kubeconfig. Then a pod added, one
+# removed, one terminating, and a Service deleted, each seen in DNS.
+. "$(dirname "$0")/controlplane.sh"
+
+NS=realapi
+SYNC_MS=10000 # how long a change may take to reach DNS here
+Z=svc.cluster.local
+
+start_controlplane
+svcdns_account || realapi_finish
+
+# ---- objects before svcdns starts -------------------------------------------
+must "namespace $NS" make_namespace "$NS"
+must "ClusterIP Service web (dual stack)" kcreate "/api/v1/namespaces/$NS/services" '{
+  "apiVersion": "v1", "kind": "Service",
+  "metadata": {"name": "web"},
+  "spec": {"ipFamilyPolicy": "RequireDualStack", "ipFamilies": ["IPv4", "IPv6"],
+           "clusterIP": "10.96.0.50", "clusterIPs": ["10.96.0.50", "fd00:10:96::50"],
+           "selector": {"app": "web"},
+           "ports": [{"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"}]}}'
+must "headless Service db" kcreate "/api/v1/namespaces/$NS/services" '{
+  "apiVersion": "v1", "kind": "Service",
+  "metadata": {"name": "db"},
+  "spec": {"clusterIP": "None", "selector": {"app": "db"},
+           "ports": [{"name": "postgres", "port": 5432, "protocol": "TCP"}]}}'
+for i in 0 1 2; do
+	must "pod db-$i" make_ready_pod "$NS" "db-$i" '{"app":"db"}' "10.244.0.1$i"
+done
+
+# The real controller's slices, read back: what svcdns will be given.
+want_db="10.244.0.10
+10.244.0.11
+10.244.0.12"
+ra_slices_db() { [ "$(slice_addresses "$NS" db)" = "$1" ]; }
+if wait_for 30 ra_slices_db "$want_db"; then
+	pass "the endpointslice controller wrote db's 3 ready endpoints"
+else
+	fail "the endpointslice controller wrote db's 3 ready endpoints: got '$(slice_addresses "$NS" db | tr '\n' ' ')'"
+fi
+managers=$(kget "/apis/discovery.k8s.io/v1/namespaces/$NS/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Ddb" |
+	"${RA_PY:-python3}" -c '
+import json, sys
+for s in json.load(sys.stdin)["items"]:
+    print(s["metadata"]["labels"].get("endpointslice.kubernetes.io/managed-by", "-"))' | sort -u)
+check_eq "db's slices are managed by the real controller" "endpointslice-controller.k8s.io" "$managers"
+
+# ---- svcdns ------------------------------------------------------------------
+t0=$(now_ms)
+start_svcdns_kube
+check_within "first sync: kubernetes.default A" $SYNC_MS "kubernetes.default.$Z" A "10.96.0.1"
+echo "     first right answer $(($(now_ms) - t0)) ms after svcdns started"
+check_within "ClusterIP web A" $SYNC_MS "web.$NS.$Z" A "10.96.0.50"
+check_within "ClusterIP web AAAA" $SYNC_MS "web.$NS.$Z" AAAA "fd00:10:96::50"
+check_within "headless db A: 3 ready pods" $SYNC_MS "db.$NS.$Z" A "$want_db"
+for res in services endpointslices namespaces; do
+	check_true "$res listed as one WatchList stream (the real server offers it)" \
+		grep -q "listed $res (WatchList)" "$LOG"
+done
+check_within "SRV of db's named port" $SYNC_MS "_postgres._tcp.db.$NS.$Z" SRV \
+	"$(printf '0 33 5432 10-244-0-1%s.db.%s.%s.\n' 0 "$NS" "$Z" 1 "$NS" "$Z" 2 "$NS" "$Z" | LC_ALL=C sort)"
+if wait_log 5 'synced with the API server'; then
+	pass "svcdns logs its first sync"
+else
+	fail "svcdns logs its first sync"
+fi
+if grep -Eq ' 403|Forbidden|forbidden' "$LOG"; then
+	fail "no 403 with deploy/'s ClusterRole"
+	grep -E ' 403|Forbidden|forbidden' "$LOG" | head -5 | sed 's/^/     /'
+else
+	pass "no 403 with deploy/'s ClusterRole"
+fi
+
+# ---- changes -------------------------------------------------------------------
+must "pod db-3" make_ready_pod "$NS" db-3 '{"app":"db"}' 10.244.0.13
+check_within "scale up: db has 4 addresses" $SYNC_MS "db.$NS.$Z" A \
+	"$(printf '%s\n' "$want_db" 10.244.0.13)"
+
+must "delete pod db-1 at once" kdelete "/api/v1/namespaces/$NS/pods/db-1?gracePeriodSeconds=0"
+check_within "pod deleted: db has 3 addresses" $SYNC_MS "db.$NS.$Z" A \
+	"$(printf '%s\n' 10.244.0.10 10.244.0.12 10.244.0.13)"
+
+# A graceful delete with no kubelet to finish it leaves the pod
+# terminating: the controller marks its endpoint not ready.
+must "delete pod db-2 gracefully" kdelete "/api/v1/namespaces/$NS/pods/db-2"
+check_within "pod terminating: db has 2 addresses" $SYNC_MS "db.$NS.$Z" A \
+	"$(printf '%s\n' 10.244.0.10 10.244.0.13)"
+
+must "pod db-0 not ready" kpatch "/api/v1/namespaces/$NS/pods/db-0/status" \
+	'{"status":{"conditions":[{"type":"Ready","status":"False"}]}}'
+check_within "pod not ready: db has 1 address" $SYNC_MS "db.$NS.$Z" A "10.244.0.13"
+
+must "delete Service web" kdelete "/api/v1/namespaces/$NS/services/web"
+if wait_rcode NXDOMAIN "web.$NS.$Z" A $SYNC_MS; then
+	pass "Service deleted: web is NXDOMAIN (${WAITED_MS} ms)"
+else
+	fail "Service deleted: web is NXDOMAIN"
+fi
+check_within "db unchanged after web's deletion" $SYNC_MS "db.$NS.$Z" A "10.244.0.13"
+
+alive "svcdns still running"
+stop_server "$PID"
+realapi_finish
