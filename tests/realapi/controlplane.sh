@@ -462,44 +462,14 @@ svcdns_new_token() {
 # waits until it answers DNS at all (SERVFAIL counts: before the first
 # list it has no data). Sets PORT, PID, LOG.
 start_svcdns_kube() {
-	local i try st src="--kubeconfig $SVCDNS_KUBECONFIG"
+	local src="--kubeconfig $SVCDNS_KUBECONFIG"
 	case " $* " in
 	*" --kubeconfig "* | *" --apiserver "* | *" --dir "*) src="" ;;
 	esac
-	for try in 1 2 3; do
-		PORT=$(free_port)
-		LOG=$(mktemp_dir)/svcdns.log
-		# shellcheck disable=SC2086
-		"$SVCDNS" $src --listen 127.0.0.1 --port "$PORT" \
-			--upstream none --http 127.0.0.1:0 --threads 2 --lameduck 0 "$@" >"$LOG" 2>&1 &
-		PID=$!
-		LIB_PIDS="$LIB_PIDS $PID"
-		LIB_SVCDNS_PIDS="${LIB_SVCDNS_PIDS:-} $PID"
-		i=0
-		while [ $i -lt $((50 * LIB_SLOW)) ]; do
-			if ! kill -0 "$PID" 2>/dev/null; then
-				wait "$PID" 2>/dev/null
-				st=$?
-				if lib_port_taken "$try"; then continue 2; fi
-				echo "FAIL: svcdns exited at start (status $st); log:" >&2
-				sed 's/^/  /' "$LOG" >&2
-				exit 1
-			fi
-			if q cluster.local SOA | grep -qv 'NO-REPLY'; then
-				return 0
-			fi
-			sleep 0.1
-			i=$((i + 1))
-		done
-		echo "FAIL: svcdns on port $PORT did not answer within $((50 * LIB_SLOW)) tries; log:" >&2
-		sed 's/^/  /' "$LOG" >&2
-		exit 1
-	done
+	start_svcdns_src "$src" "$@"
 }
 
-
-
-
+# ---- DNS waits (besides watch_lib.sh's) -----------------------------------------
 # wait_rcode RCODE NAME TYPE MAX_MS: polls until the reply's rcode is RCODE.
 wait_rcode() {
 	local want=$1 name=$2 type=$3 max=$(($4 * LIB_SLOW)) t0 got i=0

@@ -54,12 +54,22 @@ count_requests() {
 # answers DNS at all (SERVFAIL counts: before the first list it has no
 # data). Sets PORT, PID, LOG.
 start_svcdns_api() {
-	local url=$1 i try st
+	local url=$1
+	shift
+	start_svcdns_src "--apiserver $url" "$@"
+}
+
+# start_svcdns_src "SOURCE OPTIONS" [svcdns options...]: the same with
+# any source ("--kubeconfig F", "--apiserver URL --token-file F", or ""
+# for the in-cluster one); SOURCE OPTIONS are split at spaces.
+start_svcdns_src() {
+	local src=$1 i try st
 	shift
 	for try in 1 2 3; do
 		PORT=$(free_port)
 		LOG=$(mktemp_dir)/svcdns.log
-		"$SVCDNS" --apiserver "$url" --listen 127.0.0.1 --port "$PORT" \
+		# shellcheck disable=SC2086
+		"$SVCDNS" $src --listen 127.0.0.1 --port "$PORT" \
 			--upstream none --http 127.0.0.1:0 --threads 2 --lameduck 0 "$@" >"$LOG" 2>&1 &
 		PID=$!
 		LIB_PIDS="$LIB_PIDS $PID"
