@@ -27,6 +27,7 @@
 #include "bytemap.h"
 #include "dname.h"
 #include "dnsmsg.h"
+#include "dns.h"
 #include "query.h"
 #include "wire.h"
 
@@ -34,16 +35,6 @@
 #define MAX_UPSTREAMS 16
 #define DOWN_AFTER_FAILS 2
 #define DOWN_SECONDS 5
-#define FLAG_QR 0x8000
-#define FLAG_AA 0x0400
-#define FLAG_TC 0x0200
-#define FLAG_RD 0x0100
-#define FLAG_RA 0x0080
-#define FLAG_CD 0x0010
-#define EDNS_DO 0x8000
-#define RCODE_SERVFAIL 2
-#define RCODE_REFUSED 5
-#define RCODE_NXDOMAIN 3
 
 struct waiter {
 	struct waiter *next;
@@ -231,25 +222,25 @@ static size_t compose_chase(struct forward *f, const struct waiter *w,
 	uint8_t *out = f->out;
 	size_t o, pos, i;
 	struct dnsmsg m;
-	uint16_t an = 0, ns = 0;
+	uint16_t an = 0, ns = 0, flags;
 
-	if (cap > QUERY_MAX_MSG - 11)
-		cap = QUERY_MAX_MSG - 11;
+	if (cap > DNS_MAX_MSG - DNS_OPT_LEN)
+		cap = DNS_MAX_MSG - DNS_OPT_LEN;
 	o = WIRE_HEADER_LEN + w->question_len;
 	memset(out, 0, WIRE_HEADER_LEN);
 	out[0] = w->id[0];
 	out[1] = w->id[1];
-	out[2] = (uint8_t)((FLAG_QR | FLAG_AA | (w->flags & FLAG_RD)) >> 8);
 	memcpy(out + WIRE_HEADER_LEN, w->question, w->question_len);
 	memcpy(out + o, w->prefix, w->prefix_len);
 	o += w->prefix_len;
+	flags = (uint16_t)(DNS_FLAG_QR | DNS_FLAG_AA | (w->flags & (DNS_FLAG_RD | DNS_FLAG_CD)));
 	if (dnsmsg_parse(msg, len, &m) == 0) {
-		out[3] = (uint8_t)((m.flags & FLAG_RA) | (w->flags & FLAG_CD) | m.rcode);
+		flags |= (uint16_t)((m.flags & DNS_FLAG_RA) | m.rcode);
 		pos = m.question_end;
 		for (i = 0; i < (size_t)m.an + m.ns; i++) {
 			size_t n = o < cap ? dnsmsg_copy_rr(msg, len, &pos, out + o, cap - o) : 0;
 			if (!n) {
-				out[2] |= FLAG_TC >> 8;
+				flags |= DNS_FLAG_TC;
 				break;
 			}
 			o += n;
@@ -259,11 +250,10 @@ static size_t compose_chase(struct forward *f, const struct waiter *w,
 				ns++;
 		}
 	} else {
-		out[3] = (uint8_t)((w->flags & FLAG_CD) | RCODE_SERVFAIL);
+		flags |= DNS_RCODE_SERVFAIL;
 	}
-	wire_put_u16(out + 4, 1);
-	wire_put_u16(out + 6, (uint16_t)(w->prefix_an + an));
-	wire_put_u16(out + 8, ns);
+	dns_set_flags(out, flags);
+	dns_set_counts(out, 1, (uint16_t)(w->prefix_an + an), ns, 0);
 	return o;
 }
 
@@ -286,28 +276,19 @@ static void deliver(struct forward *f, struct waiter *w, const uint8_t *msg, siz
 		if (len + opt_len > w->limit) {
 			/* Too big for this client: an empty TC reply sends it to TCP. */
 			len = qend;
-			out[2] |= FLAG_TC >> 8;
-			memset(out + 6, 0, 6);
+			dns_set_flags(out, dns_flags(out) | DNS_FLAG_TC);
+			dns_set_counts(out, 1, 0, 0, 0);
 		}
 	}
 	/* svcdns offers recursion for every name it forwards, whatever the
 	   upstream (an authoritative server sets no RA): glibc's res_send and
 	   Go take an empty NOERROR answer with neither AA nor RA for a lame
 	   referral and fail the lookup. */
-	if (w->flags & FLAG_RD)
-		out[3] |= FLAG_RA;
+	if (w->flags & DNS_FLAG_RD)
+		dns_set_flags(out, dns_flags(out) | DNS_FLAG_RA);
 	if (w->edns) {
-		uint8_t *o = out + len;
-		uint16_t ar = wire_u16(out + 10);
-		o[0] = 0;
-		wire_put_u16(o + 1, 41);
-		wire_put_u16(o + 3, f->cfg->edns_size);
-		o[5] = 0;
-		o[6] = 0;
-		wire_put_u16(o + 7, (uint16_t)(w->edns_flags & EDNS_DO));
-		wire_put_u16(o + 9, 0);
-		wire_put_u16(out + 10, (uint16_t)(ar + 1));
-		len += 11;
+		len += dns_put_opt(out + len, f->cfg->edns_size, 0, w->edns_flags);
+		wire_put_u16(out + 10, (uint16_t)(dns_arcount(out) + 1));
 	}
 	w->fn(w->ctx, w->has_peer ? (struct sockaddr *)&w->peer : NULL, w->peer_len, out, len);
 }
@@ -318,9 +299,9 @@ static void deliver_rcode(struct forward *f, struct waiter *w, uint8_t rcode)
 	uint8_t msg[WIRE_HEADER_LEN + 260];
 
 	memset(msg, 0, WIRE_HEADER_LEN);
-	msg[2] = (uint8_t)((FLAG_QR | (w->flags & FLAG_RD)) >> 8);
-	msg[3] = (uint8_t)(FLAG_RA | (w->flags & FLAG_CD) | rcode);
-	wire_put_u16(msg + 4, 1);
+	dns_set_flags(msg, (uint16_t)(DNS_FLAG_QR | DNS_FLAG_RA |
+	                              (w->flags & (DNS_FLAG_RD | DNS_FLAG_CD)) | rcode));
+	dns_set_counts(msg, 1, 0, 0, 0);
 	memcpy(msg + WIRE_HEADER_LEN, w->question, w->question_len);
 	deliver(f, w, msg, WIRE_HEADER_LEN + w->question_len);
 }
@@ -369,7 +350,7 @@ static void serve_entry(struct forward *f, struct cache_entry *e, struct waiter 
 	memcpy(buf, e->msg, e->len);
 	/* Authoritative, as CoreDNS's cache answers: some clients discard
 	   a reply that is not. */
-	buf[2] |= FLAG_AA >> 8;
+	dns_set_flags(buf, dns_flags(buf) | DNS_FLAG_AA);
 	for (i = 0; i < e->n_ttls; i++) {
 		uint32_t ttl = ttl_override;
 		if (!ttl_override)
@@ -387,13 +368,13 @@ static void cache_store(struct forward *f, const uint8_t *key, size_t key_len,
 	struct cache_entry *e;
 	void **slot;
 	size_t i;
-	bool negative = m->rcode == RCODE_NXDOMAIN || (m->rcode == 0 && m->an == 0);
+	bool negative = m->rcode == DNS_RCODE_NXDOMAIN || (m->rcode == 0 && m->an == 0);
 
 	if (cfg->cache_entries == 0)
 		return;
-	if (m->rcode == RCODE_SERVFAIL)
+	if (m->rcode == DNS_RCODE_SERVFAIL)
 		ttl = cfg->servfail_ttl;
-	else if (m->rcode != 0 && m->rcode != RCODE_NXDOMAIN)
+	else if (m->rcode != 0 && m->rcode != DNS_RCODE_NXDOMAIN)
 		return;
 	else if (negative) {
 		if (!m->has_soa)
@@ -538,7 +519,7 @@ static bool reply_matches(const struct request *r, const struct dnsmsg *m)
 	const uint8_t *q = r->query + WIRE_HEADER_LEN;
 	size_t qlen = r->query_len - WIRE_HEADER_LEN - 4 - 11;
 
-	return m->id == r->id && (m->flags & FLAG_QR) && m->qname_len == qlen &&
+	return m->id == r->id && (m->flags & DNS_FLAG_QR) && m->qname_len == qlen &&
 	       memcmp(m->qname, q, qlen) == 0 && m->qtype == wire_u16(q + qlen) &&
 	       m->qclass == wire_u16(q + qlen + 2);
 }
@@ -555,7 +536,7 @@ static void handle_reply(struct request *r, const uint8_t *buf, size_t len, bool
 			next_try(r);
 		return;
 	}
-	if ((m.flags & FLAG_TC) && !tcp) {
+	if ((m.flags & DNS_FLAG_TC) && !tcp) {
 		struct bufferevent *bev;
 		uint8_t prefix[2];
 		const struct sockaddr_storage *addr = &r->ups->addrs[r->order[r->try_no]];
@@ -585,7 +566,7 @@ static void handle_reply(struct request *r, const uint8_t *buf, size_t len, bool
 	}
 	note_result(r, true);
 	observe_duration(r);
-	if (m.rcode == RCODE_SERVFAIL) {
+	if (m.rcode == DNS_RCODE_SERVFAIL) {
 		/* Another upstream may do better, and a stale answer beats
 		   this one (RFC 8767); keep it in case nothing does. */
 		if (!r->servfail && (r->servfail = malloc(len)) != NULL) {
@@ -723,7 +704,7 @@ static void finish(struct request *r, const uint8_t *reply, size_t len,
 		clean_len -= m->opt_end - m->opt_start;
 		wire_put_u16(clean + 10, (uint16_t)(m->ar - 1));
 	}
-	clean[2] &= (uint8_t)~(FLAG_TC >> 8);
+	dns_set_flags(clean, dns_flags(clean) & (uint16_t)~DNS_FLAG_TC);
 	if (dnsmsg_parse(clean, clean_len, &cm) == 0) {
 		cache_store(f, r->key, r->key_len, clean, clean_len, &cm);
 		while (r->waiters) {
@@ -759,7 +740,7 @@ static void fail_all(struct request *r)
 			serve_entry(f, stale, w, f->cfg->stale_ttl);
 		} else {
 			f->stats.servfails++;
-			deliver_rcode(f, w, RCODE_SERVFAIL);
+			deliver_rcode(f, w, DNS_RCODE_SERVFAIL);
 		}
 		waiter_free(w);
 	}
@@ -816,17 +797,11 @@ static struct waiter *waiter_new(const uint8_t *msg, size_t len, struct query_qu
 		w->has_peer = true;
 	}
 	memcpy(w->id, msg, 2);
-	w->flags = wire_u16(msg + 2);
+	w->flags = dns_flags(msg);
 	w->edns = q->edns;
 	w->edns_flags = q->edns_flags;
-	/* UDP clients take 512 bytes, or their EDNS size up to our cap. */
-	if (limit >= QUERY_MAX_MSG)
-		w->limit = limit;
-	else if (q->edns)
-		w->limit = q->edns_size < QUERY_UDP_MIN ? QUERY_UDP_MIN
-		           : q->edns_size > limit ? limit : q->edns_size;
-	else
-		w->limit = QUERY_UDP_MIN;
+	/* limit: the TCP maximum, or the UDP cap of the client's EDNS size */
+	w->limit = limit >= QUERY_MAX_MSG ? limit : dns_udp_limit(q->edns, q->edns_size, limit);
 	w->question_len = q->qend - WIRE_HEADER_LEN;
 	memcpy(w->question, msg + WIRE_HEADER_LEN, w->question_len);
 	return w;
@@ -845,8 +820,8 @@ static void resolve(struct forward *f, struct waiter *w, const uint8_t *lname,
 	f->stats.queries++;
 	memcpy(key, lname, lname_len);
 	wire_put_u16(key + lname_len, qtype);
-	key[lname_len + 2] = (uint8_t)(((w->edns_flags & EDNS_DO) ? 1 : 0) |
-	                               ((w->flags & FLAG_CD) ? 2 : 0));
+	key[lname_len + 2] = (uint8_t)(((w->edns_flags & DNS_EDNS_DO) ? 1 : 0) |
+	                               ((w->flags & DNS_FLAG_CD) ? 2 : 0));
 	key_len = lname_len + 3;
 
 	slot = bytemap_slot(f->cache, key, key_len, false);
@@ -874,7 +849,7 @@ static void resolve(struct forward *f, struct waiter *w, const uint8_t *lname,
 	    upstreams_for(f, lname, lname_len)->n == 0) {
 		/* Over the limit (CoreDNS's max_concurrent), or a name no
 		   upstream serves (--upstream none with stub domains). */
-		deliver_rcode(f, w, RCODE_REFUSED);
+		deliver_rcode(f, w, DNS_RCODE_REFUSED);
 		waiter_free(w);
 		return;
 	}
@@ -882,7 +857,7 @@ static void resolve(struct forward *f, struct waiter *w, const uint8_t *lname,
 	slot = r ? bytemap_slot(f->inflight, key, key_len, true) : NULL;
 	if (!slot) {
 		free(r);
-		deliver_rcode(f, w, RCODE_SERVFAIL);
+		deliver_rcode(f, w, DNS_RCODE_SERVFAIL);
 		waiter_free(w);
 		return;
 	}
@@ -902,23 +877,15 @@ static void resolve(struct forward *f, struct waiter *w, const uint8_t *lname,
 	/* The upstream query: our ID, the client's RD and CD, a lower-case
 	   question, and our own EDNS size with the client's DO bit. */
 	memset(r->query, 0, WIRE_HEADER_LEN);
-	wire_put_u16(r->query + 2, (uint16_t)(w->flags & (FLAG_RD | FLAG_CD)));
+	wire_put_u16(r->query + 2, (uint16_t)(w->flags & (DNS_FLAG_RD | DNS_FLAG_CD)));
 	wire_put_u16(r->query + 4, 1);
 	wire_put_u16(r->query + 10, 1);
 	memcpy(r->query + WIRE_HEADER_LEN, lname, lname_len);
 	wire_put_u16(r->query + WIRE_HEADER_LEN + lname_len, qtype);
 	wire_put_u16(r->query + WIRE_HEADER_LEN + lname_len + 2, qclass);
-	{
-		uint8_t *o = r->query + WIRE_HEADER_LEN + lname_len + 4;
-		o[0] = 0;
-		wire_put_u16(o + 1, 41);
-		wire_put_u16(o + 3, f->cfg->edns_size);
-		o[5] = 0;
-		o[6] = 0;
-		wire_put_u16(o + 7, (uint16_t)(w->edns_flags & EDNS_DO));
-		wire_put_u16(o + 9, 0);
-	}
-	r->query_len = WIRE_HEADER_LEN + lname_len + 4 + 11;
+	r->query_len = WIRE_HEADER_LEN + lname_len + 4 +
+	               dns_put_opt(r->query + WIRE_HEADER_LEN + lname_len + 4,
+	                           f->cfg->edns_size, 0, w->edns_flags);
 
 	/* Healthy upstreams first, from a random start (CoreDNS's "random"
 	   policy); ones marked down go last, so they are still tried when

@@ -8,34 +8,16 @@
 
 #include "answer_table.h"
 #include "dname.h"
+#include "dns.h"
 #include "records.h"
-#include "wire.h"
-
-#define RCODE_NOERROR 0
-#define RCODE_FORMERR 1
-#define RCODE_SERVFAIL 2
-#define RCODE_NXDOMAIN 3
-#define RCODE_NOTIMP 4
-#define RCODE_REFUSED 5
-#define RCODE_BADVERS 16
-
-#define FLAG_QR 0x80
-#define FLAG_AA 0x04
-#define FLAG_TC 0x02
-#define FLAG_RD 0x01
-#define FLAG_CD 0x10
-#define OPT_RR_LEN 11
-#define EDNS_DO 0x8000
 
 
 static int parse_question(const uint8_t *msg, size_t len, struct query_question *q);
 static int parse_records(const uint8_t *msg, size_t len, size_t *pos, uint16_t count,
                          bool opt_allowed, struct query_question *q);
-static size_t put_header(uint8_t *out, const uint8_t *msg, uint8_t flags,
+static size_t put_header(uint8_t *out, const uint8_t *msg, uint16_t flags,
                          uint8_t rcode, uint16_t qd, uint16_t an, uint16_t ns,
                          uint16_t ar);
-static size_t put_opt(uint8_t *out, const struct query_question *q, uint16_t size,
-                      uint8_t ext_rcode);
 
 enum query_result query_answer(const struct answer_table *table,
                                const struct query_opts *opts,
@@ -44,49 +26,49 @@ enum query_result query_answer(const struct answer_table *table,
 {
 	struct query_question q;
 	struct answer_ref ref;
-	uint8_t opcode, rcode = RCODE_NOERROR, flags = 0;
+	uint8_t rcode = DNS_RCODE_NOERROR;
+	uint16_t flags = 0;
 	size_t limit, pos, qlen, opt_len;
 	uint16_t an = 0, ns = 0, ar = 0;
 
 	if (len < WIRE_HEADER_LEN)
 		return QUERY_DROP; /* not even an ID to answer to */
-	if (msg[2] & FLAG_QR)
+	if (dns_flags(msg) & DNS_FLAG_QR)
 		return QUERY_DROP; /* never answer a response: reflection loops */
-	opcode = (uint8_t)((msg[2] >> 3) & 0x0f);
-	if (opcode != 0) {
-		*reply_len = put_header(out, msg, 0, RCODE_NOTIMP, 0, 0, 0, 0);
+	if (dns_opcode(msg) != 0) {
+		*reply_len = put_header(out, msg, 0, DNS_RCODE_NOTIMP, 0, 0, 0, 0);
 		return QUERY_REPLY;
 	}
-	if (wire_u16(msg + 4) != 1 || wire_u16(msg + 6) != 0) {
-		*reply_len = put_header(out, msg, 0, RCODE_FORMERR, 0, 0, 0, 0);
+	if (dns_qdcount(msg) != 1 || dns_ancount(msg) != 0) {
+		*reply_len = put_header(out, msg, 0, DNS_RCODE_FORMERR, 0, 0, 0, 0);
 		return QUERY_REPLY;
 	}
 	/* Only an IXFR query has an authority section: the client's SOA
 	   (RFC 1995). It is refused below like AXFR, not a FORMERR. */
 	if (query_parse(msg, len, &q) < 0 ||
-	    (wire_u16(msg + 8) != 0 && q.qtype != RR_TYPE_IXFR)) {
-		*reply_len = put_header(out, msg, 0, RCODE_FORMERR, 0, 0, 0, 0);
+	    (dns_nscount(msg) != 0 && q.qtype != RR_TYPE_IXFR)) {
+		*reply_len = put_header(out, msg, 0, DNS_RCODE_FORMERR, 0, 0, 0, 0);
 		return QUERY_REPLY;
 	}
 	qlen = q.qend - WIRE_HEADER_LEN;
-	opt_len = q.edns ? OPT_RR_LEN : 0;
+	opt_len = q.edns ? DNS_OPT_LEN : 0;
 	pos = WIRE_HEADER_LEN + qlen;
 
 	if (q.edns && q.edns_version != 0) {
 		/* RFC 6891 6.1.3: BADVERS, with our OPT saying version 0. */
-		put_header(out, msg, 0, RCODE_BADVERS & 0x0f, 1, 0, 0, 1);
+		put_header(out, msg, 0, DNS_RCODE_BADVERS & 0x0f, 1, 0, 0, 1);
 		memcpy(out + WIRE_HEADER_LEN, msg + WIRE_HEADER_LEN, qlen);
 		pos = WIRE_HEADER_LEN + qlen;
-		pos += put_opt(out + pos, &q, opts->udp_cap, RCODE_BADVERS >> 4);
+		pos += dns_put_opt(out + pos, opts->udp_cap, DNS_RCODE_BADVERS >> 4, q.edns_flags);
 		*reply_len = pos;
 		return QUERY_REPLY;
 	}
 	if (q.qclass != 1 || q.qtype == RR_TYPE_AXFR || q.qtype == RR_TYPE_IXFR) {
-		rcode = RCODE_REFUSED;
+		rcode = DNS_RCODE_REFUSED;
 		goto negative_plain;
 	}
 	if (q.qtype == RR_TYPE_OPT) {
-		rcode = RCODE_FORMERR;
+		rcode = DNS_RCODE_FORMERR;
 		goto negative_plain;
 	}
 	if (!table) {
@@ -98,21 +80,15 @@ enum query_result query_answer(const struct answer_table *table,
 		if (z == opts->n_zones && !opts->refuse_outside)
 			return QUERY_FORWARD;
 		/* No data yet: SERVFAIL, never a false NXDOMAIN. */
-		rcode = z == opts->n_zones ? RCODE_REFUSED : RCODE_SERVFAIL;
+		rcode = z == opts->n_zones ? DNS_RCODE_REFUSED : DNS_RCODE_SERVFAIL;
 		goto negative_plain;
 	}
 
-	if (tcp)
-		limit = QUERY_MAX_MSG;
-	else if (q.edns)
-		limit = q.edns_size < QUERY_UDP_MIN ? QUERY_UDP_MIN
-		        : q.edns_size > opts->udp_cap ? opts->udp_cap : q.edns_size;
-	else
-		limit = QUERY_UDP_MIN;
+	limit = tcp ? QUERY_MAX_MSG : dns_udp_limit(q.edns, q.edns_size, opts->udp_cap);
 
 	answer_table_lookup(table, q.lname, q.lname_len, q.qtype, &ref);
 	memcpy(out + WIRE_HEADER_LEN, msg + WIRE_HEADER_LEN, qlen);
-	flags = FLAG_AA;
+	flags = DNS_FLAG_AA;
 	switch (ref.status) {
 	case ANSWER_FOUND: {
 		size_t avail = limit - WIRE_HEADER_LEN - qlen - opt_len;
@@ -130,7 +106,7 @@ enum query_result query_answer(const struct answer_table *table,
 		ar = (uint16_t)(keep - an - ns);
 		/* Dropping glue is fine; dropping answers means "ask over TCP". */
 		if (an < ref.body.an || ns < ref.body.ns)
-			flags |= FLAG_TC;
+			flags |= DNS_FLAG_TC;
 		if (ref.pointer_shift)
 			body = answer_body_copy(&ref.body, keep, ref.pointer_shift,
 			                        ref.question_moves, out + pos);
@@ -153,7 +129,7 @@ enum query_result query_answer(const struct answer_table *table,
 		break;
 	}
 	case ANSWER_NXDOMAIN:
-		rcode = RCODE_NXDOMAIN;
+		rcode = DNS_RCODE_NXDOMAIN;
 		/* fall through */
 	case ANSWER_NODATA:
 		/* SOA owner: the zone apex in its own (lower) case, as CoreDNS
@@ -166,12 +142,12 @@ enum query_result query_answer(const struct answer_table *table,
 	case ANSWER_OUTSIDE:
 		if (!opts->refuse_outside)
 			return QUERY_FORWARD;
-		rcode = RCODE_REFUSED;
+		rcode = DNS_RCODE_REFUSED;
 		flags = 0;
 		break;
 	}
 	if (ref.status == ANSWER_FOUND && ref.chase && !opts->refuse_outside &&
-	    !(flags & FLAG_TC)) {
+	    !(flags & DNS_FLAG_TC)) {
 		/* CoreDNS resolves an ExternalName's outside target upstream and
 		   answers with both; the forwarder appends the rest. */
 		put_header(out, msg, 0, rcode, 1, an, ns, ar);
@@ -179,7 +155,7 @@ enum query_result query_answer(const struct answer_table *table,
 		return QUERY_CHASE;
 	}
 	if (q.edns) {
-		pos += put_opt(out + pos, &q, opts->udp_cap, 0);
+		pos += dns_put_opt(out + pos, opts->udp_cap, 0, q.edns_flags);
 		ar++;
 	}
 	put_header(out, msg, flags, rcode, 1, an, ns, ar);
@@ -190,7 +166,7 @@ negative_plain:
 	memcpy(out + WIRE_HEADER_LEN, msg + WIRE_HEADER_LEN, qlen);
 	pos = WIRE_HEADER_LEN + qlen;
 	if (q.edns)
-		pos += put_opt(out + pos, &q, opts->udp_cap, 0);
+		pos += dns_put_opt(out + pos, opts->udp_cap, 0, q.edns_flags);
 	put_header(out, msg, 0, rcode, 1, 0, 0, q.edns ? 1 : 0);
 	*reply_len = pos;
 	return QUERY_REPLY;
@@ -294,30 +270,18 @@ static int parse_records(const uint8_t *msg, size_t len, size_t *at, uint16_t co
 	return 0;
 }
 
-static size_t put_header(uint8_t *out, const uint8_t *msg, uint8_t flags,
+static size_t put_header(uint8_t *out, const uint8_t *msg, uint16_t flags,
                          uint8_t rcode, uint16_t qd, uint16_t an, uint16_t ns,
                          uint16_t ar)
 {
+	uint16_t asked = dns_flags(msg);
+
 	out[0] = msg[0];
 	out[1] = msg[1];
-	out[2] = (uint8_t)(FLAG_QR | (msg[2] & 0x78) | flags | (msg[2] & FLAG_RD));
-	out[3] = (uint8_t)((msg[3] & FLAG_CD) | (rcode & 0x0f));
-	wire_put_u16(out + 4, qd);
-	wire_put_u16(out + 6, an);
-	wire_put_u16(out + 8, ns);
-	wire_put_u16(out + 10, ar);
+	dns_set_flags(out, (uint16_t)(DNS_FLAG_QR | (asked & (DNS_OPCODE_MASK | DNS_FLAG_RD |
+	                                                      DNS_FLAG_CD)) |
+	                              flags | (rcode & DNS_RCODE_MASK)));
+	dns_set_counts(out, qd, an, ns, ar);
 	return WIRE_HEADER_LEN;
 }
 
-static size_t put_opt(uint8_t *out, const struct query_question *q, uint16_t size,
-                      uint8_t ext_rcode)
-{
-	out[0] = 0;
-	wire_put_u16(out + 1, RR_TYPE_OPT);
-	wire_put_u16(out + 3, size);
-	out[5] = ext_rcode;
-	out[6] = 0; /* version 0 */
-	wire_put_u16(out + 7, (uint16_t)(q->edns_flags & EDNS_DO));
-	wire_put_u16(out + 9, 0);
-	return OPT_RR_LEN;
-}
