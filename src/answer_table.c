@@ -2596,3 +2596,13 @@ struct answer_table *answer_table_acquire(struct answer_slot *slot)
 {
 	return rcu_dereference(slot->current);
 }
+
+struct answer_table *answer_table_published(const struct answer_slot *slot)
+{
+	return slot->current;
+}
+
+void answer_table_unpublish(struct answer_slot *slot)
+{
+	slot->current = NULL;
+}

@@ -181,4 +181,12 @@ struct answer_slot {
 void answer_table_publish(struct answer_slot *slot, struct answer_table *t);
 struct answer_table *answer_table_acquire(struct answer_slot *slot);
 
+/* The writer's own look at the slot (from its thread, no RCU): the table
+   published, or NULL before the first. */
+struct answer_table *answer_table_published(const struct answer_slot *slot);
+
+/* Empties the slot once no reader is left (the query threads joined),
+   without freeing the table: its owner (zone_sync) does. */
+void answer_table_unpublish(struct answer_slot *slot);
+
 #endif

@@ -361,7 +361,7 @@ out:
 	kube_client_free(app.api);
 	kubeconfig_clear(&app.kc);
 	/* The query threads are gone: nobody reads the table any more. */
-	app.slot.current = NULL;
+	answer_table_unpublish(&app.slot);
 	zone_sync_free(app.sync);
 	source_dir_free(app.dir);
 	svc_cache_free(app.cache);
@@ -504,7 +504,7 @@ static int publish(struct app *app)
 		return -1;
 	}
 	/* The first load makes the table visible: until then, SERVFAIL. */
-	if (!app->slot.current)
+	if (!answer_table_published(&app->slot))
 		answer_table_publish(&app->slot, zone_sync_table(app->sync));
 	/* Parsing a large list leaves much freed memory in malloc's arenas;
 	   hand it back to the system after big changes. */
@@ -622,7 +622,7 @@ static int http_ready(void *ctx, char *reason, size_t len)
 		         app->kcfg.server ? app->kcfg.server : "the API server");
 		return -1;
 	}
-	if (!app->slot.current) {
+	if (!answer_table_published(&app->slot)) {
 		snprintf(reason, len, "no answers published yet");
 		return -1;
 	}
@@ -654,7 +654,7 @@ static int http_metrics(void *ctx, FILE *fp)
 	}
 	for (k = 1; k < KUBE_KIND_COUNT; k++)
 		ma.objects[k] = svc_cache_count(app->cache, (enum kube_kind)k);
-	t = app->slot.current; /* the writer's own table: this is its thread */
+	t = answer_table_published(&app->slot); /* the writer's thread */
 	if (t) {
 		ma.table_entries = answer_table_entries(t);
 		ma.table_bytes = answer_table_bytes(t);
