@@ -142,6 +142,7 @@ struct app {
 	uint32_t serial;
 	struct zone_sync *sync; /* keeps the answer table in step with the cache */
 	struct event *rebuild;
+	struct event *sig_term, *sig_int, *sig_hup;
 	struct forward_config fcfg;
 	bool forwarding;
 	struct query_zone *zones;
@@ -157,6 +158,17 @@ struct app {
 	uint64_t publishes, publish_failures;
 };
 
+static int read_options(struct app *app, int argc, char **argv);
+static int setup_configs(struct app *app, char *err, size_t errlen);
+static int load_sources(struct app *app, char *err, size_t errlen);
+static int dump_zone(struct app *app);
+static int start_signals(struct app *app);
+static int server_config_of(struct app *app, struct server_config *scfg, char *err,
+                            size_t errlen);
+static int start_serving(struct app *app, struct server_config *scfg, char *err,
+                         size_t errlen);
+static int start_following(struct app *app, char *err, size_t errlen);
+static void teardown(struct app *app);
 static int publish(struct app *app);
 static void schedule_publish(void *ctx);
 static void on_rebuild(evutil_socket_t fd, short what, void *arg);
@@ -173,169 +185,46 @@ static int drop_privileges(const char *user, char *err, size_t errlen);
 
 int main(int argc, char **argv)
 {
-	static const char *const default_listen[] = {"0.0.0.0", "::"};
 	struct app app;
 	struct server_config scfg;
-	struct server *server = NULL;
-	struct event *sig_term = NULL, *sig_int = NULL, *sig_hup = NULL;
 	char err[512];
-	int rest, rc, status = EXIT_RUNTIME;
-	long ncpu;
+	int rc, status = EXIT_RUNTIME;
 
 	memset(&app, 0, sizeof(app));
-	rc = config_parse(option_table, &app.opt, argc, argv, &rest,
-	                  "svcdns [OPTIONS]", "svcdns " PACKAGE_VERSION, err, sizeof(err));
-	if (rc != 0) {
-		if (rc < 0)
-			fprintf(stderr, "svcdns: %s\n", err);
-		config_free(option_table, &app.opt);
+	rc = read_options(&app, argc, argv);
+	if (rc != 0)
 		return rc < 0 ? EXIT_USAGE : 0;
-	}
-	if (rest < argc) {
-		fprintf(stderr, "svcdns: unexpected argument '%s'\n", argv[rest]);
-		config_free(option_table, &app.opt);
-		return EXIT_USAGE;
-	}
 	log_init("svcdns", (enum log_level)app.opt.log_level);
-	if (!app.opt.dir && setup_api_config(&app, err, sizeof(err)) < 0) {
-		fprintf(stderr, "svcdns: %s\n", err);
-		kubeconfig_clear(&app.kc);
-		config_free(option_table, &app.opt);
-		return EXIT_USAGE;
-	}
-	/* Pods are listed and watched only when their records need them. */
-	app.kcfg.watch_pods = app.opt.pods == RECORDS_PODS_VERIFIED;
-	app.kcfg.watch_namespaces = true;
-	if (setup_records_config(&app, err, sizeof(err)) < 0) {
-		fprintf(stderr, "svcdns: %s\n", err);
-		config_free(option_table, &app.opt);
-		free(app.ns_addrs);
-		return EXIT_USAGE;
-	}
-
-	evthread_use_pthreads();
-	app.base = event_base_new();
-	app.cache = svc_cache_new();
-	app.dir = app.cache && app.opt.dir ? source_dir_new(app.opt.dir, app.cache) : NULL;
-	if (!app.base || !app.cache || (app.opt.dir && !app.dir)) {
-		fprintf(stderr, "svcdns: out of memory\n");
-		goto out;
-	}
-	if (app.dir && source_dir_scan(app.dir, err, sizeof(err)) < 0) {
-		fprintf(stderr, "svcdns: %s\n", err);
-		goto out;
-	}
-	/* --dump-zone from the API: one complete list, no watch. */
-	if (!app.dir && app.opt.dump_zone &&
-	    kube_client_list_once(app.cache, &app.kcfg, 30, err, sizeof(err)) < 0) {
-		fprintf(stderr, "svcdns: %s\n", err);
-		goto out;
-	}
-	/* From the API, nothing is published before the first complete list:
-	   until then cluster names get SERVFAIL. */
-	if (app.dir && !app.opt.dump_zone && publish(&app) < 0)
-		goto out;
-
-	if (app.opt.dump_zone) {
-		char build_err[256];
-		struct records_set *set = records_build(app.cache, &app.rcfg, app.serial,
-		                                        build_err, sizeof(build_err));
-		size_t z;
-		if (!set) {
-			fprintf(stderr, "svcdns: %s\n", build_err);
-			goto out;
-		}
-		for (z = 0; z < app.rcfg.n_zones; z++)
-			if (records_print_zone(set, z, stdout) < 0) {
-				fprintf(stderr, "svcdns: writing the zone failed\n");
-				records_set_free(set);
-				goto out;
-			}
-		records_set_free(set);
-		status = fflush(stdout) == 0 ? 0 : EXIT_RUNTIME;
-		goto out;
-	}
-
-	/* The signal handlers go in before the first socket answers: a
-	   SIGTERM that comes once DNS is served must mean a clean shutdown,
-	   not death by the default action. The callbacks run only from the
-	   loop, once everything below is set up. */
-	sig_term = evsignal_new(app.base, SIGTERM, on_signal, &app);
-	sig_int = evsignal_new(app.base, SIGINT, on_signal, &app);
-	sig_hup = evsignal_new(app.base, SIGHUP, on_signal, &app);
-	if (!sig_term || !sig_int || !sig_hup || event_add(sig_term, NULL) < 0 ||
-	    event_add(sig_int, NULL) < 0 || event_add(sig_hup, NULL) < 0) {
-		log_error("cannot set up the signal handlers");
-		goto out;
-	}
-
-	memset(&scfg, 0, sizeof(scfg));
-	if (app.opt.listen.n) {
-		scfg.listen = app.opt.listen.items;
-		scfg.n_listen = app.opt.listen.n;
-	} else {
-		scfg.listen = default_listen;
-		scfg.n_listen = 2;
-	}
-	scfg.port = (uint16_t)app.opt.port;
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	scfg.threads = app.opt.threads ? (unsigned)app.opt.threads
-	                               : (unsigned)(ncpu > 0 ? ncpu : 1);
-	scfg.qopts.udp_cap = (uint16_t)app.opt.udp_size;
-	if (setup_forwarding(&app, &scfg, err, sizeof(err)) < 0) {
+	if (setup_configs(&app, err, sizeof(err)) < 0) {
 		fprintf(stderr, "svcdns: %s\n", err);
 		status = EXIT_USAGE;
 		goto out;
 	}
-	scfg.qopts.refuse_outside = !app.forwarding;
-	scfg.qopts.zones = app.zones;
-	scfg.qopts.n_zones = app.rcfg.n_zones;
-	scfg.forward = app.forwarding ? &app.fcfg : NULL;
-	scfg.tcp_idle_ms = (unsigned)app.opt.tcp_idle * 1000;
-	scfg.tcp_max_conns = (unsigned)((app.opt.tcp_max_conns + scfg.threads - 1) / scfg.threads);
-	app.metrics = metrics_new(scfg.threads, app.opt.log_queries);
-	if (!app.metrics) {
-		log_error("out of memory");
+	/* sources -> cache -> answer table */
+	if (load_sources(&app, err, sizeof(err)) < 0) {
+		fprintf(stderr, "svcdns: %s\n", err);
 		goto out;
 	}
-	scfg.metrics = app.metrics;
-	scfg.reuse_port = app.opt.reuse_port;
-	snprintf(app.server_label, sizeof(app.server_label), "dns://:%u", (unsigned)scfg.port);
-	server = server_start(&scfg, &app.slot, err, sizeof(err));
-	if (!server) {
+	if (app.opt.dump_zone) {
+		status = dump_zone(&app);
+		goto out;
+	}
+	if (start_signals(&app) < 0)
+		goto out;
+	/* -> query threads, and the ports that watch them */
+	if (server_config_of(&app, &scfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "svcdns: %s\n", err);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (start_serving(&app, &scfg, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		goto out;
 	}
-	app.server = server;
-	{
-		const struct http_handlers hh = {http_health, http_ready, http_metrics, &app};
-		app.http = http_start(app.base, app.opt.http, &hh, err, sizeof(err));
-		if (!app.http) {
-			log_error("%s", err);
-			goto out;
-		}
-		log_info("http on %s (port %u): /health /ready /metrics", app.opt.http,
-		         (unsigned)http_port(app.http));
-	}
-	if (app.opt.user && drop_privileges(app.opt.user, err, sizeof(err)) < 0) {
+	/* the sources keep the cache current from here on */
+	if (start_following(&app, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		goto out;
-	}
-
-	app.rebuild = event_new(app.base, -1, 0, on_rebuild, &app);
-	app.lameduck_timer = evtimer_new(app.base, on_lameduck_over, &app);
-	if (!app.rebuild || !app.lameduck_timer ||
-	    (app.dir && source_dir_watch(app.dir, app.base, DIR_POLL_MS, schedule_publish, &app) < 0)) {
-		log_error("cannot set up the main loop");
-		goto out;
-	}
-	if (!app.dir) {
-		app.api = kube_client_new(app.base, app.cache, &app.kcfg, schedule_publish, &app,
-		                          err, sizeof(err));
-		if (!app.api) {
-			log_error("%s", err);
-			goto out;
-		}
 	}
 	signal(SIGPIPE, SIG_IGN);
 	log_info("serving %zu services on port %u with %u threads",
@@ -345,34 +234,220 @@ int main(int argc, char **argv)
 	log_info("shutting down");
 	status = 0;
 out:
-	http_free(app.http);
-	server_stop(server);
-	metrics_free(app.metrics);
-	if (app.lameduck_timer)
-		event_free(app.lameduck_timer);
-	if (sig_term)
-		event_free(sig_term);
-	if (sig_int)
-		event_free(sig_int);
-	if (sig_hup)
-		event_free(sig_hup);
-	if (app.rebuild)
-		event_free(app.rebuild);
-	kube_client_free(app.api);
-	kubeconfig_clear(&app.kc);
-	/* The query threads are gone: nobody reads the table any more. */
-	answer_table_unpublish(&app.slot);
-	zone_sync_free(app.sync);
-	source_dir_free(app.dir);
-	svc_cache_free(app.cache);
-	if (app.base)
-		event_base_free(app.base);
-	free(app.ns_addrs);
-	free(app.zones);
-	forward_config_release(&app.fcfg);
-	config_free(option_table, &app.opt);
-	libevent_global_shutdown();
+	teardown(&app);
 	return status;
+}
+
+/* Parses the command line into app->opt. Returns 0, 1 when done already
+   (--help, --version), -1 on a usage error (said on stderr). */
+static int read_options(struct app *app, int argc, char **argv)
+{
+	char err[512];
+	int rest, rc;
+
+	rc = config_parse(option_table, &app->opt, argc, argv, &rest, "svcdns [OPTIONS]",
+	                  "svcdns " PACKAGE_VERSION, err, sizeof(err));
+	if (rc == 0 && rest < argc) {
+		snprintf(err, sizeof(err), "unexpected argument '%s'", argv[rest]);
+		rc = -1;
+	}
+	if (rc != 0) {
+		if (rc < 0)
+			fprintf(stderr, "svcdns: %s\n", err);
+		config_free(option_table, &app->opt);
+	}
+	return rc;
+}
+
+/* The API client's and the records' settings, from the options. */
+static int setup_configs(struct app *app, char *err, size_t errlen)
+{
+	if (!app->opt.dir && setup_api_config(app, err, errlen) < 0)
+		return -1;
+	/* Pods are listed and watched only when their records need them. */
+	app->kcfg.watch_pods = app->opt.pods == RECORDS_PODS_VERIFIED;
+	app->kcfg.watch_namespaces = true;
+	return setup_records_config(app, err, errlen);
+}
+
+/* The cache, filled from --dir (and its answers published), or for
+   --dump-zone from one list of the API. From the API otherwise nothing is
+   published before the first complete list: until then cluster names get
+   SERVFAIL. */
+static int load_sources(struct app *app, char *err, size_t errlen)
+{
+	evthread_use_pthreads();
+	app->base = event_base_new();
+	app->cache = svc_cache_new();
+	app->dir = app->cache && app->opt.dir ? source_dir_new(app->opt.dir, app->cache) : NULL;
+	if (!app->base || !app->cache || (app->opt.dir && !app->dir)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (app->dir && source_dir_scan(app->dir, err, errlen) < 0)
+		return -1;
+	if (!app->dir && app->opt.dump_zone &&
+	    kube_client_list_once(app->cache, &app->kcfg, 30, err, errlen) < 0)
+		return -1;
+	if (app->dir && !app->opt.dump_zone && publish(app) < 0) {
+		snprintf(err, errlen, "cannot build the first answers");
+		return -1;
+	}
+	return 0;
+}
+
+/* --dump-zone: the cluster zones as master files on stdout. */
+static int dump_zone(struct app *app)
+{
+	char build_err[256];
+	struct records_set *set = records_build(app->cache, &app->rcfg, app->serial, build_err,
+	                                        sizeof(build_err));
+	size_t z;
+
+	if (!set) {
+		fprintf(stderr, "svcdns: %s\n", build_err);
+		return EXIT_RUNTIME;
+	}
+	for (z = 0; z < app->rcfg.n_zones; z++)
+		if (records_print_zone(set, z, stdout) < 0) {
+			fprintf(stderr, "svcdns: writing the zone failed\n");
+			records_set_free(set);
+			return EXIT_RUNTIME;
+		}
+	records_set_free(set);
+	return fflush(stdout) == 0 ? 0 : EXIT_RUNTIME;
+}
+
+/* The signal handlers go in before the first socket answers: a SIGTERM
+   that comes once DNS is served must mean a clean shutdown, not death by
+   the default action. The callbacks run only from the loop, once
+   everything is set up. */
+static int start_signals(struct app *app)
+{
+	app->sig_term = evsignal_new(app->base, SIGTERM, on_signal, app);
+	app->sig_int = evsignal_new(app->base, SIGINT, on_signal, app);
+	app->sig_hup = evsignal_new(app->base, SIGHUP, on_signal, app);
+	if (!app->sig_term || !app->sig_int || !app->sig_hup ||
+	    event_add(app->sig_term, NULL) < 0 || event_add(app->sig_int, NULL) < 0 ||
+	    event_add(app->sig_hup, NULL) < 0) {
+		log_error("cannot set up the signal handlers");
+		return -1;
+	}
+	return 0;
+}
+
+/* The query threads' settings, forwarding included. */
+static int server_config_of(struct app *app, struct server_config *scfg, char *err,
+                            size_t errlen)
+{
+	static const char *const default_listen[] = {"0.0.0.0", "::"};
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(scfg, 0, sizeof(*scfg));
+	if (app->opt.listen.n) {
+		scfg->listen = app->opt.listen.items;
+		scfg->n_listen = app->opt.listen.n;
+	} else {
+		scfg->listen = default_listen;
+		scfg->n_listen = 2;
+	}
+	scfg->port = (uint16_t)app->opt.port;
+	scfg->threads = app->opt.threads ? (unsigned)app->opt.threads
+	                                 : (unsigned)(ncpu > 0 ? ncpu : 1);
+	scfg->qopts.udp_cap = (uint16_t)app->opt.udp_size;
+	if (setup_forwarding(app, scfg, err, errlen) < 0)
+		return -1;
+	scfg->qopts.refuse_outside = !app->forwarding;
+	scfg->qopts.zones = app->zones;
+	scfg->qopts.n_zones = app->rcfg.n_zones;
+	scfg->forward = app->forwarding ? &app->fcfg : NULL;
+	scfg->tcp_idle_ms = (unsigned)app->opt.tcp_idle * 1000;
+	scfg->tcp_max_conns =
+		(unsigned)((app->opt.tcp_max_conns + scfg->threads - 1) / scfg->threads);
+	scfg->reuse_port = app->opt.reuse_port;
+	return 0;
+}
+
+/* The query threads on their sockets, then /health, /ready, /metrics,
+   then the privileges dropped. */
+static int start_serving(struct app *app, struct server_config *scfg, char *err,
+                         size_t errlen)
+{
+	const struct http_handlers hh = {http_health, http_ready, http_metrics, app};
+
+	app->metrics = metrics_new(scfg->threads, app->opt.log_queries);
+	if (!app->metrics) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	scfg->metrics = app->metrics;
+	snprintf(app->server_label, sizeof(app->server_label), "dns://:%u",
+	         (unsigned)scfg->port);
+	app->server = server_start(scfg, &app->slot, err, errlen);
+	if (!app->server)
+		return -1;
+	app->http = http_start(app->base, app->opt.http, &hh, err, errlen);
+	if (!app->http)
+		return -1;
+	log_info("http on %s (port %u): /health /ready /metrics", app->opt.http,
+	         (unsigned)http_port(app->http));
+	if (app->opt.user && drop_privileges(app->opt.user, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+/* The main loop's events, and the source that keeps the cache current:
+   --dir polled, or the API listed and watched. */
+static int start_following(struct app *app, char *err, size_t errlen)
+{
+	app->rebuild = event_new(app->base, -1, 0, on_rebuild, app);
+	app->lameduck_timer = evtimer_new(app->base, on_lameduck_over, app);
+	if (!app->rebuild || !app->lameduck_timer ||
+	    (app->dir &&
+	     source_dir_watch(app->dir, app->base, DIR_POLL_MS, schedule_publish, app) < 0)) {
+		snprintf(err, errlen, "cannot set up the main loop");
+		return -1;
+	}
+	if (!app->dir) {
+		app->api = kube_client_new(app->base, app->cache, &app->kcfg, schedule_publish,
+		                           app, err, errlen);
+		if (!app->api)
+			return -1;
+	}
+	return 0;
+}
+
+/* Everything main set up, in reverse: the query threads stop before the
+   table they read goes. */
+static void teardown(struct app *app)
+{
+	http_free(app->http);
+	server_stop(app->server);
+	metrics_free(app->metrics);
+	if (app->lameduck_timer)
+		event_free(app->lameduck_timer);
+	if (app->sig_term)
+		event_free(app->sig_term);
+	if (app->sig_int)
+		event_free(app->sig_int);
+	if (app->sig_hup)
+		event_free(app->sig_hup);
+	if (app->rebuild)
+		event_free(app->rebuild);
+	kube_client_free(app->api);
+	kubeconfig_clear(&app->kc);
+	/* The query threads are gone: nobody reads the table any more. */
+	answer_table_unpublish(&app->slot);
+	zone_sync_free(app->sync);
+	source_dir_free(app->dir);
+	svc_cache_free(app->cache);
+	if (app->base)
+		event_base_free(app->base);
+	free(app->ns_addrs);
+	free(app->zones);
+	forward_config_release(&app->fcfg);
+	config_free(option_table, &app->opt);
+	libevent_global_shutdown();
 }
 
 /* The first non-loopback IPv4 address of this host, else 127.0.0.1. */
