@@ -501,3 +501,131 @@ realapi_finish() {
 	[ "$FAILS" -gt 0 ] && exit 1
 	exit 0
 }
+
+# ---- many objects at once ----------------------------------------------------
+# kapi_batch FILE: runs the requests FILE lists, one a line,
+#   METHOD PATH BODY-FILE CONTENT-TYPE
+# as the admin, up to 32 at a time over HTTP/2 (curl --parallel): creating
+# 600 pods one curl at a time takes tens of seconds, this takes a few.
+# Returns 0 when every answer was 2xx; else prints the first failures.
+kapi_batch() {
+	local list=$1 cfg codes bad
+	cfg=$(mktemp "$RA_DIR/batch.XXXXXX")
+	codes=$(mktemp "$RA_DIR/batch.XXXXXX")
+	# One block per request: after `next` curl forgets the URL's options,
+	# so each block repeats them. The token is in the file, not argv.
+	awk -v url="$APISERVER_URL" -v ca="$RA_CA" -v tok="$RA_ADMIN_TOKEN" '
+	NF == 4 {
+		if (n++) print "next"
+		printf "url = \"%s%s\"\nrequest = \"%s\"\ncacert = \"%s\"\n", url, $2, $1, ca
+		printf "header = \"Authorization: Bearer %s\"\nheader = \"Content-Type: %s\"\n", tok, $4
+		printf "data-binary = \"@%s\"\noutput = \"/dev/null\"\n", $3
+		printf "max-time = 60\nwrite-out = \"%%{http_code} %%{url}\\n\"\n"
+	}' "$list" >"$cfg"
+	# stderr apart: in parallel mode curl may draw its progress meter
+	# there even with -s, and only write-out's lines are counted.
+	curl -s --no-progress-meter --parallel --parallel-max 32 -K "$cfg" >"$codes" 2>"$codes.err"
+	bad=$(grep -vc '^2[0-9][0-9] ' "$codes")
+	if [ "$(wc -l <"$codes")" -ne "$(grep -c . "$list")" ] || [ "$bad" -ne 0 ]; then
+		echo "     kapi_batch: $bad of $(grep -c . "$list") requests failed:" >&2
+		grep -v '^2[0-9][0-9] ' "$codes" | head -5 | sed 's/^/       /' >&2
+		head -5 "$codes.err" | sed 's/^/       /' >&2
+		rm -f "$cfg" "$codes" "$codes.err"
+		return 1
+	fi
+	rm -f "$cfg" "$codes" "$codes.err"
+	return 0
+}
+
+# make_ready_pods NS NAME-PREFIX LABELS-JSON IP...: one pod per IP
+# (PREFIX-0, PREFIX-1, ...), bound to $RA_NODE, then made running and ready
+# as make_pod_ready does: all the creations at once, then all the statuses
+# at once (a status can only be set on a pod that exists).
+make_ready_pods() {
+	local ns=$1 prefix=$2 labels=$3 dir st
+	shift 3
+	dir=$(mktemp -d "$RA_DIR/pods.XXXXXX")
+	"${RA_PY:-python3}" - "$dir" "$ns" "$prefix" "$labels" "$RA_NODE" \
+		"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$@" <<'PY' || { rm -rf "$dir"; return 1; }
+import json, os, sys
+d, ns, prefix, labels, node, now = sys.argv[1:7]
+ips = sys.argv[7:]
+base = "/api/v1/namespaces/%s/pods" % ns
+with open(os.path.join(d, "create"), "w") as c, open(os.path.join(d, "status"), "w") as s:
+    for i, ip in enumerate(ips):
+        name = "%s-%d" % (prefix, i)
+        pod = {"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": name, "labels": json.loads(labels)},
+               "spec": {"nodeName": node, "containers": [{
+                   "name": "app", "image": "registry.k8s.io/pause:3.10",
+                   "ports": [{"name": "http", "containerPort": 8080}]}]}}
+        cond = lambda t: {"type": t, "status": "True", "lastTransitionTime": now}
+        st = {"status": {"phase": "Running", "hostIP": "127.0.0.1",
+                         "hostIPs": [{"ip": "127.0.0.1"}], "podIP": ip,
+                         "podIPs": [{"ip": ip}], "startTime": now,
+                         "conditions": [cond(t) for t in ("PodScheduled", "Initialized",
+                                                          "ContainersReady", "Ready")],
+                         "containerStatuses": [{"name": "app", "ready": True, "started": True,
+                             "restartCount": 0, "image": "registry.k8s.io/pause:3.10",
+                             "imageID": "", "state": {"running": {"startedAt": now}}}]}}
+        for kind, obj in (("c", pod), ("s", st)):
+            p = os.path.join(d, "%s%d.json" % (kind, i))
+            with open(p, "w") as f:
+                json.dump(obj, f)
+        c.write("POST %s %s application/json\n" % (base, os.path.join(d, "c%d.json" % i)))
+        s.write("PATCH %s/%s/status %s application/merge-patch+json\n" %
+                (base, name, os.path.join(d, "s%d.json" % i)))
+PY
+	kapi_batch "$dir/create" && kapi_batch "$dir/status"
+	st=$?
+	rm -rf "$dir"
+	return $st
+}
+
+# slice_count NS SERVICE: how many EndpointSlices the service has.
+slice_count() {
+	kget "/apis/discovery.k8s.io/v1/namespaces/$1/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3D$2" |
+		"${RA_PY:-python3}" -c 'import json, sys; print(len(json.load(sys.stdin).get("items", [])))'
+}
+
+# svcdns_log_mark: the number of lines in svcdns's $LOG now; log_since
+# MARK REGEX then greps only what was logged after it (one scenario's
+# lines, not an earlier one's).
+svcdns_log_mark() {
+	wc -l <"$LOG" | tr -d ' '
+}
+log_since() {
+	tail -n +"$(($1 + 1))" "$LOG" | grep -E "$2"
+}
+
+# ---- a second kube-apiserver -------------------------------------------------
+# start_apiserver2: another kube-apiserver on the same etcd (as a cluster's
+# second control-plane node), on a port of its own. svcdns follows the
+# first; through this one a test changes the cluster while the first is
+# down. Sets API2_PID, API2_URL; kapi and friends still go to the first
+# unless wrapped in via_api2.
+start_apiserver2() {
+	local pid=$APISERVER_PID port=$APISERVER_PORT url=$APISERVER_URL
+	APISERVER_PORT=""
+	start_apiserver
+	API2_PID=$APISERVER_PID API2_URL=$APISERVER_URL
+	APISERVER_PID=$pid APISERVER_PORT=$port APISERVER_URL=$url
+}
+
+# via_api2 COMMAND...: runs an API helper (kapi, kcreate, must...) against
+# the second apiserver.
+via_api2() {
+	local url=$APISERVER_URL st
+	APISERVER_URL=$API2_URL
+	"$@"
+	st=$?
+	APISERVER_URL=$url
+	return $st
+}
+
+# kapi_as TOKEN METHOD PATH: one request with another bearer token (not
+# the admin's); prints the HTTP status only.
+kapi_as() {
+	curl -s --max-time 30 --cacert "$RA_CA" -o /dev/null -w '%{http_code}' \
+		-H "Authorization: Bearer $1" -X "$2" "$APISERVER_URL$3"
+}
