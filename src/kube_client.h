@@ -1,7 +1,9 @@
-/* kube_client.h - the API-server source: LIST then WATCH of Services and
- * EndpointSlices (Endpoints when slices are absent, Pods on request) through
- * libcurl's multi socket interface on a libevent loop, applied to a
- * svc_cache; resume, relist, backoff and authentication.
+/* kube_client.h - the API-server source: Services, EndpointSlices
+ * (Endpoints when slices are absent), Namespaces and Pods on request, each
+ * listed and watched as one WatchList stream where the server offers it,
+ * else a paged LIST then a WATCH, through libcurl's multi socket interface
+ * on a libevent loop, applied to a svc_cache as they stream in; resume,
+ * relist, backoff and authentication.
  *
  * Ownership: the client borrows the event_base and the cache (both must
  * outlive it) and copies everything it keeps from the config. */
