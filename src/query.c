@@ -1,23 +1,21 @@
 /* query.c - the hot path. Check the header, read the question into a
- * lower-case stack buffer, look the answer up, and assemble: header, the
- * client's question bytes as received, the prebuilt records, OPT. */
+ * lower-case stack buffer, look the answer up, and decide the reply, which
+ * reply.c writes: header, the client's question bytes as received, the
+ * records, OPT. */
 #include "query.h"
 
 #include <string.h>
-#include <sys/socket.h>
 
 #include "answer_table.h"
 #include "dname.h"
 #include "dns.h"
 #include "records.h"
+#include "reply.h"
 
 
 static int parse_question(const uint8_t *msg, size_t len, struct query_question *q);
 static int parse_records(const uint8_t *msg, size_t len, size_t *pos, uint16_t count,
                          bool opt_allowed, struct query_question *q);
-static size_t put_header(uint8_t *out, const uint8_t *msg, uint16_t flags,
-                         uint8_t rcode, uint16_t qd, uint16_t an, uint16_t ns,
-                         uint16_t ar);
 
 enum query_result query_answer(const struct answer_table *table,
                                const struct query_opts *opts,
@@ -26,50 +24,39 @@ enum query_result query_answer(const struct answer_table *table,
 {
 	struct query_question q;
 	struct answer_ref ref;
-	uint8_t rcode = DNS_RCODE_NOERROR;
-	uint16_t flags = 0;
-	size_t limit, pos, qlen, opt_len;
-	uint16_t an = 0, ns = 0, ar = 0;
+	struct reply r;
 
 	if (len < WIRE_HEADER_LEN)
 		return QUERY_DROP; /* not even an ID to answer to */
 	if (dns_flags(msg) & DNS_FLAG_QR)
 		return QUERY_DROP; /* never answer a response: reflection loops */
 	if (dns_opcode(msg) != 0) {
-		*reply_len = put_header(out, msg, 0, DNS_RCODE_NOTIMP, 0, 0, 0, 0);
-		return QUERY_REPLY;
-	}
-	if (dns_qdcount(msg) != 1 || dns_ancount(msg) != 0) {
-		*reply_len = put_header(out, msg, 0, DNS_RCODE_FORMERR, 0, 0, 0, 0);
+		*reply_len = reply_header_only(out, msg, DNS_RCODE_NOTIMP);
 		return QUERY_REPLY;
 	}
 	/* Only an IXFR query has an authority section: the client's SOA
 	   (RFC 1995). It is refused below like AXFR, not a FORMERR. */
-	if (query_parse(msg, len, &q) < 0 ||
+	if (dns_qdcount(msg) != 1 || dns_ancount(msg) != 0 || query_parse(msg, len, &q) < 0 ||
 	    (dns_nscount(msg) != 0 && q.qtype != RR_TYPE_IXFR)) {
-		*reply_len = put_header(out, msg, 0, DNS_RCODE_FORMERR, 0, 0, 0, 0);
+		*reply_len = reply_header_only(out, msg, DNS_RCODE_FORMERR);
 		return QUERY_REPLY;
 	}
-	qlen = q.qend - WIRE_HEADER_LEN;
-	opt_len = q.edns ? DNS_OPT_LEN : 0;
-	pos = WIRE_HEADER_LEN + qlen;
-
+	reply_begin(&r, out, msg, q.qend,
+	            tcp ? QUERY_MAX_MSG : dns_udp_limit(q.edns, q.edns_size, opts->udp_cap),
+	            q.edns, q.edns_flags, opts->udp_cap);
 	if (q.edns && q.edns_version != 0) {
 		/* RFC 6891 6.1.3: BADVERS, with our OPT saying version 0. */
-		put_header(out, msg, 0, DNS_RCODE_BADVERS & 0x0f, 1, 0, 0, 1);
-		memcpy(out + WIRE_HEADER_LEN, msg + WIRE_HEADER_LEN, qlen);
-		pos = WIRE_HEADER_LEN + qlen;
-		pos += dns_put_opt(out + pos, opts->udp_cap, DNS_RCODE_BADVERS >> 4, q.edns_flags);
-		*reply_len = pos;
+		r.rcode = DNS_RCODE_BADVERS & DNS_RCODE_MASK;
+		*reply_len = reply_finish(&r, DNS_RCODE_BADVERS >> 4);
 		return QUERY_REPLY;
 	}
 	if (q.qclass != 1 || q.qtype == RR_TYPE_AXFR || q.qtype == RR_TYPE_IXFR) {
-		rcode = DNS_RCODE_REFUSED;
-		goto negative_plain;
+		r.rcode = DNS_RCODE_REFUSED;
+		goto done;
 	}
 	if (q.qtype == RR_TYPE_OPT) {
-		rcode = DNS_RCODE_FORMERR;
-		goto negative_plain;
+		r.rcode = DNS_RCODE_FORMERR;
+		goto done;
 	}
 	if (!table) {
 		size_t z;
@@ -80,95 +67,27 @@ enum query_result query_answer(const struct answer_table *table,
 		if (z == opts->n_zones && !opts->refuse_outside)
 			return QUERY_FORWARD;
 		/* No data yet: SERVFAIL, never a false NXDOMAIN. */
-		rcode = z == opts->n_zones ? DNS_RCODE_REFUSED : DNS_RCODE_SERVFAIL;
-		goto negative_plain;
+		r.rcode = z == opts->n_zones ? DNS_RCODE_REFUSED : DNS_RCODE_SERVFAIL;
+		goto done;
 	}
-
-	limit = tcp ? QUERY_MAX_MSG : dns_udp_limit(q.edns, q.edns_size, opts->udp_cap);
 
 	answer_table_lookup(table, q.lname, q.lname_len, q.qtype, &ref);
-	memcpy(out + WIRE_HEADER_LEN, msg + WIRE_HEADER_LEN, qlen);
-	flags = DNS_FLAG_AA;
-	switch (ref.status) {
-	case ANSWER_FOUND: {
-		size_t avail = limit - WIRE_HEADER_LEN - qlen - opt_len;
-		size_t body = ref.body.len;
-		uint32_t total = (uint32_t)ref.body.an + ref.body.ns + ref.body.ar, keep = total;
-
-		if (body > avail) {
-			keep = 0;
-			while (keep < total && ref.body.ends[keep] <= avail)
-				keep++;
-			body = keep ? ref.body.ends[keep - 1] : 0;
-		}
-		an = (uint16_t)(keep < ref.body.an ? keep : ref.body.an);
-		ns = (uint16_t)(keep - an < ref.body.ns ? keep - an : ref.body.ns);
-		ar = (uint16_t)(keep - an - ns);
-		/* Dropping glue is fine; dropping answers means "ask over TCP". */
-		if (an < ref.body.an || ns < ref.body.ns)
-			flags |= DNS_FLAG_TC;
-		if (ref.pointer_shift)
-			body = answer_body_copy(&ref.body, keep, ref.pointer_shift,
-			                        ref.question_moves, out + pos);
-		else
-			memcpy(out + pos, ref.body.wire, body);
-		pos += body;
-		break;
-	}
-	case ANSWER_POD: {
-		bool v4 = ref.pod_ip.family == AF_INET;
-		size_t rdlen = v4 ? 4 : 16;
-		wire_put_u16(out + pos, 0xC000 | WIRE_HEADER_LEN);
-		wire_put_u16(out + pos + 2, v4 ? RR_TYPE_A : RR_TYPE_AAAA);
-		wire_put_u16(out + pos + 4, 1);
-		wire_put_u32(out + pos + 6, ref.ttl);
-		wire_put_u16(out + pos + 10, (uint16_t)rdlen);
-		memcpy(out + pos + 12, ref.pod_ip.bytes, rdlen);
-		pos += 12 + rdlen;
-		an = 1;
-		break;
-	}
-	case ANSWER_NXDOMAIN:
-		rcode = DNS_RCODE_NXDOMAIN;
-		/* fall through */
-	case ANSWER_NODATA:
-		/* SOA owner: the zone apex in its own (lower) case, as CoreDNS
-		   writes it, not a pointer into the client's question. */
-		memcpy(out + pos, ref.apex, ref.apex_len);
-		memcpy(out + pos + ref.apex_len, ref.soa, ref.soa_len);
-		pos += ref.apex_len + ref.soa_len;
-		ns = 1;
-		break;
-	case ANSWER_OUTSIDE:
+	if (ref.status == ANSWER_OUTSIDE) {
 		if (!opts->refuse_outside)
 			return QUERY_FORWARD;
-		rcode = DNS_RCODE_REFUSED;
-		flags = 0;
-		break;
+		r.rcode = DNS_RCODE_REFUSED;
+		goto done;
 	}
+	reply_answer(&r, &ref);
 	if (ref.status == ANSWER_FOUND && ref.chase && !opts->refuse_outside &&
-	    !(flags & DNS_FLAG_TC)) {
+	    !(r.flags & DNS_FLAG_TC)) {
 		/* CoreDNS resolves an ExternalName's outside target upstream and
 		   answers with both; the forwarder appends the rest. */
-		put_header(out, msg, 0, rcode, 1, an, ns, ar);
-		*reply_len = pos;
+		*reply_len = reply_finish_partial(&r);
 		return QUERY_CHASE;
 	}
-	if (q.edns) {
-		pos += dns_put_opt(out + pos, opts->udp_cap, 0, q.edns_flags);
-		ar++;
-	}
-	put_header(out, msg, flags, rcode, 1, an, ns, ar);
-	*reply_len = pos;
-	return QUERY_REPLY;
-
-negative_plain:
-	memcpy(out + WIRE_HEADER_LEN, msg + WIRE_HEADER_LEN, qlen);
-	pos = WIRE_HEADER_LEN + qlen;
-	if (q.edns)
-		pos += dns_put_opt(out + pos, opts->udp_cap, 0, q.edns_flags);
-	put_header(out, msg, 0, rcode, 1, 0, 0, q.edns ? 1 : 0);
-	*reply_len = pos;
+done:
+	*reply_len = reply_finish(&r, 0);
 	return QUERY_REPLY;
 }
 
@@ -270,18 +189,4 @@ static int parse_records(const uint8_t *msg, size_t len, size_t *at, uint16_t co
 	return 0;
 }
 
-static size_t put_header(uint8_t *out, const uint8_t *msg, uint16_t flags,
-                         uint8_t rcode, uint16_t qd, uint16_t an, uint16_t ns,
-                         uint16_t ar)
-{
-	uint16_t asked = dns_flags(msg);
-
-	out[0] = msg[0];
-	out[1] = msg[1];
-	dns_set_flags(out, (uint16_t)(DNS_FLAG_QR | (asked & (DNS_OPCODE_MASK | DNS_FLAG_RD |
-	                                                      DNS_FLAG_CD)) |
-	                              flags | (rcode & DNS_RCODE_MASK)));
-	dns_set_counts(out, qd, an, ns, ar);
-	return WIRE_HEADER_LEN;
-}
 

@@ -1,0 +1,56 @@
+/* reply.h - the bytes of a reply svcdns writes from its own data: the
+ * header, the question echoed as the client wrote it, an answer from the
+ * answer table (prebuilt or written by a compact node), cut at a whole
+ * record with TC when it does not fit, a negative answer with its zone's
+ * SOA, a pod's address record, and the OPT record. query.c decides what
+ * the reply is; this writes it.
+ *
+ * Ownership: a struct reply writes into the caller's buffer (DNS_MAX_MSG
+ * bytes) and reads the query and the answer_ref it is given while it is
+ * being written; no allocation. */
+#ifndef SVCDNS_REPLY_H
+#define SVCDNS_REPLY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct answer_ref;
+
+struct reply {
+	uint8_t *out;         /* the message being written */
+	const uint8_t *query; /* the query it answers (header and question) */
+	size_t len;           /* bytes written so far */
+	size_t limit;         /* the most the message may hold */
+	uint16_t flags;       /* AA, TC: the query's opcode, RD, CD are added */
+	uint8_t rcode;
+	uint16_t an, ns, ar;
+	bool edns;            /* the query had an OPT: ours follows */
+	uint16_t edns_flags;  /* the query's (DO is echoed) */
+	uint16_t udp_size;    /* our OPT's UDP size */
+};
+
+/* Starts the reply to query, whose question ends at qend, with the
+   question echoed. limit: the client's UDP size or the TCP maximum. */
+void reply_begin(struct reply *r, uint8_t *out, const uint8_t *query, size_t qend,
+                 size_t limit, bool edns, uint16_t edns_flags, uint16_t udp_size);
+
+/* A reply of a header alone (FORMERR, NOTIMP for a query whose question
+   cannot be echoed). Returns its length. */
+size_t reply_header_only(uint8_t *out, const uint8_t *query, uint8_t rcode);
+
+/* Writes ref's answer from the table (an authoritative one): the records
+   of ANSWER_FOUND as far as they fit (TC when an answer or authority
+   record had to go; dropped glue is fine), the pod record of ANSWER_POD,
+   or the SOA of ANSWER_NODATA and ANSWER_NXDOMAIN (with the rcode). */
+void reply_answer(struct reply *r, const struct answer_ref *ref);
+
+/* Ends the reply: our OPT when the query had one (ext_rcode: the upper
+   bits of an extended rcode), then the header. Returns its length. */
+size_t reply_finish(struct reply *r, uint8_t ext_rcode);
+
+/* Ends the reply without an OPT, for the forwarder to complete (the
+   chase of an ExternalName's outside target). Returns its length. */
+size_t reply_finish_partial(struct reply *r);
+
+#endif
