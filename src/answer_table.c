@@ -671,8 +671,15 @@ static bool pod_address(const uint8_t *name, size_t len, size_t zone_len,
 	return kube_ip_parse(text, ip) == 0 && ip->family == AF_INET6;
 }
 
-/* Whether <ns>.svc.<zone> exists: insecure pod records still need a
-   namespace that does (CoreDNS). ns_label points at the namespace label. */
+/* Whether name (len bytes, in a zone of zone_len bytes) is <ns>.pod.<zone>. */
+static bool is_pod_namespace(const uint8_t *name, size_t len, size_t zone_len)
+{
+	size_t p2 = 1 + (size_t)name[0];
+
+	return name[0] != 0 && p2 + 4 + zone_len == len && name[p2] == 3 &&
+	       memcmp(name + p2 + 1, "pod", 3) == 0;
+}
+
 /* ---- nodes -------------------------------------------------------------- */
 
 /* The parts of a node being assembled before it is copied into one block. */
@@ -2449,6 +2456,15 @@ void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
 			ref->ttl = t->ttl;
 			return;
 		}
+		ref->status = ANSWER_NODATA;
+		fill_negative(t, zone, ref);
+		return;
+	}
+	/* <ns>.pod.<zone>: with insecure pod records every name below it
+	   exists, so it is an empty non-terminal (RFC 8020), as CoreDNS
+	   answers. */
+	if (t->pods_insecure && is_pod_namespace(lname, len, t->zones[zone].name_len) &&
+	    namespace_exists(t, lname, zone)) {
 		ref->status = ANSWER_NODATA;
 		fill_negative(t, zone, ref);
 		return;

@@ -637,6 +637,18 @@ rcode NXDOMAIN
 flags qr aa
 authority $SOA30
 EOF
+# every a-b-c-d.<ns>.pod.<zone> exists, so <ns>.pod.<zone> is an empty
+# non-terminal: NODATA, never NXDOMAIN (RFC 8020; CoreDNS answers so)
+expect "--pods insecure: <ns>.pod.<zone> of an existing namespace: NODATA" default.pod.$Z A <<EOF
+rcode NOERROR
+flags qr aa
+authority $SOA30
+EOF
+expect "--pods insecure: <ns>.pod.<zone> of an unknown namespace: NXDOMAIN" nosuchns.pod.$Z A <<EOF
+rcode NXDOMAIN
+flags qr aa
+authority $SOA30
+EOF
 expect_rcode "second --domain: still REFUSED outside both zones" REFUSED example.com A
 
 alive "server B still running"
