@@ -613,6 +613,14 @@ static size_t srv_owner(uint8_t *out, const struct kube_port *port,
 	return len;
 }
 
+/* The weight of each of n SRV records that share 100, as CoreDNS writes
+   it: rounded down, but at least 1 (a weight of 0 means "almost never"
+   to RFC 2782 clients, and 600 endpoints would all get it). */
+static uint16_t srv_weight(size_t n)
+{
+	return n > 100 ? 1 : (uint16_t)(100 / (n ? n : 1));
+}
+
 static size_t srv_rdata(uint8_t *out, uint16_t weight, uint16_t port,
                         const uint8_t *target, size_t target_len)
 {
@@ -720,7 +728,7 @@ static void add_cluster_ip_service(struct records_set *set, const struct svc_cac
 	   weight among them before dropping the duplicates. */
 	if (svc->n_cluster_ips && svc->n_ports) {
 		size_t per_port = svc->n_cluster_ips;
-		weight = (uint16_t)(100 / per_port);
+		weight = srv_weight(per_port);
 		for (i = 0; i < svc->n_ports; i++) {
 			size_t olen, rlen;
 			if (!svc->ports[i].name[0])
@@ -731,7 +739,7 @@ static void add_cluster_ip_service(struct records_set *set, const struct svc_cac
 				add_rr(set, owner, olen, zone, RR_TYPE_SRV, set->cfg->ttl,
 				       rdata, rlen);
 		}
-		weight = (uint16_t)(100 / (per_port * svc->n_ports));
+		weight = srv_weight(per_port * svc->n_ports);
 		for (i = 0; i < svc->n_ports; i++) {
 			size_t rlen = srv_rdata(rdata, weight, svc->ports[i].port, name, len);
 			add_rr(set, name, len, zone, RR_TYPE_SRV, set->cfg->ttl, rdata, rlen);
@@ -843,12 +851,12 @@ static void add_headless_service(struct records_set *set, const struct svc_cache
 
 			if (p->name[0] && same) {
 				olen = srv_owner(owner, p, name, len);
-				rlen = srv_rdata(rdata, (uint16_t)(100 / same), p->port, target, tlen);
+				rlen = srv_rdata(rdata, srv_weight(same), p->port, target, tlen);
 				if (olen)
 					add_rr(set, owner, olen, zone, RR_TYPE_SRV, set->cfg->ttl,
 					       rdata, rlen);
 			}
-			rlen = srv_rdata(rdata, (uint16_t)(100 / all), p->port, target, tlen);
+			rlen = srv_rdata(rdata, srv_weight(all), p->port, target, tlen);
 			add_rr(set, name, len, zone, RR_TYPE_SRV, set->cfg->ttl, rdata, rlen);
 		}
 	}

@@ -271,7 +271,7 @@ echo "# $("$SVCDNS" --version 2>&1 | head -1) up on 127.0.0.1; NSD on 127.0.0.2"
 # big.example.com's 150 addresses (fixtures.py makes them the same way).
 HL600=$(awk 'BEGIN { for (i = 0; i < 600; i++) printf "10.245.%d.%d\n", int(i / 250), i % 250 + 1 }' | sort | tr '\n' ' ')
 HL600=${HL600% }
-HL600_SRV=$(awk 'BEGIN { for (i = 0; i < 600; i++) printf "0 0 8080 10-245-%d-%d.hl600.shop.svc.cluster.local.\n", int(i / 250), i % 250 + 1 }' | sort | awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $0 }')
+HL600_SRV=$(awk 'BEGIN { for (i = 0; i < 600; i++) printf "0 1 8080 10-245-%d-%d.hl600.shop.svc.cluster.local.\n", int(i / 250), i % 250 + 1 }' | sort | awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $0 }')
 BIG=$(seq 1 150 | sed 's/^/198.51.100./' | sort | tr '\n' ' ')
 BIG=${BIG% }
 HL3_SRV="0 33 5432 hl3-0.hl3.shop.svc.cluster.local., 0 33 5432 hl3-1.hl3.shop.svc.cluster.local., 0 33 5432 hl3-2.hl3.shop.svc.cluster.local."

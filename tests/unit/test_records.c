@@ -455,6 +455,42 @@ static void test_big_headless(void **state)
 	free(json);
 }
 
+/* More than 100 targets: each SRV weight is at least 1, as CoreDNS
+   writes it (100 / 120 would round to 0, "almost never" to RFC 2782). */
+static void test_srv_weight_floor(void **state)
+{
+	char *json = malloc(65536), *p = json;
+	struct svc_cache *c;
+	struct records_set *set;
+	const struct records_name *n;
+	int i;
+
+	(void)state;
+	assert_non_null(json);
+	p += sprintf(p, "{\"kind\":\"List\",\"items\":[{\"kind\":\"Service\","
+	                "\"metadata\":{\"name\":\"many\",\"namespace\":\"ns\"},"
+	                "\"spec\":{\"clusterIP\":\"None\"}},{\"kind\":\"EndpointSlice\","
+	                "\"metadata\":{\"name\":\"many-0\",\"namespace\":\"ns\",\"labels\":"
+	                "{\"kubernetes.io/service-name\":\"many\"}},\"addressType\":\"IPv4\","
+	                "\"endpoints\":[");
+	for (i = 0; i < 120; i++)
+		p += sprintf(p, "%s{\"addresses\":[\"10.8.0.%d\"],\"conditions\":{\"ready\":true}}",
+		             i ? "," : "", i + 1);
+	p += sprintf(p, "],\"ports\":[{\"name\":\"http\",\"port\":80}]}]}");
+	c = cache_from(json);
+	set = build(c, one_zone, 1);
+	n = must_find(set, "_http._tcp.many.ns.svc.cluster.local");
+	assert_int_equal(count(n, RR_TYPE_SRV), 120);
+	assert_srv(srv_to(n, "10-8-0-7.many.ns.svc.cluster.local"), 1, 80,
+	           "10-8-0-7.many.ns.svc.cluster.local");
+	n = must_find(set, "many.ns.svc.cluster.local");
+	assert_srv(srv_to(n, "10-8-0-120.many.ns.svc.cluster.local"), 1, 80,
+	           "10-8-0-120.many.ns.svc.cluster.local");
+	records_set_free(set);
+	svc_cache_free(c);
+	free(json);
+}
+
 static void test_publish_not_ready(void **state)
 {
 	struct fix *f = *state;
@@ -807,6 +843,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zone_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_namespaces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zone_of, setup, teardown),
+		cmocka_unit_test(test_srv_weight_floor),
 		cmocka_unit_test_setup_teardown(test_second_zone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_zone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_print_zone, setup, teardown),
