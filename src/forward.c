@@ -360,31 +360,52 @@ static void serve_entry(struct forward *f, struct cache_entry *e, struct waiter 
 	deliver(f, w, buf, e->len);
 }
 
+/* How long an upstream's reply m may be cached: its smallest TTL (a
+   negative one's SOA minimum, RFC 2308), capped; a SERVFAIL briefly; 0
+   for what is not cached (other errors, a negative answer without SOA). */
+static uint32_t entry_ttl(const struct forward_config *cfg, const struct dnsmsg *m)
+{
+	bool negative = m->rcode == DNS_RCODE_NXDOMAIN || (m->rcode == 0 && m->an == 0);
+
+	if (m->rcode == DNS_RCODE_SERVFAIL)
+		return cfg->servfail_ttl;
+	if (m->rcode != 0 && m->rcode != DNS_RCODE_NXDOMAIN)
+		return 0;
+	if (negative) {
+		if (!m->has_soa)
+			return 0; /* RFC 2308: no SOA, no negative caching */
+		return m->soa_negative_ttl < cfg->max_negative_ttl ? m->soa_negative_ttl
+		                                                   : cfg->max_negative_ttl;
+	}
+	return m->min_ttl < cfg->max_ttl ? m->min_ttl : cfg->max_ttl;
+}
+
+/* Caps every TTL of msg (parsed as m) at ttl: a fresh answer says what
+   the same answer from the cache would (CoreDNS's cache does the same,
+   "to avoid a jarring TTL experience"). */
+static void cap_ttls(uint8_t *msg, const struct dnsmsg *m, uint32_t ttl)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_ttls; i++) {
+		const uint8_t *p = msg + m->ttl_at[i];
+		uint32_t t = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
+		             ((uint32_t)p[2] << 8) | p[3];
+		if (t > ttl)
+			wire_put_u32(msg + m->ttl_at[i], ttl);
+	}
+}
+
 static void cache_store(struct forward *f, const uint8_t *key, size_t key_len,
                         const uint8_t *msg, size_t len, const struct dnsmsg *m)
 {
 	const struct forward_config *cfg = f->cfg;
-	uint32_t ttl;
+	uint32_t ttl = entry_ttl(cfg, m);
 	struct cache_entry *e;
 	void **slot;
 	size_t i;
-	bool negative = m->rcode == DNS_RCODE_NXDOMAIN || (m->rcode == 0 && m->an == 0);
 
-	if (cfg->cache_entries == 0)
-		return;
-	if (m->rcode == DNS_RCODE_SERVFAIL)
-		ttl = cfg->servfail_ttl;
-	else if (m->rcode != 0 && m->rcode != DNS_RCODE_NXDOMAIN)
-		return;
-	else if (negative) {
-		if (!m->has_soa)
-			return; /* RFC 2308: no SOA, no negative caching */
-		ttl = m->soa_negative_ttl < cfg->max_negative_ttl ? m->soa_negative_ttl
-		                                                  : cfg->max_negative_ttl;
-	} else {
-		ttl = m->min_ttl < cfg->max_ttl ? m->min_ttl : cfg->max_ttl;
-	}
-	if (ttl == 0)
+	if (cfg->cache_entries == 0 || ttl == 0)
 		return;
 	slot = bytemap_slot(f->cache, key, key_len, true);
 	if (!slot)
@@ -706,7 +727,11 @@ static void finish(struct request *r, const uint8_t *reply, size_t len,
 	}
 	dns_set_flags(clean, dns_flags(clean) & (uint16_t)~DNS_FLAG_TC);
 	if (dnsmsg_parse(clean, clean_len, &cm) == 0) {
+		uint32_t ttl = entry_ttl(f->cfg, &cm);
+
 		cache_store(f, r->key, r->key_len, clean, clean_len, &cm);
+		if (ttl)
+			cap_ttls(clean, &cm, ttl);
 		while (r->waiters) {
 			struct waiter *w = r->waiters;
 			r->waiters = w->next;

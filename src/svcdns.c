@@ -52,6 +52,7 @@ struct options {
 	const char *resolv_conf;
 	struct config_list stub_domain;
 	unsigned long cache_size;
+	unsigned long cache_ttl;
 	unsigned long forward_timeout;
 	const char *http;
 	unsigned long threads;
@@ -97,6 +98,8 @@ static const struct config_option option_table[] = {
 	 OPT(stub_domain), "send DOMAIN to its own servers; the longest match wins"},
 	{"cache-size", CONFIG_UINT, "N", "9984", 0, 10000000, NULL, OPT(cache_size),
 	 "entries in the cache of forwarded answers (0 disables it)"},
+	{"cache-ttl", CONFIG_UINT, "SECONDS", NULL, 1, 86400, NULL, OPT(cache_ttl),
+	 "longest a forwarded answer or denial is cached, and the largest TTL handed out for one (CoreDNS's cache TTL; default 3600 for answers, 1800 for denials)"},
 	{"forward-timeout", CONFIG_UINT, "MS", "2000", 50, 60000, NULL, OPT(forward_timeout),
 	 "wait this long for an upstream before trying the next"},
 	{"http", CONFIG_STRING, "ADDR:PORT", "127.0.0.1:9153", 0, 0, NULL, OPT(http),
@@ -861,8 +864,10 @@ static int setup_forwarding(struct app *app, const struct server_config *scfg,
 	app->fcfg.timeout_ms = (unsigned)app->opt.forward_timeout;
 	app->fcfg.cache_entries = (app->opt.cache_size + scfg->threads - 1) / scfg->threads;
 	app->fcfg.max_inflight = 1000;
-	app->fcfg.max_ttl = 3600;
-	app->fcfg.max_negative_ttl = 1800;
+	/* CoreDNS's cache: 3600 s for answers, 1800 s for denials, unless
+	   "cache TTL" sets both */
+	app->fcfg.max_ttl = app->opt.cache_ttl ? (uint32_t)app->opt.cache_ttl : 3600;
+	app->fcfg.max_negative_ttl = app->opt.cache_ttl ? (uint32_t)app->opt.cache_ttl : 1800;
 	app->fcfg.servfail_ttl = 5;
 	app->fcfg.stale_limit = 3600;
 	app->fcfg.stale_ttl = 30;

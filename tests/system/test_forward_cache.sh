@@ -170,4 +170,17 @@ check_json "upstream dead, nothing cached: SERVFAIL" "SERVFAIL" 'r.get("rcode", 
 alive "svcdns alive after serve-stale"
 stop_server "$PID"
 
+# ---- --cache-ttl (CoreDNS's "cache 30" in kubeadm's Corefile) ----------------------
+start_upstream ttl
+start_fwd "$DIR" --upstream "127.0.0.1:$UPORT" --cache-ttl 30
+R=$(ask www.example.test A)
+check_json "--cache-ttl 30: a fresh answer's TTL 300 says 30" "30" 'r["answer"][0]["ttl"]'
+R=$(ask www.example.test A)
+check_json "--cache-ttl 30: from the cache, at most 30" "True" 'r["answer"][0]["ttl"] <= 30'
+check_eq "--cache-ttl 30: the second came from the cache" "1" "$(ucount "$ULOG" www.example.test A)"
+R=$(ask minttl.example.test A)
+check_json "--cache-ttl 30: a fresh answer's TTLs are its smallest, as from the cache" "7 7" \
+	'" ".join(str(t) for t in sorted(a["ttl"] for a in r["answer"]))'
+stop_server "$PID"
+
 finish
