@@ -1,13 +1,16 @@
 #!/bin/sh
 # build.sh - builds the real control-plane programs the realapi tests run
-# (kube-apiserver, kube-controller-manager, etcd, etcdctl) from the modules
-# pinned in this directory, once, and prints the directory that holds them.
+# (kube-apiserver, kube-controller-manager, etcd, etcdctl) and the real
+# CoreDNS that test_coredns_diff.sh compares svcdns with (coredns/main.go)
+# from the modules pinned in this directory, once, and prints the
+# directory that holds them.
 #
 # Usage: tests/realapi/build.sh            prints BINDIR on stdout
 #
 # The binaries are cached under
 #   ${SVCDNS_REALAPI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/svcdns-realapi}/<key>/bin
-# where <key> hashes go.mod, go.sum (both modules), this script and the Go
+# where <key> hashes go.mod, go.sum (the three modules: here, etcd/,
+# coredns/), coredns/main.go, this script and the Go
 # version: a fresh clone of the same tree finds them there and returns in
 # well under a second. GOMODCACHE and GOCACHE stay at Go's defaults, so
 # after a change of version only what changed is fetched and compiled.
@@ -61,12 +64,13 @@ fi
 
 # ---- the cache -------------------------------------------------------------
 key=$( (cat "$here/go.mod" "$here/go.sum" "$here/etcd/go.mod" "$here/etcd/go.sum" \
+	"$here/coredns/go.mod" "$here/coredns/go.sum" "$here/coredns/main.go" \
 	"$here/build.sh"; echo "$gover $("$GO" env GOOS GOARCH)") |
 	sha256sum | cut -c1-16)
 root=${SVCDNS_REALAPI_CACHE:-${XDG_CACHE_HOME:-${HOME:-/var/tmp}/.cache}/svcdns-realapi}
 dir=$root/$key
 bin=$dir/bin
-progs="kube-apiserver kube-controller-manager etcd etcdctl"
+progs="kube-apiserver kube-controller-manager etcd etcdctl coredns"
 
 have_all() {
 	[ -f "$bin/.complete" ] || return 1
@@ -106,7 +110,7 @@ for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
 	kx="$kx -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
 done
 
-echo "realapi: building kube-apiserver, kube-controller-manager $kver, etcd, etcdctl into $bin (the first build takes minutes; later runs reuse it)" >&2
+echo "realapi: building kube-apiserver, kube-controller-manager $kver, etcd, etcdctl, coredns into $bin (the first build takes minutes; later runs reuse it)" >&2
 t0=$(date +%s)
 (cd "$here" && timeout "$tmo" "$GO" build -p 2 -trimpath -ldflags "-s -w$kx" -o "$tmp/" \
 	k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager) ||
@@ -116,7 +120,11 @@ t1=$(date +%s)
 	timeout "$tmo" "$GO" build -p 2 -trimpath -ldflags "-s -w" -o "$tmp/etcdctl" go.etcd.io/etcd/etcdctl/v3) ||
 	fail "building etcd/etcdctl failed"
 t2=$(date +%s)
-echo "realapi: built in $((t2 - t0)) s (kube $((t1 - t0)) s, etcd $((t2 - t1)) s)" >&2
+# CoreDNS: a main with only the cluster's plugins (coredns/main.go).
+(cd "$here/coredns" && timeout "$tmo" "$GO" build -p 2 -trimpath -ldflags "-s -w" -o "$tmp/coredns" .) ||
+	fail "building coredns failed"
+t3=$(date +%s)
+echo "realapi: built in $((t3 - t0)) s (kube $((t1 - t0)) s, etcd $((t2 - t1)) s, coredns $((t3 - t2)) s)" >&2
 
 for p in $progs; do [ -x "$tmp/$p" ] || fail "$p missing after the build"; done
 rm -rf "$bin"

@@ -1,0 +1,644 @@
+#!/usr/bin/python3
+"""dnsdiff.py - the generator and comparer of test_coredns_diff.sh.
+
+    dnsdiff.py gen DIR SERVICES      the cluster: DIR/{ns,svc,pod,status}.list
+                                     (kapi_batch request lists) and
+                                     DIR/expect.json (endpoints per Service)
+    dnsdiff.py wait-slices DIR URL TOKEN CA SECONDS
+                                     until the real endpointslice controller
+                                     has written every Service's endpoints
+    dnsdiff.py queries DIR URL TOKEN CA MIN OUT
+                                     the questions, from the cluster as the
+                                     API serves it (not as gen meant it),
+                                     at least MIN of them, one JSON a line
+    dnsdiff.py compare QUERIES A B ALLOW
+                                     asks A (CoreDNS, ADDR:PORT) and B
+                                     (svcdns) every question, compares,
+                                     prints one line per difference class
+                                     and "N passed, N failed"
+
+Runs with Debian's python3 and python3-dnspython. Talks only to 127.0.0.1
+(the API server, the two DNS servers). Every loop is bounded.
+"""
+
+import concurrent.futures
+import fnmatch
+import ipaddress
+import json
+import os
+import random
+import ssl
+import sys
+import time
+import urllib.request
+
+ZONE = "cluster.local"
+SVC = "svc." + ZONE
+OUTSIDE = "example.com"  # NSD's zone (test_coredns_diff.sh writes it)
+
+# ---- the cluster ---------------------------------------------------------------
+
+# Every shape a Service takes, cycled through the namespaces. pods: how
+# many pods select it; notready: how many of those are not ready; host:
+# the pods set hostname+subdomain; v6: the pods are dual stack.
+SHAPES = [
+    ("cip", {}),                      # ClusterIP, named ports TCP/UDP/SCTP
+    ("cipu", {}),                     # ClusterIP, one unnamed port
+    ("dual", {}),                     # ClusterIP, RequireDualStack
+    ("v6", {}),                       # ClusterIP, IPv6 only
+    ("hl", {"pods": 3, "notready": 1}),            # headless, no hostnames
+    ("hlh", {"pods": 3, "notready": 1, "host": True}),  # headless, hostname+subdomain
+    ("pna", {"pods": 3, "notready": 2}),           # headless, publishNotReadyAddresses
+    ("hld", {"pods": 2, "notready": 0, "v6": True, "host": True}),  # headless dual stack
+    ("hle", {"pods": 0}),             # headless with no endpoints
+    ("nosel", {}),                    # ClusterIP without selector (no slices)
+    ("exo", {}),                      # ExternalName outside the zone
+    ("exi", {}),                      # ExternalName inside the zone
+    ("np", {}),                       # NodePort, named ports
+    ("cipnr", {"pods": 2, "notready": 2}),  # ClusterIP whose pods are all not ready
+]
+EXT_OUT = ["v4only.example.com", "dual.example.com", "alias.example.com",
+           "missing.example.com", "big.example.com"]
+
+
+def svc_ports(kind):
+    if kind in ("cipu",):
+        return [{"port": 8080, "protocol": "TCP"}]
+    if kind in ("hl", "hlh", "pna", "hld", "hle"):
+        return [{"name": "http", "port": 8080, "protocol": "TCP"},
+                {"name": "dns", "port": 53, "protocol": "UDP"}]
+    return [{"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"},
+            {"name": "dns", "port": 53, "targetPort": 5353, "protocol": "UDP"},
+            {"name": "sctp-p", "port": 9999, "protocol": "SCTP"}]
+
+
+def gen(d, nsvc):
+    """Writes the request lists of the cluster: about nsvc Services."""
+    os.makedirs(os.path.join(d, "obj"), exist_ok=True)
+    lists = {k: open(os.path.join(d, k + ".list"), "w") for k in ("ns", "svc", "pod", "status")}
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    seq = [0]
+    expect = {}  # "ns/svc" -> endpoint addresses the controller must write
+
+    def put(kind, method, path, obj, ctype="application/json"):
+        seq[0] += 1
+        f = os.path.join(d, "obj", "%d.json" % seq[0])
+        with open(f, "w") as o:
+            json.dump(obj, o)
+        lists[kind].write("%s %s %s %s\n" % (method, path, f, ctype))
+
+    ip4 = [0]
+    ip6 = [0]
+
+    def next4():
+        ip4[0] += 1
+        return str(ipaddress.IPv4Address("10.244.0.0") + ip4[0])
+
+    def next6():
+        ip6[0] += 1
+        return str(ipaddress.IPv6Address("fd00:10:244::") + ip6[0])
+
+    def pod(ns, name, labels, ready, host=None, sub=None, v6=False):
+        spec = {"nodeName": "node-1", "containers": [{
+            "name": "app", "image": "registry.k8s.io/pause:3.10",
+            "ports": [{"name": "http", "containerPort": 8080}]}]}
+        if host:
+            spec["hostname"] = host
+            spec["subdomain"] = sub
+        put("pod", "POST", "/api/v1/namespaces/%s/pods" % ns,
+            {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": labels},
+             "spec": spec})
+        ips = [next4()] + ([next6()] if v6 else [])
+        st = "True" if ready else "False"
+        cond = lambda t, s="True": {"type": t, "status": s, "lastTransitionTime": now}
+        put("status", "PATCH", "/api/v1/namespaces/%s/pods/%s/status" % (ns, name),
+            {"status": {"phase": "Running", "hostIP": "127.0.0.1", "hostIPs": [{"ip": "127.0.0.1"}],
+                        "podIP": ips[0], "podIPs": [{"ip": i} for i in ips], "startTime": now,
+                        "conditions": [cond("PodScheduled"), cond("Initialized"),
+                                       cond("ContainersReady", st), cond("Ready", st)],
+                        "containerStatuses": [{"name": "app", "ready": ready, "started": True,
+                                               "restartCount": 0, "image": "registry.k8s.io/pause:3.10",
+                                               "imageID": "", "state": {"running": {"startedAt": now}}}]}},
+            "application/merge-patch+json")
+        return ips
+
+    per_ns = len(SHAPES)
+    nns = max(1, (nsvc + per_ns - 1) // per_ns)
+    for n in range(nns):
+        ns = "ns-%d" % n
+        put("ns", "POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+        for kind, opt in SHAPES:
+            name = "%s-%d" % (kind, n)
+            spec = {"ports": svc_ports(kind)}
+            sel = {"app": name}
+            if kind in ("exo", "exi"):
+                spec = {"type": "ExternalName",
+                        "externalName": EXT_OUT[n % len(EXT_OUT)] if kind == "exo"
+                        else "cip-%d.ns-%d.%s" % ((n + 1) % nns, (n + 1) % nns, SVC)}
+            else:
+                if kind != "nosel":
+                    spec["selector"] = sel
+                if kind in ("hl", "hlh", "pna", "hld", "hle"):
+                    spec["clusterIP"] = "None"
+                if kind == "pna":
+                    spec["publishNotReadyAddresses"] = True
+                if kind in ("dual", "hld"):
+                    spec["ipFamilyPolicy"] = "RequireDualStack"
+                    spec["ipFamilies"] = ["IPv4", "IPv6"]
+                if kind == "v6":
+                    spec["ipFamilyPolicy"] = "SingleStack"
+                    spec["ipFamilies"] = ["IPv6"]
+                if kind == "np":
+                    spec["type"] = "NodePort"
+            put("svc", "POST", "/api/v1/namespaces/%s/services" % ns,
+                {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name}, "spec": spec})
+            npods = opt.get("pods", 1 if kind in ("cip", "cipu", "dual", "v6", "np") else 0)
+            if kind == "dual":
+                opt = dict(opt, v6=True)
+            if kind == "v6":
+                opt = dict(opt, v6=True)
+            count = 0
+            for i in range(npods):
+                host = ("host-%d" % i) if opt.get("host") else None
+                ready = i >= opt.get("notready", 0)
+                ips = pod(ns, "%s-p%d" % (name, i), sel, ready, host, name if host else None, opt.get("v6", False))
+                if kind == "v6":
+                    count += 1  # the IPv6 slice only
+                elif kind in ("dual", "hld"):
+                    count += len(ips)
+                else:
+                    count += 1
+            if "selector" in spec:
+                expect["%s/%s" % (ns, name)] = count
+        # The namespace's pods that no Service selects.
+        pod(ns, "lone-%d" % n, {"app": "lone"}, True)
+    # 600 endpoints behind one headless Service.
+    ns = "ns-0"
+    put("svc", "POST", "/api/v1/namespaces/%s/services" % ns,
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "big"},
+         "spec": {"clusterIP": "None", "selector": {"app": "big"},
+                  "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]}})
+    for i in range(600):
+        pod(ns, "big-%d" % i, {"app": "big"}, True)
+    expect["ns-0/big"] = 600
+    # Namespaces with pods and no Service at all.
+    for n in range(2):
+        ns = "podonly-%d" % n
+        put("ns", "POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+        for i in range(3):
+            pod(ns, "p-%d" % i, {"app": "p"}, True, v6=(i == 2))
+    put("ns", "POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "empty"}})
+    for f in lists.values():
+        f.close()
+    with open(os.path.join(d, "expect.json"), "w") as f:
+        json.dump(expect, f)
+    print("%d namespaces, %d Services, %d pods" % (
+        nns + 3, sum(1 for _ in open(os.path.join(d, "svc.list"))),
+        sum(1 for _ in open(os.path.join(d, "pod.list")))))
+
+
+# ---- the API --------------------------------------------------------------------
+
+def api_get(url, token, ca, path):
+    ctx = ssl.create_default_context(cafile=ca)
+    items = []
+    cont = ""
+    for _ in range(1000):  # pages
+        sep = "&" if "?" in path else "?"
+        req = urllib.request.Request(url + path + sep + "limit=500" + ("&continue=" + cont if cont else ""),
+                                     headers={"Authorization": "Bearer " + token})
+        with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+            body = json.load(r)
+        items.extend(body.get("items") or [])
+        cont = (body.get("metadata") or {}).get("continue") or ""
+        if not cont:
+            break
+    return items
+
+
+def slice_counts(url, token, ca):
+    counts = {}
+    for s in api_get(url, token, ca, "/apis/discovery.k8s.io/v1/endpointslices"):
+        svc = (s["metadata"].get("labels") or {}).get("kubernetes.io/service-name")
+        if not svc:
+            continue
+        k = "%s/%s" % (s["metadata"]["namespace"], svc)
+        counts[k] = counts.get(k, 0) + sum(len(e.get("addresses") or []) for e in s.get("endpoints") or [])
+    return counts
+
+
+def wait_slices(d, url, token, ca, secs):
+    expect = json.load(open(os.path.join(d, "expect.json")))
+    deadline = time.time() + secs
+    missing = []
+    for _ in range(int(secs * 2) + 1):
+        counts = slice_counts(url, token, ca)
+        missing = [(k, counts.get(k, 0), v) for k, v in sorted(expect.items()) if counts.get(k, 0) != v]
+        if not missing:
+            return 0
+        if time.time() > deadline:
+            break
+        time.sleep(0.5)
+    for k, got, want in missing[:10]:
+        print("     %s: %d endpoint addresses in its slices, want %d" % (k, got, want))
+    return 1
+
+
+# ---- the questions -----------------------------------------------------------------
+
+TYPES = ["A", "AAAA", "SRV", "PTR", "TXT", "CNAME", "NS", "SOA", "MX", "ANY", "HTTPS"]
+VARIANTS = ["udp1232", "noedns", "udp512", "udp4096", "tcp"]
+
+
+def rev(ip):
+    import dns.reversename
+    return dns.reversename.from_address(ip).to_text()
+
+
+def dashed(ip):
+    a = ipaddress.ip_address(ip)
+    if a.version == 4:
+        return ip.replace(".", "-")
+    return a.exploded.replace(":", "-")
+
+
+def queries(d, url, token, ca, minimum, out):
+    rnd = random.Random(21)
+    svcs = api_get(url, token, ca, "/api/v1/services")
+    slices = api_get(url, token, ca, "/apis/discovery.k8s.io/v1/endpointslices")
+    pods = api_get(url, token, ca, "/api/v1/pods")
+    nss = [n["metadata"]["name"] for n in api_get(url, token, ca, "/api/v1/namespaces")]
+    qs = []
+
+    def q(kind, name, types=TYPES, variant="udp1232"):
+        for t in types:
+            qs.append({"kind": kind, "name": name, "type": t, "v": variant})
+
+    by_svc = {}
+    for s in slices:
+        k = ((s["metadata"].get("labels") or {}).get("kubernetes.io/service-name"), s["metadata"]["namespace"])
+        by_svc.setdefault(k, []).append(s)
+
+    for s in svcs:
+        ns, name = s["metadata"]["namespace"], s["metadata"]["name"]
+        spec = s["spec"]
+        fq = "%s.%s.%s." % (name, ns, SVC)
+        if spec.get("type") == "ExternalName":
+            kind = "extname-in" if spec["externalName"].endswith(ZONE) else "extname-out"
+        elif spec.get("clusterIP") == "None":
+            kind = "headless"
+            if name == "big":
+                kind = "headless600"
+            elif spec.get("publishNotReadyAddresses"):
+                kind = "headless-pna"
+            elif not by_svc.get((name, ns)) or not any(sl.get("endpoints") for sl in by_svc.get((name, ns), [])):
+                kind = "headless-empty"
+        else:
+            fam = spec.get("ipFamilies") or ["IPv4"]
+            kind = "clusterip-" + ("dual" if len(fam) == 2 else fam[0].lower())
+        q(kind, fq)
+        # The spec's SRV, and its forms that must fail.
+        for p in spec.get("ports") or []:
+            proto = p.get("protocol", "TCP").lower()
+            if p.get("name"):
+                q(kind + "-srv", "_%s._%s.%s" % (p["name"], proto, fq), ["SRV", "A", "TXT"])
+                q(kind + "-srv-wrongproto", "_%s._%s.%s" % (p["name"], "udp" if proto == "tcp" else "tcp", fq), ["SRV"])
+                q(kind + "-srv-wildcard", "_%s._%s.%s" % (p["name"], "*", fq), ["SRV"])
+                q(kind + "-srv-wildcard", "*._%s.%s" % (proto, fq), ["SRV"])
+            else:
+                q(kind + "-srv-unnamed", "_%s._%s.%s" % (p["port"], proto, fq), ["SRV"])
+        q(kind + "-srv-noport", "_nope._tcp." + fq, ["SRV", "A"])
+        q(kind + "-below", "nope." + fq, ["A", "AAAA", "SRV"])
+        q(kind + "-below2", "a.b." + fq, ["A"])
+        # Mixed case.
+        mixed = "".join(c.upper() if rnd.random() < 0.5 else c for c in fq)
+        q(kind + "-mixedcase", mixed, ["A", "AAAA", "SRV"])
+        # What a pod's search list makes of the name (ndots 5).
+        q("searchpath-cluster", "%s.%s.%s.%s." % (name, ns, ns, SVC), ["A", "AAAA"])
+        q("searchpath-cluster", "%s.%s.%s." % (name, ns, ZONE), ["A"])
+        q("searchpath-cluster", "%s.%s.svc.%s.%s." % (name, ns, ZONE, ZONE), ["A"])
+        for ip in spec.get("clusterIPs") or []:
+            if ip != "None":
+                q("ptr-clusterip", rev(ip), ["PTR"])
+        # Endpoints.
+        for sl in by_svc.get((name, ns), []):
+            for e in sl.get("endpoints") or []:
+                for ip in e.get("addresses") or []:
+                    ek = kind + ("-ready" if (e.get("conditions") or {}).get("ready") else "-notready")
+                    if kind == "headless600":
+                        q("ptr-endpoint-" + ek, rev(ip), ["PTR"])
+                        continue
+                    q("ptr-endpoint-" + ek, rev(ip), ["PTR"])
+                    if kind.startswith("headless"):
+                        host = e.get("hostname") or dashed(ip)
+                        q("endpoint-" + ("host-" if e.get("hostname") else "ip-") + ek,
+                          "%s.%s" % (host, fq), ["A", "AAAA", "SRV", "PTR", "TXT"])
+                        if not e.get("hostname"):
+                            q("endpoint-ip-" + ek + "-below", "x.%s.%s" % (host, fq), ["A"])
+                    else:
+                        q("endpoint-of-clusterip-" + ek, "%s.%s" % (dashed(ip), fq), ["A", "AAAA"])
+    # The 600: a sample of their names, and everything asked in every transport.
+    big = "big.ns-0.%s." % SVC
+    for v in VARIANTS:
+        q("headless600", big, ["A", "SRV"], v)
+        q("headless600-srv", "_http._tcp." + big, ["SRV"], v)
+    # Pods: every pod's dashed name in its namespace and in others.
+    for p in pods:
+        ns = p["metadata"]["namespace"]
+        for ipr in (p.get("status") or {}).get("podIPs") or []:
+            ip = ipr["ip"]
+            if p["metadata"]["name"].startswith("big-") and rnd.random() > 0.05:
+                continue
+            q("pod", "%s.%s.pod.%s." % (dashed(ip), ns, ZONE), ["A", "AAAA", "TXT"])
+            q("pod-ptr", rev(ip), ["PTR"])
+    q("pod-insecure-unknownip", "10-1-2-3.ns-0.pod.%s." % ZONE, ["A", "AAAA"])
+    q("pod-insecure-unknownns", "10-1-2-3.nonexistent.pod.%s." % ZONE, ["A"])
+    q("pod-insecure-v6", "fd00-10-244-0-0-0-0-ff.ns-0.pod.%s." % ZONE, ["AAAA", "A"])
+    q("pod-insecure-v6short", "fd00--ff.ns-0.pod.%s." % ZONE, ["AAAA"])
+    q("pod-bad", "10-1-2.ns-0.pod.%s." % ZONE, ["A"])
+    q("pod-bad", "not-an-ip.ns-0.pod.%s." % ZONE, ["A"])
+    q("pod-bad", "x.10-1-2-3.ns-0.pod.%s." % ZONE, ["A"])
+    q("pod-nsonly", "ns-0.pod.%s." % ZONE, ["A", "SOA"])
+    # Every depth, existing and not, each with its own kind.
+    for kind, n in [("apex", ZONE + "."), ("svc-apex", SVC + "."), ("pod-apex", "pod." + ZONE + "."),
+                    ("nx-depth3", "nope.%s." % ZONE), ("nx-ns", "nonexistent.%s." % SVC),
+                    ("nx-depth5", "nope.nonexistent.%s." % SVC), ("nx-depth9", "a.b.c.d.e.ns-0.%s." % SVC),
+                    ("dns-apex", "dns.%s." % ZONE), ("ns-dns", "ns.dns.%s." % ZONE),
+                    ("dns-version", "dns-version.%s." % ZONE),
+                    ("nx-srv-proto-only", "_tcp.ns-0.%s." % SVC), ("nx-srv-no-svc", "_http._tcp.ns-0.%s." % SVC),
+                    ("nx-srv-no-svc", "_http._tcp.nonexistent-svc.ns-0.%s." % SVC),
+                    ("wildcard", "*.ns-0.%s." % SVC), ("wildcard", "*.*.%s." % SVC), ("wildcard", "any.ns-0.%s." % SVC),
+                    ("reverse-apex", "in-addr.arpa."), ("reverse-apex", "10.in-addr.arpa."),
+                    ("reverse-apex", "96.10.in-addr.arpa."), ("reverse-apex", "ip6.arpa."),
+                    ("reverse-unknown", "254.255.96.10.in-addr.arpa."), ("reverse-unknown", "99.99.99.99.in-addr.arpa."),
+                    ("reverse-unknown", rev("fd00:10:96::ffff")), ("reverse-unknown", rev("2001:db8::1"))]:
+        q(kind, n)
+    for ns in nss:
+        q("namespace", "%s.%s." % (ns, SVC), ["A", "SOA", "NS", "TXT"])
+    # Outside names, forwarded to NSD, and the search list made of them.
+    for n in ["v4only", "dual", "alias", "www", "missing", "big", "ns", "@"]:
+        fq = (OUTSIDE if n == "@" else n + "." + OUTSIDE) + "."
+        q("outside", fq, ["A", "AAAA", "MX", "TXT", "SOA", "NS", "CNAME"])
+        for sfx in ["ns-0." + SVC, SVC, ZONE]:
+            q("searchpath-outside", fq + sfx + ".", ["A", "AAAA"])
+    q("outside-nxtld", "nothing.invalid.", ["A", "SOA"])
+    for v in VARIANTS:
+        q("outside-big", "big.%s." % OUTSIDE, ["A"], v)
+    # Transports: a share of everything in each of the others, then more
+    # until MINIMUM.
+    base = list(qs)
+    for i, x in enumerate(base):
+        if i % 7 == 0:
+            qs.append(dict(x, v=VARIANTS[1 + (i // 7) % 4]))
+    i = 0
+    while len(qs) < minimum and i < 10 * minimum:
+        x = base[i % len(base)]
+        name = x["name"]
+        if (i // len(base)) % 2 == 0:
+            name = "".join(c.upper() if rnd.random() < 0.5 else c for c in name)
+        qs.append(dict(x, name=name, v=VARIANTS[(i // len(base)) % len(VARIANTS)],
+                       kind=x["kind"] + "-again"))
+        i += 1
+    with open(out, "w") as f:
+        for x in qs:
+            f.write(json.dumps(x) + "\n")
+    print("%d questions" % len(qs))
+
+
+# ---- asking and comparing ------------------------------------------------------------
+
+def ask(server, x, tries=3):
+    import dns.flags
+    import dns.message
+    import dns.query
+    import dns.rdatatype
+    host, port = server.rsplit(":", 1)
+    v = x["v"]
+    if v == "noedns":
+        m = dns.message.make_query(x["name"], x["type"], use_edns=False)
+    else:
+        size = {"udp512": 512, "udp4096": 4096}.get(v, 1232)
+        m = dns.message.make_query(x["name"], x["type"], use_edns=0, payload=size)
+    m.flags |= dns.flags.RD
+    last = None
+    for _ in range(tries):
+        try:
+            if v == "tcp":
+                return dns.query.tcp(m, host, port=int(port), timeout=3)
+            return dns.query.udp(m, host, port=int(port), timeout=3, ignore_trailing=True,
+                                 raise_on_truncation=False)
+        except Exception as e:  # a timeout: once more
+            last = e
+    return last
+
+
+def in_cluster(name):
+    n = name.lower().rstrip(".")
+    return n == ZONE or n.endswith("." + ZONE) or n.endswith("in-addr.arpa") or n.endswith("ip6.arpa")
+
+
+def norm_rrset(rrs, mask_serial=True):
+    """A section as a set of (owner, type, rdata) strings, and the TTLs."""
+    import dns.rdatatype
+    out = set()
+    ttls = set()
+    for rr in rrs:
+        if rr.rdtype == dns.rdatatype.OPT:
+            continue
+        for rd in rr:
+            t = rd.to_text()
+            if rr.rdtype == dns.rdatatype.SOA and mask_serial:
+                f = t.split()
+                f[2] = "<serial>"
+                t = " ".join(f)
+            out.add("%s %s %s" % (rr.name.to_text().lower(), dns.rdatatype.to_text(rr.rdtype), t.lower()))
+            ttls.add("%s %s %d" % (rr.name.to_text().lower(), dns.rdatatype.to_text(rr.rdtype), rr.ttl))
+    return out, ttls
+
+
+def summary(r):
+    import dns.flags
+    import dns.rcode
+    if isinstance(r, Exception):
+        return {"err": type(r).__name__ + ": " + str(r)}
+    ans, ans_ttl = norm_rrset(r.answer)
+    auth, auth_ttl = norm_rrset(r.authority)
+    add, add_ttl = norm_rrset(r.additional)
+    return {
+        "rcode": dns.rcode.to_text(r.rcode()),
+        "aa": bool(r.flags & dns.flags.AA),
+        "tc": bool(r.flags & dns.flags.TC),
+        "ra": bool(r.flags & dns.flags.RA),
+        "answer": ans, "authority": auth, "additional": add,
+        "ttl": ans_ttl | auth_ttl | add_ttl,
+        "edns": r.edns >= 0,
+        "owners": sorted(set(rr.name.to_text() for rr in r.answer)),
+    }
+
+
+def short(s, field):
+    if "err" in s:
+        return s["err"]
+    v = s[field]
+    if isinstance(v, set):
+        v = sorted(v)
+        if len(v) > 4:
+            v = v[:4] + ["... (%d in all)" % len(v)]
+        return "{" + "; ".join(v) + "}"
+    return str(v)
+
+
+def ttl_diff(a, b):
+    """TTL classes: "ttl" for records svcdns and CoreDNS answer from the
+    cluster's data (cluster.local, where kubeadm's Corefile disables
+    CoreDNS's cache); "ttl-reverse" for PTR records (which CoreDNS's cache
+    serves, counting down); "ttl-forwarded" for an outside record whose
+    TTL one of them holds above CoreDNS's cache cap (cache 30)."""
+    def split(s):
+        d = {}
+        for t in s:
+            owner, typ, ttl = t.rsplit(" ", 2)
+            d.setdefault((owner, typ), set()).add(int(ttl))
+        return d
+    da, db = split(a["ttl"]), split(b["ttl"])
+    out = set()
+    for k in set(da) | set(db):
+        ta, tb = da.get(k, set()), db.get(k, set())
+        if ta == tb or not ta or not tb:
+            continue
+        owner = k[0]
+        if owner.endswith("." + ZONE + ".") or owner == ZONE + ".":
+            out.add("ttl")
+        elif owner.endswith(".arpa."):
+            out.add("ttl-reverse")
+        elif max(ta | tb) > 30:
+            out.add("ttl-forwarded")
+    return sorted(out)
+
+
+def diff(x, a, b):
+    """The fields in which CoreDNS's answer a and svcdns's b differ."""
+    if "err" in a or "err" in b:
+        return [] if ("err" in a) == ("err" in b) else ["noreply"]
+    out = []
+    for f in ("rcode", "aa", "tc", "ra", "edns"):
+        if a[f] != b[f]:
+            out.append(f)
+    tc = a["tc"] or b["tc"]
+    if a["answer"] != b["answer"]:
+        # A truncated answer is a stub that the client throws away.
+        out.append("answer-truncated" if tc else "answer")
+    if a["authority"] != b["authority"]:
+        out.append("authority")
+    if a["additional"] != b["additional"]:
+        out.append("additional")
+    if a["answer"] == b["answer"] and a["ttl"] != b["ttl"]:
+        out.extend(ttl_diff(a, b))
+    if a["answer"] == b["answer"] and a["owners"] != b["owners"]:
+        out.append("owner-case")
+    return out
+
+
+def compare(qfile, a_srv, b_srv, allow_file):
+    qs = [json.loads(l) for l in open(qfile) if l.strip()]
+    allow = []
+    for line in open(allow_file):
+        line = line.rstrip("\n")
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        pat, _, reason = line.partition("\t")
+        if not reason.strip():
+            print("FAIL allow-list entry without a reason: %r" % line)
+            return 1
+        allow.append((pat.strip(), reason.strip()))
+
+    def both(x):
+        return summary(ask(a_srv, x)), summary(ask(b_srv, x))
+
+    t0 = time.time()
+    with concurrent.futures.ThreadPoolExecutor(8) as ex:
+        res = list(ex.map(both, qs))
+    t1 = time.time()
+    # Each difference asked again after a pause: only the ones that stay count
+    # (the servers follow the API separately).
+    bad = [i for i, x in enumerate(qs) if diff(x, *res[i])]
+    if bad:
+        time.sleep(2)
+        with concurrent.futures.ThreadPoolExecutor(8) as ex:
+            again = list(ex.map(both, [qs[i] for i in bad]))
+        for i, r in zip(bad, again):
+            res[i] = r
+    classes = {}
+    for x, (a, b) in zip(qs, res):
+        for f in diff(x, a, b):
+            kind = x["kind"]
+            if kind.endswith("-again"):
+                kind = kind[:-6]
+            cls = "%s %s %s %s" % (f, kind, x["type"], x["v"])
+            classes.setdefault(cls, []).append((x, a, b, f))
+    failed = 0
+    passed = 0
+    allowed_q = set()
+    # One line per FIELD KIND (and whether allowed): the types and
+    # transports it covers, how many questions, one example.
+    groups = {}
+    for cls in sorted(classes):
+        reason = next((r for p, r in allow if fnmatch.fnmatchcase(cls, p)), None)
+        f, kind = cls.split(" ")[:2]
+        g = groups.setdefault((f, kind, reason), {"types": [], "vs": [], "n": 0, "ex": classes[cls][0]})
+        for i, v in ((2, g["types"]), (3, g["vs"])):
+            if cls.split(" ")[i] not in v:
+                v.append(cls.split(" ")[i])
+        g["n"] += len(classes[cls])
+        if reason:
+            allowed_q.update(id(e[0]) for e in classes[cls])
+    for (f0, kind, reason), g in sorted(groups.items(), key=lambda i: (i[0][2] is not None, i[0][0], i[0][1])):
+        x, a, b, f = g["ex"]
+        fields = [f] if f not in ("answer", "answer-truncated") else ["answer"]
+        if f in ("rcode", "answer", "authority", "additional"):
+            fields = ["rcode", "answer", "authority"] + (["additional"] if f == "additional" else [])
+        if f.startswith("ttl"):
+            fields = ["ttl"]
+        desc = "; ".join("%s coredns=%s svcdns=%s" % (fl, short(a, fl), short(b, fl)) for fl in fields)
+        print("%s [%s %s] %s (%s): %d questions; e.g. %s %s (%s): %s%s" % (
+            "ALLOWED" if reason else "DIFF", f0, kind, ",".join(g["types"]), ",".join(sorted(g["vs"])), g["n"], x["name"], x["type"], x["v"],
+            desc, ("  -- " + reason) if reason else ""))
+        if not reason:
+            failed += 1
+    differing = set()
+    for cls, ex_ in classes.items():
+        for x, a, b, f in ex_:
+            differing.add(id(x))
+    errs = sum(1 for a, b in res if "err" in a and "err" in b)
+    passed = len(qs) - len(differing)
+    # Every question is a check; a question fails when it falls in a class that is not allowed.
+    failing_q = set()
+    for cls, ex_ in classes.items():
+        if not next((r for p, r in allow if fnmatch.fnmatchcase(cls, p)), None):
+            for x, a, b, f in ex_:
+                failing_q.add(id(x))
+    failing_q |= set(id(x) for x, (a, b) in zip(qs, res) if "err" in a and "err" in b)
+    print("# %d questions to each in %.1f s; %d answered alike, %d differ (%d only in allowed classes), "
+          "%d unanswered by both; %d difference classes not allowed"
+          % (len(qs), t1 - t0, passed, len(differing), len(allowed_q - failing_q), errs, failed))
+    print("coredns_diff: %d passed, %d failed" % (len(qs) - len(failing_q), len(failing_q)))
+    return 1 if failing_q else 0
+
+
+def main():
+    a = sys.argv[1:]
+    if a[:1] == ["gen"] and len(a) == 3:
+        gen(a[1], int(a[2]))
+        return 0
+    if a[:1] == ["wait-slices"] and len(a) == 6:
+        return wait_slices(a[1], a[2], a[3], a[4], float(a[5]))
+    if a[:1] == ["queries"] and len(a) == 7:
+        queries(a[1], a[2], a[3], a[4], int(a[5]), a[6])
+        return 0
+    if a[:1] == ["compare"] and len(a) == 5:
+        return compare(a[1], a[2], a[3], a[4])
+    sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
