@@ -29,6 +29,7 @@
 #include "dnsmsg.h"
 #include "dns.h"
 #include "query.h"
+#include "reply.h"
 #include "wire.h"
 
 #define KEY_MAX (256 + 3)
@@ -43,16 +44,8 @@ struct waiter {
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 	bool has_peer;
-	uint8_t id[2];
-	uint16_t flags;         /* client's header flags (RD, CD) */
-	bool edns;
-	uint16_t edns_flags;
-	size_t limit;
-	uint8_t question[260];  /* as the client sent it (keeps its case) */
-	size_t question_len;
-	uint8_t *prefix;        /* forward_chase: our CNAME record(s), or NULL */
-	size_t prefix_len;
-	uint16_t prefix_an;
+	struct reply_client c;  /* what its reply keeps of its query */
+	uint8_t *prefix;        /* forward_chase: our CNAME record(s) (c.prefix), or NULL */
 };
 
 struct cache_entry {
@@ -202,108 +195,29 @@ void forward_get_stats(const struct forward *f, struct forward_stats *out)
 
 /* ---- replies to clients ------------------------------------------------ */
 
-/* Writes the reply for w from an upstream message (ID and question are
-   the client's, OPT ours) and hands it over. */
 static void waiter_free(struct waiter *w)
 {
 	free(w->prefix);
 	free(w);
 }
 
-/* forward_chase: our CNAME, then as many of the target's answer and
-   authority records from the upstream's reply as fit in cap bytes (names
-   written out in full: its compression pointers meant its own message).
-   The CNAME is ours, so the reply is authoritative, as CoreDNS's is; what
-   does not fit is cut at a whole record with TC set, so the client keeps
-   the CNAME and asks again over TCP. */
-static size_t compose_chase(struct forward *f, const struct waiter *w,
-                            const uint8_t *msg, size_t len, size_t cap)
-{
-	uint8_t *out = f->out;
-	size_t o, pos, i;
-	struct dnsmsg m;
-	uint16_t an = 0, ns = 0, flags;
-
-	if (cap > DNS_MAX_MSG - DNS_OPT_LEN)
-		cap = DNS_MAX_MSG - DNS_OPT_LEN;
-	o = WIRE_HEADER_LEN + w->question_len;
-	memset(out, 0, WIRE_HEADER_LEN);
-	out[0] = w->id[0];
-	out[1] = w->id[1];
-	memcpy(out + WIRE_HEADER_LEN, w->question, w->question_len);
-	memcpy(out + o, w->prefix, w->prefix_len);
-	o += w->prefix_len;
-	flags = (uint16_t)(DNS_FLAG_QR | DNS_FLAG_AA | (w->flags & (DNS_FLAG_RD | DNS_FLAG_CD)));
-	if (dnsmsg_parse(msg, len, &m) == 0) {
-		flags |= (uint16_t)((m.flags & DNS_FLAG_RA) | m.rcode);
-		pos = m.question_end;
-		for (i = 0; i < (size_t)m.an + m.ns; i++) {
-			size_t n = o < cap ? dnsmsg_copy_rr(msg, len, &pos, out + o, cap - o) : 0;
-			if (!n) {
-				flags |= DNS_FLAG_TC;
-				break;
-			}
-			o += n;
-			if (i < m.an)
-				an++;
-			else
-				ns++;
-		}
-	} else {
-		flags |= DNS_RCODE_SERVFAIL;
-	}
-	dns_set_flags(out, flags);
-	dns_set_counts(out, 1, (uint16_t)(w->prefix_an + an), ns, 0);
-	return o;
-}
-
+/* Writes the reply for w from an upstream message (reply.c) and hands it
+   over. */
 static void deliver(struct forward *f, struct waiter *w, const uint8_t *msg, size_t len)
 {
-	uint8_t *out = f->out;
-	size_t qend = WIRE_HEADER_LEN + w->question_len;
-	size_t opt_len = w->edns ? 11 : 0;
-
-	if (w->prefix) {
-		len = compose_chase(f, w, msg, len, w->limit - opt_len);
-	} else {
-		if (len < qend)
-			return;
-		memcpy(out, msg, len);
-		out[0] = w->id[0];
-		out[1] = w->id[1];
-		/* The question exactly as the client wrote it (0x20 case too). */
-		memcpy(out + WIRE_HEADER_LEN, w->question, w->question_len);
-		if (len + opt_len > w->limit) {
-			/* Too big for this client: an empty TC reply sends it to TCP. */
-			len = qend;
-			dns_set_flags(out, dns_flags(out) | DNS_FLAG_TC);
-			dns_set_counts(out, 1, 0, 0, 0);
-		}
-	}
-	/* svcdns offers recursion for every name it forwards, whatever the
-	   upstream (an authoritative server sets no RA): glibc's res_send and
-	   Go take an empty NOERROR answer with neither AA nor RA for a lame
-	   referral and fail the lookup. */
-	if (w->flags & DNS_FLAG_RD)
-		dns_set_flags(out, dns_flags(out) | DNS_FLAG_RA);
-	if (w->edns) {
-		len += dns_put_opt(out + len, f->cfg->edns_size, 0, w->edns_flags);
-		wire_put_u16(out + 10, (uint16_t)(dns_arcount(out) + 1));
-	}
-	w->fn(w->ctx, w->has_peer ? (struct sockaddr *)&w->peer : NULL, w->peer_len, out, len);
+	len = reply_forwarded(f->out, &w->c, msg, len, f->cfg->edns_size);
+	if (len)
+		w->fn(w->ctx, w->has_peer ? (struct sockaddr *)&w->peer : NULL, w->peer_len,
+		      f->out, len);
 }
 
 /* A reply made here (SERVFAIL, REFUSED): header and question only. */
 static void deliver_rcode(struct forward *f, struct waiter *w, uint8_t rcode)
 {
-	uint8_t msg[WIRE_HEADER_LEN + 260];
+	size_t len = reply_error(f->out, &w->c, rcode, f->cfg->edns_size);
 
-	memset(msg, 0, WIRE_HEADER_LEN);
-	dns_set_flags(msg, (uint16_t)(DNS_FLAG_QR | DNS_FLAG_RA |
-	                              (w->flags & (DNS_FLAG_RD | DNS_FLAG_CD)) | rcode));
-	dns_set_counts(msg, 1, 0, 0, 0);
-	memcpy(msg + WIRE_HEADER_LEN, w->question, w->question_len);
-	deliver(f, w, msg, WIRE_HEADER_LEN + w->question_len);
+	w->fn(w->ctx, w->has_peer ? (struct sockaddr *)&w->peer : NULL, w->peer_len, f->out,
+	      len);
 }
 
 /* ---- cache ------------------------------------------------------------- */
@@ -809,7 +723,7 @@ static struct waiter *waiter_new(const uint8_t *msg, size_t len, struct query_qu
 {
 	struct waiter *w;
 
-	if (query_parse(msg, len, q) < 0 || q->qend - WIRE_HEADER_LEN > sizeof(w->question))
+	if (query_parse(msg, len, q) < 0 || q->qend - WIRE_HEADER_LEN > sizeof(w->c.question))
 		return NULL;
 	w = calloc(1, sizeof(*w));
 	if (!w)
@@ -821,14 +735,14 @@ static struct waiter *waiter_new(const uint8_t *msg, size_t len, struct query_qu
 		w->peer_len = peer_len;
 		w->has_peer = true;
 	}
-	memcpy(w->id, msg, 2);
-	w->flags = dns_flags(msg);
-	w->edns = q->edns;
-	w->edns_flags = q->edns_flags;
+	memcpy(w->c.id, msg, 2);
+	w->c.flags = dns_flags(msg);
+	w->c.edns = q->edns;
+	w->c.edns_flags = q->edns_flags;
 	/* limit: the TCP maximum, or the UDP cap of the client's EDNS size */
-	w->limit = limit >= QUERY_MAX_MSG ? limit : dns_udp_limit(q->edns, q->edns_size, limit);
-	w->question_len = q->qend - WIRE_HEADER_LEN;
-	memcpy(w->question, msg + WIRE_HEADER_LEN, w->question_len);
+	w->c.limit = limit >= QUERY_MAX_MSG ? limit : dns_udp_limit(q->edns, q->edns_size, limit);
+	w->c.question_len = q->qend - WIRE_HEADER_LEN;
+	memcpy(w->c.question, msg + WIRE_HEADER_LEN, w->c.question_len);
 	return w;
 }
 
@@ -845,8 +759,8 @@ static void resolve(struct forward *f, struct waiter *w, const uint8_t *lname,
 	f->stats.queries++;
 	memcpy(key, lname, lname_len);
 	wire_put_u16(key + lname_len, qtype);
-	key[lname_len + 2] = (uint8_t)(((w->edns_flags & DNS_EDNS_DO) ? 1 : 0) |
-	                               ((w->flags & DNS_FLAG_CD) ? 2 : 0));
+	key[lname_len + 2] = (uint8_t)(((w->c.edns_flags & DNS_EDNS_DO) ? 1 : 0) |
+	                               ((w->c.flags & DNS_FLAG_CD) ? 2 : 0));
 	key_len = lname_len + 3;
 
 	slot = bytemap_slot(f->cache, key, key_len, false);
@@ -902,7 +816,7 @@ static void resolve(struct forward *f, struct waiter *w, const uint8_t *lname,
 	/* The upstream query: our ID, the client's RD and CD, a lower-case
 	   question, and our own EDNS size with the client's DO bit. */
 	memset(r->query, 0, WIRE_HEADER_LEN);
-	wire_put_u16(r->query + 2, (uint16_t)(w->flags & (DNS_FLAG_RD | DNS_FLAG_CD)));
+	wire_put_u16(r->query + 2, (uint16_t)(w->c.flags & (DNS_FLAG_RD | DNS_FLAG_CD)));
 	wire_put_u16(r->query + 4, 1);
 	wire_put_u16(r->query + 10, 1);
 	memcpy(r->query + WIRE_HEADER_LEN, lname, lname_len);
@@ -910,7 +824,7 @@ static void resolve(struct forward *f, struct waiter *w, const uint8_t *lname,
 	wire_put_u16(r->query + WIRE_HEADER_LEN + lname_len + 2, qclass);
 	r->query_len = WIRE_HEADER_LEN + lname_len + 4 +
 	               dns_put_opt(r->query + WIRE_HEADER_LEN + lname_len + 4,
-	                           f->cfg->edns_size, 0, w->edns_flags);
+	                           f->cfg->edns_size, 0, w->c.edns_flags);
 
 	/* Healthy upstreams first, from a random start (CoreDNS's "random"
 	   policy); ones marked down go last, so they are still tried when
@@ -960,7 +874,7 @@ void forward_chase(struct forward *f, const uint8_t *msg, size_t len,
 		return;
 	/* local: header, question, then one CNAME whose owner is a pointer
 	   and whose target is written in full. */
-	start = WIRE_HEADER_LEN + w->question_len;
+	start = WIRE_HEADER_LEN + w->c.question_len;
 	rd = start + 2 + 10;
 	if (local_len <= rd || local[start] != 0xC0 ||
 	    wire_u16(local + start + 2) != 5) {
@@ -978,14 +892,15 @@ void forward_chase(struct forward *f, const uint8_t *msg, size_t len,
 		uint8_t c = local[rd + i];
 		target[i] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
 	}
-	w->prefix_len = local_len - start;
-	w->prefix = malloc(w->prefix_len);
+	w->c.prefix_len = local_len - start;
+	w->prefix = malloc(w->c.prefix_len);
 	if (!w->prefix) {
 		waiter_free(w);
 		return;
 	}
-	memcpy(w->prefix, local + start, w->prefix_len);
-	w->prefix_an = wire_u16(local + 6);
+	memcpy(w->prefix, local + start, w->c.prefix_len);
+	w->c.prefix = w->prefix;
+	w->c.prefix_an = wire_u16(local + 6);
 	resolve(f, w, target, tlen, q.qtype, q.qclass);
 }
 

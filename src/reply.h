@@ -1,13 +1,14 @@
-/* reply.h - the bytes of a reply svcdns writes from its own data: the
+/* reply.h - every byte of a reply svcdns sends: from its own data (the
  * header, the question echoed as the client wrote it, an answer from the
- * answer table (prebuilt or written by a compact node), cut at a whole
+ * answer table, prebuilt or written by a compact node, cut at a whole
  * record with TC when it does not fit, a negative answer with its zone's
- * SOA, a pod's address record, and the OPT record. query.c decides what
- * the reply is; this writes it.
+ * SOA, a pod's address record, the OPT record), and from an upstream's
+ * (forwarded, chased after an ExternalName's CNAME, or an error made
+ * here). query.c and forward.c decide what the reply is; this writes it.
  *
- * Ownership: a struct reply writes into the caller's buffer (DNS_MAX_MSG
- * bytes) and reads the query and the answer_ref it is given while it is
- * being written; no allocation. */
+ * Ownership: the writers write into the caller's buffer (DNS_MAX_MSG
+ * bytes) and read what they are given only while they run; no
+ * allocation. */
 #ifndef SVCDNS_REPLY_H
 #define SVCDNS_REPLY_H
 
@@ -52,5 +53,36 @@ size_t reply_finish(struct reply *r, uint8_t ext_rcode);
 /* Ends the reply without an OPT, for the forwarder to complete (the
    chase of an ExternalName's outside target). Returns its length. */
 size_t reply_finish_partial(struct reply *r);
+
+/* ---- replies to forwarded queries ---- */
+
+/* What a reply to a forwarded query keeps of the client's query. */
+struct reply_client {
+	uint8_t id[2];
+	uint16_t flags;          /* its header flags (RD and CD are echoed) */
+	bool edns;               /* it had an OPT: ours follows */
+	uint16_t edns_flags;
+	size_t limit;            /* its UDP size, or the TCP maximum */
+	uint8_t question[260];   /* as it came (the client's letter case too) */
+	size_t question_len;
+	const uint8_t *prefix;   /* our own answer records that come first (an
+	                            ExternalName's CNAME), or NULL */
+	size_t prefix_len;
+	uint16_t prefix_an;
+};
+
+/* The client's reply from an upstream's message msg (len bytes, its OPT
+   already removed): the client's ID and question, an empty TC reply when
+   it does not fit; with a prefix, our records then as many of msg's
+   answer and authority records as fit (TC for the rest), authoritative.
+   RA for an RD query, and our OPT (udp_size) when the client sent one.
+   Returns its length, or 0 when msg is shorter than the question. */
+size_t reply_forwarded(uint8_t *out, const struct reply_client *c, const uint8_t *msg,
+                       size_t len, uint16_t udp_size);
+
+/* A reply made here (SERVFAIL, REFUSED): header, question, our OPT.
+   Returns its length. */
+size_t reply_error(uint8_t *out, const struct reply_client *c, uint8_t rcode,
+                   uint16_t udp_size);
 
 #endif
