@@ -49,6 +49,19 @@ for s in json.load(sys.stdin)["items"]:
     print(s["metadata"]["labels"].get("endpointslice.kubernetes.io/managed-by", "-"))' | sort -u)
 check_eq "db's slices are managed by the real controller" "endpointslice-controller.k8s.io" "$managers"
 
+# ---- before the first list: SERVFAIL, never a false NXDOMAIN ---------------
+# The API server goes away (killed after 5 s: the controller manager holds
+# connections), an svcdns starts, and cluster names must get SERVFAIL until
+# its first complete list; once the server is back, right answers.
+stop_apiserver
+start_svcdns_kube
+EARLY_PID=$PID
+expect_rcode "no API server yet: a Service's name is SERVFAIL, not NXDOMAIN" SERVFAIL "web.$NS.$Z" A
+expect_rcode "no API server yet: a name that will not exist is SERVFAIL too" SERVFAIL "nosuch.$NS.$Z" A
+start_apiserver
+check_within "API server back: the first list gives the right answer" 30000 "web.$NS.$Z" A "10.96.0.50"
+stop_server "$EARLY_PID"
+
 # ---- svcdns ------------------------------------------------------------------
 t0=$(now_ms)
 start_svcdns_kube
