@@ -1098,122 +1098,105 @@ static void kc_watch_list_failed(struct kc_res *r, long code)
 	kc_relist(r, kc_backoff(r));
 }
 
-static void kc_done(struct kc_res *r, CURLcode res)
+/* A list page that came whole (200): the next page, or the list is
+   complete. Returns false when its JSON was broken (parse_failed set). */
+static bool kc_list_page_done(struct kc_res *r)
 {
 	struct kube_client *c = r->c;
-	enum kc_phase phase = r->phase;
-	long code = r->http_code;
-	double dur = kc_elapsed(&r->started);
-	char why[512], msg[300], err[256];
-	const char *list_rv = NULL, *cont = NULL;
-	char *rv_copy = NULL;
+	const char *cont;
+	char err[256], *rv_copy;
+
+	if (kube_json_finish(r->parser, err, sizeof(err)) < 0) {
+		log_warn("%s list: broken JSON: %s", r->name, err);
+		r->parse_failed = true;
+		return false;
+	}
+	cont = kube_json_list_continue(r->parser);
+	c->st.list_pages++;
+	if (cont && *cont) {
+		kc_set_str(&r->cont, cont);
+		kc_end_transfer(r);
+		kc_schedule(r, KC_NEXT_LIST, 0);
+		return true;
+	}
+	rv_copy = kc_strdup0(kube_json_list_version(r->parser));
+	kc_end_transfer(r);
+	kc_list_complete(r, rv_copy);
+	free(rv_copy);
+	return true;
+}
+
+/* A watch the server ended (200, stream complete): resume from the last
+   resourceVersion, or relist after a 410 ERROR event. */
+static void kc_watch_ended(struct kc_res *r, double dur, bool short_watch)
+{
+	struct kube_client *c = r->c;
+	char err[256];
+
+	if (kube_json_finish(r->parser, err, sizeof(err)) < 0)
+		log_debug("%s watch ended inside an event: %s", r->name, err);
+	kc_end_transfer(r);
+	if (r->got_error_event && r->error_code != 0 && r->error_code != 410) {
+		/* A 429 or 5xx Status: the resourceVersion is still good, so
+		   watch again after a backoff, no relist. */
+		log_warn("%s watch: ERROR event %d (%s); watching again", r->name,
+		         r->error_code, r->error_msg);
+		kc_schedule(r, KC_NEXT_WATCH, kc_backoff(r));
+		return;
+	}
+	if (r->got_error_event) {
+		unsigned ms = r->relists_in_row
+		                      ? kube_client_backoff_ms(r->relists_in_row - 1, -1,
+		                                               kc_rand01(c))
+		                      : 0;
+		r->relists_in_row++;
+		log_warn("%s watch: ERROR event (%s); relisting", r->name, r->error_msg);
+		kc_relist(r, ms);
+		return;
+	}
+	log_debug("%s watch ended after %.1f s; resuming from %s", r->name, dur,
+	          r->rv ? r->rv : "-");
+	kc_schedule(r, KC_NEXT_WATCH, short_watch ? kc_backoff(r) : 0);
+}
+
+/* Broken JSON: a watch carries on from the last good event; a list is
+   read again. */
+static void kc_parse_failed(struct kc_res *r, enum kc_phase phase, bool short_watch)
+{
+	struct kube_client *c = r->c;
+
+	kc_end_transfer(r);
+	if (phase == KC_WATCH) {
+		/* events before the bad one are applied; carry on from the
+		   last good resourceVersion */
+		kc_schedule(r, KC_NEXT_WATCH, short_watch ? kc_backoff(r) : 0);
+		return;
+	}
+	c->st.failures++;
+	if (c->list_only) {
+		snprintf(c->fatal, sizeof(c->fatal), "%s: broken list response", r->name);
+		kc_stop_list_only(c);
+		return;
+	}
+	kc_relist(r, kc_backoff(r));
+}
+
+/* A request that failed before any data (network, TLS, an HTTP status):
+   410 relists, a 404 for EndpointSlices falls back to Endpoints, the rest
+   is logged by class and retried after a backoff. */
+static void kc_request_failed(struct kc_res *r, enum kc_phase phase, CURLcode res, long code)
+{
+	struct kube_client *c = r->c;
+	char why[512], msg[300];
 	enum kc_fail_class cls;
-	bool short_watch;
 
-	if (!r->code_known &&
-	    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK)
-		code = 0;
-	short_watch = dur < 1.0 && r->watch_events == 0;
-
-	if (phase == KC_WATCH && r->streaming && !r->initial_done) {
-		if (code == 200 || (res == CURLE_OK && (code == 400 || code == 422))) {
-			kc_end_transfer(r);
-			kc_watch_list_failed(r, code);
-			return;
-		}
-		phase = KC_LIST; /* any other failure: a list's, retried as one */
-	}
-
-	if (res == CURLE_OK && code == 200 && phase == KC_LIST &&
-	    !r->parse_failed) {
-		if (kube_json_finish(r->parser, err, sizeof(err)) < 0) {
-			log_warn("%s list: broken JSON: %s", r->name, err);
-			r->parse_failed = true;
-		} else {
-			list_rv = kube_json_list_version(r->parser);
-			cont = kube_json_list_continue(r->parser);
-			c->st.list_pages++;
-			if (cont && *cont) {
-				kc_set_str(&r->cont, cont);
-				kc_end_transfer(r);
-				kc_schedule(r, KC_NEXT_LIST, 0);
-				return;
-			}
-			rv_copy = kc_strdup0(list_rv);
-			kc_end_transfer(r);
-			kc_list_complete(r, rv_copy);
-			free(rv_copy);
-			return;
-		}
-	}
-	if (res == CURLE_OK && code == 200 && phase == KC_WATCH) {
-		if (kube_json_finish(r->parser, err, sizeof(err)) < 0)
-			log_debug("%s watch ended inside an event: %s", r->name,
-			          err);
-		kc_end_transfer(r);
-		if (r->got_error_event && r->error_code != 0 && r->error_code != 410) {
-			/* A 429 or 5xx Status: the resourceVersion is still
-			   good, so watch again after a backoff, no relist. */
-			log_warn("%s watch: ERROR event %d (%s); watching again",
-			         r->name, r->error_code, r->error_msg);
-			kc_schedule(r, KC_NEXT_WATCH, kc_backoff(r));
-			return;
-		}
-		if (r->got_error_event) {
-			unsigned ms = r->relists_in_row
-			                      ? kube_client_backoff_ms(
-			                                r->relists_in_row - 1, -1,
-			                                kc_rand01(c))
-			                      : 0;
-			r->relists_in_row++;
-			log_warn("%s watch: ERROR event (%s); relisting", r->name,
-			         r->error_msg);
-			kc_relist(r, ms);
-			return;
-		}
-		log_debug("%s watch ended after %.1f s; resuming from %s",
-		          r->name, dur, r->rv ? r->rv : "-");
-		kc_schedule(r, KC_NEXT_WATCH, short_watch ? kc_backoff(r) : 0);
-		return;
-	}
-	if (r->parse_failed) {
-		kc_end_transfer(r);
-		if (phase == KC_WATCH) {
-			/* events before the bad one are applied; carry on from
-			   the last good resourceVersion */
-			kc_schedule(r, KC_NEXT_WATCH,
-			            short_watch ? kc_backoff(r) : 0);
-		} else {
-			c->st.failures++;
-			if (c->list_only) {
-				snprintf(c->fatal, sizeof(c->fatal),
-				         "%s: broken list response", r->name);
-				kc_stop_list_only(c);
-				return;
-			}
-			kc_relist(r, kc_backoff(r));
-		}
-		return;
-	}
-	if (res != CURLE_OK && code == 200 && phase == KC_WATCH) {
-		/* the stream started, then broke: resume, no relist */
-		log_info("%s watch dropped after %.1f s (%s); resuming from %s",
-		         r->name, dur, r->errbuf[0] ? r->errbuf
-		                                   : curl_easy_strerror(res),
-		         r->rv ? r->rv : "-");
-		kc_end_transfer(r);
-		kc_schedule(r, KC_NEXT_WATCH, short_watch ? kc_backoff(r) : 0);
-		return;
-	}
 	if (res != CURLE_OK) {
 		cls = kc_curl_class(res);
-		snprintf(why, sizeof(why), "%s",
-		         r->errbuf[0] ? r->errbuf : curl_easy_strerror(res));
+		snprintf(why, sizeof(why), "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(res));
 	} else if (code == 410) {
 		kc_end_transfer(r);
 		log_warn("%s: 410 Gone (%s); relisting", r->name,
-		         phase == KC_LIST ? "continue token expired"
-		                          : "resourceVersion too old");
+		         phase == KC_LIST ? "continue token expired" : "resourceVersion too old");
 		kc_relist(r, 0);
 		return;
 	} else if (code == 404 && phase == KC_LIST && r->is_slices &&
@@ -1232,14 +1215,12 @@ static void kc_done(struct kc_res *r, CURLcode res)
 		      : code == 429 ? KC_FAIL_THROTTLED
 		      : code >= 500 ? KC_FAIL_SERVER
 		                    : KC_FAIL_OTHER;
-		snprintf(why, sizeof(why), "HTTP %ld%s%s%s", code,
-		         msg[0] ? " \"" : "", msg, msg[0] ? "\"" : "");
+		snprintf(why, sizeof(why), "HTTP %ld%s%s%s", code, msg[0] ? " \"" : "", msg,
+		         msg[0] ? "\"" : "");
 		if (code == 401) {
 			size_t l = strlen(why);
-			snprintf(why + l, sizeof(why) - l,
-			         ": bearer token rejected%s%s",
-			         c->token_file ? ", from " : "",
-			         c->token_file ? c->token_file : "");
+			snprintf(why + l, sizeof(why) - l, ": bearer token rejected%s%s",
+			         c->token_file ? ", from " : "", c->token_file ? c->token_file : "");
 			kc_token_tick(-1, 0, c); /* it may have rotated */
 		}
 	}
@@ -1253,6 +1234,49 @@ static void kc_done(struct kc_res *r, CURLcode res)
 		kc_schedule(r, KC_NEXT_WATCH, kc_backoff(r));
 	else
 		kc_relist(r, kc_backoff(r));
+}
+
+/* A transfer ended: what comes next for its resource. */
+static void kc_done(struct kc_res *r, CURLcode res)
+{
+	enum kc_phase phase = r->phase;
+	long code = r->http_code;
+	double dur = kc_elapsed(&r->started);
+	bool short_watch;
+
+	if (!r->code_known &&
+	    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK)
+		code = 0;
+	short_watch = dur < 1.0 && r->watch_events == 0;
+
+	if (phase == KC_WATCH && r->streaming && !r->initial_done) {
+		if (code == 200 || (res == CURLE_OK && (code == 400 || code == 422))) {
+			kc_end_transfer(r);
+			kc_watch_list_failed(r, code);
+			return;
+		}
+		phase = KC_LIST; /* any other failure: a list's, retried as one */
+	}
+	if (res == CURLE_OK && code == 200 && phase == KC_LIST && !r->parse_failed &&
+	    kc_list_page_done(r))
+		return;
+	if (res == CURLE_OK && code == 200 && phase == KC_WATCH) {
+		kc_watch_ended(r, dur, short_watch);
+		return;
+	}
+	if (r->parse_failed) {
+		kc_parse_failed(r, phase, short_watch);
+		return;
+	}
+	if (res != CURLE_OK && code == 200 && phase == KC_WATCH) {
+		/* the stream started, then broke: resume, no relist */
+		log_info("%s watch dropped after %.1f s (%s); resuming from %s", r->name, dur,
+		         r->errbuf[0] ? r->errbuf : curl_easy_strerror(res), r->rv ? r->rv : "-");
+		kc_end_transfer(r);
+		kc_schedule(r, KC_NEXT_WATCH, short_watch ? kc_backoff(r) : 0);
+		return;
+	}
+	kc_request_failed(r, phase, res, code);
 }
 
 /* ---- curl multi <-> libevent ---------------------------------------------- */
