@@ -817,73 +817,39 @@ static void kc_stop_list_only(struct kube_client *c)
 	event_base_loopbreak(c->base);
 }
 
-static void kc_start(struct kc_res *r)
+/* The request's headers: JSON, and the bearer token if there is one.
+   NULL on allocation failure. */
+static struct curl_slist *kc_headers(const struct kube_client *c)
 {
-	struct kube_client *c = r->c;
-	/* A list is one WatchList stream where the server offers it: the
-	   state as ADDED events, a bookmark, then the watch goes on. */
-	bool stream = r->next == KC_NEXT_LIST && c->watch_list && !c->list_only;
-	bool watch = r->next == KC_NEXT_WATCH || stream;
-	char url[KC_URL_MAX];
-	unsigned timeout = c->watch_timeout_s;
+	struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json"), *more;
+	char *line;
+	size_t ll;
+
+	if (!h || !c->token)
+		return h;
+	ll = strlen(c->token) + sizeof("Authorization: Bearer ");
+	line = malloc(ll);
+	if (!line) {
+		curl_slist_free_all(h);
+		return NULL;
+	}
+	snprintf(line, ll, "Authorization: Bearer %s", c->token);
+	more = curl_slist_append(h, line);
+	free(line);
+	if (!more) {
+		curl_slist_free_all(h);
+		return NULL;
+	}
+	return more;
+}
+
+/* The transfer's options: URL, callbacks, timeouts (a watch's ends at its
+   timeoutSeconds; a list's when it stalls), TLS and credentials. */
+static CURLcode kc_set_options(struct kc_res *r, const char *url, bool watch,
+                               unsigned timeout)
+{
+	const struct kube_client *c = r->c;
 	CURLcode rc = CURLE_OK;
-	CURLMcode mc;
-	struct curl_slist *h;
-
-	if (!timeout)
-		timeout = 240 + (unsigned)(kc_rand01(c) * 121.0);
-	if (r->next == KC_NEXT_LIST && !r->cont)
-		kc_list_begin(r);
-	r->streaming = stream;
-	r->initial_done = false;
-	if (kube_client_build_url(url, sizeof(url), c->server, r->path, r->extra, watch,
-	                          stream ? NULL : r->rv, stream ? NULL : r->cont,
-	                          timeout) < 0 ||
-	    (stream && strlen(url) + sizeof(KC_WATCH_LIST_QUERY) > sizeof(url))) {
-		log_error("%s: request URL too long", r->name);
-		goto fail;
-	}
-	if (stream)
-		strcat(url, KC_WATCH_LIST_QUERY);
-	r->parser = kube_json_new(watch ? KUBE_JSON_WATCH : KUBE_JSON_DOCUMENT,
-	                          watch ? kc_watch_cb : kc_list_cb, r);
-	if (r->parser)
-		kube_json_set_default_kind(r->parser, (int)r->kind);
-	r->easy = curl_easy_init();
-	h = curl_slist_append(NULL, "Accept: application/json");
-	r->headers = h;
-	if (h && c->token) {
-		char *line;
-		size_t ll = strlen(c->token) + sizeof("Authorization: Bearer ");
-		line = malloc(ll);
-		if (line) {
-			snprintf(line, ll, "Authorization: Bearer %s", c->token);
-			h = curl_slist_append(r->headers, line);
-			free(line);
-		} else {
-			h = NULL;
-		}
-		if (h)
-			r->headers = h;
-	}
-	if (!r->parser || !r->easy || !h) {
-		log_error("%s: out of memory starting a request", r->name);
-		goto fail;
-	}
-
-	r->http_code = 0;
-	r->code_known = false;
-	r->retry_after = -1;
-	r->errbody_len = 0;
-	r->errbody[0] = '\0';
-	r->errbuf[0] = '\0';
-	r->parse_failed = false;
-	r->got_error_event = false;
-	r->error_code = 0;
-	r->error_msg[0] = '\0';
-	r->batch_changes = 0;
-	r->watch_events = 0;
-	evutil_gettimeofday(&r->started, NULL);
 
 #define KC_OPT(o, v)                                                       \
 	do {                                                               \
@@ -944,6 +910,62 @@ static void kc_start(struct kc_res *r)
 		KC_OPT(CURLOPT_SSL_VERIFYHOST, 0L);
 	}
 #undef KC_OPT
+	return rc;
+}
+
+static void kc_start(struct kc_res *r)
+{
+	struct kube_client *c = r->c;
+	/* A list is one WatchList stream where the server offers it: the
+	   state as ADDED events, a bookmark, then the watch goes on. */
+	bool stream = r->next == KC_NEXT_LIST && c->watch_list && !c->list_only;
+	bool watch = r->next == KC_NEXT_WATCH || stream;
+	char url[KC_URL_MAX];
+	unsigned timeout = c->watch_timeout_s;
+	CURLcode rc;
+	CURLMcode mc;
+
+	if (!timeout)
+		timeout = 240 + (unsigned)(kc_rand01(c) * 121.0);
+	if (r->next == KC_NEXT_LIST && !r->cont)
+		kc_list_begin(r);
+	r->streaming = stream;
+	r->initial_done = false;
+	if (kube_client_build_url(url, sizeof(url), c->server, r->path, r->extra, watch,
+	                          stream ? NULL : r->rv, stream ? NULL : r->cont,
+	                          timeout) < 0 ||
+	    (stream && strlen(url) + sizeof(KC_WATCH_LIST_QUERY) > sizeof(url))) {
+		log_error("%s: request URL too long", r->name);
+		goto fail;
+	}
+	if (stream)
+		strcat(url, KC_WATCH_LIST_QUERY);
+	r->parser = kube_json_new(watch ? KUBE_JSON_WATCH : KUBE_JSON_DOCUMENT,
+	                          watch ? kc_watch_cb : kc_list_cb, r);
+	if (r->parser)
+		kube_json_set_default_kind(r->parser, (int)r->kind);
+	r->easy = curl_easy_init();
+	r->headers = kc_headers(c);
+	if (!r->parser || !r->easy || !r->headers) {
+		log_error("%s: out of memory starting a request", r->name);
+		goto fail;
+	}
+
+	r->http_code = 0;
+	r->code_known = false;
+	r->retry_after = -1;
+	r->errbody_len = 0;
+	r->errbody[0] = '\0';
+	r->errbuf[0] = '\0';
+	r->parse_failed = false;
+	r->got_error_event = false;
+	r->error_code = 0;
+	r->error_msg[0] = '\0';
+	r->batch_changes = 0;
+	r->watch_events = 0;
+	evutil_gettimeofday(&r->started, NULL);
+
+	rc = kc_set_options(r, url, watch, timeout);
 	if (rc != CURLE_OK) {
 		log_error("%s: curl_easy_setopt: %s", r->name,
 		          curl_easy_strerror(rc));
