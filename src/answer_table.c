@@ -2339,16 +2339,67 @@ static inline bool maybe_reverse(const uint8_t *lname, size_t len)
 	return len >= 16 && lname[len - 6] == 4 && memcmp(lname + len - 5, "arpa", 4) == 0;
 }
 
+/* A name with no node of its own: answered by a service's node as one of
+   its hosts, synthesised (a pod's name with --pods insecure, and the
+   <ns>.pod.<zone> above it), or NXDOMAIN; outside our zones, and reverse
+   names we do not know, it belongs to the upstream. */
+static void answer_without_node(const struct answer_table *t, const uint8_t *lname,
+                                size_t len, uint16_t qtype, struct answer_ref *ref)
+{
+	const struct answer_node *host_of;
+	struct compact_view host;
+	int zone;
+
+	zone = zone_of(t, lname, len);
+	if (zone < 0 || t->zones[zone].reverse) {
+		/* Reverse names we do not know belong to the upstream
+		   (CoreDNS's "fallthrough in-addr.arpa ip6.arpa"). */
+		ref->status = ANSWER_OUTSIDE;
+		return;
+	}
+	host_of = host_depth_used(t, lname, len - t->zones[zone].name_len)
+	                  ? find_host(t, lname, len, &host)
+	                  : NULL;
+	if (host_of) {
+		compact_answer(t, &host, host_of->zone, NULL, lname, len, qtype, ref);
+		ref->pointer_shift = 0;
+		return;
+	}
+	if (t->pods_insecure && pod_address(lname, len, t->zones[zone].name_len,
+	                                    &ref->pod_ip) &&
+	    namespace_exists(t, lname + 1 + lname[0], zone)) {
+		uint16_t want = ref->pod_ip.family == AF_INET ? RR_TYPE_A : RR_TYPE_AAAA;
+		if (qtype == want || qtype == RR_TYPE_ANY) {
+			ref->status = ANSWER_POD;
+			ref->ttl = t->ttl;
+			return;
+		}
+		ref->status = ANSWER_NODATA;
+		fill_negative(t, zone, ref);
+		return;
+	}
+	/* <ns>.pod.<zone>: with insecure pod records every name below it
+	   exists, so it is an empty non-terminal (RFC 8020), as CoreDNS
+	   answers. */
+	if (t->pods_insecure && is_pod_namespace(lname, len, t->zones[zone].name_len) &&
+	    namespace_exists(t, lname, zone)) {
+		ref->status = ANSWER_NODATA;
+		fill_negative(t, zone, ref);
+		return;
+	}
+	ref->status = ANSWER_NXDOMAIN;
+	fill_negative(t, zone, ref);
+}
+
 void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
                          size_t len, uint16_t qtype, struct answer_ref *ref)
 {
-	const struct answer_node *n = NULL, *host_of;
+	const struct answer_node *n = NULL;
 	const struct rrset_answer *rr;
-	struct compact_view host;
 	const uint8_t *sub = NULL, *qname = lname;
 	uint8_t alias[DNAME_MAX];
 	size_t qlen = len, alias_len;
-	int zone, shift = 0;
+	int shift = 0;
 
 	ref->question_moves = false;
 	/* _port._proto names are mostly in their service's compact node: ask
@@ -2432,45 +2483,7 @@ void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
 		fill_negative(t, n->zone, ref);
 		return;
 	}
-	zone = zone_of(t, lname, len);
-	if (zone < 0 || t->zones[zone].reverse) {
-		/* Reverse names we do not know belong to the upstream
-		   (CoreDNS's "fallthrough in-addr.arpa ip6.arpa"). */
-		ref->status = ANSWER_OUTSIDE;
-		return;
-	}
-	host_of = host_depth_used(t, lname, len - t->zones[zone].name_len)
-	                  ? find_host(t, lname, len, &host)
-	                  : NULL;
-	if (host_of) {
-		compact_answer(t, &host, host_of->zone, NULL, lname, len, qtype, ref);
-		ref->pointer_shift = 0;
-		return;
-	}
-	if (t->pods_insecure && pod_address(lname, len, t->zones[zone].name_len,
-	                                    &ref->pod_ip) &&
-	    namespace_exists(t, lname + 1 + lname[0], zone)) {
-		uint16_t want = ref->pod_ip.family == AF_INET ? RR_TYPE_A : RR_TYPE_AAAA;
-		if (qtype == want || qtype == RR_TYPE_ANY) {
-			ref->status = ANSWER_POD;
-			ref->ttl = t->ttl;
-			return;
-		}
-		ref->status = ANSWER_NODATA;
-		fill_negative(t, zone, ref);
-		return;
-	}
-	/* <ns>.pod.<zone>: with insecure pod records every name below it
-	   exists, so it is an empty non-terminal (RFC 8020), as CoreDNS
-	   answers. */
-	if (t->pods_insecure && is_pod_namespace(lname, len, t->zones[zone].name_len) &&
-	    namespace_exists(t, lname, zone)) {
-		ref->status = ANSWER_NODATA;
-		fill_negative(t, zone, ref);
-		return;
-	}
-	ref->status = ANSWER_NXDOMAIN;
-	fill_negative(t, zone, ref);
+	answer_without_node(t, lname, len, qtype, ref);
 }
 
 size_t answer_body_copy(const struct answer_body *body, size_t n_records, int shift,
