@@ -21,11 +21,10 @@
 #include "bytemap.h"
 #include "dname.h"
 #include "records.h"
+#include "answer_encode.h"
 #include "answer_node.h"
 
 #define MAX_CNAME_CHAIN 8
-#define DICT_MAX 128
-#define BODY_MAX 65535
 /* A compact node's _port._proto names are found by scanning the set it
    comes from: only in sets of one service, never a whole cluster's. */
 #define FOLD_SET_MAX 256
@@ -55,32 +54,13 @@ struct answer_table {
 	size_t n_zones;
 	bool pods_insecure;
 	uint32_t ttl;
-	struct encoder *enc; /* writer's scratch space */
+	struct answer_encoder *enc; /* writer's scratch space */
 	struct node_draft *draft;
 	struct bytemap *glue_seen;    /* writer's scratch: glue targets done */
 	struct answer_node **retired; /* unlinked, freed after a grace period */
 	size_t n_retired, cap_retired;
 };
 
-/* A message body being encoded, with its compression dictionary. */
-struct encoder {
-	uint8_t buf[BODY_MAX];
-	size_t len;          /* bytes of body */
-	size_t base;         /* message offset of body[0] */
-	const uint8_t *qname;
-	size_t qname_len;
-	struct {
-		uint16_t msg_off;      /* where this suffix starts in the message */
-		const uint8_t *suffix; /* the uncompressed suffix it stands for */
-		uint8_t len;
-	} dict[DICT_MAX];
-	size_t n_dict;
-	uint16_t ends[BODY_MAX / 11];
-	size_t n_recs;
-	bool overflow;
-	uint8_t names[BODY_MAX]; /* copies of names the dict points into */
-	size_t names_len;
-};
 
 static __thread bool rcu_thread_registered;
 
@@ -115,213 +95,6 @@ static const struct answer_node *find_host(const struct answer_table *t,
 		return NULL;
 	hosts_view(n, &v);
 	return host_find(&v, lname, h) ? n : NULL;
-}
-
-/* ---- encoder ----------------------------------------------------------- */
-
-static void enc_init(struct encoder *e, const uint8_t *qname, size_t qlen)
-{
-	e->len = 0;
-	e->base = 12 + qlen + 4;
-	e->qname = qname;
-	e->qname_len = qlen;
-	e->n_dict = 0;
-	e->n_recs = 0;
-	e->overflow = false;
-	e->names_len = 0;
-	/* Owners equal to the question point at it (and so echo the client's
-	   letter case, as CoreDNS does). Other names are not compressed against
-	   the question's suffixes: targets keep the zone's own lower case,
-	   whatever case the client used. */
-	e->dict[0].msg_off = 12;
-	e->dict[0].suffix = qname;
-	e->dict[0].len = (uint8_t)qlen;
-	e->n_dict = 1;
-}
-
-static void enc_bytes(struct encoder *e, const void *p, size_t n)
-{
-	if (e->overflow || e->len + n > sizeof(e->buf)) {
-		e->overflow = true;
-		return;
-	}
-	memcpy(e->buf + e->len, p, n);
-	e->len += n;
-}
-
-static void enc_u16(struct encoder *e, uint16_t v)
-{
-	uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
-	enc_bytes(e, b, 2);
-}
-
-static void enc_u32(struct encoder *e, uint32_t v)
-{
-	uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
-	                (uint8_t)v};
-	enc_bytes(e, b, 4);
-}
-
-/* Writes name, compressed against the question and earlier names when
-   may_point; either way later names may point into it. */
-static void enc_name_as(struct encoder *e, const uint8_t *name, size_t len, bool may_point)
-{
-	size_t pos = 0;
-	const uint8_t *copy;
-
-	/* Remember the name so later records can point at its suffixes. */
-	if (e->names_len + len <= sizeof(e->names)) {
-		memcpy(e->names + e->names_len, name, len);
-		copy = e->names + e->names_len;
-		e->names_len += len;
-	} else {
-		copy = NULL;
-	}
-	while (pos < len && name[pos]) {
-		size_t rest = len - pos, i;
-
-		for (i = 0; may_point && i < e->n_dict; i++) {
-			if (e->dict[i].len == rest &&
-			    memcmp(e->dict[i].suffix, name + pos, rest) == 0) {
-				enc_u16(e, (uint16_t)(0xC000 | e->dict[i].msg_off));
-				return;
-			}
-		}
-		if (copy && e->n_dict < DICT_MAX && e->base + e->len < 0x3FFF) {
-			e->dict[e->n_dict].msg_off = (uint16_t)(e->base + e->len);
-			e->dict[e->n_dict].suffix = copy + pos;
-			e->dict[e->n_dict].len = (uint8_t)rest;
-			e->n_dict++;
-		}
-		enc_bytes(e, name + pos, (size_t)name[pos] + 1);
-		pos += (size_t)name[pos] + 1;
-	}
-	enc_bytes(e, "", 1);
-}
-
-static void enc_name(struct encoder *e, const uint8_t *name, size_t len)
-{
-	enc_name_as(e, name, len, true);
-}
-
-static bool rdata_has_name(uint16_t type, size_t *name_at)
-{
-	switch (type) {
-	case RR_TYPE_NS:
-	case RR_TYPE_CNAME:
-	case RR_TYPE_PTR:
-		*name_at = 0;
-		return true;
-	case RR_TYPE_SRV:
-		*name_at = 6;
-		return true;
-	default:
-		return false;
-	}
-}
-
-static void enc_record(struct encoder *e, const uint8_t *owner, size_t olen,
-                       const struct record *r)
-{
-	size_t rdlen_at, name_at;
-
-	enc_name(e, owner, olen);
-	enc_u16(e, r->type);
-	enc_u16(e, 1);
-	enc_u32(e, r->ttl);
-	rdlen_at = e->len;
-	enc_u16(e, 0);
-	if (rdata_has_name(r->type, &name_at)) {
-		/* RFC 3597 section 4 lets NS, CNAME, PTR names be compressed;
-		   RFC 2782 forbids it for the SRV target, and Go's resolver
-		   before 1.22 rejects a message that does it. */
-		enc_bytes(e, r->rdata, name_at);
-		enc_name_as(e, r->rdata + name_at, r->rdlen - name_at,
-		            r->type != RR_TYPE_SRV);
-	} else {
-		enc_bytes(e, r->rdata, r->rdlen);
-	}
-	if (e->overflow)
-		return;
-	e->buf[rdlen_at] = (uint8_t)((e->len - rdlen_at - 2) >> 8);
-	e->buf[rdlen_at + 1] = (uint8_t)(e->len - rdlen_at - 2);
-	if (e->n_recs < sizeof(e->ends) / sizeof(e->ends[0]))
-		e->ends[e->n_recs++] = (uint16_t)e->len;
-	else
-		e->overflow = true;
-}
-
-/* Writes the records of name with type; returns how many. */
-static uint16_t enc_rrset(struct encoder *e, const struct records_name *name,
-                          uint16_t type)
-{
-	uint16_t n = 0;
-	uint32_t i;
-
-	for (i = 0; i < name->n_records; i++) {
-		if (name->records[i].type != type)
-			continue;
-		enc_record(e, name->owner, name->owner_len, &name->records[i]);
-		n++;
-	}
-	return n;
-}
-
-/* Whether record i of name points at the same target as an earlier one.
-   Few records: compared with each; many (a big headless service): looked
-   up in seen, the writer's scratch set of targets. */
-static bool glue_seen_before(struct bytemap *seen, const struct records_name *name,
-                             uint32_t i, uint16_t type, size_t name_at)
-{
-	const struct record *r = &name->records[i];
-	uint32_t j;
-	void **slot;
-
-	if (name->n_records <= 16) {
-		for (j = 0; j < i; j++)
-			if (name->records[j].type == type &&
-			    name->records[j].rdlen == r->rdlen &&
-			    memcmp(name->records[j].rdata + name_at, r->rdata + name_at,
-			           r->rdlen - name_at) == 0)
-				return true;
-		return false;
-	}
-	slot = bytemap_slot(seen, r->rdata + name_at, r->rdlen - name_at, true);
-	if (!slot)
-		return false; /* out of memory: the glue may repeat, no harm */
-	if (*slot)
-		return true;
-	*slot = (void *)1;
-	return false;
-}
-
-/* Additional section: the addresses of names the answer points at. */
-static uint16_t enc_glue(struct encoder *e, struct bytemap *seen,
-                         const struct records_set *set,
-                         const struct records_name *name, uint16_t type)
-{
-	uint16_t n = 0;
-	uint32_t i;
-	size_t name_at;
-
-	if (type != RR_TYPE_SRV && type != RR_TYPE_NS)
-		return 0;
-	for (i = 0; i < name->n_records; i++) {
-		const struct record *r = &name->records[i];
-		const struct records_name *target;
-
-		if (r->type != type || !rdata_has_name(type, &name_at))
-			continue;
-		/* Each target once, even when several records name it. */
-		if (glue_seen_before(seen, name, i, type, name_at))
-			continue;
-		target = records_find(set, r->rdata + name_at, r->rdlen - name_at);
-		if (!target)
-			continue;
-		n = (uint16_t)(n + enc_rrset(e, target, RR_TYPE_A));
-		n = (uint16_t)(n + enc_rrset(e, target, RR_TYPE_AAAA));
-	}
-	return n;
 }
 
 /* a-b-c-d.<ns>.pod.<zone>: the label spells the address (kube-dns's
@@ -418,7 +191,7 @@ static int draft_reserve(struct node_draft *d, size_t bytes, size_t ends)
 }
 
 /* Takes the encoder's current body as the answer to qtype. */
-static int draft_add(struct node_draft *d, struct encoder *e, uint16_t qtype,
+static int draft_add(struct node_draft *d, struct answer_encoder *e, uint16_t qtype,
                      uint16_t an, uint16_t ar)
 {
 	size_t i = d->n_types;
@@ -486,7 +259,7 @@ static const struct rrset_answer *node_type(const struct answer_node *n, uint16_
 
 /* enc_from_node for a compact node or a host (view v): its addresses of
    type qtype. */
-static uint16_t enc_from_compact(struct encoder *e, const struct compact_view *v,
+static uint16_t enc_from_compact(struct answer_encoder *e, const struct compact_view *v,
                                  uint16_t qtype, const uint8_t *owner, size_t olen)
 {
 	const uint8_t *rdata;
@@ -509,9 +282,9 @@ static uint16_t enc_from_compact(struct encoder *e, const struct compact_view *v
 		memcpy(head + 4, v->ttl, 4);
 		head[8] = 0;
 		head[9] = (uint8_t)rdlen;
-		enc_name(e, owner, olen);
-		enc_bytes(e, head, sizeof(head));
-		enc_bytes(e, rdata + i * rdlen, rdlen);
+		answer_encode_name(e, owner, olen);
+		answer_encode_bytes(e, head, sizeof(head));
+		answer_encode_bytes(e, rdata + i * rdlen, rdlen);
 		if (!e->overflow && e->n_recs < sizeof(e->ends) / sizeof(e->ends[0]))
 			e->ends[e->n_recs++] = (uint16_t)e->len;
 	}
@@ -520,7 +293,7 @@ static uint16_t enc_from_compact(struct encoder *e, const struct compact_view *v
 
 /* Copies the A/AAAA answers of a node already in the table as records of
    owner (used to follow a CNAME into another service's name). */
-static uint16_t enc_from_node(struct encoder *e, const struct answer_node *n,
+static uint16_t enc_from_node(struct answer_encoder *e, const struct answer_node *n,
                               uint16_t qtype, const uint8_t *owner, size_t olen)
 {
 	const struct rrset_answer *rr = node_type(n, qtype);
@@ -539,8 +312,8 @@ static uint16_t enc_from_node(struct encoder *e, const struct answer_node *n,
 	for (i = 0; i < rr->an; i++) {
 		size_t start = i ? ends[i - 1] : 0;
 		/* Each record: owner pointer (2), then type..rdata. */
-		enc_name(e, owner, olen);
-		enc_bytes(e, rr_body(n, rr) + start + 2, ends[i] - start - 2);
+		answer_encode_name(e, owner, olen);
+		answer_encode_bytes(e, rr_body(n, rr) + start + 2, ends[i] - start - 2);
 		if (!e->overflow && e->n_recs < sizeof(e->ends) / sizeof(e->ends[0]))
 			e->ends[e->n_recs++] = (uint16_t)e->len;
 		count++;
@@ -583,7 +356,7 @@ static int draft_cname(struct answer_table *t, struct node_draft *d,
 	   usual case: zone_sync puts one service at a time) gives A and AAAA
 	   only, so a CNAME put with its target in the same set must too. */
 	static const uint16_t types[] = {QTYPE_ANY_NAME, RR_TYPE_A, RR_TYPE_AAAA};
-	struct encoder *enc = t->enc;
+	struct answer_encoder *enc = t->enc;
 	size_t k;
 
 	for (k = 0; k < sizeof(types) / sizeof(types[0]); k++) {
@@ -594,8 +367,8 @@ static int draft_cname(struct answer_table *t, struct node_draft *d,
 		const uint8_t *target = cn->rdata;
 		size_t target_len = cn->rdlen;
 
-		enc_init(enc, name->owner, name->owner_len);
-		enc_record(enc, name->owner, name->owner_len, cn);
+		answer_encode_init(enc, name->owner, name->owner_len);
+		answer_encode_record(enc, name->owner, name->owner_len, cn);
 		an++;
 		for (hops = 0; hops < MAX_CNAME_CHAIN && types[k] != QTYPE_ANY_NAME; hops++) {
 			const struct answer_node *n;
@@ -603,12 +376,12 @@ static int draft_cname(struct answer_table *t, struct node_draft *d,
 			if (cur) {
 				const struct record *next = first_of(cur, RR_TYPE_CNAME);
 				if (!next) {
-					uint16_t got = enc_rrset(enc, cur, types[k]);
+					uint16_t got = answer_encode_rrset(enc, cur, types[k]);
 					an = (uint16_t)(an + got);
 					final_has = got > 0;
 					break;
 				}
-				enc_record(enc, cur->owner, cur->owner_len, next);
+				answer_encode_record(enc, cur->owner, cur->owner_len, next);
 				an++;
 				target = next->rdata;
 				target_len = next->rdlen;
@@ -634,7 +407,7 @@ static int draft_cname(struct answer_table *t, struct node_draft *d,
 				struct record r = {RR_TYPE_CNAME, (uint16_t)next_len, t->ttl, next};
 				if (!next_len)
 					break;
-				enc_record(enc, target, target_len, &r);
+				answer_encode_record(enc, target, target_len, &r);
 				an++;
 				target = next;
 				target_len = next_len;
@@ -659,7 +432,7 @@ static int draft_cname(struct answer_table *t, struct node_draft *d,
 static int draft_name(struct answer_table *t, struct node_draft *d,
                       const struct records_set *set, const struct records_name *name)
 {
-	struct encoder *enc = t->enc;
+	struct answer_encoder *enc = t->enc;
 	uint32_t i;
 
 	if (has_type(name, RR_TYPE_CNAME))
@@ -669,9 +442,9 @@ static int draft_name(struct answer_table *t, struct node_draft *d,
 
 		if (i > 0 && name->records[i - 1].type == type)
 			continue; /* one answer per RRset */
-		enc_init(enc, name->owner, name->owner_len);
-		an = enc_rrset(enc, name, type);
-		ar = enc_glue(enc, t->glue_seen, set, name, type);
+		answer_encode_init(enc, name->owner, name->owner_len);
+		an = answer_encode_rrset(enc, name, type);
+		ar = answer_encode_glue(enc, t->glue_seen, set, name, type);
 		bytemap_clear(t->glue_seen, NULL);
 		if (draft_add(d, enc, type, an, ar) < 0)
 			return -1;
@@ -2214,7 +1987,7 @@ size_t answer_body_copy(const struct answer_body *body, size_t n_records, int sh
 			}
 			if (names == 0) {
 				uint16_t type = (uint16_t)((out[pos] << 8) | out[pos + 1]);
-				if (!rdata_has_name(type, &name_at))
+				if (!answer_encode_rdata_name(type, &name_at))
 					break;
 				pos += 10 + name_at;
 			}
