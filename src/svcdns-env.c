@@ -39,6 +39,7 @@ struct env_opts {
 	const char *token_file;
 	const char *ca_file;
 	const char *kubeconfig;
+	const char *kube_context;
 	const char *ns;
 	int format;
 	bool no_links;
@@ -61,6 +62,9 @@ static const struct config_option options[] = {
 	{ "kubeconfig", CONFIG_STRING, "FILE", NULL, 0, 0, NULL,
 	  offsetof(struct env_opts, kubeconfig),
 	  "take server, CA and credentials from a kubeconfig" },
+	{ "kube-context", CONFIG_STRING, "NAME", NULL, 0, 0, NULL,
+	  offsetof(struct env_opts, kube_context),
+	  "the kubeconfig's context to use (default: its current-context)" },
 	{ "namespace", CONFIG_STRING, "NS", NULL, 0, 0, NULL,
 	  offsetof(struct env_opts, ns),
 	  "the pod's namespace (default: the service account's, else "
@@ -239,7 +243,7 @@ static int load_api(struct svc_cache *cache, const struct env_opts *o,
 		cfg.ca_file = o->ca_file;
 	} else {
 		rc = o->kubeconfig != NULL
-		             ? kubeconfig_load(o->kubeconfig, NULL, &kc, msg,
+		             ? kubeconfig_load(o->kubeconfig, o->kube_context, &kc, msg,
 		                               len)
 		             : kubeconfig_in_cluster(&kc, msg, len);
 		if (rc < 0)

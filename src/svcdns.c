@@ -43,7 +43,7 @@
 
 struct options {
 	const char *dir;
-	const char *apiserver, *token_file, *ca_file, *kubeconfig;
+	const char *apiserver, *token_file, *ca_file, *kubeconfig, *kube_context;
 	struct config_list listen;
 	unsigned long port;
 	struct config_list domain;
@@ -84,6 +84,8 @@ static const struct config_option option_table[] = {
 	 "CA certificates that sign the API server's certificate"},
 	{"kubeconfig", CONFIG_STRING, "FILE", NULL, 0, 0, NULL, OPT(kubeconfig),
 	 "take server, CA and credentials from a kubeconfig"},
+	{"kube-context", CONFIG_STRING, "NAME", NULL, 0, 0, NULL, OPT(kube_context),
+	 "the kubeconfig's context to use (default: its current-context)"},
 	{"listen", CONFIG_LIST, "ADDR", NULL, 0, 0, NULL, OPT(listen),
 	 "address to answer on (default: 0.0.0.0 and ::)"},
 	{"port", CONFIG_UINT, "N", "53", 1, 65535, NULL, OPT(port), "DNS port, UDP and TCP"},
@@ -531,10 +533,15 @@ static int setup_api_config(struct app *app, char *err, size_t errlen)
 {
 	struct kube_client_config *k = &app->kcfg;
 
+	if (app->opt.kube_context && !app->opt.kubeconfig) {
+		snprintf(err, errlen, "--kube-context needs --kubeconfig");
+		return -1;
+	}
 	if (app->opt.apiserver) {
 		k->server = app->opt.apiserver;
 	} else if (app->opt.kubeconfig) {
-		if (kubeconfig_load(app->opt.kubeconfig, NULL, &app->kc, err, errlen) < 0)
+		if (kubeconfig_load(app->opt.kubeconfig, app->opt.kube_context, &app->kc, err,
+		                    errlen) < 0)
 			return -1;
 		kubeconfig_to_client(&app->kc, k);
 	} else if (kubeconfig_in_cluster_available()) {

@@ -48,6 +48,27 @@ check_err_has "unreachable API server: named" "127.0.0.1:1"
 run_env --kubeconfig "$WORK/no-kubeconfig"
 check_rc "a kubeconfig that does not exist" 1
 check_err_has "missing kubeconfig: named" "no-kubeconfig"
+cat >"$WORK/kc" <<'KCEOF'
+apiVersion: v1
+kind: Config
+current-context: a
+clusters:
+- name: c
+  cluster:
+    server: http://127.0.0.1:1
+contexts:
+- name: a
+  context:
+    cluster: c
+    user: u
+users:
+- name: u
+  user:
+    token: t
+KCEOF
+run_env --kubeconfig "$WORK/kc" --kube-context nosuch
+check_rc "--kube-context that the kubeconfig lacks" 1
+check_err_has "--kube-context nosuch: named" 'context "nosuch" not found'
 
 # ---- not errors (0) ---------------------------------------------------------
 # no-namespaces/ lists no Namespace objects: an unknown namespace cannot be

@@ -80,6 +80,38 @@ LIB_PIDS="$LIB_PIDS $PID"
 check_within "--kubeconfig: synced" 5000 web3.default.$Z A 10.96.0.12
 stop_server "$PID"
 
+# -- --kube-context: another context than the current one (whose user's
+# token the server refuses) --
+sed -e 's/^current-context: test$/current-context: stale/' "$KC" >"$KC.two"
+cat >>"$KC.two" <<KCEOF
+- name: old-tester
+  user:
+    token: revoked-token
+KCEOF
+python3 - "$KC.two" <<'PYEOF2'
+import sys
+p = sys.argv[1]
+s = open(p).read()
+s = s.replace("contexts:\n", "contexts:\n- name: stale\n  context:\n    cluster: fake\n    user: old-tester\n", 1)
+open(p, "w").write(s)
+PYEOF2
+PORT=$(free_port)
+LOG=$(mktemp_dir)/svcdns.log
+"$SVCDNS" --kubeconfig "$KC.two" --kube-context test --listen 127.0.0.1 --port "$PORT" \
+	--upstream none --http 127.0.0.1:0 --threads 1 >"$LOG" 2>&1 &
+PID=$!
+LIB_PIDS="$LIB_PIDS $PID"
+check_within "--kube-context test: synced with that context's user" 5000 web3.default.$Z A 10.96.0.12
+stop_server "$PID"
+out=$("$SVCDNS" --kubeconfig "$KC.two" --kube-context nosuch --listen 127.0.0.1 --port "$PORT" 2>&1)
+rc=$?
+check_true "--kube-context nosuch: exit 2 naming the context ($out)" \
+	sh -c '[ "$1" -eq 2 ] && printf "%s" "$2" | grep -q "context \"nosuch\" not found"' sh "$rc" "$out"
+out=$("$SVCDNS" --kube-context test --listen 127.0.0.1 --port "$PORT" 2>&1)
+rc=$?
+check_true "--kube-context without --kubeconfig: exit 2 ($out)" \
+	sh -c '[ "$1" -eq 2 ] && printf "%s" "$2" | grep -q "needs --kubeconfig"' sh "$rc" "$out"
+
 # -- in-cluster: KUBERNETES_SERVICE_HOST/PORT and the service account dir --
 SA=$(mktemp_dir)
 cp "$TLS/token" "$SA/token"
