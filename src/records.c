@@ -555,16 +555,22 @@ static void arena_release(struct records_set *set, bool keep_first)
 	set->arena = keep;
 }
 
-/* CoreDNS's endpoint label: hostname, else the address with dashes
-   (IPv6 "fd00::1" -> "fd00--1", a trailing '-' gets a '0'). */
+/* CoreDNS's endpoint label: hostname, else (pod_names: its
+   endpoint_pod_names) the pod's name, else the address with dashes (IPv6
+   "fd00::1" -> "fd00--1", a trailing '-' gets a '0'). A label is at most
+   63 bytes: a longer pod name is cut there. */
 static void endpoint_label(const struct kube_endpoint *ep, const struct kube_ip *ip,
-                           char *out, size_t outlen)
+                           bool pod_names, char *out, size_t outlen)
 {
 	char text[64];
 	size_t i, n;
 
 	if (ep->hostname) {
 		snprintf(out, outlen, "%s", ep->hostname);
+		return;
+	}
+	if (pod_names && ep->target_name && ep->target_name[0]) {
+		snprintf(out, outlen < 64 ? outlen : 64, "%s", ep->target_name);
 		return;
 	}
 	kube_ip_format(ip, text, sizeof(text));
@@ -684,8 +690,9 @@ static size_t collect_ready(struct records_set *set, const struct svc_cache *cac
 					}
 					addrs[n].ip = &ep->addrs[k];
 					addrs[n].slice = sl;
-					endpoint_label(ep, &ep->addrs[k], addrs[n].label,
-					               sizeof(addrs[n].label));
+					endpoint_label(ep, &ep->addrs[k],
+					               set->cfg->endpoint_pod_names,
+					               addrs[n].label, sizeof(addrs[n].label));
 					n++;
 				}
 			}

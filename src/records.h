@@ -36,6 +36,7 @@ struct records_config {
 	size_t n_zones;
 	uint32_t ttl;
 	enum records_pods pods;
+	bool endpoint_pod_names; /* an endpoint without hostname: its pod's name */
 	const struct kube_ip *ns_addrs; /* A/AAAA of ns.dns.<zone>; may be 0 */
 	size_t n_ns_addrs;
 };

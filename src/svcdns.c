@@ -65,6 +65,7 @@ struct options {
 	int log_level;
 	bool log_queries;
 	bool reuse_port;
+	bool endpoint_pod_names;
 	unsigned long lameduck;
 	const char *user;
 };
@@ -110,6 +111,8 @@ static const struct config_option option_table[] = {
 	 "query threads (default: number of CPUs)"},
 	{"pods", CONFIG_CHOICE, "MODE", "disabled", 0, 0, pods_modes, OPT(pods),
 	 "records for a-b-c-d.<ns>.pod.<zone>"},
+	{"endpoint-pod-names", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(endpoint_pod_names),
+	 "name an endpoint without a hostname by its pod (targetRef.name), not its dashed address (CoreDNS's endpoint_pod_names)"},
 	{"dump-zone", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(dump_zone),
 	 "print the cluster zone as a master file and exit"},
 	{"ns-address", CONFIG_LIST, "ADDR", NULL, 0, 0, NULL, OPT(ns_address),
@@ -485,6 +488,7 @@ static int setup_records_config(struct app *app, char *err, size_t errlen)
 	app->rcfg.n_zones = app->opt.domain.n;
 	app->rcfg.ttl = (uint32_t)app->opt.ttl;
 	app->rcfg.pods = (enum records_pods)app->opt.pods;
+	app->rcfg.endpoint_pod_names = app->opt.endpoint_pod_names;
 	for (i = 0; i < app->opt.domain.n; i++) {
 		uint8_t wire[256];
 		if (dname_from_text(app->opt.domain.items[i], wire) < 2) {

@@ -652,4 +652,38 @@ EOF
 expect_rcode "second --domain: still REFUSED outside both zones" REFUSED example.com A
 
 alive "server B still running"
+stop_server "$PID"
+
+# ---- server C: --endpoint-pod-names -----------------------------------------------------------
+PODN=$(mktemp_dir)
+cat >"$PODN/hl.json" <<'JSON'
+{"apiVersion": "v1", "kind": "List", "items": [
+ {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "hl", "namespace": "ns"},
+  "spec": {"clusterIP": "None", "ports": [{"name": "http", "port": 80}]}},
+ {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+  "metadata": {"name": "hl-1", "namespace": "ns", "labels": {"kubernetes.io/service-name": "hl"}},
+  "addressType": "IPv4", "ports": [{"name": "http", "port": 80}],
+  "endpoints": [{"addresses": ["10.7.0.1"], "conditions": {"ready": true},
+                 "targetRef": {"kind": "Pod", "name": "web-7d9f-abcde"}}]}
+]}
+JSON
+start_server "$PODN" --endpoint-pod-names
+expect "--endpoint-pod-names: an endpoint named by its pod" web-7d9f-abcde.hl.ns.svc.$Z A <<EOF
+rcode NOERROR
+flags qr aa
+answer web-7d9f-abcde.hl.ns.svc.$Z. 5 IN A 10.7.0.1
+EOF
+expect "--endpoint-pod-names: the SRV target" _http._tcp.hl.ns.svc.$Z SRV <<EOF
+rcode NOERROR
+flags qr aa
+answer _http._tcp.hl.ns.svc.$Z. 5 IN SRV 0 100 80 web-7d9f-abcde.hl.ns.svc.$Z.
+additional web-7d9f-abcde.hl.ns.svc.$Z. 5 IN A 10.7.0.1
+EOF
+expect "--endpoint-pod-names: the PTR" 1.0.7.10.in-addr.arpa PTR <<EOF
+rcode NOERROR
+flags qr aa
+answer 1.0.7.10.in-addr.arpa. 5 IN PTR web-7d9f-abcde.hl.ns.svc.$Z.
+EOF
+expect_rcode "--endpoint-pod-names: no dashed name then" NXDOMAIN 10-7-0-1.hl.ns.svc.$Z A
+alive "server C still running"
 finish

@@ -491,6 +491,58 @@ static void test_srv_weight_floor(void **state)
 	free(json);
 }
 
+/* --endpoint-pod-names (CoreDNS's endpoint_pod_names): an endpoint
+   without a hostname is named by its pod (targetRef.name, cut to 63
+   bytes), in A, SRV targets and PTR; a hostname still wins, and without a
+   pod name the dashed address stays. */
+static void test_endpoint_pod_names(void **state)
+{
+	static const char json[] =
+		"{\"kind\":\"List\",\"items\":[{\"kind\":\"Service\",\"metadata\":{\"name\":\"hl\","
+		"\"namespace\":\"ns\"},\"spec\":{\"clusterIP\":\"None\"}},{\"kind\":\"EndpointSlice\","
+		"\"metadata\":{\"name\":\"hl-1\",\"namespace\":\"ns\",\"labels\":{\"kubernetes.io/"
+		"service-name\":\"hl\"}},\"addressType\":\"IPv4\",\"endpoints\":["
+		"{\"addresses\":[\"10.7.0.1\"],\"conditions\":{\"ready\":true},"
+		"\"targetRef\":{\"kind\":\"Pod\",\"name\":\"web-7d9f-abcde\"}},"
+		"{\"addresses\":[\"10.7.0.2\"],\"hostname\":\"h2\",\"conditions\":{\"ready\":true},"
+		"\"targetRef\":{\"kind\":\"Pod\",\"name\":\"web-7d9f-fghij\"}},"
+		"{\"addresses\":[\"10.7.0.3\"],\"conditions\":{\"ready\":true}},"
+		"{\"addresses\":[\"10.7.0.4\"],\"conditions\":{\"ready\":true},\"targetRef\":"
+		"{\"kind\":\"Pod\",\"name\":\"a-very-long-pod-name-0123456789-0123456789-0123456789-"
+		"0123456789\"}}],\"ports\":[{\"name\":\"http\",\"port\":80}]}]}";
+	struct svc_cache *c = cache_from(json);
+	struct records_config cfg;
+	struct records_set *set;
+	const struct records_name *n;
+	char err[256] = "";
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.zones = one_zone;
+	cfg.n_zones = 1;
+	cfg.ttl = 5;
+	cfg.endpoint_pod_names = true;
+	set = records_build(c, &cfg, SERIAL, err, sizeof(err));
+	assert_non_null(set);
+	n = must_find(set, "web-7d9f-abcde.hl.ns.svc.cluster.local");
+	assert_true(has_addr(n, "10.7.0.1"));
+	assert_non_null(find(set, "h2.hl.ns.svc.cluster.local"));
+	assert_null(find(set, "web-7d9f-fghij.hl.ns.svc.cluster.local"));
+	assert_non_null(find(set, "10-7-0-3.hl.ns.svc.cluster.local"));
+	assert_null(find(set, "10-7-0-1.hl.ns.svc.cluster.local"));
+	n = must_find(set, "a-very-long-pod-name-0123456789-0123456789-0123456789-012345678"
+	                   ".hl.ns.svc.cluster.local");
+	assert_true(has_addr(n, "10.7.0.4"));
+	n = must_find(set, "_http._tcp.hl.ns.svc.cluster.local");
+	srv_to(n, "web-7d9f-abcde.hl.ns.svc.cluster.local");
+	n = must_find(set, "1.0.7.10.in-addr.arpa");
+	assert_int_equal(n->n_records, 1);
+	assert_name_rdata(rec(n, RR_TYPE_PTR, 0)->rdata, rec(n, RR_TYPE_PTR, 0)->rdlen,
+	                  "web-7d9f-abcde.hl.ns.svc.cluster.local");
+	records_set_free(set);
+	svc_cache_free(c);
+}
+
 static void test_publish_not_ready(void **state)
 {
 	struct fix *f = *state;
@@ -844,6 +896,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_namespaces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zone_of, setup, teardown),
 		cmocka_unit_test(test_srv_weight_floor),
+		cmocka_unit_test(test_endpoint_pod_names),
 		cmocka_unit_test_setup_teardown(test_second_zone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_zone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_print_zone, setup, teardown),
