@@ -1519,9 +1519,9 @@ struct kube_client *kube_client_new(struct event_base *base,
 
 	kc_add_res(c, "services", "/api/v1/services", NULL,
 	           KUBE_KIND_SERVICE, false);
-	kc_add_res(c, "endpointslices",
-	           "/apis/discovery.k8s.io/v1/endpointslices", NULL,
-	           KUBE_KIND_ENDPOINTSLICE, true);
+	if (cfg->watch_endpoints)
+		kc_add_res(c, "endpointslices", "/apis/discovery.k8s.io/v1/endpointslices", NULL,
+		           KUBE_KIND_ENDPOINTSLICE, true);
 	/* A namespace exists from its Namespace object, not only while it
 	   holds Services: <ns>.svc answers NODATA, and with --pods insecure
 	   its pod names resolve, as CoreDNS (which watches them) answers. */

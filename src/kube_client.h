@@ -35,6 +35,7 @@ struct kube_client_config {
 	bool insecure;           /* skip TLS verification */
 	bool watch_pods;         /* also list/watch running Pods */
 	bool watch_namespaces;   /* also list/watch Namespaces (names) */
+	bool watch_endpoints;    /* list/watch EndpointSlices (or Endpoints) */
 	unsigned watch_timeout_s; /* timeoutSeconds of a watch; 0: 240..360 random */
 };
 

@@ -662,12 +662,14 @@ static size_t collect_ready(struct records_set *set, const struct svc_cache *cac
                             const struct kube_object *svc, struct ep_addr **out)
 {
 	const struct kube_object *const *objs;
-	size_t n_objs = svc_cache_endpoints_of(cache, svc->ns, svc->name, &objs);
-	size_t i, j, k, n = 0, cap = 0;
+	size_t n_objs, i, j, k, n = 0, cap = 0;
 	struct ep_addr *addrs = NULL;
 	const struct kube_object *part;
 
 	*out = NULL;
+	if (set->cfg->no_endpoints) /* CoreDNS's noendpoints */
+		return 0;
+	n_objs = svc_cache_endpoints_of(cache, svc->ns, svc->name, &objs);
 	for (i = 0; i < n_objs; i++) {
 		for (part = objs[i]; part; part = part->next_subset) {
 			const struct kube_endpointslice *sl = &part->u.slice;
@@ -726,6 +728,17 @@ static void add_cluster_ip_service(struct records_set *set, const struct svc_cac
 	uint8_t owner[DNAME_MAX], rdata[6 + DNAME_MAX];
 	uint16_t weight;
 
+	n_eps = collect_ready(set, cache, obj, &eps);
+	if (n_eps == 0 && set->cfg->ignore_empty_service) {
+		/* CoreDNS's "ignore empty_service": no name, so a client's
+		   resolver walks on along its search path; the cluster IP's
+		   PTR stays, as CoreDNS answers it. */
+		for (i = 0; primary && i < svc->n_cluster_ips; i++)
+			add_ptr(set, &svc->cluster_ips[i], name, len);
+		free(eps);
+		return;
+	}
+	node(set, name, len, zone); /* exists even without an address: NODATA */
 	for (i = 0; i < svc->n_cluster_ips; i++) {
 		add_address(set, name, len, zone, &svc->cluster_ips[i]);
 		if (primary)
@@ -753,7 +766,6 @@ static void add_cluster_ip_service(struct records_set *set, const struct svc_cac
 		}
 	}
 	/* Endpoint names exist for ClusterIP services too (CoreDNS). */
-	n_eps = collect_ready(set, cache, obj, &eps);
 	for (i = 0; i < n_eps; i++) {
 		size_t elen = endpoint_name(owner, eps[i].label, name, len);
 		if (!elen)
@@ -907,7 +919,6 @@ static int add_service_zone(struct records_set *set, const struct svc_cache *cac
 
 	switch (obj->u.svc.type) {
 	case KUBE_SVC_CLUSTER_IP:
-		node(set, name, len, z);
 		add_cluster_ip_service(set, cache, z, primary, obj, name, len);
 		break;
 	case KUBE_SVC_HEADLESS:

@@ -66,6 +66,8 @@ struct options {
 	bool log_queries;
 	bool reuse_port;
 	bool endpoint_pod_names;
+	bool ignore_empty_service;
+	bool no_endpoints;
 	unsigned long lameduck;
 	const char *user;
 };
@@ -113,6 +115,10 @@ static const struct config_option option_table[] = {
 	 "records for a-b-c-d.<ns>.pod.<zone>"},
 	{"endpoint-pod-names", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(endpoint_pod_names),
 	 "name an endpoint without a hostname by its pod (targetRef.name), not its dashed address (CoreDNS's endpoint_pod_names)"},
+	{"ignore-empty-service", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(ignore_empty_service),
+	 "a ClusterIP service without ready endpoints is NXDOMAIN (CoreDNS's ignore empty_service)"},
+	{"no-endpoints", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(no_endpoints),
+	 "no endpoint names or records, and no EndpointSlice watch (CoreDNS's noendpoints)"},
 	{"dump-zone", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(dump_zone),
 	 "print the cluster zone as a master file and exit"},
 	{"ns-address", CONFIG_LIST, "ADDR", NULL, 0, 0, NULL, OPT(ns_address),
@@ -275,6 +281,7 @@ static int setup_configs(struct app *app, char *err, size_t errlen)
 	/* Pods are listed and watched only when their records need them. */
 	app->kcfg.watch_pods = app->opt.pods == RECORDS_PODS_VERIFIED;
 	app->kcfg.watch_namespaces = true;
+	app->kcfg.watch_endpoints = !app->opt.no_endpoints;
 	return setup_records_config(app, err, errlen);
 }
 
@@ -489,6 +496,8 @@ static int setup_records_config(struct app *app, char *err, size_t errlen)
 	app->rcfg.ttl = (uint32_t)app->opt.ttl;
 	app->rcfg.pods = (enum records_pods)app->opt.pods;
 	app->rcfg.endpoint_pod_names = app->opt.endpoint_pod_names;
+	app->rcfg.ignore_empty_service = app->opt.ignore_empty_service;
+	app->rcfg.no_endpoints = app->opt.no_endpoints;
 	for (i = 0; i < app->opt.domain.n; i++) {
 		uint8_t wire[256];
 		if (dname_from_text(app->opt.domain.items[i], wire) < 2) {

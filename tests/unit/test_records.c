@@ -543,6 +543,80 @@ static void test_endpoint_pod_names(void **state)
 	svc_cache_free(c);
 }
 
+/* A set built with one records option on (flag: which). */
+static struct records_set *build_with(const struct svc_cache *c, bool ignore_empty,
+                                      bool no_endpoints)
+{
+	struct records_config cfg;
+	struct records_set *set;
+	char err[256] = "";
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.zones = one_zone;
+	cfg.n_zones = 1;
+	cfg.ttl = 5;
+	cfg.ignore_empty_service = ignore_empty;
+	cfg.no_endpoints = no_endpoints;
+	set = records_build(c, &cfg, SERIAL, err, sizeof(err));
+	if (!set)
+		fail_msg("%s", err);
+	return set;
+}
+
+static const char empty_json[] =
+	"{\"kind\":\"List\",\"items\":["
+	"{\"kind\":\"Service\",\"metadata\":{\"name\":\"empty\",\"namespace\":\"ns\"},"
+	"\"spec\":{\"clusterIP\":\"10.5.0.1\",\"ports\":[{\"name\":\"http\",\"port\":80}]}},"
+	"{\"kind\":\"Service\",\"metadata\":{\"name\":\"full\",\"namespace\":\"ns\"},"
+	"\"spec\":{\"clusterIP\":\"10.5.0.2\",\"ports\":[{\"name\":\"http\",\"port\":80}]}},"
+	"{\"kind\":\"EndpointSlice\",\"metadata\":{\"name\":\"full-1\",\"namespace\":\"ns\","
+	"\"labels\":{\"kubernetes.io/service-name\":\"full\"}},\"addressType\":\"IPv4\","
+	"\"endpoints\":[{\"addresses\":[\"10.6.0.1\"],\"conditions\":{\"ready\":true}}],"
+	"\"ports\":[{\"name\":\"http\",\"port\":80}]},"
+	"{\"kind\":\"Service\",\"metadata\":{\"name\":\"hl\",\"namespace\":\"ns\"},"
+	"\"spec\":{\"clusterIP\":\"None\"}},"
+	"{\"kind\":\"EndpointSlice\",\"metadata\":{\"name\":\"hl-1\",\"namespace\":\"ns\","
+	"\"labels\":{\"kubernetes.io/service-name\":\"hl\"}},\"addressType\":\"IPv4\","
+	"\"endpoints\":[{\"addresses\":[\"10.6.1.1\"],\"conditions\":{\"ready\":true}}]}]}";
+
+/* --ignore-empty-service (CoreDNS's ignore empty_service): a ClusterIP
+   service without ready endpoints has no name (its cluster IP's PTR
+   stays); one with endpoints, and headless ones, are untouched. */
+static void test_ignore_empty_service(void **state)
+{
+	struct svc_cache *c = cache_from(empty_json);
+	struct records_set *set = build_with(c, true, false);
+
+	(void)state;
+	assert_null(find(set, "empty.ns.svc.cluster.local"));
+	assert_null(find(set, "_http._tcp.empty.ns.svc.cluster.local"));
+	assert_non_null(find(set, "1.0.5.10.in-addr.arpa"));
+	assert_true(has_addr(must_find(set, "full.ns.svc.cluster.local"), "10.5.0.2"));
+	assert_true(has_addr(must_find(set, "hl.ns.svc.cluster.local"), "10.6.1.1"));
+	records_set_free(set);
+	set = build_with(c, false, false);
+	assert_true(has_addr(must_find(set, "empty.ns.svc.cluster.local"), "10.5.0.1"));
+	records_set_free(set);
+	svc_cache_free(c);
+}
+
+/* --no-endpoints (CoreDNS's noendpoints): no endpoint names, no PTRs of
+   endpoints, a headless service has no name; cluster IPs stay. */
+static void test_no_endpoints(void **state)
+{
+	struct svc_cache *c = cache_from(empty_json);
+	struct records_set *set = build_with(c, false, true);
+
+	(void)state;
+	assert_true(has_addr(must_find(set, "full.ns.svc.cluster.local"), "10.5.0.2"));
+	assert_null(find(set, "10-6-0-1.full.ns.svc.cluster.local"));
+	assert_null(find(set, "1.0.6.10.in-addr.arpa"));
+	assert_null(find(set, "hl.ns.svc.cluster.local"));
+	assert_null(find(set, "10-6-1-1.hl.ns.svc.cluster.local"));
+	records_set_free(set);
+	svc_cache_free(c);
+}
+
 static void test_publish_not_ready(void **state)
 {
 	struct fix *f = *state;
@@ -897,6 +971,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zone_of, setup, teardown),
 		cmocka_unit_test(test_srv_weight_floor),
 		cmocka_unit_test(test_endpoint_pod_names),
+		cmocka_unit_test(test_ignore_empty_service),
+		cmocka_unit_test(test_no_endpoints),
 		cmocka_unit_test_setup_teardown(test_second_zone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_zone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_print_zone, setup, teardown),
