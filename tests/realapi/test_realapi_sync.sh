@@ -117,4 +117,20 @@ check_within "db unchanged after web's deletion" $SYNC_MS "db.$NS.$Z" A "10.244.
 
 alive "svcdns still running"
 stop_server "$PID"
+
+# ---- the kubernetes plugin's options, from the real API ------------------------
+# The controller's slices name each endpoint's pod (targetRef): with
+# --endpoint-pod-names that is the endpoint's name. A ClusterIP Service
+# whose selector matches no pod has no endpoints: with
+# --ignore-empty-service it is NXDOMAIN.
+must "ClusterIP Service quiet (no pods)" kcreate "/api/v1/namespaces/$NS/services" '{
+  "apiVersion": "v1", "kind": "Service", "metadata": {"name": "quiet"},
+  "spec": {"clusterIP": "10.96.0.60", "selector": {"app": "nobody"},
+           "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]}}'
+start_svcdns_kube --endpoint-pod-names --ignore-empty-service
+check_within "--endpoint-pod-names: db-3 by its pod's name" $SYNC_MS "db-3.db.$NS.$Z" A "10.244.0.13"
+expect_rcode "--endpoint-pod-names: not by its dashed address" NXDOMAIN "10-244-0-13.db.$NS.$Z" A
+expect_rcode "--ignore-empty-service: quiet, without endpoints, is NXDOMAIN" NXDOMAIN "quiet.$NS.$Z" A
+alive "svcdns with the options still running"
+stop_server "$PID"
 realapi_finish
