@@ -42,6 +42,7 @@ struct svc_cache {
 	struct bytemap *endpoints_by_service; /* "ns/svc" -> struct endpoint_names */
 	struct bytemap *ns_objects;           /* "ns" -> object count (uintptr_t) */
 	struct bytemap *changed;              /* "ns/svc" or "ns" -> NULL */
+	struct bytemap *only_ns;              /* kept namespaces; NULL: all */
 	uint64_t generation;
 };
 
@@ -96,6 +97,7 @@ void svc_cache_free(struct svc_cache *c)
 	bytemap_free(c->endpoints_by_service, free);
 	bytemap_free(c->ns_objects, NULL);
 	bytemap_free(c->changed, NULL);
+	bytemap_free(c->only_ns, NULL);
 	if (c->views) {
 		for (k = 0; k < KUBE_KIND_COUNT; k++) {
 			scratch_free(&c->views->get[k]);
@@ -118,6 +120,15 @@ int svc_cache_put(struct svc_cache *c, struct kube_object *obj)
 	if (obj->kind == KUBE_KIND_UNKNOWN || obj->kind >= KUBE_KIND_COUNT) {
 		kube_object_free(obj);
 		return -1;
+	}
+	if (c->only_ns) {
+		/* a Namespace object is of the namespace it names */
+		const char *ns = obj->kind == KUBE_KIND_NAMESPACE ? obj->name : obj->ns;
+
+		if (!ns || !bytemap_slot(c->only_ns, ns, strlen(ns), false)) {
+			kube_object_free(obj);
+			return 1;
+		}
 	}
 	blob = malloc(kube_blob_size(obj));
 	if (blob)
@@ -554,6 +565,21 @@ size_t svc_cache_endpoints_of(const struct svc_cache *c, const char *ns,
 	}
 	*out = objs;
 	return n;
+}
+
+int svc_cache_only_namespaces(struct svc_cache *c, const char *const *names, size_t n)
+{
+	size_t i;
+
+	if (!c->only_ns && !(c->only_ns = bytemap_new()))
+		return -1;
+	for (i = 0; i < n; i++) {
+		void **slot = bytemap_slot(c->only_ns, names[i], strlen(names[i]), true);
+		if (!slot)
+			return -1;
+		*slot = (void *)1;
+	}
+	return 0;
 }
 
 bool svc_cache_namespace_exists(const struct svc_cache *c, const char *ns)

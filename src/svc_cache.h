@@ -21,10 +21,17 @@ struct svc_cache;
 struct svc_cache *svc_cache_new(void); /* NULL on allocation failure */
 void svc_cache_free(struct svc_cache *c);
 
+/* Keeps only objects of these namespaces (a Namespace object: of these
+   names) from now on, as CoreDNS's "namespaces" option exposes only them:
+   svc_cache_put drops the others. Call before the first put. Returns 0,
+   or -1 on allocation failure. */
+int svc_cache_only_namespaces(struct svc_cache *c, const char *const *names, size_t n);
+
 /* Inserts or replaces the object of the same kind/ns/name; takes ownership
    (frees obj on failure). Returns 0 when stored, 1 when the cache held the
    same data already (resourceVersion aside: nothing changed, nothing is
-   reported), or -1 on allocation failure. */
+   reported) or the object's namespace is not kept, or -1 on allocation
+   failure. */
 int svc_cache_put(struct svc_cache *c, struct kube_object *obj);
 
 /* Removes kind/ns/name. Returns 1 if it was there, 0 if not. */

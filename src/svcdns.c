@@ -59,6 +59,7 @@ struct options {
 	int pods;
 	bool dump_zone;
 	struct config_list ns_address;
+	struct config_list namespaces;
 	unsigned long udp_size;
 	unsigned long tcp_idle;
 	unsigned long tcp_max_conns;
@@ -87,6 +88,8 @@ static const struct config_option option_table[] = {
 	 "CA certificates that sign the API server's certificate"},
 	{"kubeconfig", CONFIG_STRING, "FILE", NULL, 0, 0, NULL, OPT(kubeconfig),
 	 "take server, CA and credentials from a kubeconfig"},
+	{"namespaces", CONFIG_LIST, "NS[,NS...]", NULL, 0, 0, NULL, OPT(namespaces),
+	 "expose only these namespaces (CoreDNS's namespaces); the others' objects are not kept"},
 	{"kube-context", CONFIG_STRING, "NAME", NULL, 0, 0, NULL, OPT(kube_context),
 	 "the kubeconfig's context to use (default: its current-context)"},
 	{"listen", CONFIG_LIST, "ADDR", NULL, 0, 0, NULL, OPT(listen),
@@ -157,6 +160,8 @@ struct app {
 	struct zone_sync *sync; /* keeps the answer table in step with the cache */
 	struct event *rebuild;
 	struct event *sig_term, *sig_int, *sig_hup;
+	char **only_ns;      /* --namespaces, split at commas */
+	size_t n_only_ns;
 	struct forward_config fcfg;
 	bool forwarding;
 	struct query_zone *zones;
@@ -174,6 +179,7 @@ struct app {
 
 static int read_options(struct app *app, int argc, char **argv);
 static int setup_configs(struct app *app, char *err, size_t errlen);
+static int split_namespaces(struct app *app, char *err, size_t errlen);
 static int load_sources(struct app *app, char *err, size_t errlen);
 static int dump_zone(struct app *app);
 static int start_signals(struct app *app);
@@ -273,9 +279,45 @@ static int read_options(struct app *app, int argc, char **argv)
 	return rc;
 }
 
+/* --namespaces: every item split at commas into app->only_ns. */
+static int split_namespaces(struct app *app, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < app->opt.namespaces.n; i++) {
+		const char *p = app->opt.namespaces.items[i];
+
+		for (;;) {
+			size_t n = strcspn(p, ",");
+			char **grown;
+
+			if (n == 0 || n > 63) {
+				snprintf(err, errlen, "--namespaces '%s': not a list of namespace names",
+				         app->opt.namespaces.items[i]);
+				return -1;
+			}
+			grown = realloc(app->only_ns, (app->n_only_ns + 1) * sizeof(*grown));
+			if (!grown || !(grown[app->n_only_ns] = strndup(p, n))) {
+				if (grown)
+					app->only_ns = grown;
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			app->only_ns = grown;
+			app->n_only_ns++;
+			if (p[n] == '\0')
+				break;
+			p += n + 1;
+		}
+	}
+	return 0;
+}
+
 /* The API client's and the records' settings, from the options. */
 static int setup_configs(struct app *app, char *err, size_t errlen)
 {
+	if (split_namespaces(app, err, errlen) < 0)
+		return -1;
 	if (!app->opt.dir && setup_api_config(app, err, errlen) < 0)
 		return -1;
 	/* Pods are listed and watched only when their records need them. */
@@ -295,7 +337,10 @@ static int load_sources(struct app *app, char *err, size_t errlen)
 	app->base = event_base_new();
 	app->cache = svc_cache_new();
 	app->dir = app->cache && app->opt.dir ? source_dir_new(app->opt.dir, app->cache) : NULL;
-	if (!app->base || !app->cache || (app->opt.dir && !app->dir)) {
+	if (!app->base || !app->cache || (app->opt.dir && !app->dir) ||
+	    (app->n_only_ns && svc_cache_only_namespaces(app->cache,
+	                                                 (const char *const *)app->only_ns,
+	                                                 app->n_only_ns) < 0)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -460,6 +505,9 @@ static void teardown(struct app *app)
 		event_base_free(app->base);
 	free(app->ns_addrs);
 	free(app->zones);
+	for (size_t i = 0; i < app->n_only_ns; i++)
+		free(app->only_ns[i]);
+	free(app->only_ns);
 	forward_config_release(&app->fcfg);
 	config_free(option_table, &app->opt);
 	libevent_global_shutdown();

@@ -686,4 +686,18 @@ answer 1.0.7.10.in-addr.arpa. 5 IN PTR web-7d9f-abcde.hl.ns.svc.$Z.
 EOF
 expect_rcode "--endpoint-pod-names: no dashed name then" NXDOMAIN 10-7-0-1.hl.ns.svc.$Z A
 alive "server C still running"
+stop_server "$PID"
+
+# ---- server D: --namespaces (CoreDNS's namespaces) ---------------------------------------------
+start_server "$DEMO" --namespaces shop --namespaces data,nosuch
+expect_rcode "--namespaces shop,data: a Service in shop answers" NOERROR frontend.shop.svc.$Z A
+check_eq "--namespaces shop,data: and in data" "10.244.1.10" "$(d +short db-0.db.data.svc.$Z A)"
+expect_rcode "--namespaces shop,data: default is not exposed" NXDOMAIN kubernetes.default.svc.$Z A
+expect_rcode "--namespaces shop,data: nor default's namespace name" NXDOMAIN default.svc.$Z A
+expect_rcode "--namespaces shop,data: shop's namespace name exists" NOERROR shop.svc.$Z A
+out=$("$SVCDNS" --dir "$DEMO" --namespaces shop,,data --listen 127.0.0.1 --port "$PORT" 2>&1)
+rc=$?
+check_true "--namespaces with an empty name: exit 2 ($out)" \
+	sh -c '[ "$1" -eq 2 ] && printf "%s" "$2" | grep -q "not a list of namespace names"' sh "$rc" "$out"
+alive "server D still running"
 finish

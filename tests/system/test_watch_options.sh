@@ -2,8 +2,9 @@
 # test_watch_options.sh - the kubernetes plugin's options that change what
 # svcdns answers, from the API (the fake server): --ignore-empty-service (a
 # ClusterIP Service without ready endpoints is NXDOMAIN, and answers once
-# an endpoint is ready) and --no-endpoints (no EndpointSlice watch at all,
-# headless Services and endpoint names NXDOMAIN, cluster IPs kept).
+# an endpoint is ready), --no-endpoints (no EndpointSlice watch at all,
+# headless Services and endpoint names NXDOMAIN, cluster IPs kept) and
+# --namespaces (only those namespaces' objects are kept).
 . "$(dirname "$0")/watch_lib.sh"
 
 start_fakeapi
@@ -37,5 +38,16 @@ check_within "--no-endpoints: cluster IPs answer" 3000 web.default.$Z A 10.96.0.
 expect_rcode "--no-endpoints: a headless Service is NXDOMAIN" NXDOMAIN hl.default.$Z A
 expect_rcode "--no-endpoints: endpoint names are NXDOMAIN" NXDOMAIN 10-1-0-1.web.default.$Z A
 check_eq "--no-endpoints: no EndpointSlice list or watch" "$before" "$(count_requests 'endpointslices')"
+stop_server "$PID"
+
+# ---- --namespaces -------------------------------------------------------------
+ctl "service?ns=kept&name=api&ip=10.96.5.1" >/dev/null
+start_svcdns_api "http://127.0.0.1:$API_PORT" --namespaces kept
+check_within "--namespaces kept: a Service of kept answers" 3000 api.kept.$Z A 10.96.5.1
+expect_rcode "--namespaces kept: one of default does not" NXDOMAIN web.default.$Z A
+ctl "service?ns=kept&name=later&ip=10.96.5.2" >/dev/null
+ctl "service?ns=default&name=later&ip=10.96.0.77" >/dev/null
+check_within "--namespaces kept: a Service created in kept later" 1000 later.kept.$Z A 10.96.5.2
+expect_rcode "--namespaces kept: and not the one created in default" NXDOMAIN later.default.$Z A
 alive
 finish

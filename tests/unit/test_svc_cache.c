@@ -204,6 +204,32 @@ static void test_put_get_replace(void **state)
 	svc_cache_free(c);
 }
 
+/* svc_cache_only_namespaces: objects of other namespaces are dropped (put
+   says "nothing changed"); a Namespace object counts by its name. */
+static void test_only_namespaces(void **state)
+{
+	struct svc_cache *c = svc_cache_new();
+	static const char *const keep[] = {"shop", "data"};
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(svc_cache_only_namespaces(c, keep, 2), 0);
+	put_json(c, "{\"kind\":\"List\",\"items\":["
+	            "{\"kind\":\"Service\",\"metadata\":{\"name\":\"a\",\"namespace\":\"shop\"},"
+	            "\"spec\":{\"clusterIP\":\"10.0.0.1\"}},"
+	            "{\"kind\":\"Service\",\"metadata\":{\"name\":\"b\",\"namespace\":\"other\"},"
+	            "\"spec\":{\"clusterIP\":\"10.0.0.2\"}},"
+	            "{\"kind\":\"Namespace\",\"metadata\":{\"name\":\"data\"}},"
+	            "{\"kind\":\"Namespace\",\"metadata\":{\"name\":\"other\"}}]}");
+	assert_non_null(svc_cache_get(c, KUBE_KIND_SERVICE, "shop", "a"));
+	assert_null(svc_cache_get(c, KUBE_KIND_SERVICE, "other", "b"));
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_SERVICE), 1);
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_NAMESPACE), 1);
+	assert_true(svc_cache_namespace_exists(c, "data"));
+	assert_false(svc_cache_namespace_exists(c, "other"));
+	svc_cache_free(c);
+}
+
 static void test_put_unknown_kind(void **state)
 {
 	struct svc_cache *c = svc_cache_new();
@@ -694,6 +720,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_put_get_replace),
 		cmocka_unit_test(test_put_unknown_kind),
+		cmocka_unit_test(test_only_namespaces),
 		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_clear),
 		cmocka_unit_test(test_foreach),
