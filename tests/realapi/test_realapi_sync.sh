@@ -133,4 +133,49 @@ expect_rcode "--endpoint-pod-names: not by its dashed address" NXDOMAIN "10-244-
 expect_rcode "--ignore-empty-service: quiet, without endpoints, is NXDOMAIN" NXDOMAIN "quiet.$NS.$Z" A
 alive "svcdns with the options still running"
 stop_server "$PID"
+
+# ---- a client certificate from the kubeconfig ------------------------------------
+# The apiserver trusts client certificates its CA signed (--client-ca-file):
+# a user "svcdns-cert" bound to deploy/'s ClusterRole, whose certificate and
+# key ride in the kubeconfig as client-certificate-data/client-key-data.
+CERT=$RA_DIR/svcdns-cert
+if openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	-keyout "$CERT.key" -out "$CERT.csr" -subj "/CN=svcdns-cert" >"$CERT.log" 2>&1 &&
+	printf '%s\n' 'extendedKeyUsage=clientAuth' 'keyUsage=critical,digitalSignature' >"$CERT.ext" &&
+	openssl x509 -req -in "$CERT.csr" -CA "$RA_DIR/ca.crt" -CAkey "$RA_DIR/ca.key" \
+		-CAcreateserial -out "$CERT.crt" -days 1 -extfile "$CERT.ext" >>"$CERT.log" 2>&1; then
+	pass "a client certificate for user svcdns-cert, signed by the apiserver's CA"
+else
+	fail "openssl could not make a client certificate: $(tail -3 "$CERT.log")"
+fi
+must "bind deploy/'s ClusterRole to user svcdns-cert" \
+	kcreate /apis/rbac.authorization.k8s.io/v1/clusterrolebindings '{
+  "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+  "metadata": {"name": "svcdns-cert"},
+  "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:svcdns"},
+  "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "svcdns-cert"}]}'
+cat >"$CERT.kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: realapi
+  cluster:
+    server: $APISERVER_URL
+    certificate-authority-data: $(base64 -w0 <"$RA_DIR/ca.crt")
+users:
+- name: cert
+  user:
+    client-certificate-data: $(base64 -w0 <"$CERT.crt")
+    client-key-data: $(base64 -w0 <"$CERT.key")
+contexts:
+- name: realapi
+  context:
+    cluster: realapi
+    user: cert
+current-context: realapi
+EOF
+start_svcdns_kube --kubeconfig "$CERT.kubeconfig"
+check_within "client certificate from the kubeconfig: synced" $SYNC_MS "db.$NS.$Z" A "10.244.0.13"
+check_true "client certificate: no 401 or 403" sh -c '! grep -Eq "HTTP 40[13]" "$1"' sh "$LOG"
+stop_server "$PID"
 realapi_finish
