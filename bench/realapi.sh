@@ -75,14 +75,8 @@ done
 # controlplane.sh sources lib.sh: WORK, LIB_PIDS and the exit trap.
 . "$TESTDIR/realapi/controlplane.sh"
 
-GO=""
-for g in go /usr/local/go/bin/go; do
-	command -v "$g" >/dev/null 2>&1 && { GO=$g; break; }
-done
-[ -n "$GO" ] || { echo "realapi.sh: no Go (go on PATH or /usr/local/go/bin/go)" >&2; exit 1; }
-TOOL=$WORK/realapi_tool
-(cd "$WORK" && GOTOOLCHAIN=local GOFLAGS= "$GO" build -o "$TOOL" "$BENCH/realapi_tool.go") ||
-	{ echo "realapi.sh: cannot build bench/realapi_tool.go" >&2; exit 1; }
+. "$BENCH/realapi_lib.sh"
+realapi_tool_build
 
 LARGEST=0
 for n in $SIZES; do [ "$n" -gt "$LARGEST" ] && LARGEST=$n; done
@@ -104,32 +98,6 @@ svcdns_exec() {
 	LIB_PIDS="$LIB_PIDS $PID"
 }
 
-# rss_start / rss_stop: the 50 ms sampler of $PID into $RSSF.
-rss_start() {
-	RSSF=$(mktemp_dir)/rss
-	"$TOOL" rss -pid "$PID" -out "$RSSF" -interval 50ms -max 20m &
-	RSS_PID=$!
-	LIB_PIDS="$LIB_PIDS $RSS_PID"
-}
-rss_stop() {
-	: >"$RSSF.stop"
-	ra_stop "$RSS_PID" 2
-}
-
-# rss_max FROM TO: the largest VmRSS (kB) sampled in [FROM, TO) ms.
-rss_max() {
-	awk -v a="$1" -v b="$2" '$1 >= a && $1 < b && $2 > m { m = $2 } END { print m + 0 }' "$RSSF"
-}
-# rss_median FROM TO: the median VmRSS (kB) sampled in [FROM, TO) ms.
-rss_median() {
-	awk -v a="$1" -v b="$2" '$1 >= a && $1 < b { print $2 }' "$RSSF" | sort -n |
-		awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : 0) }'
-}
-hwm_now() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$PID/status"; }
-rss_now() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$PID/status"; }
-mb() { awk -v k="$1" 'BEGIN { printf "%.1f MB", k / 1024 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-
 # wait_grep_count SECONDS N PATTERN: until the log has N lines matching.
 wait_grep_count() {
 	local i=0
@@ -139,18 +107,6 @@ wait_grep_count() {
 		i=$((i + 1))
 	done
 	return 1
-}
-
-# last_service N: sets LAST_NAME (fqdn) and LAST_WANT (waitdns's -ip or -count).
-last_service() {
-	local i=$(($1 - 1)) nns=$(($1 / 50))
-	[ $nns -lt 4 ] && nns=4
-	LAST_NAME=$(printf 'svc-%06d.ns-%04d.svc.cluster.local' $i $((i % nns)))
-	if [ $((i % 10)) = 9 ]; then
-		LAST_WANT="-count 5"
-	else
-		LAST_WANT="-ip $(python3 -c "import ipaddress; print(ipaddress.ip_address('10.96.0.0') + 10 + $i)")"
-	fi
 }
 
 # relist_rss LABEL TRIGGER-FUNCTION: with svcdns synced ($PID, sampler on):
@@ -182,7 +138,6 @@ relist_rss() {
 		"($(mk "$rpeak"), $(ratio "$rpeak" "$steady")x steady); VmHWM before/after $hwm0/$hwm1 kB;" \
 		"RSS 5 s after the relist $after kB ($(mk "$after"), $(ratio "$after" "$steady")x)"
 }
-mk() { mb "$1"; }
 
 # ---- the real API server -------------------------------------------------------------
 trig_apiserver_restart() {
@@ -199,23 +154,7 @@ real_size() {
 	local n=$1 C=$WORK/cluster-$1 k t0 t1 times="" tsync hwm
 	echo
 	echo "== N=$n services (real kube-apiserver $(basename "$RA_BIN"), etcd)"
-	python3 "$BENCH/gen_cluster.py" --services "$n" --out "$C" || return 1
-	# A fresh control plane: etcd's data and the apiserver's port anew.
-	[ -n "${APISERVER_PID:-}" ] && stop_apiserver 40
-	[ -n "${ETCD_PID:-}" ] && stop_etcd
-	rm -rf "$RA_DIR/etcd"
-	unset ETCD_PORT APISERVER_PORT
-	start_etcd
-	# /12: the generator's cluster IPs go past 10.96.255.255 above 65k services.
-	start_apiserver --service-cluster-ip-range 10.96.0.0/12,fd00:10:96::/112
-	svcdns_account || return 1
-	local via=""
-	[ "$VIA" = etcd ] && via="-etcd $ETCD_URL"
-	# shellcheck disable=SC2086
-	"$TOOL" load -url "$APISERVER_URL" -token "$RA_ADMIN_TOKEN" -ca "$RA_CA" -dir "$C" -c "$CONNS" $via ||
-		return 1
-	echo "  etcd: revision $(etcd_revision), db $(du -sh "$RA_DIR/etcd" | cut -f1);" \
-		"kube-apiserver RSS $(mb "$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' /proc/$APISERVER_PID/status)")"
+	fresh_cluster "$n" "$C" "$VIA" || return 1
 	last_service "$n"
 	for k in $(seq 1 "$STARTS"); do
 		svcdns_exec --kubeconfig "$SVCDNS_KUBECONFIG"

@@ -15,7 +15,7 @@
 // Namespaces, EndpointSlices and the last Service go through the API.
 //	realapi_tool waitdns -port P -name N (-ip A | -count K) [-timeout 300s]
 //	realapi_tool rss     -pid PID -out FILE [-interval 50ms] [-max 30m]
-//	realapi_tool latency -url U -token T -ca F -port P -ns NS [-n 100]
+//	realapi_tool latency -url U -token T -ca F (-port P | -ports P1,P2 -labels L1,L2) -ns NS [-n 100]
 package main
 
 import (
@@ -470,20 +470,48 @@ func pct(v []float64, p float64) float64 {
 	return s[i]
 }
 
+// latency creates N Services one at a time and times, for each, how long
+// after the create each DNS server answers the new name with its address:
+// -port for one server, or -ports P1,P2 (with -labels) to poll several at
+// once (one goroutine each, the same event for all).
 func cmdLatency(args []string) {
 	fs := flag.NewFlagSet("latency", flag.ExitOnError)
 	url := fs.String("url", "", "apiserver URL")
 	token := fs.String("token", "", "bearer token")
 	ca := fs.String("ca", "", "CA file")
 	port := fs.Int("port", 0, "svcdns DNS port")
+	portList := fs.String("ports", "", "DNS ports to poll at once (comma-separated), instead of -port")
+	labelList := fs.String("labels", "", "their names (comma-separated)")
 	ns := fs.String("ns", "", "namespace (exists)")
 	n := fs.Int("n", 100, "services to create")
 	base := fs.String("base", "10.111.0.", "cluster IPs base (.10 +i)")
 	fs.Parse(args)
 	a := newAPI(*url, *token, *ca, 1)
-	p := newProber(*port)
-	var fromSend, fromResp, create []float64
-	missed := 0
+	var ports []int
+	var labels []string
+	if *portList == "" {
+		ports = []int{*port}
+	} else {
+		for _, f := range strings.Split(*portList, ",") {
+			p, err := strconv.Atoi(f)
+			if err != nil {
+				die("-ports: %v", err)
+			}
+			ports = append(ports, p)
+		}
+		labels = strings.Split(*labelList, ",")
+		if len(labels) != len(ports) {
+			die("-labels: one per port")
+		}
+	}
+	probers := make([]*prober, len(ports))
+	for k, p := range ports {
+		probers[k] = newProber(p)
+	}
+	fromSend := make([][]float64, len(ports))
+	fromResp := make([][]float64, len(ports))
+	missed := make([]int, len(ports))
+	var create []float64
 	for i := 0; i < *n; i++ {
 		name := fmt.Sprintf("lat-%03d", i)
 		ip := fmt.Sprintf("%s%d", *base, 10+i)
@@ -497,32 +525,41 @@ func cmdLatency(args []string) {
 		if code/100 != 2 {
 			die("create %s: HTTP %d: %s", name, code, b)
 		}
-		ok := false
-		for j := 0; j < 20000; j++ { // ~10 s at most
-			rc, ips := p.ask(fq)
-			if right(rc, ips, ip, 0) {
-				ok = true
-				break
-			}
-			time.Sleep(500 * time.Microsecond)
-		}
-		t2 := time.Now()
-		if !ok {
-			missed++
-			continue
-		}
-		fromSend = append(fromSend, float64(t2.Sub(t0).Microseconds())/1000)
-		fromResp = append(fromResp, float64(t2.Sub(t1).Microseconds())/1000)
 		create = append(create, float64(t1.Sub(t0).Microseconds())/1000)
+		var wg sync.WaitGroup
+		for k := range ports {
+			wg.Add(1)
+			go func(k int) {
+				defer wg.Done()
+				for j := 0; j < 20000; j++ { // ~10 s at most
+					rc, ips := probers[k].ask(fq)
+					if right(rc, ips, ip, 0) {
+						t2 := time.Now()
+						fromSend[k] = append(fromSend[k], float64(t2.Sub(t0).Microseconds())/1000)
+						fromResp[k] = append(fromResp[k], float64(t2.Sub(t1).Microseconds())/1000)
+						return
+					}
+					time.Sleep(500 * time.Microsecond)
+				}
+				missed[k]++
+			}(k)
+		}
+		wg.Wait()
 		time.Sleep(20 * time.Millisecond)
 	}
-	if len(fromSend) == 0 {
-		die("no service answered")
+	for k := range ports {
+		if len(fromSend[k]) == 0 {
+			die("no service answered on port %d", ports[k])
+		}
+		label := ""
+		if labels != nil {
+			label = labels[k] + " "
+		}
+		fmt.Printf("%sevent->answer over %d creations (%d missed): from sending the POST p50 %.2f ms p99 %.2f ms max %.2f ms; "+
+			"from its 201 response p50 %.2f ms p99 %.2f ms max %.2f ms; the POST itself p50 %.2f ms p99 %.2f ms\n",
+			label, len(fromSend[k]), missed[k], pct(fromSend[k], .5), pct(fromSend[k], .99), pct(fromSend[k], 1),
+			pct(fromResp[k], .5), pct(fromResp[k], .99), pct(fromResp[k], 1), pct(create, .5), pct(create, .99))
 	}
-	fmt.Printf("event->answer over %d creations (%d missed): from sending the POST p50 %.2f ms p99 %.2f ms max %.2f ms; "+
-		"from its 201 response p50 %.2f ms p99 %.2f ms max %.2f ms; the POST itself p50 %.2f ms p99 %.2f ms\n",
-		len(fromSend), missed, pct(fromSend, .5), pct(fromSend, .99), pct(fromSend, 1),
-		pct(fromResp, .5), pct(fromResp, .99), pct(fromResp, 1), pct(create, .5), pct(create, .99))
 }
 
 func main() {

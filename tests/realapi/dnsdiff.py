@@ -16,6 +16,22 @@
                                      (svcdns) every question, compares,
                                      prints one line per difference class
                                      and "N passed, N failed"
+    dnsdiff.py churn URL TOKEN CA A B ALLOW SECONDS RATE QUESTIONS OUT
+                                     RATE changes a second for SECONDS
+                                     (ClusterIP Services created and
+                                     deleted, headless ones scaled, an
+                                     ExternalName retargeted) while both are
+                                     asked QUESTIONS; after each change's
+                                     API reply, polls A and B for the
+                                     changed name until each answers it
+                                     right (event -> answer, per server),
+                                     then compares their answers; prints
+                                     p50/p99 and "N passed, N failed";
+                                     one line per change into OUT (TSV)
+    dnsdiff.py ask-loop QUESTIONS A B SECONDS RATE
+                                     asks A and B the questions, RATE a
+                                     second each, for SECONDS; prints how
+                                     many each left unanswered
 
 Runs with Debian's python3 and python3-dnspython. Talks only to 127.0.0.1
 (the API server, the two DNS servers). Every loop is bounded.
@@ -23,13 +39,18 @@ Runs with Debian's python3 and python3-dnspython. Talks only to 127.0.0.1
 
 import concurrent.futures
 import fnmatch
+import http.client
 import ipaddress
 import json
 import os
 import random
+import socket
 import ssl
+import subprocess
 import sys
+import threading
 import time
+import urllib.parse
 import urllib.request
 
 ZONE = "cluster.local"
@@ -539,8 +560,9 @@ def diff(x, a, b):
     return out
 
 
-def compare(qfile, a_srv, b_srv, allow_file):
-    qs = [json.loads(l) for l in open(qfile) if l.strip()]
+def load_allow(allow_file):
+    """docs/coredns-differences.txt: [(pattern, reason)], or None when an
+    entry has no reason."""
     allow = []
     for line in open(allow_file):
         line = line.rstrip("\n")
@@ -549,8 +571,20 @@ def compare(qfile, a_srv, b_srv, allow_file):
         pat, _, reason = line.partition("\t")
         if not reason.strip():
             print("FAIL allow-list entry without a reason: %r" % line)
-            return 1
+            return None
         allow.append((pat.strip(), reason.strip()))
+    return allow
+
+
+def allowed(allow, cls):
+    return next((r for p, r in allow if fnmatch.fnmatchcase(cls, p)), None)
+
+
+def compare(qfile, a_srv, b_srv, allow_file):
+    qs = [json.loads(l) for l in open(qfile) if l.strip()]
+    allow = load_allow(allow_file)
+    if allow is None:
+        return 1
 
     def both(x):
         return summary(ask(a_srv, x)), summary(ask(b_srv, x))
@@ -625,6 +659,423 @@ def compare(qfile, a_srv, b_srv, allow_file):
     return 1 if failing_q else 0
 
 
+# ---- churn -------------------------------------------------------------------------
+
+CHURN_NS = "churn"
+# ExternalName targets: NSD's names (no 150-record big.example.com: its
+# answer does not fit 1232 bytes) and one inside the zone.
+EXT_TARGETS = ["v4only.example.com", "dual.example.com", "alias.example.com",
+               "www.example.com", "kubernetes.default.%s" % SVC]
+
+
+class Api:
+    """The admin's requests, one kept-alive HTTPS connection per thread."""
+
+    def __init__(self, url, token, ca):
+        u = urllib.parse.urlparse(url)
+        self.host, self.port = u.hostname, u.port
+        self.token = token
+        self.ctx = ssl.create_default_context(cafile=ca)
+        self.local = threading.local()
+
+    def req(self, method, path, body=None, ctype="application/json"):
+        last = None
+        for _ in range(5):
+            c = getattr(self.local, "c", None)
+            if c is None:
+                c = http.client.HTTPSConnection(self.host, self.port, context=self.ctx, timeout=30)
+                self.local.c = c
+            try:
+                hdr = {"Authorization": "Bearer " + self.token}
+                data = None
+                if body is not None:
+                    hdr["Content-Type"] = ctype
+                    data = json.dumps(body)
+                c.request(method, path, body=data, headers=hdr)
+                r = c.getresponse()
+                raw = r.read()
+                if r.status == 429 or r.status >= 500:
+                    last = "HTTP %d" % r.status
+                    time.sleep(0.1)
+                    continue
+                return r.status, (json.loads(raw) if raw else {})
+            except (http.client.HTTPException, OSError) as e:
+                last = e
+                c.close()
+                self.local.c = None
+        raise RuntimeError("%s %s: %s" % (method, path, last))
+
+
+class Prober:
+    """One UDP socket; asks a server one question (EDNS 1232, RD) and
+    waits up to 0.5 s for the reply with its ID."""
+
+    def __init__(self):
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.s.bind(("127.0.0.1", 0))
+
+    def ask(self, server, name, rdtype):
+        import dns.flags
+        import dns.message
+        host, port = server.rsplit(":", 1)
+        m = dns.message.make_query(name, rdtype, use_edns=0, payload=1232)
+        m.flags |= dns.flags.RD
+        self.s.sendto(m.to_wire(), (host, int(port)))
+        end = time.monotonic() + 0.5
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            self.s.settimeout(left)
+            try:
+                b, _ = self.s.recvfrom(65535)
+            except OSError:
+                return None
+            if len(b) >= 2 and b[:2] == m.to_wire()[:2]:
+                try:
+                    return dns.message.from_wire(b, ignore_trailing=True)
+                except Exception:
+                    return None
+
+    def close(self):
+        self.s.close()
+
+
+def is_right(r, want):
+    """want: ("a", set of addresses) | ("nx",) | ("cname", target)."""
+    import dns.rcode
+    import dns.rdatatype
+    if r is None:
+        return False
+    if want[0] == "nx":
+        return r.rcode() == dns.rcode.NXDOMAIN
+    if r.rcode() != dns.rcode.NOERROR:
+        return False
+    if want[0] == "a":
+        got = set(rd.to_text() for rr in r.answer if rr.rdtype == dns.rdatatype.A for rd in rr)
+        return got == want[1]
+    return any(rd.target.to_text().lower().rstrip(".") == want[1]
+               for rr in r.answer if rr.rdtype == dns.rdatatype.CNAME for rd in rr)
+
+
+def pctl(v, p):
+    if not v:
+        return float("nan")
+    s = sorted(v)
+    i = int(p * len(s) + 0.5) - 1
+    return s[max(0, min(i, len(s) - 1))]
+
+
+def scale_endpoints(j, k):
+    return [{"addresses": ["10.250.%d.%d" % (j, i + 1)], "conditions": {"ready": True},
+             "nodeName": "node-1"} for i in range(k)]
+
+
+def churn_setup(api, a_srv, b_srv, npool, ncreated):
+    """The namespace, the pools (scale-J headless without selector and its
+    EndpointSlice, ext-J ExternalName) and the first Services to delete;
+    waits until both servers answer the last of each."""
+    base = "/api/v1/namespaces/%s" % CHURN_NS
+    st, _ = api.req("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace",
+                                                     "metadata": {"name": CHURN_NS}})
+    if st not in (201, 409):
+        raise RuntimeError("create namespace: HTTP %d" % st)
+    state = {"scale": {}, "ext": {}, "created": []}
+    waits = []
+    for j in range(npool):
+        name = "scale-%d" % j
+        api.req("POST", base + "/services", {
+            "apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+            "spec": {"clusterIP": "None", "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]}})
+        api.req("POST", "/apis/discovery.k8s.io/v1/namespaces/%s/endpointslices" % CHURN_NS, {
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"name": name + "-1", "labels": {
+                "kubernetes.io/service-name": name,
+                "endpointslice.kubernetes.io/managed-by": "dnsdiff-churn"}},
+            "addressType": "IPv4", "endpoints": scale_endpoints(j, 2),
+            "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]})
+        state["scale"][j] = 2
+        tgt = EXT_TARGETS[j % len(EXT_TARGETS)]
+        api.req("POST", base + "/services", {
+            "apiVersion": "v1", "kind": "Service", "metadata": {"name": "ext-%d" % j},
+            "spec": {"type": "ExternalName", "externalName": tgt}})
+        state["ext"][j] = j % len(EXT_TARGETS)
+    waits.append(("scale-%d.%s.%s." % (npool - 1, CHURN_NS, SVC),
+                  ("a", set("10.250.%d.%d" % (npool - 1, i + 1) for i in range(2)))))
+    waits.append(("ext-%d.%s.%s." % (npool - 1, CHURN_NS, SVC),
+                  ("cname", EXT_TARGETS[(npool - 1) % len(EXT_TARGETS)])))
+    for i in range(ncreated):
+        name = "pre-%d" % i
+        st, o = api.req("POST", base + "/services", {
+            "apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+            "spec": {"ports": [{"name": "http", "port": 80, "protocol": "TCP"}]}})
+        state["created"].append(name)
+        if i == ncreated - 1:
+            waits.append(("%s.%s.%s." % (name, CHURN_NS, SVC), ("a", {o["spec"]["clusterIP"]})))
+    p = Prober()
+    for name, want in waits:
+        for srv in (a_srv, b_srv):
+            for _ in range(600):
+                if is_right(p.ask(srv, name, "A"), want):
+                    break
+                time.sleep(0.1)
+            else:
+                raise RuntimeError("%s never answered %s right" % (srv, name))
+    p.close()
+    return state
+
+
+def ask_loop(qfile, a_srv, b_srv, secs, rate):
+    """Asks both servers the questions in turn, RATE a second each."""
+    qs = [json.loads(l) for l in open(qfile) if l.strip()]
+    rnd = random.Random(50)
+    rnd.shuffle(qs)
+    n = [0]
+    miss = {a_srv: 0, b_srv: 0}
+    lock = threading.Lock()
+    t0 = time.monotonic()
+    end = t0 + secs
+
+    def worker(k):
+        i = k
+        while True:
+            due = t0 + i / float(rate)
+            now = time.monotonic()
+            if due > end:
+                return
+            if due > now:
+                time.sleep(due - now)
+            x = qs[i % len(qs)]
+            for srv in (a_srv, b_srv):
+                r = ask(srv, x, tries=1)
+                if isinstance(r, Exception):
+                    with lock:
+                        miss[srv] += 1
+            with lock:
+                n[0] += 1
+            i += 4
+
+    th = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in th:
+        t.start()
+    for t in th:
+        t.join()
+    print("asked %d questions of each in %.1f s; unanswered (3 s timeout): coredns %d, svcdns %d"
+          % (n[0], time.monotonic() - t0, miss[a_srv], miss[b_srv]))
+    return 0
+
+
+def churn(url, token, ca, a_srv, b_srv, allow_file, secs, rate, qfile, out):
+    allow = load_allow(allow_file)
+    if allow is None:
+        return 1
+    api = Api(url, token, ca)
+    npool = max(20, int(rate))
+    t_setup = time.monotonic()
+    state = churn_setup(api, a_srv, b_srv, npool, max(10, int(rate)))
+    print("churn: set up %d scaled, %d ExternalName and %d Services to delete in %.1f s"
+          % (npool, npool, len(state["created"]), time.monotonic() - t_setup))
+    base = "/api/v1/namespaces/%s" % CHURN_NS
+    lock = threading.Lock()
+    busy = set()
+    rr = {"scale": 0, "ext": 0}
+    slow = int(os.environ.get("SVCDNS_TEST_SLOW", "1") or 1)
+    timeout = 10.0 * slow
+    results = []
+
+    def pick(pool):
+        with lock:
+            for _ in range(npool):
+                j = rr[pool] % npool
+                rr[pool] += 1
+                if (pool, j) not in busy:
+                    busy.add((pool, j))
+                    return j
+        return None
+
+    def change(i, op):
+        """Makes one change; returns (fqdn, want, kind, questions, release)."""
+        if op == "delete":
+            with lock:
+                name = state["created"].pop(0) if state["created"] else None
+            if name is None:
+                op = "create"
+            else:
+                st, _ = api.req("DELETE", base + "/services/" + name)
+                if st not in (200, 202):
+                    raise RuntimeError("delete %s: HTTP %d" % (name, st))
+                return op, "%s.%s.%s." % (name, CHURN_NS, SVC), ("nx",), "nx-deleted", ["A", "SRV"], None
+        if op == "create":
+            name = "c-%d" % i
+            st, o = api.req("POST", base + "/services", {
+                "apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+                "spec": {"ports": [{"name": "http", "port": 80, "protocol": "TCP"}]}})
+            if st != 201:
+                raise RuntimeError("create %s: HTTP %d %s" % (name, st, o))
+            return op, "%s.%s.%s." % (name, CHURN_NS, SVC), ("a", {o["spec"]["clusterIP"]}), \
+                "clusterip-ipv4", ["A", "SRV"], ("created", name)
+        if op == "scale":
+            j = pick("scale")
+            if j is None:
+                return None
+            with lock:
+                k = state["scale"][j] % 6 + 1  # 1..6, never the same as before
+                state["scale"][j] = k
+            st, _ = api.req("PATCH", "/apis/discovery.k8s.io/v1/namespaces/%s/endpointslices/scale-%d-1"
+                            % (CHURN_NS, j), {"endpoints": scale_endpoints(j, k)},
+                            "application/merge-patch+json")
+            if st != 200:
+                raise RuntimeError("scale scale-%d: HTTP %d" % (j, st))
+            return op, "scale-%d.%s.%s." % (j, CHURN_NS, SVC), \
+                ("a", set("10.250.%d.%d" % (j, x + 1) for x in range(k))), "headless", ["A", "SRV"], ("scale", j)
+        j = pick("ext")
+        if j is None:
+            return None
+        with lock:
+            t = (state["ext"][j] + 1) % len(EXT_TARGETS)
+            state["ext"][j] = t
+        tgt = EXT_TARGETS[t]
+        st, _ = api.req("PATCH", base + "/services/ext-%d" % j, {"spec": {"externalName": tgt}},
+                        "application/merge-patch+json")
+        if st != 200:
+            raise RuntimeError("retarget ext-%d: HTTP %d" % (j, st))
+        return op, "ext-%d.%s.%s." % (j, CHURN_NS, SVC), ("cname", tgt), \
+            "extname-in" if tgt.endswith(ZONE) else "extname-out", ["A"], ("ext", j)
+
+    def job(i, op, t_due):
+        t_send = time.monotonic()
+        try:
+            c = change(i, op)
+        except Exception as e:
+            return {"i": i, "op": op, "err": str(e)}
+        t_resp = time.monotonic()
+        if c is None:
+            return None
+        op, fq, want, kind, types, rel = c
+        p = Prober()
+        got = {}
+        n = 0
+        order = [a_srv, b_srv]
+        while len(got) < 2 and time.monotonic() - t_resp < timeout:
+            order.reverse()  # neither always asked first
+            for srv in order:
+                if srv in got:
+                    continue
+                r = p.ask(srv, fq, "A")
+                if is_right(r, want):
+                    got[srv] = time.monotonic()
+            n += 1
+            if len(got) < 2:
+                time.sleep(0.001)
+        p.close()
+        res = {"i": i, "op": op, "name": fq, "kind": kind, "late_ms": (t_send - t_due) * 1000,
+               "api_ms": (t_resp - t_send) * 1000, "polls": n,
+               "cd_ms": (got[a_srv] - t_resp) * 1000 if a_srv in got else None,
+               "sv_ms": (got[b_srv] - t_resp) * 1000 if b_srv in got else None,
+               "diffs": [], "allowed": []}
+        if len(got) == 2:
+            # Both converged: every type asked of the name must agree (a
+            # difference asked again for up to 1 s before it counts).
+            for t in types:
+                x = {"kind": kind, "name": fq, "type": t, "v": "udp1232"}
+                for _ in range(10):
+                    d = diff(x, summary(ask(a_srv, x)), summary(ask(b_srv, x)))
+                    bad = [f for f in d if not allowed(allow, "%s %s %s udp1232" % (f, kind, t))]
+                    if not bad:
+                        break
+                    time.sleep(0.1)
+                res["diffs"] += ["%s %s %s udp1232" % (f, kind, t) for f in bad]
+                res["allowed"] += ["%s %s %s udp1232" % (f, kind, t) for f in d if f not in bad]
+        with lock:
+            if rel:
+                if rel[0] == "created":
+                    state["created"].append(rel[1])
+                else:
+                    busy.discard(rel)
+        return res
+
+    # The questions asked meanwhile, by a process of its own.
+    asker = subprocess.Popen([sys.executable, os.path.abspath(__file__), "ask-loop", qfile, a_srv, b_srv,
+                              str(secs + 2), "100"], stdout=subprocess.PIPE, text=True)
+    time.sleep(1)
+    ops = ["create", "scale", "delete", "retarget"]
+    total = int(secs * rate)
+    t0 = time.monotonic()
+    futs = []
+    with concurrent.futures.ThreadPoolExecutor(32) as ex:
+        for i in range(total):
+            due = t0 + i / float(rate)
+            now = time.monotonic()
+            if due > now:
+                time.sleep(due - now)
+            futs.append(ex.submit(job, i, ops[i % 4], due))
+        t_sched = time.monotonic() - t0
+        results = [f.result() for f in futs]
+    t_all = time.monotonic() - t0
+    asked = asker.communicate(timeout=120)[0].strip()
+    results = [r for r in results if r is not None]
+    errs = [r for r in results if "err" in r]
+    ok = [r for r in results if "err" not in r]
+    with open(out, "w") as f:
+        f.write("i\top\tname\tapi_ms\tlate_ms\tcoredns_ms\tsvcdns_ms\tpolls\tdiffs\n")
+        for r in ok:
+            f.write("%d\t%s\t%s\t%.2f\t%.2f\t%s\t%s\t%d\t%s\n" % (
+                r["i"], r["op"], r["name"], r["api_ms"], r["late_ms"],
+                "%.2f" % r["cd_ms"] if r["cd_ms"] is not None else "-",
+                "%.2f" % r["sv_ms"] if r["sv_ms"] is not None else "-", r["polls"], ",".join(r["diffs"])))
+    by_op = {}
+    for r in ok:
+        by_op[r["op"]] = by_op.get(r["op"], 0) + 1
+    api_ms = [r["api_ms"] for r in ok]
+    print("churn: %d changes in %.1f s (%.1f/s asked, %.1f/s made; %s); the API call p50 %.1f ms p99 %.1f ms; "
+          "started late p99 %.1f ms" % (
+              len(results), t_sched, rate, len(ok) / t_sched if t_sched else 0,
+              ", ".join("%d %s" % (by_op[k], k) for k in sorted(by_op)),
+              pctl(api_ms, .5), pctl(api_ms, .99), pctl([r["late_ms"] for r in ok], .99)))
+
+    def line(label, rs):
+        cd = [r["cd_ms"] for r in rs if r["cd_ms"] is not None]
+        sv = [r["sv_ms"] for r in rs if r["sv_ms"] is not None]
+        print("churn: %-9s event -> answer (ms from the API's reply): coredns p50 %.1f p99 %.1f max %.1f (%d of %d)"
+              "; svcdns p50 %.1f p99 %.1f max %.1f (%d of %d)" % (
+                  label, pctl(cd, .5), pctl(cd, .99), pctl(cd, 1), len(cd), len(rs),
+                  pctl(sv, .5), pctl(sv, .99), pctl(sv, 1), len(sv), len(rs)))
+    line("all", ok)
+    for op in ops:
+        rs = [r for r in ok if r["op"] == op]
+        if rs:
+            line(op, rs)
+    failed = 0
+    cls = {}
+    acls = {}
+    for r in ok:
+        if r["cd_ms"] is None or r["sv_ms"] is None or r["diffs"]:
+            failed += 1
+        for c in r["diffs"]:
+            cls.setdefault(c, []).append(r["name"])
+        for c in r["allowed"]:
+            acls.setdefault(c, []).append(r["name"])
+    for c in sorted(cls):
+        print("DIFF [%s] after %d changes, e.g. %s" % (c, len(cls[c]), cls[c][0]))
+    for c in sorted(acls):
+        print("ALLOWED [%s] after %d changes, e.g. %s -- %s" % (c, len(acls[c]), acls[c][0], allowed(allow, c)))
+    for r in ok:
+        if r["cd_ms"] is None or r["sv_ms"] is None:
+            print("NOT CONVERGED within %.0f s: %s %s (coredns %s, svcdns %s)" % (
+                timeout, r["op"], r["name"], r["cd_ms"], r["sv_ms"]))
+    for r in errs[:5]:
+        print("API ERROR %s: %s" % (r["op"], r["err"]))
+    print("churn: meanwhile %s; the last change settled %.1f s after the first" % (asked, t_all))
+    failed += len(errs)
+    checks = len(results) + 1
+    import re
+    m = re.search(r"coredns (\d+), svcdns (\d+)", asked)
+    if not m or m.group(1) != "0" or m.group(2) != "0":
+        failed += 1  # a question left unanswered during the churn
+    print("coredns_churn: %d passed, %d failed" % (checks - failed, failed))
+    return 1 if failed else 0
+
+
 def main():
     a = sys.argv[1:]
     if a[:1] == ["gen"] and len(a) == 3:
@@ -637,6 +1088,10 @@ def main():
         return 0
     if a[:1] == ["compare"] and len(a) == 5:
         return compare(a[1], a[2], a[3], a[4])
+    if a[:1] == ["churn"] and len(a) == 11:
+        return churn(a[1], a[2], a[3], a[4], a[5], a[6], float(a[7]), float(a[8]), a[9], a[10])
+    if a[:1] == ["ask-loop"] and len(a) == 6:
+        return ask_loop(a[1], a[2], a[3], float(a[4]), float(a[5]))
     sys.exit(__doc__)
 
 
