@@ -717,7 +717,8 @@ static const struct forward_upstreams *upstreams_for(const struct forward *f,
 }
 
 /* A waiter for the client query msg; NULL if msg is malformed. */
-static struct waiter *waiter_new(const uint8_t *msg, size_t len, struct query_question *q,
+static struct waiter *waiter_new(const struct forward *f, const uint8_t *msg, size_t len,
+                                 struct query_question *q,
                                  const struct sockaddr *peer, socklen_t peer_len,
                                  size_t limit, forward_reply_fn fn, void *ctx)
 {
@@ -739,6 +740,7 @@ static struct waiter *waiter_new(const uint8_t *msg, size_t len, struct query_qu
 	w->c.flags = dns_flags(msg);
 	w->c.edns = q->edns;
 	w->c.edns_flags = q->edns_flags;
+	w->c.round_robin = f->cfg->round_robin;
 	/* limit: the TCP maximum, or the UDP cap of the client's EDNS size */
 	w->c.limit = limit >= QUERY_MAX_MSG ? limit : dns_udp_limit(q->edns, q->edns_size, limit);
 	w->c.question_len = q->qend - WIRE_HEADER_LEN;
@@ -853,7 +855,7 @@ void forward_query(struct forward *f, const uint8_t *msg, size_t len,
                    forward_reply_fn fn, void *ctx)
 {
 	struct query_question q;
-	struct waiter *w = waiter_new(msg, len, &q, peer, peer_len, limit, fn, ctx);
+	struct waiter *w = waiter_new(f, msg, len, &q, peer, peer_len, limit, fn, ctx);
 
 	if (w)
 		resolve(f, w, q.lname, q.lname_len, q.qtype, q.qclass);
@@ -865,7 +867,7 @@ void forward_chase(struct forward *f, const uint8_t *msg, size_t len,
                    forward_reply_fn fn, void *ctx)
 {
 	struct query_question q;
-	struct waiter *w = waiter_new(msg, len, &q, peer, peer_len, limit, fn, ctx);
+	struct waiter *w = waiter_new(f, msg, len, &q, peer, peer_len, limit, fn, ctx);
 	size_t start, rd;
 	uint8_t target[256];
 	size_t tlen = 0;

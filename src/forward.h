@@ -8,6 +8,7 @@
 #ifndef SVCDNS_FORWARD_H
 #define SVCDNS_FORWARD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -37,6 +38,7 @@ struct forward_config {
 	uint32_t max_ttl, max_negative_ttl, servfail_ttl;
 	uint32_t stale_limit, stale_ttl;
 	uint16_t edns_size;            /* our payload size towards upstreams */
+	bool round_robin;              /* A and AAAA answers start at a random record */
 };
 
 /* Receives the reply for one client. peer is the client address given to

@@ -44,6 +44,7 @@ enum query_result query_answer(const struct answer_table *table,
 	reply_begin(&r, out, msg, q.qend,
 	            tcp ? QUERY_MAX_MSG : dns_udp_limit(q.edns, q.edns_size, opts->udp_cap),
 	            q.edns, q.edns_flags, opts->udp_cap);
+	r.round_robin = opts->round_robin;
 	if (q.edns && q.edns_version != 0) {
 		/* RFC 6891 6.1.3: BADVERS, with our OPT saying version 0. */
 		r.rcode = DNS_RCODE_BADVERS & DNS_RCODE_MASK;

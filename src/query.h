@@ -21,6 +21,7 @@ struct query_zone {
 struct query_opts {
 	uint16_t udp_cap;      /* largest UDP reply we send (EDNS), e.g. 1232 */
 	bool refuse_outside;   /* no forwarder: REFUSED for foreign names */
+	bool round_robin;      /* A and AAAA answers start at a random record */
 	/* The cluster zones, so that before the first load cluster names get
 	   SERVFAIL while other names are still forwarded. */
 	const struct query_zone *zones;

@@ -3,8 +3,11 @@
  * and from an upstream's. */
 #include "reply.h"
 
+#include <stdint.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "answer_table.h"
 #include "dns.h"
@@ -19,6 +22,10 @@ static size_t put_chased(uint8_t *out, const struct reply_client *c, const uint8
                          size_t len, size_t cap);
 static size_t put_client_opt(uint8_t *out, size_t len, const struct reply_client *c,
                              uint16_t udp_size);
+static uint16_t body_rotation(const struct answer_body *b, size_t *rec_len);
+static size_t copy_rotated(const struct answer_body *b, uint32_t keep, uint16_t first,
+                           size_t rec_len, uint8_t *out);
+static void rotate_runs(uint8_t *msg, size_t pos, size_t len, uint16_t an);
 
 void reply_begin(struct reply *r, uint8_t *out, const uint8_t *query, size_t qend,
                  size_t limit, bool edns, uint16_t edns_flags, uint16_t udp_size)
@@ -32,6 +39,7 @@ void reply_begin(struct reply *r, uint8_t *out, const uint8_t *query, size_t qen
 	r->edns = edns;
 	r->edns_flags = edns_flags;
 	r->udp_size = udp_size;
+	r->round_robin = false;
 	/* The question exactly as it came (the client's letter case too):
 	   answer owners point at it. */
 	memcpy(out + DNS_HEADER_LEN, query + DNS_HEADER_LEN, qend - DNS_HEADER_LEN);
@@ -93,6 +101,8 @@ static void put_found(struct reply *r, const struct answer_ref *ref)
 	size_t avail = r->limit - r->len - (r->edns ? DNS_OPT_LEN : 0);
 	size_t body = b->len;
 	uint32_t total = (uint32_t)b->an + b->ns + b->ar, keep = total;
+	uint16_t first;
+	size_t rec_len;
 
 	if (body > avail) {
 		keep = 0;
@@ -106,11 +116,18 @@ static void put_found(struct reply *r, const struct answer_ref *ref)
 	/* Dropping glue is fine; dropping answers means "ask over TCP". */
 	if (r->an < b->an || r->ns < b->ns)
 		r->flags |= DNS_FLAG_TC;
-	if (ref->pointer_shift)
+	if (ref->pointer_shift) {
 		body = answer_body_copy(b, keep, ref->pointer_shift, ref->question_moves,
 		                        r->out + r->len);
-	else
+		if (r->round_robin)
+			rotate_runs(r->out, r->len, r->len + body, r->an);
+	} else if (r->round_robin && (first = body_rotation(b, &rec_len)) != 0) {
+		/* Rotated before the cut: a client that takes a truncated
+		   answer as it is still gets a different part each time. */
+		body = copy_rotated(b, keep, first, rec_len, r->out + r->len);
+	} else {
 		memcpy(r->out + r->len, b->wire, body);
+	}
 	r->len += body;
 }
 
@@ -193,6 +210,8 @@ size_t reply_error(uint8_t *out, const struct reply_client *c, uint8_t rcode,
 static size_t put_client_opt(uint8_t *out, size_t len, const struct reply_client *c,
                              uint16_t udp_size)
 {
+	if (c->round_robin)
+		rotate_runs(out, DNS_HEADER_LEN + c->question_len, len, dns_ancount(out));
 	if (c->flags & DNS_FLAG_RD)
 		dns_set_flags(out, dns_flags(out) | DNS_FLAG_RA);
 	if (c->edns) {
@@ -245,4 +264,138 @@ static size_t put_chased(uint8_t *out, const struct reply_client *c, const uint8
 	dns_set_flags(out, flags);
 	dns_set_counts(out, 1, (uint16_t)(c->prefix_an + an), ns, 0);
 	return o;
+}
+
+/* ---- round robin (CoreDNS's loadbalance) ----------------------------------
+   An answer of several A or AAAA records of one owner starts at a random
+   one of them, so that clients which take the first address spread over
+   all of them. Only records of one owner, type and size move: each keeps
+   its place's length, so no compression pointer (the owners', or any
+   later record's into them) changes its meaning. */
+
+/* Per query thread. The start need not be unpredictable, only even. */
+static _Thread_local uint32_t rr_state;
+
+static uint32_t rr_next(void)
+{
+	uint32_t x = rr_state;
+
+	if (!x && (getrandom(&x, sizeof(x), GRND_NONBLOCK) != (ssize_t)sizeof(x) || !x))
+		x = ((uint32_t)(uintptr_t)&rr_state ^ (uint32_t)time(NULL)) | 1;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	rr_state = x;
+	return x;
+}
+
+/* The record a rotated copy of b's answer starts at, and their length:
+   0 unless the answer is 2 or more A or AAAA records of one owner (a
+   pointer) and one size. */
+static uint16_t body_rotation(const struct answer_body *b, size_t *rec_len)
+{
+	size_t s, i;
+	uint16_t type;
+
+	if (b->an < 2)
+		return 0;
+	s = b->ends[0];
+	if (s < 4 || (b->wire[0] & 0xC0) != 0xC0)
+		return 0;
+	type = wire_u16(b->wire + 2);
+	if (type != RR_TYPE_A && type != RR_TYPE_AAAA)
+		return 0;
+	for (i = 1; i < b->an; i++)
+		if (b->ends[i] != (i + 1) * s || memcmp(b->wire + i * s, b->wire, 4) != 0)
+			return 0;
+	*rec_len = s;
+	return (uint16_t)(rr_next() % b->an);
+}
+
+/* b's first keep records (see put_found), the answer's rotated to start
+   at record first. Returns the bytes written. */
+static size_t copy_rotated(const struct answer_body *b, uint32_t keep, uint16_t first,
+                           size_t rec_len, uint8_t *out)
+{
+	size_t an = keep < b->an ? keep : b->an;
+	size_t head = (size_t)(b->an - first) < an ? (size_t)(b->an - first) : an;
+	size_t end = keep ? b->ends[keep - 1] : 0;
+	size_t answer_end = (size_t)b->an * rec_len;
+
+	memcpy(out, b->wire + first * rec_len, head * rec_len);
+	memcpy(out + head * rec_len, b->wire, (an - head) * rec_len);
+	if (end > answer_end)
+		memcpy(out + answer_end, b->wire + answer_end, end - answer_end);
+	return end;
+}
+
+static void reverse_bytes(uint8_t *a, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0, j = n; i + 1 < j; i++, j--) {
+		uint8_t t = a[i];
+		a[i] = a[j - 1];
+		a[j - 1] = t;
+	}
+}
+
+/* Rotates run (n records of rec_len bytes) to start at a random record. */
+static void rotate_run(uint8_t *run, size_t n, size_t rec_len)
+{
+	size_t k = (rr_next() % n) * rec_len;
+
+	if (!k)
+		return;
+	reverse_bytes(run, k);
+	reverse_bytes(run + k, n * rec_len - k);
+	reverse_bytes(run, n * rec_len);
+}
+
+/* The length of the name at pos of msg (labels, then a zero or a
+   pointer), or 0 past len. */
+static size_t name_len_at(const uint8_t *msg, size_t pos, size_t len)
+{
+	size_t p = pos;
+
+	while (p < len && msg[p] != 0 && (msg[p] & 0xC0) != 0xC0)
+		p += 1u + msg[p];
+	if (p >= len)
+		return 0;
+	return p - pos + (msg[p] ? 2 : 1);
+}
+
+/* Rotates in place each run of 2 or more A or AAAA records with the same
+   owner bytes and size among the an answer records that start at pos of
+   msg (len bytes, validated or written here). */
+static void rotate_runs(uint8_t *msg, size_t pos, size_t len, uint16_t an)
+{
+	size_t run = 0, run_n = 0, run_len = 0, run_owner = 0;
+	uint16_t i;
+
+	for (i = 0; i < an; i++) {
+		size_t owner = name_len_at(msg, pos, len), rec_len;
+		uint16_t type;
+
+		if (!owner || pos + owner + 10 > len)
+			break;
+		type = wire_u16(msg + pos + owner);
+		rec_len = owner + 10 + wire_u16(msg + pos + owner + 8);
+		if (pos + rec_len > len)
+			break;
+		if (run_n && rec_len == run_len && owner == run_owner &&
+		    type == wire_u16(msg + run + owner) && memcmp(msg + pos, msg + run, owner) == 0) {
+			run_n++;
+		} else {
+			if (run_n >= 2)
+				rotate_run(msg + run, run_n, run_len);
+			run_n = type == RR_TYPE_A || type == RR_TYPE_AAAA;
+			run = pos;
+			run_len = rec_len;
+			run_owner = owner;
+		}
+		pos += rec_len;
+	}
+	if (run_n >= 2)
+		rotate_run(msg + run, run_n, run_len);
 }

@@ -29,6 +29,8 @@ struct reply {
 	bool edns;            /* the query had an OPT: ours follows */
 	uint16_t edns_flags;  /* the query's (DO is echoed) */
 	uint16_t udp_size;    /* our OPT's UDP size */
+	bool round_robin;     /* A and AAAA answers start at a random record
+	                         (reply_begin: false) */
 };
 
 /* Starts the reply to query, whose question ends at qend, with the
@@ -69,6 +71,7 @@ struct reply_client {
 	                            ExternalName's CNAME), or NULL */
 	size_t prefix_len;
 	uint16_t prefix_an;
+	bool round_robin;        /* as struct reply's */
 };
 
 /* The client's reply from an upstream's message msg (len bytes, its OPT

@@ -69,12 +69,15 @@ struct options {
 	bool endpoint_pod_names;
 	bool ignore_empty_service;
 	bool no_endpoints;
+	int loadbalance;
 	unsigned long lameduck;
 	const char *user;
 };
 
 static const char *const pods_modes[] = {"disabled", "insecure", "verified", NULL};
 static const char *const log_levels[] = {"error", "warning", "info", "debug", NULL};
+enum { LOADBALANCE_ROUND_ROBIN, LOADBALANCE_NONE };
+static const char *const loadbalance_modes[] = {"round_robin", "none", NULL};
 
 #define OPT(field) offsetof(struct options, field)
 static const struct config_option option_table[] = {
@@ -122,6 +125,8 @@ static const struct config_option option_table[] = {
 	 "a ClusterIP service without ready endpoints is NXDOMAIN (CoreDNS's ignore empty_service)"},
 	{"no-endpoints", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(no_endpoints),
 	 "no endpoint names or records, and no EndpointSlice watch (CoreDNS's noendpoints)"},
+	{"loadbalance", CONFIG_CHOICE, "POLICY", "round_robin", 0, 0, loadbalance_modes, OPT(loadbalance),
+	 "round_robin: an answer of several A or AAAA records, the cluster's or forwarded, starts at a random one (CoreDNS's loadbalance); none: in the order kept"},
 	{"dump-zone", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(dump_zone),
 	 "print the cluster zone as a master file and exit"},
 	{"ns-address", CONFIG_LIST, "ADDR", NULL, 0, 0, NULL, OPT(ns_address),
@@ -418,6 +423,8 @@ static int server_config_of(struct app *app, struct server_config *scfg, char *e
 	if (setup_forwarding(app, scfg, err, errlen) < 0)
 		return -1;
 	scfg->qopts.refuse_outside = !app->forwarding;
+	scfg->qopts.round_robin = app->opt.loadbalance == LOADBALANCE_ROUND_ROBIN;
+	app->fcfg.round_robin = scfg->qopts.round_robin;
 	scfg->qopts.zones = app->zones;
 	scfg->qopts.n_zones = app->rcfg.n_zones;
 	scfg->forward = app->forwarding ? &app->fcfg : NULL;
