@@ -290,6 +290,14 @@ void **bytemap_slot(struct bytemap *m, const void *key, size_t len, bool create)
 	return &ent->value;
 }
 
+void *bytemap_get(const struct bytemap *m, const void *key, size_t len)
+{
+	bool found;
+	size_t i = find(m, key, len, bytemap_hash(key, len), &found);
+
+	return found ? m->entries[m->index[i] - 1].value : NULL;
+}
+
 void *bytemap_remove(struct bytemap *m, const void *key, size_t len)
 {
 	bool found;

@@ -1,6 +1,6 @@
 /* bytemap.h - a hash map from byte strings (up to 65,535 bytes) to
  * pointers. Not thread-safe: each map has one user (the writer, or one
- * query thread's forwarder).
+ * query thread's forwarder), or is read only (bytemap_get) once built.
  *
  * Ownership: keys are copied into the map; values are the caller's, handed
  * to the free_value function given to bytemap_free() (which may be NULL). */
@@ -28,6 +28,10 @@ void bytemap_clear(struct bytemap *m, void (*free_value)(void *));
    create, or a key longer than 65,535 bytes). The slot is valid until the
    next insertion or removal. */
 void **bytemap_slot(struct bytemap *m, const void *key, size_t len, bool create);
+
+/* The value of key, or NULL when absent. Only reads: threads may look up
+   a map nobody writes to any more. */
+void *bytemap_get(const struct bytemap *m, const void *key, size_t len);
 
 /* Removes key; returns its value, or NULL when absent. */
 void *bytemap_remove(struct bytemap *m, const void *key, size_t len);

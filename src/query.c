@@ -9,6 +9,7 @@
 #include "answer_table.h"
 #include "dname.h"
 #include "dns.h"
+#include "hosts.h"
 #include "records.h"
 #include "reply.h"
 
@@ -58,6 +59,15 @@ enum query_result query_answer(const struct answer_table *table,
 	if (q.qtype == RR_TYPE_OPT) {
 		r.rcode = DNS_RCODE_FORMERR;
 		goto done;
+	}
+	if (opts->hosts) {
+		/* Before the cluster's names, as CoreDNS's hosts plugin comes
+		   before kubernetes; and before the first sync. */
+		const struct hosts_table *hosts = hosts_slot_acquire(opts->hosts);
+		if (hosts && hosts_table_lookup(hosts, q.lname, q.lname_len, q.qtype, &ref)) {
+			reply_answer(&r, &ref);
+			goto done;
+		}
 	}
 	if (!table) {
 		size_t z;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 struct answer_table;
+struct hosts_slot;
 
 #define QUERY_UDP_MIN 512
 #define QUERY_MAX_MSG 65535
@@ -22,6 +23,7 @@ struct query_opts {
 	uint16_t udp_cap;      /* largest UDP reply we send (EDNS), e.g. 1232 */
 	bool refuse_outside;   /* no forwarder: REFUSED for foreign names */
 	bool round_robin;      /* A and AAAA answers start at a random record */
+	struct hosts_slot *hosts; /* --hosts: answered first; NULL without */
 	/* The cluster zones, so that before the first load cluster names get
 	   SERVFAIL while other names are still forwarded. */
 	const struct query_zone *zones;

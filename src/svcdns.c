@@ -25,6 +25,7 @@
 #include "config.h"
 #include "dname.h"
 #include "forward.h"
+#include "hosts.h"
 #include "http.h"
 #include "kube_client.h"
 #include "kubeconfig.h"
@@ -70,6 +71,10 @@ struct options {
 	bool ignore_empty_service;
 	bool no_endpoints;
 	int loadbalance;
+	const char *hosts;
+	unsigned long hosts_ttl;
+	unsigned long hosts_reload;
+	bool hosts_no_reverse;
 	unsigned long lameduck;
 	const char *user;
 };
@@ -127,6 +132,14 @@ static const struct config_option option_table[] = {
 	 "no endpoint names or records, and no EndpointSlice watch (CoreDNS's noendpoints)"},
 	{"loadbalance", CONFIG_CHOICE, "POLICY", "round_robin", 0, 0, loadbalance_modes, OPT(loadbalance),
 	 "round_robin: an answer of several A or AAAA records, the cluster's or forwarded, starts at a random one (CoreDNS's loadbalance); none: in the order kept"},
+	{"hosts", CONFIG_STRING, "FILE", NULL, 0, 0, NULL, OPT(hosts),
+	 "answer the names and addresses of a hosts(5) file first, the rest from the cluster and upstream (CoreDNS's hosts with fallthrough)"},
+	{"hosts-ttl", CONFIG_UINT, "SECONDS", "3600", 0, 2147483647, NULL, OPT(hosts_ttl),
+	 "TTL of the answers from --hosts"},
+	{"hosts-reload", CONFIG_UINT, "SECONDS", "5", 0, 86400, NULL, OPT(hosts_reload),
+	 "look this often whether the --hosts file changed (0: only at start and on SIGHUP)"},
+	{"hosts-no-reverse", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(hosts_no_reverse),
+	 "no PTR answers from the --hosts file (CoreDNS's no_reverse)"},
 	{"dump-zone", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(dump_zone),
 	 "print the cluster zone as a master file and exit"},
 	{"ns-address", CONFIG_LIST, "ADDR", NULL, 0, 0, NULL, OPT(ns_address),
@@ -165,6 +178,9 @@ struct app {
 	struct zone_sync *sync; /* keeps the answer table in step with the cache */
 	struct event *rebuild;
 	struct event *sig_term, *sig_int, *sig_hup;
+	struct hosts_file hosts;     /* --hosts */
+	struct event *hosts_timer;
+	bool hosts_unreadable;       /* said so; quiet until it can be read */
 	char **only_ns;      /* --namespaces, split at commas */
 	size_t n_only_ns;
 	struct forward_config fcfg;
@@ -188,6 +204,8 @@ static int split_namespaces(struct app *app, char *err, size_t errlen);
 static int load_sources(struct app *app, char *err, size_t errlen);
 static int dump_zone(struct app *app);
 static int start_signals(struct app *app);
+static int start_hosts(struct app *app, char *err, size_t errlen);
+static void refresh_hosts(struct app *app);
 static int server_config_of(struct app *app, struct server_config *scfg, char *err,
                             size_t errlen);
 static int start_serving(struct app *app, struct server_config *scfg, char *err,
@@ -236,6 +254,10 @@ int main(int argc, char **argv)
 	}
 	if (start_signals(&app) < 0)
 		goto out;
+	if (start_hosts(&app, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		goto out;
+	}
 	/* -> query threads, and the ports that watch them */
 	if (server_config_of(&app, &scfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "svcdns: %s\n", err);
@@ -424,6 +446,7 @@ static int server_config_of(struct app *app, struct server_config *scfg, char *e
 		return -1;
 	scfg->qopts.refuse_outside = !app->forwarding;
 	scfg->qopts.round_robin = app->opt.loadbalance == LOADBALANCE_ROUND_ROBIN;
+	scfg->qopts.hosts = app->opt.hosts ? &app->hosts.slot : NULL;
 	app->fcfg.round_robin = scfg->qopts.round_robin;
 	scfg->qopts.zones = app->zones;
 	scfg->qopts.n_zones = app->rcfg.n_zones;
@@ -501,6 +524,9 @@ static void teardown(struct app *app)
 		event_free(app->sig_hup);
 	if (app->rebuild)
 		event_free(app->rebuild);
+	if (app->hosts_timer)
+		event_free(app->hosts_timer);
+	hosts_file_release(&app->hosts);
 	kube_client_free(app->api);
 	kubeconfig_clear(&app->kc);
 	/* The query threads are gone: nobody reads the table any more. */
@@ -704,6 +730,54 @@ static void on_rebuild(evutil_socket_t fd, short what, void *arg)
 	publish(arg);
 }
 
+/* ---- --hosts ---- */
+
+/* Reads the file when it changed; a file that cannot be read leaves the
+   last contents served, and is said once until it can be read again. */
+static void refresh_hosts(struct app *app)
+{
+	char msg[512];
+	int rc = hosts_file_refresh(&app->hosts, msg, sizeof(msg));
+
+	if (rc > 0) {
+		log_info("hosts: %s", msg);
+		app->hosts_unreadable = false;
+	} else if (rc < 0 && !app->hosts_unreadable) {
+		log_warn("hosts: %s; %s", msg,
+		            app->hosts.loaded ? "serving its last contents" : "nothing served from it");
+		app->hosts_unreadable = true;
+	}
+}
+
+static void on_hosts_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	refresh_hosts(arg);
+}
+
+/* The first read (a missing file is no error: it may appear later), then
+   a look every --hosts-reload seconds. */
+static int start_hosts(struct app *app, char *err, size_t errlen)
+{
+	struct timeval tv = {(time_t)app->opt.hosts_reload, 0};
+
+	if (!app->opt.hosts)
+		return 0;
+	app->hosts.path = app->opt.hosts;
+	app->hosts.opts.ttl = (uint32_t)app->opt.hosts_ttl;
+	app->hosts.opts.no_reverse = app->opt.hosts_no_reverse;
+	refresh_hosts(app);
+	if (!app->opt.hosts_reload)
+		return 0;
+	app->hosts_timer = event_new(app->base, -1, EV_PERSIST, on_hosts_timer, app);
+	if (!app->hosts_timer || event_add(app->hosts_timer, &tv) < 0) {
+		snprintf(err, errlen, "cannot start the --hosts timer");
+		return -1;
+	}
+	return 0;
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct app *app = arg;
@@ -713,8 +787,11 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	if (sig == SIGHUP) {
 		/* We log to stderr, which has nothing to reopen: re-read the
 		   inputs instead. */
-		log_info("SIGHUP: re-reading %s", app->dir ? "--dir" : "the token file");
+		log_info("SIGHUP: re-reading %s%s", app->dir ? "--dir" : "the token file",
+		         app->opt.hosts ? " and --hosts" : "");
 		kube_client_reload_token(app->api);
+		if (app->opt.hosts)
+			refresh_hosts(app);
 		if (app->dir) {
 			int rc = source_dir_scan(app->dir, err, sizeof(err));
 			if (rc < 0)

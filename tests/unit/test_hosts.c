@@ -1,0 +1,205 @@
+/* test_hosts.c - a hosts(5) file compiled to answers: the lines CoreDNS's
+ * hosts plugin reads (comments, aliases, IPv6 with a zone, ::ffff:
+ * addresses, upper case, trailing dots) and skips (no address, no name,
+ * bad names); A, AAAA and PTR records as encoded; NODATA for other types
+ * of a known name; fall through for unknown ones; one-label wildcards;
+ * duplicates; no_reverse. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "answer_table.h"
+#include "dname.h"
+#include "hosts.h"
+#include "records.h"
+#include "wire.h"
+
+static const char hosts_text[] =
+	"# a comment line\n"
+	"127.0.0.1\tlocalhost\n"
+	"10.0.0.5   node-1 Node-1.Example.ORG.  # the node, twice, one alias\n"
+	"10.0.0.6   node-2\n"
+	"10.0.0.7   node-2\n"
+	"10.0.0.6   node-2\n"              /* a duplicate: one record */
+	"fd00::5    node-1\n"
+	"fe80::1%eth0 linklocal\n"
+	"::ffff:192.0.2.9 mapped\n"
+	"10.0.0.99  *.wild.example.org\n"
+	"not-an-ip  name\n"                /* skipped */
+	"10.0.0.8\n"                      /* no name: skipped */
+	"10.0.0.9   bad..name ok-name\n"  /* bad..name skipped, ok-name kept */
+	"   \n"
+	"10.0.0.10  last-line-without-newline";
+
+static struct hosts_table *build(const struct hosts_options *o, size_t *skipped)
+{
+	struct hosts_table *t = hosts_table_build(hosts_text, strlen(hosts_text), o, skipped);
+	assert_non_null(t);
+	return t;
+}
+
+static size_t wire(const char *text, uint8_t *out)
+{
+	size_t n = dname_from_text(text, out);
+	assert_true(n > 0);
+	return n;
+}
+
+/* The records of ref's answer as "TYPE TTL RDATA" lines (addresses as
+   text, PTR targets as names), in order. */
+static void records_text(const struct answer_ref *ref, char *out, size_t cap)
+{
+	size_t start = 0, o = 0, i;
+
+	out[0] = '\0';
+	for (i = 0; i < ref->body.an; i++) {
+		const uint8_t *r = ref->body.wire + start;
+		uint16_t type = wire_u16(r + 2), rdlen = wire_u16(r + 10);
+		char rd[300];
+
+		assert_int_equal(wire_u16(r), 0xC00C); /* the owner: the question */
+		assert_int_equal(wire_u16(r + 4), 1);
+		assert_int_equal(ref->body.ends[i], start + 12 + rdlen);
+		if (type == RR_TYPE_A) {
+			snprintf(rd, sizeof(rd), "%u.%u.%u.%u", r[12], r[13], r[14], r[15]);
+		} else if (type == RR_TYPE_AAAA) {
+			assert_int_equal(rdlen, 16);
+			snprintf(rd, sizeof(rd), "aaaa:%02x%02x..%02x%02x", r[12], r[13], r[26], r[27]);
+		} else {
+			assert_int_equal(dname_to_text(r + 12, rdlen, rd, sizeof(rd)), 0);
+		}
+		o += (size_t)snprintf(out + o, cap - o, "%s%u %u %s", i ? "|" : "", type,
+		                      (unsigned)((uint32_t)r[6] << 24 | (uint32_t)r[7] << 16 | (uint32_t)r[8] << 8 | r[9]), rd);
+		start = ref->body.ends[i];
+	}
+	assert_int_equal(start, ref->body.len);
+}
+
+/* The answer to NAME/TYPE as text; "FALLTHROUGH" when the table lacks it. */
+static const char *ask(const struct hosts_table *t, const char *name, uint16_t type)
+{
+	static char out[4096];
+	static struct answer_ref ref;
+	uint8_t w[DNAME_MAX];
+	size_t n = wire(name, w);
+
+	if (!hosts_table_lookup(t, w, n, type, &ref))
+		return "FALLTHROUGH";
+	assert_int_equal(ref.status, ANSWER_FOUND);
+	assert_int_equal(ref.body.ns, 0);
+	assert_int_equal(ref.body.ar, 0);
+	assert_int_equal(ref.pointer_shift, 0);
+	assert_false(ref.chase);
+	assert_non_null(ref.body.wire);
+	records_text(&ref, out, sizeof(out));
+	return out[0] ? out : "NODATA";
+}
+
+static void test_lines(void **state)
+{
+	struct hosts_options o = {.ttl = 60, .no_reverse = false};
+	size_t skipped = 0;
+	struct hosts_table *t = build(&o, &skipped);
+
+	(void)state;
+	assert_int_equal(skipped, 3);
+	assert_string_equal(ask(t, "localhost", RR_TYPE_A), "1 60 127.0.0.1");
+	assert_string_equal(ask(t, "node-1", RR_TYPE_A), "1 60 10.0.0.5");
+	assert_string_equal(ask(t, "node-1", RR_TYPE_AAAA), "28 60 aaaa:fd00..0005");
+	assert_string_equal(ask(t, "node-1.example.org", RR_TYPE_A), "1 60 10.0.0.5");
+	assert_string_equal(ask(t, "node-2", RR_TYPE_A), "1 60 10.0.0.6|1 60 10.0.0.7");
+	assert_string_equal(ask(t, "linklocal", RR_TYPE_AAAA), "28 60 aaaa:fe80..0001");
+	assert_string_equal(ask(t, "mapped", RR_TYPE_A), "1 60 192.0.2.9");
+	assert_string_equal(ask(t, "mapped", RR_TYPE_AAAA), "NODATA");
+	assert_string_equal(ask(t, "ok-name", RR_TYPE_A), "1 60 10.0.0.9");
+	assert_string_equal(ask(t, "last-line-without-newline", RR_TYPE_A), "1 60 10.0.0.10");
+	assert_string_equal(ask(t, "name", RR_TYPE_A), "FALLTHROUGH");
+	/* the names of a known name's other types: NODATA; unknown: fall through */
+	assert_string_equal(ask(t, "node-2", RR_TYPE_AAAA), "NODATA");
+	assert_string_equal(ask(t, "node-2", RR_TYPE_TXT), "NODATA");
+	assert_string_equal(ask(t, "node-2", RR_TYPE_ANY), "NODATA");
+	assert_string_equal(ask(t, "node-3", RR_TYPE_A), "FALLTHROUGH");
+	assert_string_equal(ask(t, "example.org", RR_TYPE_A), "FALLTHROUGH");
+	hosts_table_free(t);
+}
+
+static void test_reverse(void **state)
+{
+	struct hosts_options o = {.ttl = 3600, .no_reverse = false};
+	struct hosts_table *t = build(&o, NULL);
+
+	(void)state;
+	/* names in file order, each once */
+	assert_string_equal(ask(t, "5.0.0.10.in-addr.arpa", RR_TYPE_PTR),
+	                    "12 3600 node-1.|12 3600 node-1.example.org.");
+	assert_string_equal(ask(t, "6.0.0.10.in-addr.arpa", RR_TYPE_PTR), "12 3600 node-2.");
+	assert_string_equal(ask(t, "9.2.0.192.in-addr.arpa", RR_TYPE_PTR), "12 3600 mapped.");
+	assert_string_equal(
+		ask(t, "5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa",
+		    RR_TYPE_PTR),
+		"12 3600 node-1.");
+	/* no PTR for an address not in the file, nor for the wildcard's */
+	assert_string_equal(ask(t, "8.0.0.10.in-addr.arpa", RR_TYPE_PTR), "FALLTHROUGH");
+	assert_string_equal(ask(t, "99.0.0.10.in-addr.arpa", RR_TYPE_PTR), "FALLTHROUGH");
+	/* PTR of a host name, A of a reverse name: fall through */
+	assert_string_equal(ask(t, "node-1", RR_TYPE_PTR), "FALLTHROUGH");
+	assert_string_equal(ask(t, "5.0.0.10.in-addr.arpa", RR_TYPE_A), "FALLTHROUGH");
+	hosts_table_free(t);
+
+	o.no_reverse = true;
+	t = build(&o, NULL);
+	assert_string_equal(ask(t, "5.0.0.10.in-addr.arpa", RR_TYPE_PTR), "FALLTHROUGH");
+	assert_string_equal(ask(t, "node-1", RR_TYPE_A), "1 3600 10.0.0.5");
+	hosts_table_free(t);
+}
+
+static void test_wildcard(void **state)
+{
+	struct hosts_options o = {.ttl = 60};
+	struct hosts_table *t = build(&o, NULL);
+
+	(void)state;
+	assert_string_equal(ask(t, "a.wild.example.org", RR_TYPE_A), "1 60 10.0.0.99");
+	assert_string_equal(ask(t, "other.wild.example.org", RR_TYPE_AAAA), "NODATA");
+	/* one label only, and not the suffix itself */
+	assert_string_equal(ask(t, "a.b.wild.example.org", RR_TYPE_A), "FALLTHROUGH");
+	assert_string_equal(ask(t, "wild.example.org", RR_TYPE_A), "FALLTHROUGH");
+	hosts_table_free(t);
+}
+
+static void test_empty_and_garbage(void **state)
+{
+	struct hosts_options o = {.ttl = 60};
+	static const char garbage[] = "\x01\x02\xff\n#\n\n  \t\n1.2.3.4.5 x\n::: y\n10.1.1.1 \xc3\xa9t\xc3\xa9\n";
+	size_t skipped = 0;
+	struct hosts_table *t = hosts_table_build("", 0, &o, &skipped);
+
+	(void)state;
+	assert_non_null(t);
+	assert_int_equal(hosts_table_names(t), 0);
+	assert_string_equal(ask(t, "localhost", RR_TYPE_A), "FALLTHROUGH");
+	hosts_table_free(t);
+	t = hosts_table_build(garbage, sizeof(garbage) - 1, &o, &skipped);
+	assert_non_null(t);
+	assert_int_equal(skipped, 4);
+	assert_int_equal(hosts_table_names(t), 0);
+	hosts_table_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_reverse),
+		cmocka_unit_test(test_wildcard),
+		cmocka_unit_test(test_empty_and_garbage),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
