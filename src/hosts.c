@@ -43,47 +43,36 @@ struct hosts_table {
 static const uint8_t no_records[1];
 static const uint16_t no_ends[1];
 
-static int add_line(struct hosts_table *t, char *line, const struct hosts_options *opts);
+static int add_text(struct hosts_table *t, const struct hosts_text *text,
+                    const struct hosts_options *opts, hosts_report_fn report, void *ctx);
+static int add_line(struct hosts_table *t, char *line, const struct hosts_options *opts,
+                    const char **why);
 static int add_name(struct hosts_table *t, const struct kube_ip *ip, const char *text,
                     const struct hosts_options *opts);
+static int read_file(struct hosts_file *f, hosts_report_fn report, void *ctx);
 static struct hosts_entry *entry_of(struct hosts_table *t, const uint8_t *name, size_t len);
 static int add_record(struct hosts_rrset *set, uint16_t type, uint32_t ttl,
                       const uint8_t *rdata, size_t rdlen);
 static void entry_free(void *value);
 static void fill(const struct hosts_rrset *set, struct answer_ref *ref);
 
-struct hosts_table *hosts_table_build(const char *text, size_t len,
-                                      const struct hosts_options *opts, size_t *skipped)
+struct hosts_table *hosts_table_build(const struct hosts_text *texts, size_t n,
+                                      const struct hosts_options *opts,
+                                      hosts_report_fn report, void *ctx)
 {
 	struct hosts_table *t = calloc(1, sizeof(*t));
-	char line[4096];
-	size_t pos = 0, bad = 0;
+	size_t i;
 
 	if (!t || !(t->names = bytemap_new())) {
 		free(t);
 		return NULL;
 	}
-	while (pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
-		int rc;
-
-		if (n < sizeof(line)) {
-			memcpy(line, text + pos, n);
-			line[n] = '\0';
-			rc = add_line(t, line, opts);
-		} else {
-			rc = 1; /* no hosts line is that long */
-		}
-		if (rc < 0) {
+	for (i = 0; i < n; i++) {
+		if (add_text(t, &texts[i], opts, report, ctx) < 0) {
 			hosts_table_free(t);
 			return NULL;
 		}
-		bad += (size_t)rc;
-		pos += n + 1;
 	}
-	if (skipped)
-		*skipped = bad;
 	return t;
 }
 
@@ -143,9 +132,48 @@ struct hosts_table *hosts_slot_acquire(struct hosts_slot *slot)
 
 /* ---- building ------------------------------------------------------------ */
 
+/* The lines reported of one text before "and N more". */
+#define REPORT_LINES_MAX 10
+
+static int add_text(struct hosts_table *t, const struct hosts_text *text,
+                    const struct hosts_options *opts, hosts_report_fn report, void *ctx)
+{
+	char line[4096], msg[600];
+	size_t pos = 0, lineno = 0, bad = 0;
+
+	while (pos < text->len) {
+		const char *nl = memchr(text->text + pos, '\n', text->len - pos);
+		size_t n = nl ? (size_t)(nl - (text->text + pos)) : text->len - pos;
+		const char *why = "longer than any hosts line";
+		int rc = 1;
+
+		lineno++;
+		if (n < sizeof(line)) {
+			memcpy(line, text->text + pos, n);
+			line[n] = '\0';
+			rc = add_line(t, line, opts, &why);
+		}
+		if (rc < 0)
+			return -1;
+		if (rc > 0 && report && ++bad <= REPORT_LINES_MAX) {
+			snprintf(msg, sizeof(msg), "%s:%zu: %s, skipped", text->name, lineno, why);
+			report(ctx, true, msg);
+		}
+		pos += n + 1;
+	}
+	if (report && bad > REPORT_LINES_MAX) {
+		snprintf(msg, sizeof(msg), "%s: %zu more lines skipped", text->name,
+		         bad - REPORT_LINES_MAX);
+		report(ctx, true, msg);
+	}
+	return 0;
+}
+
 /* "ADDRESS NAME..." with a "#" comment: returns 0, 1 when the line is
-   neither empty nor usable (skipped), -1 on allocation failure. */
-static int add_line(struct hosts_table *t, char *line, const struct hosts_options *opts)
+   neither empty nor usable (*why says why; the line's good names are
+   kept), -1 on allocation failure. */
+static int add_line(struct hosts_table *t, char *line, const struct hosts_options *opts,
+                    const char **why)
 {
 	static const char space[] = " \t\r\f\v";
 	char *save = NULL, *addr, *zone, *name;
@@ -161,8 +189,10 @@ static int add_line(struct hosts_table *t, char *line, const struct hosts_option
 	zone = strchr(addr, '%'); /* fe80::1%eth0: the zone is no part of the address */
 	if (zone)
 		*zone = '\0';
-	if (kube_ip_parse(addr, &ip) < 0)
+	if (kube_ip_parse(addr, &ip) < 0) {
+		*why = "not an IP address first";
 		return 1;
+	}
 	if (ip.family == AF_INET6 && !memcmp(ip.bytes, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12)) {
 		/* ::ffff:a.b.c.d is an IPv4 address, as CoreDNS reads it */
 		memmove(ip.bytes, ip.bytes + 12, 4);
@@ -176,6 +206,10 @@ static int add_line(struct hosts_table *t, char *line, const struct hosts_option
 		bad |= rc;
 		names++;
 	}
+	if (names == 0)
+		*why = "no name after the address";
+	else if (bad)
+		*why = "a name that is not a host name (the others kept)";
 	return names == 0 || bad;
 }
 
@@ -305,62 +339,138 @@ static void fill(const struct hosts_rrset *set, struct answer_ref *ref)
 
 /* ---- the file -------------------------------------------------------------- */
 
-int hosts_file_refresh(struct hosts_file *f, char *msg, size_t msglen)
+int hosts_files_init(struct hosts_files *h, const char *const *paths, size_t n,
+                     const struct hosts_options *opts)
+{
+	size_t i;
+
+	memset(h, 0, sizeof(*h));
+	h->files = calloc(n ? n : 1, sizeof(*h->files));
+	if (!h->files)
+		return -1;
+	for (i = 0; i < n; i++)
+		h->files[i].path = paths[i];
+	h->n = n;
+	h->opts = *opts;
+	return 0;
+}
+
+int hosts_files_refresh(struct hosts_files *h, hosts_report_fn report, void *ctx)
+{
+	struct hosts_text *texts;
+	struct hosts_table *t, *old;
+	size_t i, n = 0;
+	bool changed = false;
+	char msg[600];
+
+	for (i = 0; i < h->n; i++) {
+		int rc = read_file(&h->files[i], report, ctx);
+		if (rc < 0)
+			return -1;
+		changed |= rc > 0;
+	}
+	if (!changed)
+		return 0;
+	texts = calloc(h->n, sizeof(*texts));
+	if (!texts)
+		return -1;
+	for (i = 0; i < h->n; i++) {
+		if (!h->files[i].text)
+			continue;
+		texts[n].name = h->files[i].path;
+		texts[n].text = h->files[i].text;
+		texts[n].len = h->files[i].len;
+		n++;
+	}
+	t = hosts_table_build(texts, n, &h->opts, report, ctx);
+	free(texts);
+	if (!t)
+		return -1;
+	old = rcu_xchg_pointer(&h->slot.current, t);
+	if (old) {
+		synchronize_rcu(); /* readers that hold the old table finish first */
+		hosts_table_free(old);
+	}
+	if (report) {
+		snprintf(msg, sizeof(msg), "%zu names from %zu of %zu files", hosts_table_names(t), n,
+		         h->n);
+		report(ctx, false, msg);
+	}
+	return 1;
+}
+
+void hosts_files_release(struct hosts_files *h)
+{
+	size_t i;
+
+	hosts_table_free(rcu_xchg_pointer(&h->slot.current, NULL));
+	for (i = 0; i < h->n; i++)
+		free(h->files[i].text);
+	free(h->files);
+	h->files = NULL;
+	h->n = 0;
+}
+
+/* Reads f when it changed (mtime or size). Returns 1 when its text is
+   new, 0 when unchanged or unreadable (its last text stays; said once),
+   -1 on allocation failure. */
+static int read_file(struct hosts_file *f, hosts_report_fn report, void *ctx)
 {
 	struct stat st;
-	struct hosts_table *t, *old;
-	char *text;
-	ssize_t got;
-	size_t skipped = 0;
+	char *text, msg[600];
+	size_t len = 0;
+	const char *why = NULL;
 	int fd = open(f->path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(msg, msglen, "%s: %s", f->path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	if (f->loaded && st.st_size == f->size && st.st_mtim.tv_sec == f->mtime.tv_sec &&
+	if (fd < 0 || fstat(fd, &st) < 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	if (why)
+		goto unreadable;
+	if (f->text && st.st_size == f->size && st.st_mtim.tv_sec == f->mtime.tv_sec &&
 	    st.st_mtim.tv_nsec == f->mtime.tv_nsec) {
 		close(fd);
+		f->unreadable = false;
 		return 0;
 	}
 	text = malloc((size_t)st.st_size + 1);
 	if (!text) {
 		close(fd);
-		snprintf(msg, msglen, "%s: out of memory", f->path);
 		return -1;
 	}
-	got = read(fd, text, (size_t)st.st_size + 1);
+	/* Up to the size stat saw: a file being written is read again when
+	   its size or mtime moves on. */
+	while (len < (size_t)st.st_size) {
+		ssize_t got = read(fd, text + len, (size_t)st.st_size - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			why = strerror(errno);
+			free(text);
+			goto unreadable;
+		}
+		if (got == 0)
+			break;
+		len += (size_t)got;
+	}
 	close(fd);
-	if (got < 0) {
-		snprintf(msg, msglen, "%s: %s", f->path, strerror(errno));
-		free(text);
-		return -1;
-	}
-	t = hosts_table_build(text, (size_t)got, &f->opts, &skipped);
-	free(text);
-	if (!t) {
-		snprintf(msg, msglen, "%s: out of memory", f->path);
-		return -1;
-	}
-	f->loaded = true;
+	free(f->text);
+	f->text = text;
+	f->len = len;
 	f->mtime = st.st_mtim;
 	f->size = st.st_size;
-	old = rcu_xchg_pointer(&f->slot.current, t);
-	if (old) {
-		synchronize_rcu(); /* readers that hold the old table finish first */
-		hosts_table_free(old);
-	}
-	snprintf(msg, msglen, "%s: %zu names%s", f->path, hosts_table_names(t),
-	         skipped ? ", some lines skipped (not an address and names)" : "");
+	f->unreadable = false;
 	return 1;
-}
 
-void hosts_file_release(struct hosts_file *f)
-{
-	struct hosts_table *old = rcu_xchg_pointer(&f->slot.current, NULL);
-
-	hosts_table_free(old);
-	f->loaded = false;
+unreadable:
+	if (!f->unreadable && report) {
+		snprintf(msg, sizeof(msg), "%s: %s; %s", f->path, why,
+		         f->text ? "serving its last contents" : "nothing served from it");
+		report(ctx, true, msg);
+	}
+	if (fd >= 0)
+		close(fd);
+	f->unreadable = true;
+	return 0;
 }

@@ -11,8 +11,8 @@
  *
  * Ownership: a table is immutable once built; hosts_table_free releases
  * it. A hosts_slot publishes one table to the query threads through RCU
- * (readers between rcu_read_lock and rcu_read_unlock); hosts_file owns
- * the tables it publishes. */
+ * (readers between rcu_read_lock and rcu_read_unlock); hosts_files owns
+ * the tables it publishes and each file's last text. */
 #ifndef SVCDNS_HOSTS_H
 #define SVCDNS_HOSTS_H
 
@@ -33,11 +33,24 @@ struct hosts_options {
 	bool no_reverse; /* no PTR answers */
 };
 
-/* Compiles the text of a hosts file (len bytes, need not end in a
-   newline). Lines that are not an address and names are skipped and
-   counted in *skipped (may be NULL). NULL on allocation failure. */
-struct hosts_table *hosts_table_build(const char *text, size_t len,
-                                      const struct hosts_options *opts, size_t *skipped);
+/* One hosts file's text (len bytes, need not end in a newline), and the
+   name its lines are reported under. */
+struct hosts_text {
+	const char *name;
+	const char *text;
+	size_t len;
+};
+
+/* Receives one message ("FILE:LINE: why the line was skipped", or what a
+   refresh did). */
+typedef void (*hosts_report_fn)(void *ctx, bool warning, const char *msg);
+
+/* Compiles the texts, in order, into one table. A line that is not an
+   address and names is skipped and reported (the first few of each text,
+   then how many more); report may be NULL. NULL on allocation failure. */
+struct hosts_table *hosts_table_build(const struct hosts_text *texts, size_t n,
+                                      const struct hosts_options *opts,
+                                      hosts_report_fn report, void *ctx);
 void hosts_table_free(struct hosts_table *t);
 
 /* Names and reverse names the table answers. */
@@ -57,24 +70,37 @@ struct hosts_slot {
 /* The table published, for a reader inside an RCU read-side section. */
 struct hosts_table *hosts_slot_acquire(struct hosts_slot *slot);
 
-/* ---- the file ---- */
+/* ---- the files ---- */
 struct hosts_file {
 	const char *path;          /* not copied */
-	struct hosts_options opts;
-	struct hosts_slot slot;
-	bool loaded;               /* a version of the file was read */
-	struct timespec mtime;     /* of the version published */
+	char *text;                /* its last contents read, or NULL */
+	size_t len;
+	struct timespec mtime;     /* of that version */
 	long long size;
+	bool unreadable;           /* said so; quiet until it can be read */
 };
 
-/* Reads path when it changed since the last read (mtime or size) and
-   publishes its table; the table it replaces is freed after a grace
-   period. Returns 1 when a new table was published (msg: what it holds),
-   0 when nothing changed, -1 when the file cannot be read (msg: why; the
-   last table keeps being served). */
-int hosts_file_refresh(struct hosts_file *f, char *msg, size_t msglen);
+struct hosts_files {
+	struct hosts_file *files;
+	size_t n;
+	struct hosts_options opts;
+	struct hosts_slot slot;
+};
+
+/* Sets up paths (not copied) with nothing read yet. -1 on allocation
+   failure. */
+int hosts_files_init(struct hosts_files *h, const char *const *paths, size_t n,
+                     const struct hosts_options *opts);
+
+/* Reads each file that changed since its last read (mtime or size) and,
+   when one did, publishes a new table of them all; the table it replaces
+   is freed after a grace period. A file that cannot be read keeps its
+   last contents (reported once). Reports what it did. Returns 1 when a
+   new table was published, 0 when nothing changed, -1 on allocation
+   failure (the last table stays). */
+int hosts_files_refresh(struct hosts_files *h, hosts_report_fn report, void *ctx);
 
 /* Unpublishes (after the query threads are gone) and frees. */
-void hosts_file_release(struct hosts_file *f);
+void hosts_files_release(struct hosts_files *h);
 
 #endif

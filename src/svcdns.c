@@ -71,7 +71,7 @@ struct options {
 	bool ignore_empty_service;
 	bool no_endpoints;
 	int loadbalance;
-	const char *hosts;
+	struct config_list hosts;
 	unsigned long hosts_ttl;
 	unsigned long hosts_reload;
 	bool hosts_no_reverse;
@@ -132,12 +132,12 @@ static const struct config_option option_table[] = {
 	 "no endpoint names or records, and no EndpointSlice watch (CoreDNS's noendpoints)"},
 	{"loadbalance", CONFIG_CHOICE, "POLICY", "round_robin", 0, 0, loadbalance_modes, OPT(loadbalance),
 	 "round_robin: an answer of several A or AAAA records, the cluster's or forwarded, starts at a random one (CoreDNS's loadbalance); none: in the order kept"},
-	{"hosts", CONFIG_STRING, "FILE", NULL, 0, 0, NULL, OPT(hosts),
+	{"hosts", CONFIG_LIST, "FILE", NULL, 0, 0, NULL, OPT(hosts),
 	 "answer the names and addresses of a hosts(5) file first, the rest from the cluster and upstream (CoreDNS's hosts with fallthrough)"},
 	{"hosts-ttl", CONFIG_UINT, "SECONDS", "3600", 0, 2147483647, NULL, OPT(hosts_ttl),
 	 "TTL of the answers from --hosts"},
 	{"hosts-reload", CONFIG_UINT, "SECONDS", "5", 0, 86400, NULL, OPT(hosts_reload),
-	 "look this often whether the --hosts file changed (0: only at start and on SIGHUP)"},
+	 "look this often whether a --hosts file changed (0: only at start and on SIGHUP)"},
 	{"hosts-no-reverse", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(hosts_no_reverse),
 	 "no PTR answers from the --hosts file (CoreDNS's no_reverse)"},
 	{"dump-zone", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(dump_zone),
@@ -178,9 +178,8 @@ struct app {
 	struct zone_sync *sync; /* keeps the answer table in step with the cache */
 	struct event *rebuild;
 	struct event *sig_term, *sig_int, *sig_hup;
-	struct hosts_file hosts;     /* --hosts */
+	struct hosts_files hosts;    /* --hosts */
 	struct event *hosts_timer;
-	bool hosts_unreadable;       /* said so; quiet until it can be read */
 	char **only_ns;      /* --namespaces, split at commas */
 	size_t n_only_ns;
 	struct forward_config fcfg;
@@ -446,7 +445,7 @@ static int server_config_of(struct app *app, struct server_config *scfg, char *e
 		return -1;
 	scfg->qopts.refuse_outside = !app->forwarding;
 	scfg->qopts.round_robin = app->opt.loadbalance == LOADBALANCE_ROUND_ROBIN;
-	scfg->qopts.hosts = app->opt.hosts ? &app->hosts.slot : NULL;
+	scfg->qopts.hosts = app->opt.hosts.n ? &app->hosts.slot : NULL;
 	app->fcfg.round_robin = scfg->qopts.round_robin;
 	scfg->qopts.zones = app->zones;
 	scfg->qopts.n_zones = app->rcfg.n_zones;
@@ -526,7 +525,7 @@ static void teardown(struct app *app)
 		event_free(app->rebuild);
 	if (app->hosts_timer)
 		event_free(app->hosts_timer);
-	hosts_file_release(&app->hosts);
+	hosts_files_release(&app->hosts);
 	kube_client_free(app->api);
 	kubeconfig_clear(&app->kc);
 	/* The query threads are gone: nobody reads the table any more. */
@@ -732,21 +731,21 @@ static void on_rebuild(evutil_socket_t fd, short what, void *arg)
 
 /* ---- --hosts ---- */
 
-/* Reads the file when it changed; a file that cannot be read leaves the
-   last contents served, and is said once until it can be read again. */
+static void log_hosts(void *ctx, bool warning, const char *msg)
+{
+	(void)ctx;
+	if (warning)
+		log_warn("hosts: %s", msg);
+	else
+		log_info("hosts: %s", msg);
+}
+
+/* Reads the files that changed; one that cannot be read leaves its last
+   contents served. */
 static void refresh_hosts(struct app *app)
 {
-	char msg[512];
-	int rc = hosts_file_refresh(&app->hosts, msg, sizeof(msg));
-
-	if (rc > 0) {
-		log_info("hosts: %s", msg);
-		app->hosts_unreadable = false;
-	} else if (rc < 0 && !app->hosts_unreadable) {
-		log_warn("hosts: %s; %s", msg,
-		            app->hosts.loaded ? "serving its last contents" : "nothing served from it");
-		app->hosts_unreadable = true;
-	}
+	if (hosts_files_refresh(&app->hosts, log_hosts, NULL) < 0)
+		log_error("hosts: out of memory; the last table stays");
 }
 
 static void on_hosts_timer(evutil_socket_t fd, short what, void *arg)
@@ -762,11 +761,14 @@ static int start_hosts(struct app *app, char *err, size_t errlen)
 {
 	struct timeval tv = {(time_t)app->opt.hosts_reload, 0};
 
-	if (!app->opt.hosts)
+	struct hosts_options opts = {(uint32_t)app->opt.hosts_ttl, app->opt.hosts_no_reverse};
+
+	if (!app->opt.hosts.n)
 		return 0;
-	app->hosts.path = app->opt.hosts;
-	app->hosts.opts.ttl = (uint32_t)app->opt.hosts_ttl;
-	app->hosts.opts.no_reverse = app->opt.hosts_no_reverse;
+	if (hosts_files_init(&app->hosts, app->opt.hosts.items, app->opt.hosts.n, &opts) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	refresh_hosts(app);
 	if (!app->opt.hosts_reload)
 		return 0;
@@ -788,9 +790,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		/* We log to stderr, which has nothing to reopen: re-read the
 		   inputs instead. */
 		log_info("SIGHUP: re-reading %s%s", app->dir ? "--dir" : "the token file",
-		         app->opt.hosts ? " and --hosts" : "");
+		         app->opt.hosts.n ? " and --hosts" : "");
 		kube_client_reload_token(app->api);
-		if (app->opt.hosts)
+		if (app->opt.hosts.n)
 			refresh_hosts(app);
 		if (app->dir) {
 			int rc = source_dir_scan(app->dir, err, sizeof(err));

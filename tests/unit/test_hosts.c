@@ -38,10 +38,39 @@ static const char hosts_text[] =
 	"   \n"
 	"10.0.0.10  last-line-without-newline";
 
+/* The messages build() was given, one a line. */
+static char reports[8192];
+static size_t n_reports;
+
+static void collect(void *ctx, bool warning, const char *msg)
+{
+	size_t used = strlen(reports);
+
+	(void)ctx;
+	assert_true(warning);
+	snprintf(reports + used, sizeof(reports) - used, "%s\n", msg);
+	n_reports++;
+}
+
+static struct hosts_table *build_texts(const struct hosts_text *texts, size_t n,
+                                       const struct hosts_options *o)
+{
+	struct hosts_table *t;
+
+	reports[0] = '\0';
+	n_reports = 0;
+	t = hosts_table_build(texts, n, o, collect, NULL);
+	assert_non_null(t);
+	return t;
+}
+
 static struct hosts_table *build(const struct hosts_options *o, size_t *skipped)
 {
-	struct hosts_table *t = hosts_table_build(hosts_text, strlen(hosts_text), o, skipped);
-	assert_non_null(t);
+	struct hosts_text text = {"test-hosts", hosts_text, strlen(hosts_text)};
+	struct hosts_table *t = build_texts(&text, 1, o);
+
+	if (skipped)
+		*skipped = n_reports;
 	return t;
 }
 
@@ -110,6 +139,10 @@ static void test_lines(void **state)
 
 	(void)state;
 	assert_int_equal(skipped, 3);
+	assert_string_equal(reports,
+	                    "test-hosts:11: not an IP address first, skipped\n"
+	                    "test-hosts:12: no name after the address, skipped\n"
+	                    "test-hosts:13: a name that is not a host name (the others kept), skipped\n");
 	assert_string_equal(ask(t, "localhost", RR_TYPE_A), "1 60 127.0.0.1");
 	assert_string_equal(ask(t, "node-1", RR_TYPE_A), "1 60 10.0.0.5");
 	assert_string_equal(ask(t, "node-1", RR_TYPE_AAAA), "28 60 aaaa:fd00..0005");
@@ -178,18 +211,48 @@ static void test_empty_and_garbage(void **state)
 {
 	struct hosts_options o = {.ttl = 60};
 	static const char garbage[] = "\x01\x02\xff\n#\n\n  \t\n1.2.3.4.5 x\n::: y\n10.1.1.1 \xc3\xa9t\xc3\xa9\n";
-	size_t skipped = 0;
-	struct hosts_table *t = hosts_table_build("", 0, &o, &skipped);
+	struct hosts_text empty = {"empty", "", 0}, bad = {"bad", garbage, sizeof(garbage) - 1};
+	char many[2000] = "";
+	struct hosts_text lots = {"lots", many, 0};
+	struct hosts_table *t = build_texts(&empty, 1, &o);
+	int i;
 
 	(void)state;
-	assert_non_null(t);
 	assert_int_equal(hosts_table_names(t), 0);
+	assert_int_equal(n_reports, 0);
 	assert_string_equal(ask(t, "localhost", RR_TYPE_A), "FALLTHROUGH");
 	hosts_table_free(t);
-	t = hosts_table_build(garbage, sizeof(garbage) - 1, &o, &skipped);
-	assert_non_null(t);
-	assert_int_equal(skipped, 4);
+	t = build_texts(&bad, 1, &o);
+	assert_int_equal(n_reports, 4);
 	assert_int_equal(hosts_table_names(t), 0);
+	hosts_table_free(t);
+	/* 15 bad lines: the first 10 said, then how many more */
+	for (i = 0; i < 15; i++)
+		strcat(many, "nonsense here\n");
+	lots.len = strlen(many);
+	t = build_texts(&lots, 1, &o);
+	assert_int_equal(n_reports, 11);
+	assert_non_null(strstr(reports, "lots:10: not an IP address first, skipped\n"));
+	assert_null(strstr(reports, "lots:11:"));
+	assert_non_null(strstr(reports, "lots: 5 more lines skipped\n"));
+	hosts_table_free(t);
+}
+
+/* Several files make one table: their records joined, in order. */
+static void test_several_files(void **state)
+{
+	static const char second[] = "10.0.0.5 node-9\n10.0.0.11 NODE-1\n";
+	struct hosts_options o = {.ttl = 60};
+	struct hosts_text texts[2] = {{"first", hosts_text, strlen(hosts_text)},
+	                              {"second", second, strlen(second)}};
+	struct hosts_table *t = build_texts(texts, 2, &o);
+
+	(void)state;
+	assert_string_equal(ask(t, "node-1", RR_TYPE_A), "1 60 10.0.0.5|1 60 10.0.0.11");
+	assert_string_equal(ask(t, "node-9", RR_TYPE_A), "1 60 10.0.0.5");
+	assert_string_equal(ask(t, "5.0.0.10.in-addr.arpa", RR_TYPE_PTR),
+	                    "12 60 node-1.|12 60 node-1.example.org.|12 60 node-9.");
+	assert_non_null(strstr(reports, "first:11:"));
 	hosts_table_free(t);
 }
 
@@ -200,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_reverse),
 		cmocka_unit_test(test_wildcard),
 		cmocka_unit_test(test_empty_and_garbage),
+		cmocka_unit_test(test_several_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
