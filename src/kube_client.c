@@ -118,6 +118,8 @@ struct kube_client {
 	struct kc_sock *socks;
 
 	struct kc_res res[KC_MAX_RESOURCES];
+	char *labels_param;    /* "labelSelector=..." of --labels, or NULL */
+	char *ns_labels_param; /* of --namespace-labels */
 	size_t n_res;
 
 	enum kc_fail_class fail_class;
@@ -1426,6 +1428,24 @@ static int kc_timer_fn(CURLM *multi, long timeout_ms, void *userp)
 
 /* ---- lifecycle -------------------------------------------------------------- */
 
+/* "labelSelector=<selector, URL-encoded>", allocated; NULL when out of
+   memory. */
+static char *kc_selector_param(const char *selector)
+{
+	size_t len = sizeof("labelSelector=") + 3 * strlen(selector);
+	size_t pos = sizeof("labelSelector=") - 1;
+	char *p = malloc(len);
+
+	if (!p)
+		return NULL;
+	memcpy(p, "labelSelector=", pos + 1);
+	if (kc_append_enc(p, len, &pos, selector) < 0) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
 static void kc_add_res(struct kube_client *c, const char *name,
                        const char *path, const char *extra,
                        enum kube_kind kind, bool slices)
@@ -1517,16 +1537,24 @@ struct kube_client *kube_client_new(struct event_base *base,
 	if (c->token_file && kc_read_token(c, err, errlen) < 0)
 		goto fail;
 
-	kc_add_res(c, "services", "/api/v1/services", NULL,
+	/* The API filters by label (CoreDNS's labels and namespace_labels);
+	   the cache checks again (svc_cache_select), as it does for --dir. */
+	if ((cfg->labels && !(c->labels_param = kc_selector_param(cfg->labels))) ||
+	    (cfg->namespace_labels &&
+	     !(c->ns_labels_param = kc_selector_param(cfg->namespace_labels)))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	kc_add_res(c, "services", "/api/v1/services", c->labels_param,
 	           KUBE_KIND_SERVICE, false);
 	if (cfg->watch_endpoints)
-		kc_add_res(c, "endpointslices", "/apis/discovery.k8s.io/v1/endpointslices", NULL,
-		           KUBE_KIND_ENDPOINTSLICE, true);
+		kc_add_res(c, "endpointslices", "/apis/discovery.k8s.io/v1/endpointslices",
+		           c->labels_param, KUBE_KIND_ENDPOINTSLICE, true);
 	/* A namespace exists from its Namespace object, not only while it
 	   holds Services: <ns>.svc answers NODATA, and with --pods insecure
 	   its pod names resolve, as CoreDNS (which watches them) answers. */
 	if (cfg->watch_namespaces)
-		kc_add_res(c, "namespaces", "/api/v1/namespaces", NULL,
+		kc_add_res(c, "namespaces", "/api/v1/namespaces", c->ns_labels_param,
 		           KUBE_KIND_NAMESPACE, false);
 	if (cfg->watch_pods)
 		kc_add_res(c, "pods", "/api/v1/pods",
@@ -1623,6 +1651,8 @@ void kube_client_free(struct kube_client *c)
 		event_free(c->curl_timer);
 	if (c->token_timer)
 		event_free(c->token_timer);
+	free(c->labels_param);
+	free(c->ns_labels_param);
 	free(c->server);
 	free(c->token);
 	free(c->token_file);

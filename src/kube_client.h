@@ -36,6 +36,8 @@ struct kube_client_config {
 	bool watch_pods;         /* also list/watch running Pods */
 	bool watch_namespaces;   /* also list/watch Namespaces (names) */
 	bool watch_endpoints;    /* list/watch EndpointSlices (or Endpoints) */
+	const char *labels;      /* labelSelector of Services and their endpoints, or NULL */
+	const char *namespace_labels; /* labelSelector of Namespaces, or NULL */
 	unsigned watch_timeout_s; /* timeoutSeconds of a watch; 0: 240..360 random */
 };
 

@@ -59,6 +59,8 @@ struct builder {
 	struct vec ports;       /* struct raw_port (service spec.ports or slice ports) */
 	struct vec endpoints;   /* struct raw_addr (slice) */
 	struct vec subsets;     /* struct raw_subset (Endpoints) */
+	char *labels;           /* metadata.labels, "key\0value\0" pairs */
+	size_t labels_len, labels_cap;
 	const char *bad;        /* first reason the object is malformed */
 };
 
@@ -657,6 +659,7 @@ static void builder_clear(struct builder *b)
 		free_raw_ports(&s->ports);
 	}
 	free(b->subsets.items);
+	free(b->labels);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -766,6 +769,38 @@ static void addr_value(struct builder *b, struct raw_addr *a, const char *f, siz
 	}
 }
 
+/* Appends one of metadata.labels as "key\0value\0" (a label selector's
+   input; JSON strings with a NUL in them match no selector as meant). */
+static void add_label(struct builder *b, const char *key, size_t klen, const char *value,
+                      size_t vlen)
+{
+	size_t need = b->labels_len + klen + vlen + 2;
+
+	if (need > UINT32_MAX) {
+		b->bad = "metadata.labels too large";
+		return;
+	}
+	if (need > b->labels_cap) {
+		size_t cap = b->labels_cap ? b->labels_cap * 2 : 256;
+		char *p;
+
+		while (cap < need)
+			cap *= 2;
+		p = realloc(b->labels, cap);
+		if (!p) {
+			b->bad = "out of memory";
+			return;
+		}
+		b->labels = p;
+		b->labels_cap = cap;
+	}
+	memcpy(b->labels + b->labels_len, key, klen);
+	b->labels[b->labels_len + klen] = '\0';
+	memcpy(b->labels + b->labels_len + klen + 1, value, vlen);
+	b->labels[b->labels_len + klen + 1 + vlen] = '\0';
+	b->labels_len = need;
+}
+
 static void metadata_value(struct builder *b, const char *f, size_t n, const char *s,
                            size_t len, char type)
 {
@@ -787,6 +822,8 @@ static void metadata_value(struct builder *b, const char *f, size_t n, const cha
 	case 'l':
 		if (IS(f, n, "labels.kubernetes.io/service-name"))
 			set_string(b, &b->service_label, s, len, type);
+		if (n > 7 && memcmp(f, "labels.", 7) == 0 && type == 's')
+			add_label(b, f + 7, n - 7, s, len);
 		break;
 	case 'a':
 		if (IS(f, n, "annotations.service.alpha.kubernetes.io/"
@@ -1239,6 +1276,12 @@ static struct kube_object *builder_finish(struct builder *b, int kind,
 	obj->name = take(&b->name);
 	obj->ns = kind == KUBE_KIND_NAMESPACE ? strdup("") : take(&b->ns);
 	obj->resource_version = take(&b->rv);
+	if (b->labels_len && kind != KUBE_KIND_POD) {
+		obj->labels = b->labels;
+		obj->labels_len = (uint32_t)b->labels_len;
+		b->labels = NULL;
+		b->labels_len = b->labels_cap = 0;
+	}
 	if (!obj->ns) {
 		*why = "out of memory";
 		kube_object_free(obj);

@@ -7,8 +7,8 @@
 #include <sys/socket.h>
 
 /* The layout kube_object.h promises (on 64-bit targets). */
-_Static_assert(sizeof(void *) != 8 || sizeof(struct kube_object) == 80,
-               "a kube_object is 80 bytes");
+_Static_assert(sizeof(void *) != 8 || sizeof(struct kube_object) == 88,
+               "a kube_object is 88 bytes");
 _Static_assert(sizeof(void *) != 8 || sizeof(struct kube_port) == 16,
                "a kube_port is 16 bytes");
 
@@ -28,6 +28,7 @@ void kube_object_free(struct kube_object *obj)
 		free(obj->ns);
 		free(obj->name);
 		free(obj->resource_version);
+		free(obj->labels);
 		switch (obj->kind) {
 		case KUBE_KIND_SERVICE:
 			free(obj->u.svc.cluster_ip);
@@ -275,6 +276,7 @@ static struct kube_object *pack_one(struct packer *p, const struct kube_object *
 	c.ns = pack_str(p, obj->ns);
 	c.name = pack_str(p, obj->name);
 	c.resource_version = pack_str(p, obj->resource_version);
+	c.labels = obj->labels ? pack_bytes(p, obj->labels, obj->labels_len, 1) : NULL;
 	if (o) {
 		c.packed = true;
 		c.next_subset = NULL;

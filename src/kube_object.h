@@ -92,9 +92,14 @@ struct kube_pod {
 struct kube_object {
 	uint8_t kind; /* enum kube_kind */
 	bool packed;  /* one allocation holds it all (kube_object_pack) */
+	uint32_t labels_len;
 	char *ns;     /* "" for cluster-scoped objects (Namespace) */
 	char *name;
 	char *resource_version; /* NULL when absent */
+	/* metadata.labels as "key\0value\0" pairs, labels_len bytes (NULL
+	   when none; Services, EndpointSlices, Endpoints and Namespaces). Read
+	   by svc_cache_put's selectors, not kept by the cache. */
+	char *labels;
 	union {
 		struct kube_service svc;
 		struct kube_endpointslice slice; /* ENDPOINTSLICE and ENDPOINTS */

@@ -8,6 +8,7 @@
 
 #include "bytemap.h"
 #include "kube_blob.h"
+#include "label_selector.h"
 
 /* The endpoint objects naming one service, by name (same namespace): the
    names of its EndpointSlices, then those of its v1 Endpoints, each
@@ -43,6 +44,9 @@ struct svc_cache {
 	struct bytemap *ns_objects;           /* "ns" -> object count (uintptr_t) */
 	struct bytemap *changed;              /* "ns/svc" or "ns" -> NULL */
 	struct bytemap *only_ns;              /* kept namespaces; NULL: all */
+	const struct label_selector *select_objects;    /* --labels, or NULL */
+	const struct label_selector *select_namespaces; /* --namespace-labels */
+	struct bytemap *exposed_ns; /* with select_namespaces: the matching ones */
 	uint64_t generation;
 };
 
@@ -56,6 +60,9 @@ static void scratch_free(struct scratch *s);
 static void index_add(struct svc_cache *c, const struct kube_object *obj);
 static void index_remove(struct svc_cache *c, const uint8_t *blob, const void *key,
                          size_t key_len);
+static bool hidden(const struct svc_cache *c, const char *ns);
+static int put_selected(struct svc_cache *c, const struct kube_object *obj);
+static void expose_namespace(struct svc_cache *c, const char *ns, bool exposed);
 
 struct svc_cache *svc_cache_new(void)
 {
@@ -98,6 +105,7 @@ void svc_cache_free(struct svc_cache *c)
 	bytemap_free(c->ns_objects, NULL);
 	bytemap_free(c->changed, NULL);
 	bytemap_free(c->only_ns, NULL);
+	bytemap_free(c->exposed_ns, NULL);
 	if (c->views) {
 		for (k = 0; k < KUBE_KIND_COUNT; k++) {
 			scratch_free(&c->views->get[k]);
@@ -116,6 +124,7 @@ int svc_cache_put(struct svc_cache *c, struct kube_object *obj)
 	size_t len;
 	void **slot;
 	uint8_t *blob;
+	bool exposure_changed = false;
 
 	if (obj->kind == KUBE_KIND_UNKNOWN || obj->kind >= KUBE_KIND_COUNT) {
 		kube_object_free(obj);
@@ -129,6 +138,15 @@ int svc_cache_put(struct svc_cache *c, struct kube_object *obj)
 			kube_object_free(obj);
 			return 1;
 		}
+	}
+	if (c->select_objects || c->select_namespaces) {
+		uint64_t before = c->generation;
+		int rc = put_selected(c, obj);
+		if (rc != 2) {
+			kube_object_free(obj);
+			return rc;
+		}
+		exposure_changed = c->generation != before;
 	}
 	blob = malloc(kube_blob_size(obj));
 	if (blob)
@@ -145,7 +163,7 @@ int svc_cache_put(struct svc_cache *c, struct kube_object *obj)
 	if (*slot && kube_blob_same(*slot, blob, kube_blob_size(obj))) {
 		free(blob);
 		kube_object_free(obj);
-		return 1;
+		return exposure_changed ? 0 : 1; /* a Namespace's labels are no part of its blob */
 	}
 	if (*slot)
 		index_remove(c, *slot, key, len);
@@ -169,6 +187,8 @@ int svc_cache_remove(struct svc_cache *c, enum kube_kind kind, const char *ns,
 	blob = bytemap_remove(c->by_kind[kind], key, len);
 	if (!blob)
 		return 0;
+	if (kind == KUBE_KIND_NAMESPACE && c->select_namespaces)
+		expose_namespace(c, name, false);
 	index_remove(c, blob, key, len);
 	free(blob);
 	c->generation++;
@@ -193,6 +213,8 @@ void svc_cache_clear(struct svc_cache *c)
 		bytemap_free(c->by_kind[k], free);
 		c->by_kind[k] = fresh;
 	}
+	if (c->exposed_ns)
+		bytemap_clear(c->exposed_ns, NULL);
 	c->generation++;
 }
 
@@ -207,7 +229,9 @@ const struct kube_object *svc_cache_get(const struct svc_cache *c,
 	if (kind >= KUBE_KIND_COUNT)
 		return NULL;
 	slot = bytemap_slot(c->by_kind[kind], key, len, false);
-	return slot ? view(&c->views->get[kind], *slot, key, len) : NULL;
+	if (!slot || hidden(c, kind == KUBE_KIND_NAMESPACE ? name : ns))
+		return NULL;
+	return view(&c->views->get[kind], *slot, key, len);
 }
 
 size_t svc_cache_count(const struct svc_cache *c, enum kube_kind kind)
@@ -216,6 +240,7 @@ size_t svc_cache_count(const struct svc_cache *c, enum kube_kind kind)
 }
 
 struct visit_ctx {
+	const struct svc_cache *c;
 	svc_cache_visit_fn fn;
 	void *ctx;
 	struct scratch *scratch;
@@ -226,13 +251,15 @@ static int visit_one(void *ctx, const void *key, size_t len, void *value)
 	struct visit_ctx *v = ctx;
 	const struct kube_object *obj = view(v->scratch, value, key, len);
 
-	return obj ? v->fn(v->ctx, obj) : 0;
+	if (!obj || hidden(v->c, obj->kind == KUBE_KIND_NAMESPACE ? obj->name : obj->ns))
+		return 0;
+	return v->fn(v->ctx, obj);
 }
 
 int svc_cache_foreach(const struct svc_cache *c, enum kube_kind kind,
                       svc_cache_visit_fn fn, void *ctx)
 {
-	struct visit_ctx v = {fn, ctx, NULL};
+	struct visit_ctx v = {c, fn, ctx, NULL};
 
 	if (kind >= KUBE_KIND_COUNT)
 		return 0;
@@ -547,6 +574,8 @@ size_t svc_cache_endpoints_of(const struct svc_cache *c, const char *ns,
 	uint8_t *mem;
 
 	*out = NULL;
+	if (hidden(c, ns))
+		return 0;
 	/* The array of views first, then the views, all in one scratch
 	   (grown by svc_cache_put to fit: this cannot fail). */
 	mem = n ? scratch_reserve(&c->views->endpoints, views_need(c, kind, ns, first, n))
@@ -584,7 +613,105 @@ int svc_cache_only_namespaces(struct svc_cache *c, const char *const *names, siz
 
 bool svc_cache_namespace_exists(const struct svc_cache *c, const char *ns)
 {
-	return bytemap_slot(c->ns_objects, ns, strlen(ns), false) != NULL;
+	return !hidden(c, ns) && bytemap_slot(c->ns_objects, ns, strlen(ns), false) != NULL;
+}
+
+/* ---- label selectors ------------------------------------------------------ */
+
+void svc_cache_select(struct svc_cache *c, const struct label_selector *services,
+                      const struct label_selector *namespaces)
+{
+	c->select_objects = services;
+	c->select_namespaces = namespaces;
+	if (namespaces && !c->exposed_ns)
+		c->exposed_ns = bytemap_new(); /* NULL: every namespace hidden */
+}
+
+/* A namespace whose objects lookups do not see (--namespace-labels). */
+static bool hidden(const struct svc_cache *c, const char *ns)
+{
+	return c->select_namespaces &&
+	       (!c->exposed_ns || !bytemap_get(c->exposed_ns, ns, strlen(ns)));
+}
+
+/* The selectors' part of svc_cache_put: 2 to go on storing obj, else what
+   put returns. */
+static int put_selected(struct svc_cache *c, const struct kube_object *obj)
+{
+	const char *labels = obj->labels ? obj->labels : "";
+
+	switch (obj->kind) {
+	case KUBE_KIND_SERVICE:
+	case KUBE_KIND_ENDPOINTSLICE:
+	case KUBE_KIND_ENDPOINTS:
+		if (!c->select_objects ||
+		    label_selector_matches(c->select_objects, labels, obj->labels_len))
+			return 2;
+		/* Its labels no longer match: gone, as the API's watch says with
+		   a DELETED event. */
+		return svc_cache_remove(c, (enum kube_kind)obj->kind, obj->ns, obj->name) ? 0 : 1;
+	case KUBE_KIND_NAMESPACE:
+		if (c->select_namespaces)
+			expose_namespace(c, obj->name,
+			                 label_selector_matches(c->select_namespaces, labels,
+			                                        obj->labels_len));
+		return 2;
+	default:
+		return 2;
+	}
+}
+
+struct reveal_ctx {
+	struct svc_cache *c;
+	const char *ns;
+	size_t ns_len;
+	bool pods;
+};
+
+static int mark_in_namespace(void *ctx, const void *key, size_t len, void *value)
+{
+	struct reveal_ctx *r = ctx;
+	char name[300];
+
+	(void)value;
+	if (len <= r->ns_len + 1 || memcmp(key, r->ns, r->ns_len) != 0 ||
+	    ((const char *)key)[r->ns_len] != '/' || len - r->ns_len - 1 >= sizeof(name) - 1)
+		return 0;
+	if (r->pods) {
+		name[0] = '/';
+		memcpy(name + 1, (const char *)key + r->ns_len + 1, len - r->ns_len - 1);
+		name[len - r->ns_len] = '\0';
+	} else {
+		memcpy(name, (const char *)key + r->ns_len + 1, len - r->ns_len - 1);
+		name[len - r->ns_len - 1] = '\0';
+	}
+	mark_changed(r->c, r->ns, name);
+	return 0;
+}
+
+/* ns starts or stops matching --namespace-labels: each of its services
+   and pods answers differently now. */
+static void expose_namespace(struct svc_cache *c, const char *ns, bool exposed)
+{
+	struct reveal_ctx r = {c, ns, strlen(ns), false};
+	bool was = c->exposed_ns && bytemap_get(c->exposed_ns, ns, r.ns_len);
+	void **slot;
+
+	if (was == exposed || !c->exposed_ns)
+		return;
+	if (exposed) {
+		slot = bytemap_slot(c->exposed_ns, ns, r.ns_len, true);
+		if (!slot)
+			return; /* out of memory: it stays hidden */
+		*slot = (void *)1;
+	} else {
+		bytemap_remove(c->exposed_ns, ns, r.ns_len);
+	}
+	bytemap_foreach(c->by_kind[KUBE_KIND_SERVICE], mark_in_namespace, &r);
+	r.pods = true;
+	bytemap_foreach(c->by_kind[KUBE_KIND_POD], mark_in_namespace, &r);
+	mark_changed(c, ns, NULL);
+	c->generation++;
 }
 
 struct drain_ctx {

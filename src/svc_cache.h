@@ -27,11 +27,26 @@ void svc_cache_free(struct svc_cache *c);
    or -1 on allocation failure. */
 int svc_cache_only_namespaces(struct svc_cache *c, const char *const *names, size_t n);
 
+struct label_selector;
+
+/* CoreDNS's labels and namespace_labels, from now on: a Service,
+   EndpointSlice or Endpoints object whose labels do not match services is
+   not kept (put removes one the cache held: its labels changed); the
+   objects of a namespace whose Namespace object does not match
+   namespaces are kept but hidden from every lookup (get, foreach,
+   endpoints_of, namespace_exists) until it does, and all of them are
+   reported changed when it starts or stops matching. Either may be NULL.
+   The selectors stay the caller's and must outlive the cache. Call before
+   the first put. */
+void svc_cache_select(struct svc_cache *c, const struct label_selector *services,
+                      const struct label_selector *namespaces);
+
 /* Inserts or replaces the object of the same kind/ns/name; takes ownership
    (frees obj on failure). Returns 0 when stored, 1 when the cache held the
    same data already (resourceVersion aside: nothing changed, nothing is
    reported) or the object's namespace is not kept, or -1 on allocation
-   failure. */
+   failure. An object the selectors do not keep removes the one held:
+   0 then, 1 when there was none. */
 int svc_cache_put(struct svc_cache *c, struct kube_object *obj);
 
 /* Removes kind/ns/name. Returns 1 if it was there, 0 if not. */

@@ -30,6 +30,7 @@
 #include "kube_client.h"
 #include "kubeconfig.h"
 #include "kube_object.h"
+#include "label_selector.h"
 #include "log.h"
 #include "metrics.h"
 #include "records.h"
@@ -61,6 +62,8 @@ struct options {
 	bool dump_zone;
 	struct config_list ns_address;
 	struct config_list namespaces;
+	const char *labels;
+	const char *namespace_labels;
 	unsigned long udp_size;
 	unsigned long tcp_idle;
 	unsigned long tcp_max_conns;
@@ -98,6 +101,10 @@ static const struct config_option option_table[] = {
 	 "take server, CA and credentials from a kubeconfig"},
 	{"namespaces", CONFIG_LIST, "NS[,NS...]", NULL, 0, 0, NULL, OPT(namespaces),
 	 "expose only these namespaces (CoreDNS's namespaces); the others' objects are not kept"},
+	{"labels", CONFIG_STRING, "SELECTOR", NULL, 0, 0, NULL, OPT(labels),
+	 "expose only the Services (and their EndpointSlices) whose labels match, e.g. 'app in (web,api),!canary' (CoreDNS's labels)"},
+	{"namespace-labels", CONFIG_STRING, "SELECTOR", NULL, 0, 0, NULL, OPT(namespace_labels),
+	 "expose only the namespaces whose labels match (CoreDNS's namespace_labels); the others' names are NXDOMAIN"},
 	{"kube-context", CONFIG_STRING, "NAME", NULL, 0, 0, NULL, OPT(kube_context),
 	 "the kubeconfig's context to use (default: its current-context)"},
 	{"listen", CONFIG_LIST, "ADDR", NULL, 0, 0, NULL, OPT(listen),
@@ -181,6 +188,8 @@ struct app {
 	struct hosts_files hosts;    /* --hosts */
 	struct event *hosts_timer;
 	char **only_ns;      /* --namespaces, split at commas */
+	struct label_selector *select_labels;    /* --labels */
+	struct label_selector *select_ns_labels; /* --namespace-labels */
 	size_t n_only_ns;
 	struct forward_config fcfg;
 	bool forwarding;
@@ -344,8 +353,16 @@ static int setup_configs(struct app *app, char *err, size_t errlen)
 {
 	if (split_namespaces(app, err, errlen) < 0)
 		return -1;
+	if (app->opt.labels &&
+	    !(app->select_labels = label_selector_parse(app->opt.labels, err, errlen)))
+		return -1;
+	if (app->opt.namespace_labels &&
+	    !(app->select_ns_labels = label_selector_parse(app->opt.namespace_labels, err, errlen)))
+		return -1;
 	if (!app->opt.dir && setup_api_config(app, err, errlen) < 0)
 		return -1;
+	app->kcfg.labels = app->opt.labels;
+	app->kcfg.namespace_labels = app->opt.namespace_labels;
 	/* Pods are listed and watched only when their records need them. */
 	app->kcfg.watch_pods = app->opt.pods == RECORDS_PODS_VERIFIED;
 	app->kcfg.watch_namespaces = true;
@@ -370,6 +387,7 @@ static int load_sources(struct app *app, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	svc_cache_select(app->cache, app->select_labels, app->select_ns_labels);
 	if (app->dir && source_dir_scan(app->dir, err, errlen) < 0)
 		return -1;
 	if (!app->dir && app->opt.dump_zone &&
@@ -533,6 +551,8 @@ static void teardown(struct app *app)
 	zone_sync_free(app->sync);
 	source_dir_free(app->dir);
 	svc_cache_free(app->cache);
+	label_selector_free(app->select_labels);
+	label_selector_free(app->select_ns_labels);
 	if (app->base)
 		event_base_free(app->base);
 	free(app->ns_addrs);

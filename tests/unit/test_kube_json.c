@@ -403,6 +403,35 @@ static void test_single_object(void **state)
 	assert_int_equal(o->u.svc.n_cluster_ips, 1);
 	assert_string_equal(ip_text(&o->u.svc.cluster_ips[0]), "10.96.0.1");
 	assert_int_equal(o->u.svc.ports[0].port, 443);
+	/* metadata.labels as "key\0value\0" pairs, for the label selectors */
+	assert_int_equal(o->labels_len, sizeof("component\0apiserver"));
+	assert_memory_equal(o->labels, "component\0apiserver", o->labels_len);
+	collector_free(&c);
+}
+
+/* Every label kept in order, prefixed keys, empty values; none for Pods;
+   a label that is not a string is not one. */
+static void test_labels(void **state)
+{
+	struct collector c = {0};
+	static const char want[] = "app\0web\0example.com/tier\0\0kubernetes.io/service-name\0web";
+	(void)state;
+
+	parse_ok("{\"kind\":\"List\",\"items\":[\n"
+	         "{\"apiVersion\":\"discovery.k8s.io/v1\",\"kind\":\"EndpointSlice\",\"addressType\":\"IPv4\",\n"
+	         " \"metadata\":{\"name\":\"web-1\",\"namespace\":\"a\",\"labels\":{\"app\":\"web\",\n"
+	         "   \"example.com/tier\":\"\",\"n\":5,\"kubernetes.io/service-name\":\"web\"}},\n"
+	         " \"endpoints\":[]},\n"
+	         "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"namespace\":\"a\",\n"
+	         "   \"labels\":{\"app\":\"web\"}},\"status\":{\"podIP\":\"10.0.0.1\",\"phase\":\"Running\"}},\n"
+	         "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"a\"}}]}",
+	         &c);
+	assert_int_equal(n_objects(&c), 3);
+	assert_int_equal(object_at(&c, 0)->labels_len, sizeof(want));
+	assert_memory_equal(object_at(&c, 0)->labels, want, sizeof(want));
+	assert_null(object_at(&c, 1)->labels);
+	assert_null(object_at(&c, 2)->labels);
+	assert_int_equal(object_at(&c, 2)->labels_len, 0);
 	collector_free(&c);
 }
 
@@ -1159,6 +1188,7 @@ int main(void)
 		cmocka_unit_test(test_kindless_items_delivered_when_typed),
 		cmocka_unit_test(test_list_version_absent),
 		cmocka_unit_test(test_single_object),
+		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_endpointslice_list),
 		cmocka_unit_test(test_endpoints_subsets),
 		cmocka_unit_test(test_endpoints_no_subsets),

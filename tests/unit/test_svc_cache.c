@@ -14,6 +14,7 @@
 
 #include "kube_json.h"
 #include "kube_object.h"
+#include "label_selector.h"
 #include "svc_cache.h"
 #include "cache_fixture.h"
 
@@ -662,6 +663,140 @@ static void test_drain_and_unchanged(void **state)
 	svc_cache_free(c);
 }
 
+/* obj with labels "k=v,k2=v2" (NULL: none). */
+static struct kube_object *labelled(struct kube_object *o, const char *labels)
+{
+	size_t n = labels ? strlen(labels) : 0, i;
+
+	if (!labels)
+		return o;
+	o->labels = malloc(n + 2);
+	assert_non_null(o->labels);
+	for (i = 0; i < n; i++)
+		o->labels[i] = labels[i] == '=' || labels[i] == ',' ? '\0' : labels[i];
+	o->labels[n] = '\0';
+	o->labels_len = (uint32_t)n + 1;
+	return o;
+}
+
+static struct label_selector *selector(const char *text)
+{
+	char err[200];
+	struct label_selector *s = label_selector_parse(text, err, sizeof(err));
+
+	if (!s)
+		fail_msg("%s", err);
+	return s;
+}
+
+static int count_one(void *ctx, const struct kube_object *obj)
+{
+	(void)obj;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int count_kind(const struct svc_cache *c, enum kube_kind kind)
+{
+	int n = 0;
+
+	svc_cache_foreach(c, kind, count_one, &n);
+	return n;
+}
+
+/* --labels: objects that do not match are not kept, and one that stops
+   matching is removed (its change reported); Namespaces and Pods pass. */
+static void test_select_labels(void **state)
+{
+	struct svc_cache *c = svc_cache_new();
+	struct label_selector *sel = selector("app in (web,api),!canary");
+	const struct kube_object *const *eps;
+	(void)state;
+
+	assert_non_null(c);
+	svc_cache_select(c, sel, NULL);
+	assert_int_equal(svc_cache_put(c, labelled(make(KUBE_KIND_SERVICE, "a", "web"), "app=web")), 0);
+	assert_int_equal(svc_cache_put(c, labelled(make(KUBE_KIND_SERVICE, "a", "db"), "app=db")), 1);
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_SERVICE, "a", "bare")), 1);
+	assert_int_equal(svc_cache_put(c, labelled(make(KUBE_KIND_SERVICE, "a", "api"),
+	                                          "app=api,canary=yes")), 1);
+	assert_int_equal(svc_cache_put(c, labelled(make(KUBE_KIND_ENDPOINTSLICE, "a", "web"),
+	                                          "app=web,kubernetes.io/service-name=web")), 0);
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_ENDPOINTSLICE, "a", "web-2")), 1);
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_NAMESPACE, "", "a")), 0);
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_POD, "a", "p")), 0);
+	assert_non_null(svc_cache_get(c, KUBE_KIND_SERVICE, "a", "web"));
+	assert_null(svc_cache_get(c, KUBE_KIND_SERVICE, "a", "db"));
+	assert_int_equal(svc_cache_count(c, KUBE_KIND_SERVICE), 1);
+	assert_int_equal(svc_cache_endpoints_of(c, "a", "web", &eps), 1);
+	assert_string_equal(drain_all(c), "a|- a|/p a|web");
+	/* its labels change: gone, and said */
+	assert_int_equal(svc_cache_put(c, labelled(make(KUBE_KIND_SERVICE, "a", "web"), "app=other")), 0);
+	assert_null(svc_cache_get(c, KUBE_KIND_SERVICE, "a", "web"));
+	assert_string_equal(drain_all(c), "a|web");
+	assert_int_equal(svc_cache_put(c, labelled(make(KUBE_KIND_SERVICE, "a", "web"), "app=other")), 1);
+	assert_string_equal(drain_all(c), "");
+	assert_int_equal(svc_cache_put(c, labelled(make(KUBE_KIND_SERVICE, "a", "web"), "app=web")), 0);
+	assert_non_null(svc_cache_get(c, KUBE_KIND_SERVICE, "a", "web"));
+	svc_cache_free(c);
+	label_selector_free(sel);
+}
+
+/* --namespace-labels: a namespace's objects are kept but hidden from every
+   lookup until its Namespace matches; each flip reports all of them. */
+static void test_select_namespaces(void **state)
+{
+	struct svc_cache *c = svc_cache_new();
+	struct label_selector *sel = selector("team=shop");
+	const struct kube_object *const *eps;
+	(void)state;
+
+	assert_non_null(c);
+	svc_cache_select(c, NULL, sel);
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_SERVICE, "a", "web")), 0);
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_SERVICE, "a", "db")), 0);
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_ENDPOINTSLICE, "a", "web")), 0);
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_POD, "a", "p")), 0);
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_SERVICE, "b", "x")), 0);
+	/* no Namespace object yet: nothing is exposed */
+	assert_null(svc_cache_get(c, KUBE_KIND_SERVICE, "a", "web"));
+	assert_false(svc_cache_namespace_exists(c, "a"));
+	assert_int_equal(count_kind(c, KUBE_KIND_SERVICE), 0);
+	assert_int_equal(svc_cache_endpoints_of(c, "a", "web", &eps), 0);
+	drain_all(c);
+
+	assert_int_equal(svc_cache_put(c, labelled(make(KUBE_KIND_NAMESPACE, "", "a"), "team=shop")), 0);
+	assert_int_equal(svc_cache_put(c, labelled(make(KUBE_KIND_NAMESPACE, "", "b"), "team=db")), 0);
+	assert_non_null(svc_cache_get(c, KUBE_KIND_SERVICE, "a", "web"));
+	assert_non_null(svc_cache_get(c, KUBE_KIND_NAMESPACE, "", "a"));
+	assert_null(svc_cache_get(c, KUBE_KIND_NAMESPACE, "", "b"));
+	assert_null(svc_cache_get(c, KUBE_KIND_SERVICE, "b", "x"));
+	assert_true(svc_cache_namespace_exists(c, "a"));
+	assert_false(svc_cache_namespace_exists(c, "b"));
+	assert_int_equal(count_kind(c, KUBE_KIND_SERVICE), 2);
+	assert_int_equal(count_kind(c, KUBE_KIND_NAMESPACE), 1);
+	assert_int_equal(svc_cache_endpoints_of(c, "a", "web", &eps), 1);
+	/* b, hidden before and after, has nothing to report */
+	assert_string_equal(drain_all(c), "a|- a|/p a|db a|web");
+
+	/* a's labels change (the same blob otherwise): hidden again, all said */
+	assert_int_equal(svc_cache_put(c, labelled(make(KUBE_KIND_NAMESPACE, "", "a"), "team=x")), 0);
+	assert_null(svc_cache_get(c, KUBE_KIND_SERVICE, "a", "web"));
+	assert_string_equal(drain_all(c), "a|- a|/p a|db a|web");
+	assert_int_equal(svc_cache_put(c, labelled(make(KUBE_KIND_NAMESPACE, "", "a"), "team=x")), 1);
+	assert_string_equal(drain_all(c), "");
+	/* b starts to match; then its Namespace object goes */
+	assert_int_equal(svc_cache_put(c, labelled(make(KUBE_KIND_NAMESPACE, "", "b"), "team=shop")), 0);
+	assert_non_null(svc_cache_get(c, KUBE_KIND_SERVICE, "b", "x"));
+	assert_string_equal(drain_all(c), "b|- b|x");
+	assert_int_equal(svc_cache_remove(c, KUBE_KIND_NAMESPACE, "", "b"), 1);
+	assert_null(svc_cache_get(c, KUBE_KIND_SERVICE, "b", "x"));
+	assert_false(svc_cache_namespace_exists(c, "b"));
+	assert_string_equal(drain_all(c), "b|- b|x");
+	svc_cache_free(c);
+	label_selector_free(sel);
+}
+
 static struct kube_object *slice_of(enum kube_kind kind, const char *name, const char *svc)
 {
 	struct kube_object *o = make(kind, "ns1", name);
@@ -731,6 +866,8 @@ int main(void)
 		cmocka_unit_test(test_ip_format),
 		cmocka_unit_test(test_endpoints_index),
 		cmocka_unit_test(test_drain_and_unchanged),
+		cmocka_unit_test(test_select_labels),
+		cmocka_unit_test(test_select_namespaces),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
