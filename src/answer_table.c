@@ -22,6 +22,7 @@
 #include "dname.h"
 #include "records.h"
 #include "answer_encode.h"
+#include "rcu_thread.h"
 #include "answer_node.h"
 
 #define MAX_CNAME_CHAIN 8
@@ -61,18 +62,6 @@ struct answer_table {
 	size_t n_retired, cap_retired;
 };
 
-
-static __thread bool rcu_thread_registered;
-
-/* Writers may run on threads that never read (the main loop, tests): make
-   sure the thread is known to RCU before it takes the read-side lock. */
-static void writer_online(void)
-{
-	if (!rcu_thread_registered) {
-		rcu_register_thread();
-		rcu_thread_registered = true;
-	}
-}
 
 static const struct answer_node *find_node(const struct answer_table *t, uint32_t hash,
                                            const uint8_t *name, size_t len);
@@ -1066,7 +1055,7 @@ void answer_table_reclaim(struct answer_table *t)
 
 	if (t->n_retired == 0)
 		return;
-	writer_online();
+	thread_rcu_register(); /* writers may run on threads that never read */
 	synchronize_rcu();
 	for (i = 0; i < t->n_retired; i++)
 		free(t->retired[i]);
@@ -1261,7 +1250,7 @@ struct answer_table *answer_table_new(const struct records_set *set, bool pods_i
 	struct answer_table *t = calloc(1, sizeof(*t));
 	size_t i;
 
-	writer_online();
+	thread_rcu_register();
 	if (!t)
 		return NULL;
 	t->pods_insecure = pods_insecure;
@@ -1316,7 +1305,7 @@ void answer_table_reserve(struct answer_table *t, size_t names)
 	while (names > want * 2)
 		want *= 4;
 	if (want != t->buckets) {
-		writer_online();
+		thread_rcu_register();
 		t->buckets = want;
 		cds_lfht_resize(t->ht, t->buckets);
 	}
@@ -1340,7 +1329,7 @@ int answer_table_put(struct answer_table *t, const struct records_set *set,
 		return -1;
 	if (folded(t, set, name))
 		return 1; /* its service's compact node answers it */
-	writer_online();
+	thread_rcu_register();
 	d->n_types = 0;
 	d->len = 0;
 	d->n_ends = 0;
@@ -1398,7 +1387,7 @@ int answer_table_delete(struct answer_table *t, const uint8_t *lname, size_t len
 	struct name_key key = { t, lname, len, NULL, 0 };
 	int removed = 0;
 
-	writer_online();
+	thread_rcu_register();
 	rcu_read_lock();
 	cds_lfht_lookup(t->ht, bytemap_hash(lname, len), match_name, &key, &iter);
 	ht_node = cds_lfht_iter_get_node(&iter);
@@ -1449,7 +1438,7 @@ void answer_table_free(struct answer_table *t)
 
 	if (!t)
 		return;
-	writer_online();
+	thread_rcu_register();
 	if (t->ht) {
 		struct cds_lfht_iter iter;
 		struct cds_lfht_node *ht_node;
@@ -2015,7 +2004,7 @@ int answer_table_node_links(const struct answer_table *t, const uint8_t *lname,
 	const uint8_t *ttl;
 	size_t i, count;
 
-	writer_online();
+	thread_rcu_register();
 	rcu_read_lock();
 	n = find_node(t, bytemap_hash(lname, len), lname, len);
 	if (!n || !(n->flags & (NODE_COMPACT | NODE_HOSTS))) {
@@ -2043,7 +2032,7 @@ size_t answer_table_linkers(const struct answer_table *t, const struct kube_ip *
 	struct cds_lfht_iter iter;
 	struct cds_lfht_node *ht_node;
 
-	writer_online();
+	thread_rcu_register();
 	rcu_read_lock();
 	cds_lfht_lookup(t->ht, bytemap_hash(rev, rev_len), match_name, &key, &iter);
 	while ((ht_node = cds_lfht_iter_get_node(&iter)) != NULL) {

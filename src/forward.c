@@ -1,7 +1,7 @@
 /* forward.c - upstream forwarding and its response cache.
  *
- * A query is keyed by (lower-case name, type, DO/CD bits). A fresh cache
- * entry answers at once; otherwise the query joins the in-flight request
+ * A query is keyed by (lower-case name, type, DO/CD bits). A fresh entry
+ * of the cache all query threads share (fwd_cache.c) answers at once; otherwise the query joins the in-flight request
  * for its key, or starts one: a connected UDP socket per request (so the
  * kernel picks a random source port and only the queried address can
  * answer), a random ID, and the reply accepted only if ID and question
@@ -28,6 +28,7 @@
 #include "dname.h"
 #include "dnsmsg.h"
 #include "dns.h"
+#include "fwd_cache.h"
 #include "query.h"
 #include "reply.h"
 #include "wire.h"
@@ -46,18 +47,6 @@ struct waiter {
 	bool has_peer;
 	struct reply_client c;  /* what its reply keeps of its query */
 	uint8_t *prefix;        /* forward_chase: our CNAME record(s) (c.prefix), or NULL */
-};
-
-struct cache_entry {
-	struct cache_entry *prev, *next; /* LRU: most recent first */
-	uint8_t key[KEY_MAX];
-	size_t key_len;
-	uint8_t *msg;          /* upstream reply without OPT, ID 0 */
-	size_t len;
-	uint16_t *ttl_at;
-	size_t n_ttls;
-	uint32_t *ttls;        /* original TTLs */
-	time_t stored, expires;
 };
 
 struct request {
@@ -87,14 +76,13 @@ struct upstream_state {
 struct forward {
 	struct event_base *base;
 	const struct forward_config *cfg;
-	struct bytemap *cache;    /* key -> struct cache_entry */
-	struct cache_entry *lru_head, *lru_tail;
 	struct bytemap *inflight; /* key -> struct request */
 	size_t n_inflight;
 	struct upstream_state *health;
 	size_t n_health;
 	struct forward_stats stats;
 	uint8_t out[QUERY_MAX_MSG + 64];
+	uint8_t cached[DNS_MAX_MSG]; /* a reply copied from the cache */
 };
 
 static void start_try(struct request *r);
@@ -135,12 +123,11 @@ struct forward *forward_new(struct event_base *base, const struct forward_config
 		return NULL;
 	f->base = base;
 	f->cfg = cfg;
-	f->cache = bytemap_new();
 	f->inflight = bytemap_new();
 	for (i = 0; i < cfg->n_stubs; i++)
 		n += cfg->stubs[i].ups.n;
 	f->health = calloc(n ? n : 1, sizeof(*f->health));
-	if (!f->cache || !f->inflight || !f->health) {
+	if (!f->inflight || !f->health) {
 		forward_free(f);
 		return NULL;
 	}
@@ -150,16 +137,6 @@ struct forward *forward_new(struct event_base *base, const struct forward_config
 		for (j = 0; j < cfg->stubs[i].ups.n; j++)
 			f->health[f->n_health++].addr = &cfg->stubs[i].ups.addrs[j];
 	return f;
-}
-
-static void free_entry(void *v)
-{
-	struct cache_entry *e = v;
-
-	free(e->msg);
-	free(e->ttl_at);
-	free(e->ttls);
-	free(e);
 }
 
 static int drop_request(void *ctx, const void *key, size_t len, void *value)
@@ -182,7 +159,6 @@ void forward_free(struct forward *f)
 		bytemap_foreach(f->inflight, drop_request, NULL);
 		bytemap_free(f->inflight, NULL);
 	}
-	bytemap_free(f->cache, free_entry);
 	free(f->health);
 	free(f);
 }
@@ -190,7 +166,8 @@ void forward_free(struct forward *f)
 void forward_get_stats(const struct forward *f, struct forward_stats *out)
 {
 	*out = f->stats;
-	out->cache_size = bytemap_count(f->cache);
+	out->cache_size = fwd_cache_count(f->cfg->cache); /* shared: the same in each */
+	out->cache_evictions = fwd_cache_evictions(f->cfg->cache);
 }
 
 /* ---- replies to clients ------------------------------------------------ */
@@ -221,58 +198,6 @@ static void deliver_rcode(struct forward *f, struct waiter *w, uint8_t rcode)
 }
 
 /* ---- cache ------------------------------------------------------------- */
-
-static void lru_unlink(struct forward *f, struct cache_entry *e)
-{
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		f->lru_head = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
-	else
-		f->lru_tail = e->prev;
-	e->prev = e->next = NULL;
-}
-
-static void lru_push(struct forward *f, struct cache_entry *e)
-{
-	e->next = f->lru_head;
-	e->prev = NULL;
-	if (f->lru_head)
-		f->lru_head->prev = e;
-	else
-		f->lru_tail = e;
-	f->lru_head = e;
-}
-
-static void cache_remove(struct forward *f, struct cache_entry *e)
-{
-	lru_unlink(f, e);
-	bytemap_remove(f->cache, e->key, e->key_len);
-	free_entry(e);
-}
-
-/* Copies the entry with TTLs counted down (or set to ttl_override). */
-static void serve_entry(struct forward *f, struct cache_entry *e, struct waiter *w,
-                        uint32_t ttl_override)
-{
-	uint8_t buf[QUERY_MAX_MSG];
-	time_t age = now_s() - e->stored;
-	size_t i;
-
-	memcpy(buf, e->msg, e->len);
-	/* Authoritative, as CoreDNS's cache answers: some clients discard
-	   a reply that is not. */
-	dns_set_flags(buf, dns_flags(buf) | DNS_FLAG_AA);
-	for (i = 0; i < e->n_ttls; i++) {
-		uint32_t ttl = ttl_override;
-		if (!ttl_override)
-			ttl = e->ttls[i] > (uint32_t)age ? e->ttls[i] - (uint32_t)age : 0;
-		wire_put_u32(buf + e->ttl_at[i], ttl);
-	}
-	deliver(f, w, buf, e->len);
-}
 
 /* How long an upstream's reply m may be cached: its smallest TTL (a
    negative one's SOA minimum, RFC 2308), capped; a SERVFAIL briefly; 0
@@ -308,59 +233,6 @@ static void cap_ttls(uint8_t *msg, const struct dnsmsg *m, uint32_t ttl)
 		if (t > ttl)
 			wire_put_u32(msg + m->ttl_at[i], ttl);
 	}
-}
-
-static void cache_store(struct forward *f, const uint8_t *key, size_t key_len,
-                        const uint8_t *msg, size_t len, const struct dnsmsg *m)
-{
-	const struct forward_config *cfg = f->cfg;
-	uint32_t ttl = entry_ttl(cfg, m);
-	struct cache_entry *e;
-	void **slot;
-	size_t i;
-
-	if (cfg->cache_entries == 0 || ttl == 0)
-		return;
-	slot = bytemap_slot(f->cache, key, key_len, true);
-	if (!slot)
-		return;
-	if (*slot) {
-		cache_remove(f, *slot);
-		slot = bytemap_slot(f->cache, key, key_len, true);
-		if (!slot)
-			return;
-	}
-	e = calloc(1, sizeof(*e));
-	if (e) {
-		e->msg = malloc(len);
-		e->ttl_at = malloc((m->n_ttls + 1) * sizeof(*e->ttl_at));
-		e->ttls = malloc((m->n_ttls + 1) * sizeof(*e->ttls));
-	}
-	if (!e || !e->msg || !e->ttl_at || !e->ttls) {
-		if (e)
-			free_entry(e);
-		bytemap_remove(f->cache, key, key_len);
-		return;
-	}
-	memcpy(e->key, key, key_len);
-	e->key_len = key_len;
-	memcpy(e->msg, msg, len);
-	e->msg[0] = e->msg[1] = 0;
-	e->len = len;
-	e->n_ttls = m->n_ttls;
-	for (i = 0; i < m->n_ttls; i++) {
-		uint32_t t = ((uint32_t)msg[m->ttl_at[i]] << 24) |
-		             ((uint32_t)msg[m->ttl_at[i] + 1] << 16) |
-		             ((uint32_t)msg[m->ttl_at[i] + 2] << 8) | msg[m->ttl_at[i] + 3];
-		e->ttl_at[i] = m->ttl_at[i];
-		e->ttls[i] = t < ttl ? t : ttl; /* capped like the entry */
-	}
-	e->stored = now_s();
-	e->expires = e->stored + ttl;
-	*slot = e;
-	lru_push(f, e);
-	while (bytemap_count(f->cache) > cfg->cache_entries && f->lru_tail)
-		cache_remove(f, f->lru_tail);
 }
 
 /* ---- requests ---------------------------------------------------------- */
@@ -643,7 +515,7 @@ static void finish(struct request *r, const uint8_t *reply, size_t len,
 	if (dnsmsg_parse(clean, clean_len, &cm) == 0) {
 		uint32_t ttl = entry_ttl(f->cfg, &cm);
 
-		cache_store(f, r->key, r->key_len, clean, clean_len, &cm);
+		fwd_cache_put(f->cfg->cache, r->key, r->key_len, clean, clean_len, &cm, ttl, now_s());
 		if (ttl)
 			cap_ttls(clean, &cm, ttl);
 		while (r->waiters) {
@@ -660,11 +532,11 @@ static void finish(struct request *r, const uint8_t *reply, size_t len,
 static void fail_all(struct request *r)
 {
 	struct forward *f = r->f;
-	void **slot = bytemap_slot(f->cache, r->key, r->key_len, false);
-	struct cache_entry *stale = slot ? *slot : NULL;
+	/* Every upstream failed: an answer cached by any thread, even one
+	   expired up to stale_limit ago (RFC 8767), with stale_ttl. */
+	size_t stale = fwd_cache_get(f->cfg->cache, r->key, r->key_len, now_s(),
+	                             f->cfg->stale_limit, f->cfg->stale_ttl, f->cached);
 
-	if (stale && now_s() - stale->expires > (time_t)f->cfg->stale_limit)
-		stale = NULL;
 	if (!stale && r->servfail) {
 		/* Nothing stale to give: pass the upstream's SERVFAIL on (and
 		   cache it briefly, so a broken domain is not hammered). */
@@ -676,7 +548,7 @@ static void fail_all(struct request *r)
 		r->waiters = w->next;
 		if (stale) {
 			f->stats.stale_served++;
-			serve_entry(f, stale, w, f->cfg->stale_ttl);
+			deliver(f, w, f->cached, stale);
 		} else {
 			f->stats.servfails++;
 			deliver_rcode(f, w, DNS_RCODE_SERVFAIL);
@@ -754,7 +626,7 @@ static void resolve(struct forward *f, struct waiter *w, const uint8_t *lname,
                     size_t lname_len, uint16_t qtype, uint16_t qclass)
 {
 	uint8_t key[KEY_MAX];
-	size_t key_len, i;
+	size_t key_len, i, cached_len;
 	void **slot;
 	struct request *r;
 
@@ -765,17 +637,12 @@ static void resolve(struct forward *f, struct waiter *w, const uint8_t *lname,
 	                               ((w->c.flags & DNS_FLAG_CD) ? 2 : 0));
 	key_len = lname_len + 3;
 
-	slot = bytemap_slot(f->cache, key, key_len, false);
-	if (slot) {
-		struct cache_entry *e = *slot;
-		if (e->expires > now_s()) {
-			f->stats.cache_hits++;
-			lru_unlink(f, e);
-			lru_push(f, e);
-			serve_entry(f, e, w, 0);
-			waiter_free(w);
-			return;
-		}
+	cached_len = fwd_cache_get(f->cfg->cache, key, key_len, now_s(), 0, 0, f->cached);
+	if (cached_len) {
+		f->stats.cache_hits++;
+		deliver(f, w, f->cached, cached_len);
+		waiter_free(w);
+		return;
 	}
 	f->stats.cache_misses++;
 	slot = bytemap_slot(f->inflight, key, key_len, false);

@@ -28,12 +28,14 @@ struct forward_stub {
 	struct forward_upstreams ups;
 };
 
+struct fwd_cache;
+
 struct forward_config {
 	struct forward_upstreams ups;  /* default upstreams */
 	const struct forward_stub *stubs;
 	size_t n_stubs;
 	unsigned timeout_ms;           /* per try */
-	size_t cache_entries;          /* this forwarder's share */
+	struct fwd_cache *cache;       /* shared by every thread's forwarder; NULL: none */
 	unsigned max_inflight;         /* beyond: REFUSED, as CoreDNS's max_concurrent */
 	uint32_t max_ttl, max_negative_ttl, servfail_ttl;
 	uint32_t stale_limit, stale_ttl;
@@ -78,7 +80,8 @@ void forward_cancel(struct forward *f, void *ctx);
 struct forward_stats {
 	uint64_t queries, cache_hits, cache_misses, upstream_sent, replies_dropped,
 		timeouts, stale_served, servfails;
-	size_t cache_size;
+	size_t cache_size;        /* of the shared cache: the same in every thread's */
+	uint64_t cache_evictions; /* likewise */
 	/* Upstream round trips that got a usable reply: not cumulative here,
 	   the last bucket is +Inf. */
 	uint64_t dur[FORWARD_DUR_BUCKETS + 1];

@@ -22,6 +22,7 @@
 #include "metrics.h"
 #include "net_tcp.h"
 #include "net_udp.h"
+#include "rcu_thread.h"
 
 struct worker {
 	struct server *server;
@@ -221,7 +222,8 @@ bool server_forward_stats(const struct server *s, struct forward_stats *out)
 		out->timeouts += one.timeouts;
 		out->stale_served += one.stale_served;
 		out->servfails += one.servfails;
-		out->cache_size += one.cache_size;
+		out->cache_size = one.cache_size; /* one cache for all */
+		out->cache_evictions = one.cache_evictions;
 		for (size_t b = 0; b <= FORWARD_DUR_BUCKETS; b++)
 			out->dur[b] += one.dur[b];
 		out->dur_sum_ns += one.dur_sum_ns;
@@ -233,9 +235,9 @@ static void *worker_main(void *arg)
 {
 	struct worker *wk = arg;
 
-	rcu_register_thread();
+	thread_rcu_register();
 	event_base_loop(wk->base, 0);
-	rcu_unregister_thread();
+	thread_rcu_unregister();
 	return NULL;
 }
 

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "dname.h"
 #include "forward.h"
+#include "fwd_cache.h"
 #include "hosts.h"
 #include "http.h"
 #include "kube_client.h"
@@ -120,7 +121,7 @@ static const struct config_option option_table[] = {
 	{"stub-domain", CONFIG_LIST, "DOMAIN=ADDR[:PORT][,ADDR...]", NULL, 0, 0, NULL,
 	 OPT(stub_domain), "send DOMAIN to its own servers; the longest match wins"},
 	{"cache-size", CONFIG_UINT, "N", "9984", 0, 10000000, NULL, OPT(cache_size),
-	 "entries in the cache of forwarded answers (0 disables it)"},
+	 "entries in the cache of forwarded answers, one for all query threads (0 disables it)"},
 	{"cache-ttl", CONFIG_UINT, "SECONDS", NULL, 1, 86400, NULL, OPT(cache_ttl),
 	 "longest a forwarded answer or denial is cached, and the largest TTL handed out for one (CoreDNS's cache TTL; default 3600 for answers, 1800 for denials)"},
 	{"forward-timeout", CONFIG_UINT, "MS", "2000", 50, 60000, NULL, OPT(forward_timeout),
@@ -192,6 +193,7 @@ struct app {
 	struct label_selector *select_ns_labels; /* --namespace-labels */
 	size_t n_only_ns;
 	struct forward_config fcfg;
+	struct fwd_cache *fcache;    /* the query threads' forwarders share it */
 	bool forwarding;
 	struct query_zone *zones;
 	struct server *server;
@@ -561,6 +563,7 @@ static void teardown(struct app *app)
 		free(app->only_ns[i]);
 	free(app->only_ns);
 	forward_config_release(&app->fcfg);
+	fwd_cache_free(app->fcache); /* the query threads are gone */
 	config_free(option_table, &app->opt);
 	libevent_global_shutdown();
 }
@@ -1036,7 +1039,12 @@ static int setup_forwarding(struct app *app, const struct server_config *scfg,
 				return -1;
 			}
 	app->fcfg.timeout_ms = (unsigned)app->opt.forward_timeout;
-	app->fcfg.cache_entries = (app->opt.cache_size + scfg->threads - 1) / scfg->threads;
+	app->fcache = fwd_cache_new(app->opt.cache_size);
+	if (!app->fcache) {
+		snprintf(err, errlen, "out of memory for --cache-size %lu", app->opt.cache_size);
+		return -1;
+	}
+	app->fcfg.cache = app->fcache;
 	app->fcfg.max_inflight = 1000;
 	/* CoreDNS's cache: 3600 s for answers, 1800 s for denials, unless
 	   "cache TTL" sets both */

@@ -18,6 +18,11 @@ static inline void wire_put_u16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
+static inline uint32_t wire_u32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
 static inline void wire_put_u32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 24);
