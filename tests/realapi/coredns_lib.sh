@@ -17,6 +17,10 @@
 # ---- NSD: the outside world ---------------------------------------------------------
 # On 127.0.0.2 (loopback, like all the rest), authoritative for example.com
 # and the root (so other names are NXDOMAIN, as from a real resolver).
+# Response rate limiting off (rrl-ratelimit: 0): with it (Debian's NSD
+# defaults to 200 a second per /24) the NXDOMAINs of the root share one
+# bucket, and a burst of them gets TC=1 and empty sections ("slip"), which
+# CoreDNS passes on and svcdns retries over TCP: a difference of NSD's making.
 # start_nsd: sets NSD_DIR, NSD_PID, NSD_PORT, UPSTREAM (ADDR:PORT).
 nsd_zones() {
 	local i
@@ -56,6 +60,7 @@ server:
   xfrdir: "$NSD_DIR"
   server-count: 1
   verbosity: 1
+  rrl-ratelimit: 0
 remote-control:
   control-enable: no
 zone:

@@ -633,6 +633,8 @@ def compare(qfile, a_srv, b_srv, allow_file):
             fields = ["rcode", "answer", "authority"] + (["additional"] if f == "additional" else [])
         if f.startswith("ttl"):
             fields = ["ttl"]
+        if f == "owner-case":
+            fields = ["owners"]
         desc = "; ".join("%s coredns=%s svcdns=%s" % (fl, short(a, fl), short(b, fl)) for fl in fields)
         print("%s [%s %s] %s (%s): %d questions; e.g. %s %s (%s): %s%s" % (
             "ALLOWED" if reason else "DIFF", f0, kind, ",".join(g["types"]), ",".join(sorted(g["vs"])), g["n"], x["name"], x["type"], x["v"],

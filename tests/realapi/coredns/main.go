@@ -20,6 +20,7 @@ import (
 	_ "github.com/coredns/coredns/plugin/errors"
 	_ "github.com/coredns/coredns/plugin/forward"
 	_ "github.com/coredns/coredns/plugin/health"
+	_ "github.com/coredns/coredns/plugin/hosts"
 	_ "github.com/coredns/coredns/plugin/kubernetes"
 	_ "github.com/coredns/coredns/plugin/loadbalance"
 	_ "github.com/coredns/coredns/plugin/log"
@@ -42,6 +43,7 @@ var directives = []string{
 	"loadbalance",
 	"autopath",
 	"cache",
+	"hosts",
 	"kubernetes",
 	"loop",
 	"forward",
