@@ -81,11 +81,13 @@ struct forward {
 	struct upstream_state *health;
 	size_t n_health;
 	struct forward_stats stats;
+	size_t next_start; /* FORWARD_POLICY_ROUND_ROBIN: this thread's turn */
 	uint8_t out[QUERY_MAX_MSG + 64];
 	uint8_t cached[DNS_MAX_MSG]; /* a reply copied from the cache */
 };
 
 static void start_try(struct request *r);
+static void start_tcp(struct request *r);
 static void waiter_free(struct waiter *w);
 static void finish(struct request *r, const uint8_t *reply, size_t len,
                    const struct dnsmsg *m);
@@ -344,31 +346,7 @@ static void handle_reply(struct request *r, const uint8_t *buf, size_t len, bool
 		return;
 	}
 	if ((m.flags & DNS_FLAG_TC) && !tcp) {
-		struct bufferevent *bev;
-		uint8_t prefix[2];
-		const struct sockaddr_storage *addr = &r->ups->addrs[r->order[r->try_no]];
-		socklen_t alen = r->ups->lens[r->order[r->try_no]];
-
-		close_transport(r);
-		bev = bufferevent_socket_new(r->f->base, -1, BEV_OPT_CLOSE_ON_FREE);
-		if (!bev || bufferevent_socket_connect(bev, (const struct sockaddr *)addr,
-		                                       (int)alen) < 0) {
-			if (bev)
-				bufferevent_free(bev);
-			next_try(r);
-			return;
-		}
-		r->tcp = bev;
-		bufferevent_setcb(bev, on_tcp_read, NULL, on_tcp_event, r);
-		{
-			struct timeval tv = {r->f->cfg->timeout_ms / 1000,
-			                     (r->f->cfg->timeout_ms % 1000) * 1000};
-			event_add(r->timer, &tv); /* a fresh try gets a fresh timeout */
-		}
-		bufferevent_enable(bev, EV_READ | EV_WRITE);
-		wire_put_u16(prefix, (uint16_t)r->query_len);
-		bufferevent_write(bev, prefix, 2);
-		bufferevent_write(bev, r->query, r->query_len);
+		start_tcp(r);
 		return;
 	}
 	note_result(r, true);
@@ -449,6 +427,33 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 	next_try(r);
 }
 
+/* This try over TCP (after TC, or --force-tcp), with a fresh timeout. */
+static void start_tcp(struct request *r)
+{
+	struct bufferevent *bev;
+	uint8_t prefix[2];
+	const struct sockaddr_storage *addr = &r->ups->addrs[r->order[r->try_no]];
+	socklen_t alen = r->ups->lens[r->order[r->try_no]];
+	struct timeval tv = {r->f->cfg->timeout_ms / 1000, (r->f->cfg->timeout_ms % 1000) * 1000};
+
+	close_transport(r);
+	bev = bufferevent_socket_new(r->f->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (!bev ||
+	    bufferevent_socket_connect(bev, (const struct sockaddr *)addr, (int)alen) < 0) {
+		if (bev)
+			bufferevent_free(bev);
+		next_try(r);
+		return;
+	}
+	r->tcp = bev;
+	bufferevent_setcb(bev, on_tcp_read, NULL, on_tcp_event, r);
+	event_add(r->timer, &tv);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	wire_put_u16(prefix, (uint16_t)r->query_len);
+	bufferevent_write(bev, prefix, 2);
+	bufferevent_write(bev, r->query, r->query_len);
+}
+
 static void start_try(struct request *r)
 {
 	const struct sockaddr_storage *addr = &r->ups->addrs[r->order[r->try_no]];
@@ -459,6 +464,10 @@ static void start_try(struct request *r)
 	clock_gettime(CLOCK_MONOTONIC, &r->try_start);
 	r->id = (uint16_t)arc4random();
 	wire_put_u16(r->query, r->id);
+	if (r->f->cfg->force_tcp) {
+		start_tcp(r);
+		return;
+	}
 	r->fd = socket(addr->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (r->fd < 0 || connect(r->fd, (const struct sockaddr *)addr, alen) < 0 ||
 	    send(r->fd, r->query, r->query_len, 0) < 0) {
@@ -695,12 +704,18 @@ static void resolve(struct forward *f, struct waiter *w, const uint8_t *lname,
 	               dns_put_opt(r->query + WIRE_HEADER_LEN + lname_len + 4,
 	                           f->cfg->edns_size, 0, w->c.edns_flags);
 
-	/* Healthy upstreams first, from a random start (CoreDNS's "random"
-	   policy); ones marked down go last, so they are still tried when
-	   nothing else answers. */
+	/* Healthy upstreams first, from the policy's start (CoreDNS's
+	   forward: random, round_robin, or sequential in the order given);
+	   ones marked down go last, so they are still tried when nothing
+	   else answers. */
 	{
 		size_t n = r->ups->n < MAX_UPSTREAMS ? r->ups->n : MAX_UPSTREAMS;
-		size_t start = n ? arc4random_uniform((uint32_t)n) : 0, k;
+		size_t start = 0, k;
+
+		if (n && f->cfg->policy == FORWARD_POLICY_RANDOM)
+			start = arc4random_uniform((uint32_t)n);
+		else if (n && f->cfg->policy == FORWARD_POLICY_ROUND_ROBIN)
+			start = f->next_start++ % n;
 		time_t now = now_s();
 		for (k = 0; k < 2; k++)
 			for (i = 0; i < n; i++) {

@@ -30,6 +30,13 @@ struct forward_stub {
 
 struct fwd_cache;
 
+/* Which upstream a query tries first (the others follow in order). */
+enum forward_policy {
+	FORWARD_POLICY_RANDOM,      /* CoreDNS's default */
+	FORWARD_POLICY_ROUND_ROBIN, /* the next one each query */
+	FORWARD_POLICY_SEQUENTIAL   /* the first one given, then the next */
+};
+
 struct forward_config {
 	struct forward_upstreams ups;  /* default upstreams */
 	const struct forward_stub *stubs;
@@ -41,6 +48,8 @@ struct forward_config {
 	uint32_t stale_limit, stale_ttl;
 	uint16_t edns_size;            /* our payload size towards upstreams */
 	bool round_robin;              /* A and AAAA answers start at a random record */
+	enum forward_policy policy;
+	bool force_tcp;                /* ask upstreams over TCP only */
 };
 
 /* Receives the reply for one client. peer is the client address given to

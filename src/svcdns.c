@@ -57,6 +57,9 @@ struct options {
 	unsigned long cache_size;
 	unsigned long cache_ttl;
 	unsigned long forward_timeout;
+	int forward_policy;
+	bool force_tcp;
+	unsigned long serve_stale;
 	const char *http;
 	unsigned long threads;
 	int pods;
@@ -87,6 +90,8 @@ static const char *const pods_modes[] = {"disabled", "insecure", "verified", NUL
 static const char *const log_levels[] = {"error", "warning", "info", "debug", NULL};
 enum { LOADBALANCE_ROUND_ROBIN, LOADBALANCE_NONE };
 static const char *const loadbalance_modes[] = {"round_robin", "none", NULL};
+/* In enum forward_policy's order. */
+static const char *const forward_policies[] = {"random", "round_robin", "sequential", NULL};
 
 #define OPT(field) offsetof(struct options, field)
 static const struct config_option option_table[] = {
@@ -126,6 +131,12 @@ static const struct config_option option_table[] = {
 	 "longest a forwarded answer or denial is cached, and the largest TTL handed out for one (CoreDNS's cache TTL; default 3600 for answers, 1800 for denials)"},
 	{"forward-timeout", CONFIG_UINT, "MS", "2000", 50, 60000, NULL, OPT(forward_timeout),
 	 "wait this long for an upstream before trying the next"},
+	{"forward-policy", CONFIG_CHOICE, "POLICY", "random", 0, 0, forward_policies, OPT(forward_policy),
+	 "which --upstream a query tries first (CoreDNS's forward policy); the others follow"},
+	{"force-tcp", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(force_tcp),
+	 "ask upstreams over TCP only (CoreDNS's force_tcp)"},
+	{"serve-stale", CONFIG_UINT, "SECONDS", "3600", 0, 604800, NULL, OPT(serve_stale),
+	 "when every upstream fails, answer from a cached entry expired up to this long ago, TTL 30 (RFC 8767; 0: never)"},
 	{"http", CONFIG_STRING, "ADDR:PORT", "127.0.0.1:9153", 0, 0, NULL, OPT(http),
 	 "address of /health, /ready and /metrics"},
 	{"threads", CONFIG_UINT, "N", NULL, 1, 256, NULL, OPT(threads),
@@ -1051,7 +1062,9 @@ static int setup_forwarding(struct app *app, const struct server_config *scfg,
 	app->fcfg.max_ttl = app->opt.cache_ttl ? (uint32_t)app->opt.cache_ttl : 3600;
 	app->fcfg.max_negative_ttl = app->opt.cache_ttl ? (uint32_t)app->opt.cache_ttl : 1800;
 	app->fcfg.servfail_ttl = 5;
-	app->fcfg.stale_limit = 3600;
+	app->fcfg.stale_limit = (uint32_t)app->opt.serve_stale;
+	app->fcfg.policy = (enum forward_policy)app->opt.forward_policy;
+	app->fcfg.force_tcp = app->opt.force_tcp;
 	app->fcfg.stale_ttl = 30;
 	app->fcfg.edns_size = (uint16_t)app->opt.udp_size;
 	app->forwarding = true;

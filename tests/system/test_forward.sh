@@ -253,4 +253,37 @@ timeout 3 "$SVCDNS" --dir "$DIR" --listen 127.0.0.1 --port "$P" \
 st=$?
 check_eq "upstream on our port but another address starts (killed by timeout)" "124" "$st"
 
+# ---- --forward-policy, --force-tcp (CoreDNS's forward policy and force_tcp) ---------------
+start_upstream first
+UF=$UPORT UFLOG=$ULOG
+start_upstream second
+US=$UPORT
+# tags NAME-PREFIX N: N queries (names fresh each time, so none is cached),
+# the upstream tags that answered, counted.
+tags() {
+	local i=0
+	while [ $i -lt "$2" ]; do
+		ask "who.$1-$i.test" TXT
+		i=$((i + 1))
+	done | jf 'r["answer"][0]["data"] if r.get("answer") else r.get("rcode", r.get("error"))' |
+		sort | uniq -c | sed 's/^ *//' | tr '\n' ' ' | sed 's/ $//'
+}
+start_fwd "$DIR" --upstream "127.0.0.1:$UF" --upstream "127.0.0.1:$US" --forward-policy sequential
+check_eq "--forward-policy sequential: every query to the first upstream" '10 first' "$(tags seq 10)"
+stop_server "$PID"
+start_fwd "$DIR" --upstream "127.0.0.1:$UF" --upstream "127.0.0.1:$US" --forward-policy round_robin
+check_eq "--forward-policy round_robin: each upstream in turn" '5 first 5 second' "$(tags rr 10)"
+stop_server "$PID"
+start_fwd "$DIR" --upstream "127.0.0.1:$UF" --upstream "127.0.0.1:$US"
+got=$(tags rnd 40)
+check_true "--forward-policy random (default): 40 queries reach both upstreams ($got)" \
+	sh -c 'case "$1" in *first*second*) exit 0 ;; esac; exit 1' sh "$got"
+stop_server "$PID"
+start_fwd "$DIR" --upstream "127.0.0.1:$UF" --force-tcp
+R=$(ask www.example.test A)
+check_json "--force-tcp: answered" "NOERROR 192.0.2.1" 'r["rcode"] + " " + r["answer"][0]["data"]'
+check_eq "--force-tcp: asked upstream over TCP, never UDP" "1 0" \
+	"$(ucount "$UFLOG" www.example.test A tcp) $(ucount "$UFLOG" www.example.test A udp)"
+stop_server "$PID"
+
 finish
