@@ -120,6 +120,7 @@ struct kube_client {
 	struct kc_res res[KC_MAX_RESOURCES];
 	char *labels_param;    /* "labelSelector=..." of --labels, or NULL */
 	char *ns_labels_param; /* of --namespace-labels */
+	char *pods_param;      /* the running pods' fieldSelector and labels_param */
 	size_t n_res;
 
 	enum kc_fail_class fail_class;
@@ -1556,11 +1557,20 @@ struct kube_client *kube_client_new(struct event_base *base,
 	if (cfg->watch_namespaces)
 		kc_add_res(c, "namespaces", "/api/v1/namespaces", c->ns_labels_param,
 		           KUBE_KIND_NAMESPACE, false);
-	if (cfg->watch_pods)
-		kc_add_res(c, "pods", "/api/v1/pods",
-		           "fieldSelector=status.phase%21%3DSucceeded%2C"
-		           "status.phase%21%3DFailed%2Cstatus.phase%21%3DUnknown",
+	if (cfg->watch_pods) {
+		static const char running[] = "fieldSelector=status.phase%21%3DSucceeded%2C"
+		                              "status.phase%21%3DFailed%2Cstatus.phase%21%3DUnknown";
+		if (c->labels_param) {
+			size_t n = sizeof(running) + 1 + strlen(c->labels_param);
+			if (!(c->pods_param = malloc(n))) {
+				snprintf(err, errlen, "out of memory");
+				goto fail;
+			}
+			snprintf(c->pods_param, n, "%s&%s", running, c->labels_param);
+		}
+		kc_add_res(c, "pods", "/api/v1/pods", c->pods_param ? c->pods_param : running,
 		           KUBE_KIND_POD, false);
+	}
 
 	c->multi = curl_multi_init();
 	c->curl_timer = evtimer_new(base, kc_curl_timeout, c);
@@ -1653,6 +1663,7 @@ void kube_client_free(struct kube_client *c)
 		event_free(c->token_timer);
 	free(c->labels_param);
 	free(c->ns_labels_param);
+	free(c->pods_param);
 	free(c->server);
 	free(c->token);
 	free(c->token_file);

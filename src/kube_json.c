@@ -1276,7 +1276,7 @@ static struct kube_object *builder_finish(struct builder *b, int kind,
 	obj->name = take(&b->name);
 	obj->ns = kind == KUBE_KIND_NAMESPACE ? strdup("") : take(&b->ns);
 	obj->resource_version = take(&b->rv);
-	if (b->labels_len && kind != KUBE_KIND_POD) {
+	if (b->labels_len) {
 		obj->labels = b->labels;
 		obj->labels_len = (uint32_t)b->labels_len;
 		b->labels = NULL;

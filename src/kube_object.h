@@ -97,8 +97,8 @@ struct kube_object {
 	char *name;
 	char *resource_version; /* NULL when absent */
 	/* metadata.labels as "key\0value\0" pairs, labels_len bytes (NULL
-	   when none; Services, EndpointSlices, Endpoints and Namespaces). Read
-	   by svc_cache_put's selectors, not kept by the cache. */
+	   when none). Read by svc_cache_put's selectors, not kept by the
+	   cache. */
 	char *labels;
 	union {
 		struct kube_service svc;

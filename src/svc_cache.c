@@ -644,6 +644,7 @@ static int put_selected(struct svc_cache *c, const struct kube_object *obj)
 	case KUBE_KIND_SERVICE:
 	case KUBE_KIND_ENDPOINTSLICE:
 	case KUBE_KIND_ENDPOINTS:
+	case KUBE_KIND_POD: /* --pods verified: CoreDNS lists pods with the selector too */
 		if (!c->select_objects ||
 		    label_selector_matches(c->select_objects, labels, obj->labels_len))
 			return 2;

@@ -30,7 +30,7 @@ int svc_cache_only_namespaces(struct svc_cache *c, const char *const *names, siz
 struct label_selector;
 
 /* CoreDNS's labels and namespace_labels, from now on: a Service,
-   EndpointSlice or Endpoints object whose labels do not match services is
+   EndpointSlice, Endpoints or Pod object whose labels do not match services is
    not kept (put removes one the cache held: its labels changed); the
    objects of a namespace whose Namespace object does not match
    namespaces are kept but hidden from every lookup (get, foreach,

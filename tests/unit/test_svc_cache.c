@@ -704,8 +704,9 @@ static int count_kind(const struct svc_cache *c, enum kube_kind kind)
 	return n;
 }
 
-/* --labels: objects that do not match are not kept, and one that stops
-   matching is removed (its change reported); Namespaces and Pods pass. */
+/* --labels: objects that do not match are not kept (Pods too, as
+   CoreDNS lists them with the selector), and one that stops matching is
+   removed (its change reported); Namespaces pass. */
 static void test_select_labels(void **state)
 {
 	struct svc_cache *c = svc_cache_new();
@@ -724,7 +725,8 @@ static void test_select_labels(void **state)
 	                                          "app=web,kubernetes.io/service-name=web")), 0);
 	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_ENDPOINTSLICE, "a", "web-2")), 1);
 	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_NAMESPACE, "", "a")), 0);
-	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_POD, "a", "p")), 0);
+	assert_int_equal(svc_cache_put(c, labelled(make(KUBE_KIND_POD, "a", "p"), "app=api")), 0);
+	assert_int_equal(svc_cache_put(c, labelled(make(KUBE_KIND_POD, "a", "q"), "app=db")), 1);
 	assert_non_null(svc_cache_get(c, KUBE_KIND_SERVICE, "a", "web"));
 	assert_null(svc_cache_get(c, KUBE_KIND_SERVICE, "a", "db"));
 	assert_int_equal(svc_cache_count(c, KUBE_KIND_SERVICE), 1);
