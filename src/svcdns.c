@@ -23,6 +23,7 @@
 
 #include "answer_table.h"
 #include "config.h"
+#include "corefile.h"
 #include "dname.h"
 #include "forward.h"
 #include "fwd_cache.h"
@@ -64,6 +65,7 @@ struct options {
 	unsigned long threads;
 	int pods;
 	bool dump_zone;
+	const char *from_corefile;
 	struct config_list ns_address;
 	struct config_list namespaces;
 	const char *labels;
@@ -159,6 +161,8 @@ static const struct config_option option_table[] = {
 	 "look this often whether a --hosts file changed (0: only at start and on SIGHUP)"},
 	{"hosts-no-reverse", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(hosts_no_reverse),
 	 "no PTR answers from the --hosts file (CoreDNS's no_reverse)"},
+	{"from-corefile", CONFIG_STRING, "FILE", NULL, 0, 0, NULL, OPT(from_corefile),
+	 "print the options that do what CoreDNS's Corefile FILE does, one a line, and exit: 0, or 2 when some of it has no equivalent (listed on stderr)"},
 	{"dump-zone", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(dump_zone),
 	 "print the cluster zone as a master file and exit"},
 	{"ns-address", CONFIG_LIST, "ADDR", NULL, 0, 0, NULL, OPT(ns_address),
@@ -224,6 +228,7 @@ static int setup_configs(struct app *app, char *err, size_t errlen);
 static int split_namespaces(struct app *app, char *err, size_t errlen);
 static int load_sources(struct app *app, char *err, size_t errlen);
 static int dump_zone(struct app *app);
+static int from_corefile(const char *path);
 static int start_signals(struct app *app);
 static int start_hosts(struct app *app, char *err, size_t errlen);
 static void refresh_hosts(struct app *app);
@@ -259,6 +264,10 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		return rc < 0 ? EXIT_USAGE : 0;
 	log_init("svcdns", (enum log_level)app.opt.log_level);
+	if (app.opt.from_corefile) {
+		status = from_corefile(app.opt.from_corefile);
+		goto out;
+	}
 	if (setup_configs(&app, err, sizeof(err)) < 0) {
 		fprintf(stderr, "svcdns: %s\n", err);
 		status = EXIT_USAGE;
@@ -761,6 +770,42 @@ static void on_rebuild(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	publish(arg);
+}
+
+/* ---- --from-corefile ---- */
+
+/* The Corefile at path as svcdns options (corefile.c); the exit status:
+   0, 2 when some of it has no equivalent, 1 when it cannot be read or is
+   no Corefile. */
+static int from_corefile(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	size_t cap = 4u << 20, len;
+	char *text;
+	int rc;
+
+	if (!fp) {
+		fprintf(stderr, "svcdns: %s: %s\n", path, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	text = malloc(cap + 1);
+	if (!text) {
+		fclose(fp);
+		fprintf(stderr, "svcdns: out of memory\n");
+		return EXIT_RUNTIME;
+	}
+	/* One byte more than the converter takes: a larger file is refused
+	   by it, not cut here. */
+	len = fread(text, 1, cap + 1, fp);
+	if (ferror(fp)) {
+		fprintf(stderr, "svcdns: %s: %s\n", path, strerror(errno));
+		rc = EXIT_RUNTIME;
+	} else {
+		rc = corefile_convert(text, len, path, stdout, stderr);
+	}
+	fclose(fp);
+	free(text);
+	return rc;
 }
 
 /* ---- --hosts ---- */

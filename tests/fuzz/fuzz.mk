@@ -12,7 +12,7 @@
 # with the normal compiler.
 #   make fuzz FUZZ_SECONDS=600 FUZZ_TARGETS=query FUZZ_FLAGS=-jobs=1
 
-FUZZ_TARGETS = query kube_json_document kube_json_watch kubeconfig dnsmsg
+FUZZ_TARGETS = query kube_json_document kube_json_watch kubeconfig dnsmsg corefile
 FUZZ_SECONDS = 60
 FUZZ_FLAGS =
 FUZZ_CC = clang
@@ -53,7 +53,7 @@ fuzz: fuzz-bins
 	@failed=""; \
 	for t in $(FUZZ_TARGETS); do \
 		case $$t in query|dnsmsg) dict=dns.dict ;; kubeconfig) dict=kubeconfig.dict ;; \
-			*) dict=json.dict ;; esac; \
+			corefile) dict=corefile.dict ;; *) dict=json.dict ;; esac; \
 		seeds=$(srcdir)/tests/fuzz/corpus/$$t; \
 		reg=$(srcdir)/tests/fuzz/regressions/$$t; \
 		test -d $$reg || reg=; \
@@ -84,7 +84,7 @@ fuzz-clean:
 # ---- the same targets as corpus replayers, in make check ----------------
 FUZZ_REPLAYS = tests/fuzz/replay_query tests/fuzz/replay_kube_json_document \
 	tests/fuzz/replay_kube_json_watch tests/fuzz/replay_kubeconfig \
-	tests/fuzz/replay_dnsmsg
+	tests/fuzz/replay_dnsmsg tests/fuzz/replay_corefile
 check_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
 FUZZ_REPLAY_LIBS = libsvcdns.a $(DEPS_LIBS)
@@ -112,6 +112,9 @@ tests_fuzz_replay_kubeconfig_LDADD = $(FUZZ_REPLAY_LIBS)
 tests_fuzz_replay_dnsmsg_SOURCES = tests/fuzz/fuzz_dnsmsg.c tests/fuzz/replay_main.c
 tests_fuzz_replay_dnsmsg_CPPFLAGS = $(FUZZ_REPLAY_DEFS) -DFUZZ_NAME='"dnsmsg"'
 tests_fuzz_replay_dnsmsg_LDADD = $(FUZZ_REPLAY_LIBS)
+tests_fuzz_replay_corefile_SOURCES = tests/fuzz/fuzz_corefile.c tests/fuzz/replay_main.c
+tests_fuzz_replay_corefile_CPPFLAGS = $(FUZZ_REPLAY_DEFS) -DFUZZ_NAME='"corefile"'
+tests_fuzz_replay_corefile_LDADD = $(FUZZ_REPLAY_LIBS)
 
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/regressions tests/fuzz/make_seeds.py \
-	tests/fuzz/dns.dict tests/fuzz/json.dict tests/fuzz/kubeconfig.dict
+	tests/fuzz/dns.dict tests/fuzz/json.dict tests/fuzz/kubeconfig.dict tests/fuzz/corefile.dict
