@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "answer_table.h"
+#include "dname.h"
 #include "dns.h"
 #include "dnsmsg.h"
 #include "records.h"
@@ -26,6 +27,11 @@ static uint16_t body_rotation(const struct answer_body *b, size_t *rec_len);
 static size_t copy_rotated(const struct answer_body *b, uint32_t keep, uint16_t first,
                            size_t rec_len, uint8_t *out);
 static void rotate_runs(uint8_t *msg, size_t pos, size_t len, uint16_t an);
+static bool put_srv_rotated(struct reply *r, const struct answer_body *b, size_t avail);
+static size_t put_glue(const uint8_t *msg, uint8_t *out, size_t room, const uint8_t *rec,
+                       size_t len, const uint8_t *body, size_t base, size_t rot_start,
+                       size_t answer_end);
+static void rotate_srv_copied(const struct reply *r, const struct answer_body *b, uint8_t *out);
 
 void reply_begin(struct reply *r, uint8_t *out, const uint8_t *query, size_t qend,
                  size_t limit, bool edns, uint16_t edns_flags, uint16_t udp_size)
@@ -104,6 +110,9 @@ static void put_found(struct reply *r, const struct answer_ref *ref)
 	uint16_t first;
 	size_t rec_len;
 
+	if (r->round_robin && !ref->pointer_shift && put_srv_rotated(r, b, avail))
+		return;
+
 	if (body > avail) {
 		keep = 0;
 		while (keep < total && b->ends[keep] <= avail)
@@ -119,8 +128,11 @@ static void put_found(struct reply *r, const struct answer_ref *ref)
 	if (ref->pointer_shift) {
 		body = answer_body_copy(b, keep, ref->pointer_shift, ref->question_moves,
 		                        r->out + r->len);
-		if (r->round_robin)
+		if (r->round_robin) {
 			rotate_runs(r->out, r->len, r->len + body, r->an);
+			if (keep == total)
+				rotate_srv_copied(r, b, r->out + r->len);
+		}
 	} else if (r->round_robin && (first = body_rotation(b, &rec_len)) != 0) {
 		/* Rotated before the cut: a client that takes a truncated
 		   answer as it is still gets a different part each time. */
@@ -271,7 +283,10 @@ static size_t put_chased(uint8_t *out, const struct reply_client *c, const uint8
    one of them, so that clients which take the first address spread over
    all of them. Only records of one owner, type and size move: each keeps
    its place's length, so no compression pointer (the owners', or any
-   later record's into them) changes its meaning. */
+   later record's into them) changes its meaning. The cluster's SRV
+   answers rotate too (beyond CoreDNS, which leaves SRV alone): their
+   records differ in length, so the glue's pointers into their targets
+   are moved with them (put_srv_rotated). */
 
 /* Per query thread. The start need not be unpredictable, only even. */
 static _Thread_local uint32_t rr_state;
@@ -398,4 +413,224 @@ static void rotate_runs(uint8_t *msg, size_t pos, size_t len, uint16_t an)
 	}
 	if (run_n >= 2)
 		rotate_run(msg + run, run_n, run_len);
+}
+
+/* The body offset bo, inside the answer section of an records (answer_end
+   bytes), once the records from offset rot_start on come first. */
+static size_t rotated_offset(size_t bo, size_t rot_start, size_t answer_end)
+{
+	return bo >= rot_start ? bo - rot_start : bo + (answer_end - rot_start);
+}
+
+/* The offset in msg of the question name's suffix that spells the same
+   name (any letter case) as the uncompressed name at name (at most max
+   bytes), or 0 when none does. */
+static size_t question_suffix(const uint8_t *msg, const uint8_t *name, size_t max)
+{
+	size_t q = DNS_HEADER_LEN;
+
+	for (;;) {
+		size_t a = q, b = 0;
+
+		while (b < max && msg[a] == name[b]) {
+			size_t n = name[b], i;
+			if (n == 0)
+				return q;
+			if (n > 63 || b + 1 + n > max)
+				return 0;
+			for (i = 1; i <= n; i++)
+				if ((msg[a + i] | 0x20) != (name[b + i] | 0x20))
+					break;
+			if (i <= n)
+				break;
+			a += 1 + n;
+			b += 1 + n;
+		}
+		if (msg[q] == 0)
+			return 0;
+		q += 1u + msg[q];
+	}
+}
+
+/* The glue record at rec (its owner may end in a pointer into the answer,
+   whose bytes are at body): the pointer's new value once the answer
+   starts at rot_start, in *ptr. The question's copy of the name where it
+   has one (the service's domain, shared by every target), else where the
+   target moved. False when that is past a pointer's reach (16 KiB): the
+   record cannot stay. base: where the body starts in the message. */
+static bool glue_pointer(const uint8_t *msg, const uint8_t *rec, size_t len, const uint8_t *body,
+                         size_t base, size_t rot_start, size_t answer_end, size_t *at,
+                         uint16_t *ptr)
+{
+	size_t p = 0, target, moved, q;
+
+	*at = 0;
+	while (p < len && rec[p] != 0 && (rec[p] & 0xC0) != 0xC0)
+		p += 1u + rec[p];
+	if (p + 1 >= len || (rec[p] & 0xC0) != 0xC0)
+		return true;
+	target = wire_u16(rec + p) & 0x3FFF;
+	if (target < base || target >= base + answer_end)
+		return true;
+	*at = p + 1; /* 1 + offset: 0 says "no pointer to move" */
+	q = question_suffix(msg, body + (target - base), answer_end - (target - base));
+	moved = q ? q : base + rotated_offset(target - base, rot_start, answer_end);
+	if (moved > 0x3FFF)
+		return false;
+	*ptr = (uint16_t)(0xC000 | moved);
+	return true;
+}
+
+/* Copies the glue record rec (len bytes) to out (room bytes), its owner's
+   pointer into the answer (body) moved with the rotation; where the moved
+   target is out of a pointer's reach, the owner spells the target's
+   labels out down to a suffix the question has (the service's domain).
+   Returns the bytes written, 0 when they do not fit room. */
+static size_t put_glue(const uint8_t *msg, uint8_t *out, size_t room, const uint8_t *rec,
+                       size_t len, const uint8_t *body, size_t base, size_t rot_start,
+                       size_t answer_end)
+{
+	size_t at, p, o, s, target, max, rest, q;
+	uint16_t ptr;
+
+	if (glue_pointer(msg, rec, len, body, base, rot_start, answer_end, &at, &ptr)) {
+		if (len > room)
+			return 0;
+		memcpy(out, rec, len);
+		if (at)
+			wire_put_u16(out + at - 1, ptr);
+		return len;
+	}
+	p = at - 1; /* the pointer, after the owner's own labels */
+	target = (wire_u16(rec + p) & 0x3FFF) - base;
+	max = answer_end - target;
+	if (p > room)
+		return 0;
+	memcpy(out, rec, p);
+	o = p;
+	for (s = 0;; s += 1u + body[target + s]) {
+		if (s >= max || (body[target + s] & 0xC0))
+			return 0;
+		if (body[target + s] == 0) {
+			if (o + 1 > room)
+				return 0;
+			out[o++] = 0;
+			break;
+		}
+		q = question_suffix(msg, body + target + s, max - s);
+		if (q) {
+			if (o + 2 > room)
+				return 0;
+			wire_put_u16(out + o, (uint16_t)(0xC000 | q));
+			o += 2;
+			break;
+		}
+		if (o + 1 + body[target + s] > room || o + 1 + body[target + s] > DNAME_MAX ||
+		    s + 1 + body[target + s] > max)
+			return 0;
+		memcpy(out + o, body + target + s, 1u + body[target + s]);
+		o += 1u + body[target + s];
+	}
+	rest = len - (p + 2);
+	if (o + rest > room)
+		return 0;
+	memcpy(out + o, rec + p + 2, rest);
+	return o + rest;
+}
+
+/* Whether the an answer records of body (ends as b's) are SRV records
+   whose owner is the question. */
+static bool srv_answer(const uint8_t *body, const struct answer_body *b)
+{
+	size_t i;
+
+	if (b->an < 2 || b->ns)
+		return false;
+	for (i = 0; i < b->an; i++)
+		if (memcmp(body + (i ? b->ends[i - 1] : 0), "\xc0\x0c\x00\x21", 4) != 0)
+			return false;
+	return true;
+}
+
+/* The same rotation on a whole answer already copied to out (the SRV
+   answer of a _port._proto name, whose copy moved its pointers): the
+   answer's bytes turned in place, the glue's pointers moved. */
+static void rotate_srv_copied(const struct reply *r, const struct answer_body *b, uint8_t *out)
+{
+	size_t answer_end, rot_start, i;
+	uint16_t first;
+
+	if (!srv_answer(out, b) || !(first = (uint16_t)(rr_next() % b->an)))
+		return;
+	answer_end = b->ends[b->an - 1];
+	rot_start = b->ends[first - 1];
+	/* All the glue must stay (it is in place already): a target moved
+	   out of a pointer's reach keeps the order. Its new pointers are
+	   found before the answer's bytes move. */
+	for (i = b->an; i < (size_t)b->an + b->ar; i++) {
+		size_t at;
+		uint16_t ptr;
+		if (!glue_pointer(r->out, out + b->ends[i - 1], b->ends[i] - b->ends[i - 1], out, r->len,
+		                  rot_start, answer_end, &at, &ptr))
+			return;
+	}
+	for (i = b->an; i < (size_t)b->an + b->ar; i++) {
+		size_t at;
+		uint16_t ptr;
+		uint8_t *rec = out + b->ends[i - 1];
+		glue_pointer(r->out, rec, b->ends[i] - b->ends[i - 1], out, r->len, rot_start,
+		             answer_end, &at, &ptr);
+		if (at) /* the targets are read where they are still */
+			wire_put_u16(rec + at - 1, ptr);
+	}
+	reverse_bytes(out, rot_start);
+	reverse_bytes(out + rot_start, answer_end - rot_start);
+	reverse_bytes(out, answer_end);
+}
+
+/* A prebuilt or compact SRV answer (2 or more records, owner the question,
+   each target spelled out), started at a random record; then as much of
+   the glue as fits, its owners' pointers moved with the targets. False
+   when b is no such answer or the draw keeps the order: the caller copies
+   it as it is. */
+static bool put_srv_rotated(struct reply *r, const struct answer_body *b, size_t avail)
+{
+	uint8_t *out = r->out + r->len;
+	size_t answer_end, rot_start, o = 0, i;
+	uint16_t first, kept = 0, glue = 0;
+
+	if (!srv_answer(b->wire, b))
+		return false;
+	first = (uint16_t)(rr_next() % b->an);
+	if (!first)
+		return false;
+	answer_end = b->ends[b->an - 1];
+	rot_start = b->ends[first - 1];
+	for (i = 0; i < b->an; i++) {
+		size_t k = (first + i) % b->an;
+		size_t start = k ? b->ends[k - 1] : 0, len = b->ends[k] - start;
+		if (o + len > avail)
+			break;
+		memcpy(out + o, b->wire + start, len);
+		o += len;
+		kept++;
+	}
+	if (kept == b->an) {
+		for (i = b->an; i < (size_t)b->an + b->ar; i++) {
+			size_t start = b->ends[i - 1], n;
+
+			n = put_glue(r->out, out + o, avail - o, b->wire + start, b->ends[i] - start,
+			             b->wire, r->len, rot_start, answer_end);
+			if (!n)
+				break; /* glue may go */
+			o += n;
+			glue++;
+		}
+	} else {
+		r->flags |= DNS_FLAG_TC; /* answers had to go: ask over TCP */
+	}
+	r->an = kept;
+	r->ar = glue;
+	r->len += o;
+	return true;
 }

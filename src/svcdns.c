@@ -152,7 +152,7 @@ static const struct config_option option_table[] = {
 	{"no-endpoints", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(no_endpoints),
 	 "no endpoint names or records, and no EndpointSlice watch (CoreDNS's noendpoints)"},
 	{"loadbalance", CONFIG_CHOICE, "POLICY", "round_robin", 0, 0, loadbalance_modes, OPT(loadbalance),
-	 "round_robin: an answer of several A or AAAA records, the cluster's or forwarded, starts at a random one (CoreDNS's loadbalance); none: in the order kept"},
+	 "round_robin: an answer of several A or AAAA records, the cluster's or forwarded, or the cluster's SRV records, starts at a random one (CoreDNS's loadbalance); none: in the order kept"},
 	{"hosts", CONFIG_LIST, "FILE", NULL, 0, 0, NULL, OPT(hosts),
 	 "answer the names and addresses of a hosts(5) file first, the rest from the cluster and upstream (CoreDNS's hosts with fallthrough)"},
 	{"hosts-ttl", CONFIG_UINT, "SECONDS", "3600", 0, 2147483647, NULL, OPT(hosts_ttl),

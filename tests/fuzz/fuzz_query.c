@@ -23,7 +23,8 @@
 
 static struct answer_table *table;
 static uint8_t out[QUERY_MAX_MSG];
-static const struct query_opts opts = {.udp_cap = 1232, .refuse_outside = true};
+static const struct query_opts opts = {.udp_cap = 1232, .refuse_outside = true,
+                                       .round_robin = true}; /* the default */
 
 static void check_reply(const uint8_t *msg, size_t len, bool tcp);
 

@@ -5,8 +5,8 @@
 # a UDP answer cut at 1232 bytes: a different part each time) and for
 # forwarded ones (fresh, from the cache, after an ExternalName's CNAME,
 # which stays first). Each answer is the same records in the same cyclic
-# order as --loadbalance none gives; SRV answers keep their order, as
-# CoreDNS's do. Every loop is bounded; the chance that a right server
+# order as --loadbalance none gives; SRV answers rotate too (beyond
+# CoreDNS), their glue still naming their targets. Every loop is bounded; the chance that a right server
 # fails a "starts at N different records" check is below 1e-12.
 . "${TESTDIR:?}/system/lib.sh"
 . "$TESTDIR/system/fwdlib.sh"
@@ -119,10 +119,75 @@ check_true "round_robin over UDP: TC ($flags)" sh -c 'echo "$1" | grep -qw tc' s
 rotation_checks "round_robin over UDP, cut at 1232 bytes" "$canon" 20 many.$Z A +bufsize=1232 +ignore
 check_true "round_robin over UDP: 20 cut answers start at 3 or more of the 200 ($FIRSTS)" [ "$FIRSTS" -ge 3 ]
 
-srv=$(ans "$NONE_PORT" _http._tcp.five.$Z SRV)
-same=0
-for i in 1 2 3 4 5 6 7 8 9 10; do [ "$(ans "$RR_PORT" _http._tcp.five.$Z SRV)" = "$srv" ] && same=$((same + 1)); done
-check_eq "round_robin: SRV answers keep their order (as CoreDNS's loadbalance)" 10 "$same"
+# SRV answers rotate too (CoreDNS leaves them alone): their records differ
+# in length and the glue's owners point into their targets, so each
+# answer's glue must still name its targets with their addresses.
+# srv_targets PORT NAME [dig options]: the targets in order, one line.
+srv_targets() {
+	local port=$1
+	shift
+	QPORT=$port d +nocookie +noall +answer "$@" SRV | awk '$4 == "SRV" { print $8 }' |
+		tr '\n' ' ' | sed 's/ $//'
+}
+# glue_ok PORT NAME [dig options]: every target's glue is the address
+# --loadbalance none gives it, and every glue record is a target's.
+glue_ok() {
+	local port=$1 name=$2
+	shift 2
+	QPORT=$port d +nocookie +noall +answer +additional "$name" SRV "$@" >"$WORK_LB/got"
+	python3 - "$WORK_LB/want" "$WORK_LB/got" <<'PYEOF'
+import sys
+def parse(path):
+    targets, glue = [], {}
+    for line in open(path):
+        f = line.split()
+        if len(f) >= 5 and f[3] == "SRV":
+            targets.append(f[7].lower())
+        elif len(f) >= 5 and f[3] in ("A", "AAAA"):
+            glue.setdefault(f[0].lower(), set()).add(f[4])
+    return targets, glue
+wt, wg = parse(sys.argv[1])
+gt, gg = parse(sys.argv[2])
+ok = gt and set(gg) <= set(gt) and all(gg.get(t, wg.get(t)) == wg.get(t) for t in gt)
+sys.exit(0 if ok else 1)
+PYEOF
+}
+WORK_LB=$(mktemp_dir)
+for name in _http._tcp.five.$Z five.$Z http.tcp.five.$Z; do
+	canon=$(srv_targets "$NONE_PORT" "$name")
+	QPORT=$NONE_PORT d +nocookie +noall +answer +additional "$name" SRV >"$WORK_LB/want"
+	check_eq "none: $name SRV, five targets" 5 "$(echo "$canon" | wc -w)"
+	i=0 bad=0 badglue=0 firsts=""
+	while [ $i -lt 40 ]; do
+		got=$(srv_targets "$RR_PORT" "$name")
+		is_rotation "$canon" "$got" && [ "$(echo "$got" | wc -w)" = 5 ] || bad=$((bad + 1))
+		glue_ok "$RR_PORT" "$name" || badglue=$((badglue + 1))
+		firsts="$firsts ${got%% *}"
+		i=$((i + 1))
+	done
+	check_eq "round_robin: $name SRV, 40 answers each a rotation of the 5" 0 "$bad"
+	check_eq "round_robin: $name SRV, its glue names its targets with their addresses" 0 "$badglue"
+	n=$(printf '%s\n' $firsts | sort -u | wc -l)
+	check_true "round_robin: $name SRV, 40 answers start at 3 or more of the 5 ($n)" [ "$n" -ge 3 ]
+done
+# 200 targets: rotated before a UDP answer is cut, whole over TCP
+canon=$(srv_targets "$NONE_PORT" many.$Z +tcp)
+check_eq "none: many SRV over TCP, 200 targets" 200 "$(echo "$canon" | wc -w)"
+rotation_srv() {
+	local i=0 bad=0 firsts="" got count=""
+	while [ $i -lt 20 ]; do
+		got=$(srv_targets "$RR_PORT" many.$Z "$@")
+		[ -n "$count" ] || count=$(echo "$got" | wc -w)
+		is_rotation "$canon" "$got" && [ "$(echo "$got" | wc -w)" = "$count" ] || bad=$((bad + 1))
+		firsts="$firsts ${got%% *}"
+		i=$((i + 1))
+	done
+	check_eq "round_robin: many SRV $*: 20 answers each a rotation ($count records)" 0 "$bad"
+	n=$(printf '%s\n' $firsts | sort -u | wc -l)
+	check_true "round_robin: many SRV $*: 20 answers start at 3 or more of the 200 ($n)" [ "$n" -ge 3 ]
+}
+rotation_srv +tcp
+rotation_srv +bufsize=1232 +ignore
 
 # ---- forwarded names ------------------------------------------------------------------
 canon=$(ans "$NONE_PORT" rr.example.test A)
