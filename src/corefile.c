@@ -55,6 +55,7 @@ enum flag {
 	F_FORWARD_POLICY,
 	F_FORCE_TCP,
 	F_SERVE_STALE,
+	F_PREFETCH,
 	F_HTTP,
 	F_PODS,
 	F_ENDPOINT_POD_NAMES,
@@ -97,6 +98,7 @@ static const struct flag_def {
 	[F_FORWARD_POLICY] = {"forward-policy", ONE},
 	[F_FORCE_TCP] = {"force-tcp", BARE},
 	[F_SERVE_STALE] = {"serve-stale", ONE},
+	[F_PREFETCH] = {"prefetch", BARE},
 	[F_HTTP] = {"http", ONE},
 	[F_PODS] = {"pods", ONE},
 	[F_ENDPOINT_POD_NAMES] = {"endpoint-pod-names", BARE},
@@ -1463,7 +1465,7 @@ static bool in_list(const char *const *list, const char *name)
 }
 
 static const struct reason cache_reasons[] = {
-	{"prefetch", "svcdns does not prefetch"},
+	{"prefetch", "prefetch takes at most AMOUNT, DURATION and PERCENTAGE (CoreDNS refuses more)"},
 	{"serve_stale", "svcdns serves a stale answer only when every upstream fails (CoreDNS's "
 	                "serve_stale DURATION verify), for whole seconds up to a week"},
 	{"serve_stale_policy", "svcdns serves a stale answer only when every upstream fails"},
@@ -1975,6 +1977,17 @@ static void conv_cache(struct conv *c, struct server *s, const struct directive 
 			cache_disable(c, d, &o);
 		else if (oname(c, &o, "serve_stale") && cache_serve_stale(c, &o))
 			; /* --serve-stale */
+		else if (oname(c, &o, "prefetch") && o.nargs <= 3) {
+			/* svcdns refreshes any entry asked in its last tenth */
+			set_bare(c, F_PREFETCH, c->tok[o.name].line);
+			if (o.nargs) {
+				char w[WHAT_MAX];
+				option_what(c, d, &o, w, sizeof(w));
+				note(c, c->tok[o.name].line, w, "svcdns's --prefetch refreshes an "
+				     "entry asked once in the last 10%% of its TTL, whatever the "
+				     "amount, duration and percentage");
+			}
+		}
 		else
 			option_report(c, d, &o, "%s", reason_of(cache_reasons, c->tok[o.name].s));
 	}

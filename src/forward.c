@@ -65,6 +65,7 @@ struct request {
 	uint8_t *servfail;     /* an upstream's SERVFAIL reply, if one came */
 	size_t servfail_len;
 	struct timespec try_start; /* for the request duration histogram */
+	bool prefetch;             /* started by a cache hit, not a client */
 };
 
 struct upstream_state {
@@ -541,10 +542,18 @@ static void finish(struct request *r, const uint8_t *reply, size_t len,
 static void fail_all(struct request *r)
 {
 	struct forward *f = r->f;
+	size_t stale;
+
+	if (r->prefetch && !r->waiters) {
+		/* A refresh that failed: the cached entry stays as it is (and
+		   may still be served stale), no SERVFAIL goes in its place. */
+		request_free(r);
+		return;
+	}
 	/* Every upstream failed: an answer cached by any thread, even one
 	   expired up to stale_limit ago (RFC 8767), with stale_ttl. */
-	size_t stale = fwd_cache_get(f->cfg->cache, r->key, r->key_len, now_s(),
-	                             f->cfg->stale_limit, f->cfg->stale_ttl, f->cached);
+	stale = fwd_cache_get(f->cfg->cache, r->key, r->key_len, now_s(), f->cfg->stale_limit,
+	                      f->cfg->stale_ttl, f->cached, NULL);
 
 	if (!stale && r->servfail) {
 		/* Nothing stale to give: pass the upstream's SERVFAIL on (and
@@ -631,11 +640,16 @@ static struct waiter *waiter_new(const struct forward *f, const uint8_t *msg, si
 
 /* Answers w with (lname, qtype, qclass): from the cache, by joining the
    request in flight, or by starting one. Takes w. */
+static void start_request(struct forward *f, struct waiter *w, const uint8_t *key,
+                          size_t key_len, const uint8_t *lname, size_t lname_len,
+                          uint16_t qtype, uint16_t qclass);
+
 static void resolve(struct forward *f, struct waiter *w, const uint8_t *lname,
                     size_t lname_len, uint16_t qtype, uint16_t qclass)
 {
 	uint8_t key[KEY_MAX];
-	size_t key_len, i, cached_len;
+	size_t key_len, cached_len;
+	bool refresh = false;
 	void **slot;
 	struct request *r;
 
@@ -646,11 +660,19 @@ static void resolve(struct forward *f, struct waiter *w, const uint8_t *lname,
 	                               ((w->c.flags & DNS_FLAG_CD) ? 2 : 0));
 	key_len = lname_len + 3;
 
-	cached_len = fwd_cache_get(f->cfg->cache, key, key_len, now_s(), 0, 0, f->cached);
+	cached_len = fwd_cache_get(f->cfg->cache, key, key_len, now_s(), 0, 0, f->cached,
+	                           f->cfg->prefetch ? &refresh : NULL);
 	if (cached_len) {
 		f->stats.cache_hits++;
 		deliver(f, w, f->cached, cached_len);
 		waiter_free(w);
+		if (refresh && !bytemap_slot(f->inflight, key, key_len, false)) {
+			/* Asked in the last tenth of its TTL: fetched again now,
+			   so that it does not expire for the clients that ask it
+			   (Unbound's and CoreDNS's prefetch). */
+			f->stats.prefetches++;
+			start_request(f, NULL, key, key_len, lname, lname_len, qtype, qclass);
+		}
 		return;
 	}
 	f->stats.cache_misses++;
@@ -662,20 +684,41 @@ static void resolve(struct forward *f, struct waiter *w, const uint8_t *lname,
 		r->waiters = w;
 		return;
 	}
+	start_request(f, w, key, key_len, lname, lname_len, qtype, qclass);
+}
+
+/* Sends the question of key upstream for w, or with no waiter (NULL) to
+   refresh the cache (a prefetch: its failure leaves the entry alone). */
+static void start_request(struct forward *f, struct waiter *w, const uint8_t *key,
+                          size_t key_len, const uint8_t *lname, size_t lname_len,
+                          uint16_t qtype, uint16_t qclass)
+{
+	/* a prefetch asks with the DO and CD bits of its key, and RD */
+	uint16_t flags = w ? w->c.flags : (uint16_t)(DNS_FLAG_RD |
+	                                             ((key[key_len - 1] & 2) ? DNS_FLAG_CD : 0));
+	uint16_t edns_flags = w ? w->c.edns_flags : ((key[key_len - 1] & 1) ? DNS_EDNS_DO : 0);
+	void **slot;
+	struct request *r;
+	size_t i;
+
 	if (f->n_inflight >= f->cfg->max_inflight ||
 	    upstreams_for(f, lname, lname_len)->n == 0) {
 		/* Over the limit (CoreDNS's max_concurrent), or a name no
 		   upstream serves (--upstream none with stub domains). */
-		deliver_rcode(f, w, DNS_RCODE_REFUSED);
-		waiter_free(w);
+		if (w) {
+			deliver_rcode(f, w, DNS_RCODE_REFUSED);
+			waiter_free(w);
+		}
 		return;
 	}
 	r = calloc(1, sizeof(*r));
 	slot = r ? bytemap_slot(f->inflight, key, key_len, true) : NULL;
 	if (!slot) {
 		free(r);
-		deliver_rcode(f, w, DNS_RCODE_SERVFAIL);
-		waiter_free(w);
+		if (w) {
+			deliver_rcode(f, w, DNS_RCODE_SERVFAIL);
+			waiter_free(w);
+		}
 		return;
 	}
 	*slot = r;
@@ -683,6 +726,7 @@ static void resolve(struct forward *f, struct waiter *w, const uint8_t *lname,
 	r->f = f;
 	r->fd = -1;
 	r->waiters = w;
+	r->prefetch = !w;
 	memcpy(r->key, key, key_len);
 	r->key_len = key_len;
 	r->ups = upstreams_for(f, lname, lname_len);
@@ -694,7 +738,7 @@ static void resolve(struct forward *f, struct waiter *w, const uint8_t *lname,
 	/* The upstream query: our ID, the client's RD and CD, a lower-case
 	   question, and our own EDNS size with the client's DO bit. */
 	memset(r->query, 0, WIRE_HEADER_LEN);
-	wire_put_u16(r->query + 2, (uint16_t)(w->c.flags & (DNS_FLAG_RD | DNS_FLAG_CD)));
+	wire_put_u16(r->query + 2, (uint16_t)(flags & (DNS_FLAG_RD | DNS_FLAG_CD)));
 	wire_put_u16(r->query + 4, 1);
 	wire_put_u16(r->query + 10, 1);
 	memcpy(r->query + WIRE_HEADER_LEN, lname, lname_len);
@@ -702,7 +746,7 @@ static void resolve(struct forward *f, struct waiter *w, const uint8_t *lname,
 	wire_put_u16(r->query + WIRE_HEADER_LEN + lname_len + 2, qclass);
 	r->query_len = WIRE_HEADER_LEN + lname_len + 4 +
 	               dns_put_opt(r->query + WIRE_HEADER_LEN + lname_len + 4,
-	                           f->cfg->edns_size, 0, w->c.edns_flags);
+	                           f->cfg->edns_size, 0, edns_flags);
 
 	/* Healthy upstreams first, from the policy's start (CoreDNS's
 	   forward: random, round_robin, or sequential in the order given);

@@ -50,6 +50,7 @@ struct forward_config {
 	bool round_robin;              /* A and AAAA answers start at a random record */
 	enum forward_policy policy;
 	bool force_tcp;                /* ask upstreams over TCP only */
+	bool prefetch;                 /* refresh an entry asked in its TTL's last tenth */
 };
 
 /* Receives the reply for one client. peer is the client address given to
@@ -88,7 +89,7 @@ void forward_cancel(struct forward *f, void *ctx);
 #define FORWARD_DUR_BUCKETS 16 /* 0.00025 s doubling to 8.192 s, as CoreDNS */
 struct forward_stats {
 	uint64_t queries, cache_hits, cache_misses, upstream_sent, replies_dropped,
-		timeouts, stale_served, servfails;
+		timeouts, stale_served, servfails, prefetches;
 	size_t cache_size;        /* of the shared cache: the same in every thread's */
 	uint64_t cache_evictions; /* likewise */
 	/* Upstream round trips that got a usable reply: not cumulative here,

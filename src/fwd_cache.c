@@ -24,6 +24,7 @@ struct entry {
 	uint16_t key_len;
 	uint16_t n_ttls;
 	uint8_t hit;       /* asked since the CLOCK hand last passed */
+	uint8_t refreshing; /* a prefetch of it was started */
 	/* ttls[n_ttls] (uint32_t, capped), ttl_at[n_ttls] (uint16_t), key,
 	   then the reply */
 	uint8_t data[];
@@ -165,6 +166,7 @@ void fwd_cache_put(struct fwd_cache *c, const uint8_t *key, size_t key_len,
 	e->key_len = (uint16_t)key_len;
 	e->n_ttls = (uint16_t)m->n_ttls;
 	e->hit = 0;
+	e->refreshing = 0;
 	for (i = 0; i < m->n_ttls; i++) {
 		uint32_t t = wire_u32(msg + m->ttl_at[i]);
 		entry_ttls(e)[i] = t < ttl ? t : ttl;
@@ -191,7 +193,7 @@ void fwd_cache_put(struct fwd_cache *c, const uint8_t *key, size_t key_len,
 }
 
 size_t fwd_cache_get(struct fwd_cache *c, const uint8_t *key, size_t key_len, time_t now,
-                     uint32_t stale_for, uint32_t ttl_override, uint8_t *out)
+                     uint32_t stale_for, uint32_t ttl_override, uint8_t *out, bool *refresh)
 {
 	struct lookup_key k = {key, key_len};
 	struct cds_lfht_iter iter;
@@ -212,6 +214,10 @@ size_t fwd_cache_get(struct fwd_cache *c, const uint8_t *key, size_t key_len, ti
 		goto out;
 	if (!CMM_LOAD_SHARED(e->hit))
 		CMM_STORE_SHARED(e->hit, 1);
+	if (refresh && now < e->expires && e->expires - e->stored >= 10 &&
+	    (e->expires - now) * 10 <= e->expires - e->stored &&
+	    !CMM_LOAD_SHARED(e->refreshing) && uatomic_cmpxchg(&e->refreshing, 0, 1) == 0)
+		*refresh = true;
 	len = e->len;
 	memcpy(out, entry_msg(e), len);
 	/* Authoritative, as CoreDNS's cache answers: some clients discard a

@@ -39,9 +39,11 @@ void fwd_cache_put(struct fwd_cache *c, const uint8_t *key, size_t key_len,
    with its TTLs counted down to now, or all set to ttl_override when that
    is not 0. Only an entry still fresh at now, or with stale_for, one that
    expired at most stale_for seconds ago. Returns its length, 0 when there
-   is none. */
+   is none. With refresh (may be NULL): set, for the first caller only,
+   when a fresh entry of 10 s or more is in the last tenth of its TTL
+   (the caller fetches it again: prefetch). */
 size_t fwd_cache_get(struct fwd_cache *c, const uint8_t *key, size_t key_len, time_t now,
-                     uint32_t stale_for, uint32_t ttl_override, uint8_t *out);
+                     uint32_t stale_for, uint32_t ttl_override, uint8_t *out, bool *refresh);
 
 /* Entries held (fresh and expired), and entries evicted to make room. */
 size_t fwd_cache_count(const struct fwd_cache *c);

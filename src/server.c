@@ -222,6 +222,7 @@ bool server_forward_stats(const struct server *s, struct forward_stats *out)
 		out->timeouts += one.timeouts;
 		out->stale_served += one.stale_served;
 		out->servfails += one.servfails;
+		out->prefetches += one.prefetches;
 		out->cache_size = one.cache_size; /* one cache for all */
 		out->cache_evictions = one.cache_evictions;
 		for (size_t b = 0; b <= FORWARD_DUR_BUCKETS; b++)

@@ -61,6 +61,7 @@ struct options {
 	int forward_policy;
 	bool force_tcp;
 	unsigned long serve_stale;
+	bool prefetch;
 	const char *http;
 	unsigned long threads;
 	int pods;
@@ -139,6 +140,8 @@ static const struct config_option option_table[] = {
 	 "ask upstreams over TCP only (CoreDNS's force_tcp)"},
 	{"serve-stale", CONFIG_UINT, "SECONDS", "3600", 0, 604800, NULL, OPT(serve_stale),
 	 "when every upstream fails, answer from a cached entry expired up to this long ago, TTL 30 (RFC 8767; 0: never)"},
+	{"prefetch", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(prefetch),
+	 "fetch a cached forwarded answer again when it is asked in the last tenth of its TTL (10 s or more), so popular names never expire (CoreDNS's and Unbound's prefetch)"},
 	{"http", CONFIG_STRING, "ADDR:PORT", "127.0.0.1:9153", 0, 0, NULL, OPT(http),
 	 "address of /health, /ready and /metrics"},
 	{"threads", CONFIG_UINT, "N", NULL, 1, 256, NULL, OPT(threads),
@@ -1110,6 +1113,7 @@ static int setup_forwarding(struct app *app, const struct server_config *scfg,
 	app->fcfg.stale_limit = (uint32_t)app->opt.serve_stale;
 	app->fcfg.policy = (enum forward_policy)app->opt.forward_policy;
 	app->fcfg.force_tcp = app->opt.force_tcp;
+	app->fcfg.prefetch = app->opt.prefetch;
 	app->fcfg.stale_ttl = 30;
 	app->fcfg.edns_size = (uint16_t)app->opt.udp_size;
 	app->forwarding = true;

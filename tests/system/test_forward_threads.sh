@@ -52,4 +52,34 @@ M=$(curl -s --max-time 10 "http://$(sed -n 's/.*http on \([0-9.]*\):0 (port \([0
 check_eq "coredns_cache_entries: the 3 names once, not once per thread" 3 \
 	"$(printf '%s\n' "$M" | awk '$1 ~ /^coredns_cache_entries/ { print $2 }')"
 alive "svcdns alive"
+stop_server "$PID"
+
+# ---- --prefetch: a name asked in its TTL's last tenth is fetched again ----------------
+# pf.example.test has TTL 20: asked every 0.2 s, the second upstream query
+# comes before the first answer expires (without --prefetch: at 20 s, on
+# the first miss), and every client gets an answer.
+start_upstream pf
+UPF=$UPORT UPFLOG=$ULOG
+FWD_THREADS=2 start_fwd "$DIR" --upstream "127.0.0.1:$UPF" --prefetch
+ask pf.example.test A >/dev/null
+i=0 bad=0
+while [ $i -lt $((150 * LIB_SLOW)) ] && [ "$(ucount "$UPFLOG" pf.example.test A)" -lt 2 ]; do
+	r=$(ask pf.example.test A | jf '"%s %s" % (r.get("rcode", r.get("error")), r["answer"][0]["data"] if r.get("answer") else "-")')
+	[ "$r" = "NOERROR 192.0.2.77" ] || bad=$((bad + 1))
+	sleep 0.2
+	i=$((i + 1))
+done
+gap=$(python3 - "$UPFLOG" <<'PYEOF'
+import json, sys
+t = [json.loads(l)["t"] for l in open(sys.argv[1]) if '"pf.example.test.' in l.lower()]
+print("%.1f" % (t[1] - t[0]) if len(t) >= 2 else "none")
+PYEOF
+)
+check_true "--prefetch: asked upstream again before the TTL of 20 s ran out (after $gap s)" \
+	python3 -c 'import sys; sys.exit(0 if sys.argv[1] != "none" and float(sys.argv[1]) < 20 else 1)' "$gap"
+check_eq "--prefetch: every client answered meanwhile" 0 "$bad"
+M=$(curl -s --max-time 10 "http://$(sed -n 's/.*http on \([0-9.]*\):0 (port \([0-9]*\)).*/\1:\2/p' "$LOG")/metrics")
+check_eq "--prefetch: coredns_cache_prefetch_total" 1 \
+	"$(printf '%s\n' "$M" | awk '$1 ~ /^coredns_cache_prefetch_total/ { print $2 }')"
+alive "svcdns alive after prefetching"
 finish

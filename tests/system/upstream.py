@@ -18,6 +18,7 @@
         alias.example.test.   60 CNAME www.example.test.
         minttl.example.test. 100 A 192.0.2.10, 7 A 192.0.2.11 (min TTL 7)
         tick{,2,3}.example.test. 2 A 192.0.2.3 (expire fast)
+        pf.example.test.      20 A 192.0.2.77 (prefetch: a tenth is 2 s)
         rr.example.test.     300 A 192.0.2.41 ... 192.0.2.48 (8), AAAA
                              2001:db8::41 ... ::43 (3), in that order
         big.example.test.    300 TXT x 40 strings of 100 bytes (~4.5 KB)
@@ -140,6 +141,7 @@ def zone_records():
     add("alias.example.test.", 5, 60, encode_name("www.example.test."))
     add("minttl.example.test.", 1, 100, socket.inet_pton(socket.AF_INET, "192.0.2.10"))
     add("minttl.example.test.", 1, 7, socket.inet_pton(socket.AF_INET, "192.0.2.11"))
+    add("pf.example.test.", 1, 20, socket.inet_pton(socket.AF_INET, "192.0.2.77"))
     for i in range(8):
         add("rr.example.test.", 1, 300, socket.inet_pton(socket.AF_INET, "192.0.2.%d" % (41 + i)))
     for i in range(3):

@@ -373,6 +373,8 @@ static void test_durations(void **state)
 		{"cache 30 {\n serve_stale 10m verify\n}", "--serve-stale 600"},
 		{"cache 30 {\n serve_stale 10m immediate\n}", NULL}, /* serves before asking */
 		{"cache 30 {\n serve_stale 30d\n}", NULL},          /* over a week */
+		{"cache 30 {\n prefetch\n}", "--prefetch"},
+		{"cache 30 {\n prefetch 10 1m 10%\n}", "--prefetch"}, /* with a note */
 	};
 	char text[256];
 	struct result r;
@@ -522,7 +524,6 @@ static void test_unsupported_lines(void **state)
 		"t:37: forward: except example.org: ",
 		"t:38: forward: max_concurrent 100: ",
 		"t:40: cache 30 example.org: caching for some zones only",
-		"t:41: cache: prefetch 10: ",
 		"t:43: cache: disable success: ",
 		"t:44: cache: disable denial example.org: ",
 		"t:45: cache: success 100 30 5: a minimum TTL",
@@ -611,9 +612,12 @@ static void test_unsupported_lines(void **state)
 	run(text, &r);
 	for (i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
 		assert_prefix(r.err, expected[i]);
-	/* Nothing else, except the note on ready's merged address. */
-	assert_int_equal(count_lines(r.err), sizeof(expected) / sizeof(expected[0]) + 1);
+	/* Nothing else, except the notes on ready's merged address and on
+	   prefetch's arguments. */
+	assert_int_equal(count_lines(r.err), sizeof(expected) / sizeof(expected[0]) + 2);
 	assert_prefix(r.err, "t:53: note: ready 0.0.0.0:8181: served on --http 0.0.0.0:9153");
+	assert_prefix(r.err, "t:41: note: cache: prefetch 10: svcdns's --prefetch");
+	assert_line(r.out, "--prefetch");
 	assert_int_equal(r.rc, 2);
 	/* What did convert is still printed. */
 	assert_line(r.out, "--domain cluster.local");

@@ -70,7 +70,7 @@ static long get_ttl(struct fwd_cache *c, const char *label, time_t now, uint32_t
 {
 	static uint8_t out[DNS_MAX_MSG];
 	uint8_t key[300];
-	size_t len = fwd_cache_get(c, key, key_of(label, key), now, stale_for, override, out);
+	size_t len = fwd_cache_get(c, key, key_of(label, key), now, stale_for, override, out, NULL);
 
 	if (!len)
 		return -1;
@@ -107,6 +107,37 @@ static void test_ttls_and_staleness(void **state)
 	put(c, "a", 300, 300, 1000);
 	assert_int_equal(get_ttl(c, "a", 1000, 0, 0), -1);
 	assert_int_equal(fwd_cache_count(c), 0);
+	fwd_cache_free(c);
+}
+
+/* Prefetch: the first hit in the last tenth of a TTL of 10 s or more
+   says so, once; a replaced entry may say so again. */
+static bool refresh_at(struct fwd_cache *c, const char *label, time_t now)
+{
+	static uint8_t out[DNS_MAX_MSG];
+	uint8_t key[300];
+	bool refresh = false;
+
+	assert_true(fwd_cache_get(c, key, key_of(label, key), now, 0, 0, out, &refresh) > 0);
+	return refresh;
+}
+
+static void test_refresh(void **state)
+{
+	struct fwd_cache *c = fwd_cache_new(16);
+	(void)state;
+
+	assert_non_null(c);
+	put(c, "a", 100, 100, 1000);
+	assert_false(refresh_at(c, "a", 1000));
+	assert_false(refresh_at(c, "a", 1089)); /* 11 s left of 100 */
+	assert_true(refresh_at(c, "a", 1090));  /* the last tenth */
+	assert_false(refresh_at(c, "a", 1091)); /* once */
+	put(c, "a", 100, 100, 1092);            /* refreshed */
+	assert_false(refresh_at(c, "a", 1093));
+	assert_true(refresh_at(c, "a", 1183));
+	put(c, "b", 9, 9, 1000);                /* under 10 s: never */
+	assert_false(refresh_at(c, "b", 1008));
 	fwd_cache_free(c);
 }
 
@@ -174,7 +205,7 @@ static void *hammer(void *arg)
 		if ((seed >> 8) % 4 == 0) {
 			fwd_cache_put(shared, key, klen, msgs[n], lens[n], &ms[n], 300, 1000);
 		} else {
-			len = fwd_cache_get(shared, key, klen, 1000, 0, 0, out);
+			len = fwd_cache_get(shared, key, klen, 1000, 0, 0, out, NULL);
 			if (len && (len != 12 + 1 + strlen(name) + 13 + 16 ||
 			            wire_u32(out + len - 10) != 300 ||
 			            memcmp(out + 13, name, strlen(name)) != 0))
@@ -214,6 +245,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ttls_and_staleness),
 		cmocka_unit_test(test_clock),
+		cmocka_unit_test(test_refresh),
 		cmocka_unit_test(test_threads),
 	};
 	thread_rcu_register(); /* this thread reads and writes too */
