@@ -1484,10 +1484,8 @@ static const struct reason forward_reasons[] = {
 	{"tls_servername", "svcdns forwards plain DNS, no TLS"},
 	{"except", "svcdns forwards every name outside the cluster zones (a --stub-domain can send "
 	           "some elsewhere)"},
-	{"health_check", "svcdns sends no health probes: an upstream that fails is tried after "
-	                 "the others"},
-	{"max_fails", "svcdns sends no health probes: an upstream that fails is tried after the "
-	              "others"},
+	{"health_check", "health_check takes an interval (CoreDNS refuses it without one)"},
+	{"max_fails", "svcdns takes an upstream down after 2 failures in a row, fixed"},
 	{"expire", "svcdns keeps no upstream connections open"},
 	{"max_idle_conns", "svcdns keeps no upstream connections open"},
 	{"max_age", "svcdns keeps no upstream connections open"},
@@ -1756,6 +1754,11 @@ static void forward_option(struct conv *c, const struct directive *d, const stru
 		set_one(c, F_FORWARD_POLICY, a, c->tok[o->name].line, what);
 	else if (oname(c, o, "force_tcp") && o->nargs == 0)
 		set_bare(c, F_FORCE_TCP, c->tok[o->name].line);
+	else if (oname(c, o, "max_fails") && strcmp(a, "2") == 0)
+		; /* svcdns's: down after two failures in a row */
+	else if (oname(c, o, "health_check") && o->nargs >= 1)
+		note(c, c->tok[o->name].line, what, "svcdns probes a down upstream with . IN NS "
+		     "every 0.5 s, whatever the interval and options given");
 	else if (oname(c, o, "read_timeout") && duration_in(a, 1000000, 60000, &n) && n >= 50)
 		set_num(c, F_FORWARD_TIMEOUT, n, c->tok[o->name].line, what);
 	else

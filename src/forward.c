@@ -31,12 +31,11 @@
 #include "fwd_cache.h"
 #include "query.h"
 #include "reply.h"
+#include "upstream_health.h"
 #include "wire.h"
 
 #define KEY_MAX (256 + 3)
 #define MAX_UPSTREAMS 16
-#define DOWN_AFTER_FAILS 2
-#define DOWN_SECONDS 5
 
 struct waiter {
 	struct waiter *next;
@@ -68,19 +67,13 @@ struct request {
 	bool prefetch;             /* started by a cache hit, not a client */
 };
 
-struct upstream_state {
-	const struct sockaddr_storage *addr;
-	unsigned fails;
-	time_t down_until;
-};
 
 struct forward {
 	struct event_base *base;
 	const struct forward_config *cfg;
 	struct bytemap *inflight; /* key -> struct request */
 	size_t n_inflight;
-	struct upstream_state *health;
-	size_t n_health;
+	struct upstream_health *health;
 	struct forward_stats stats;
 	size_t next_start; /* FORWARD_POLICY_ROUND_ROBIN: this thread's turn */
 	uint8_t out[QUERY_MAX_MSG + 64];
@@ -106,39 +99,20 @@ static time_t now_s(void)
 	return ts.tv_sec;
 }
 
-static struct upstream_state *health_of(struct forward *f,
-                                        const struct sockaddr_storage *addr)
-{
-	size_t i;
-
-	for (i = 0; i < f->n_health; i++)
-		if (f->health[i].addr == addr)
-			return &f->health[i];
-	return NULL;
-}
-
 struct forward *forward_new(struct event_base *base, const struct forward_config *cfg)
 {
 	struct forward *f = calloc(1, sizeof(*f));
-	size_t i, j, n = cfg->ups.n;
 
 	if (!f)
 		return NULL;
 	f->base = base;
 	f->cfg = cfg;
 	f->inflight = bytemap_new();
-	for (i = 0; i < cfg->n_stubs; i++)
-		n += cfg->stubs[i].ups.n;
-	f->health = calloc(n ? n : 1, sizeof(*f->health));
+	f->health = upstream_health_new(base, cfg);
 	if (!f->inflight || !f->health) {
 		forward_free(f);
 		return NULL;
 	}
-	for (i = 0; i < cfg->ups.n; i++)
-		f->health[f->n_health++].addr = &cfg->ups.addrs[i];
-	for (i = 0; i < cfg->n_stubs; i++)
-		for (j = 0; j < cfg->stubs[i].ups.n; j++)
-			f->health[f->n_health++].addr = &cfg->stubs[i].ups.addrs[j];
 	return f;
 }
 
@@ -162,7 +136,7 @@ void forward_free(struct forward *f)
 		bytemap_foreach(f->inflight, drop_request, NULL);
 		bytemap_free(f->inflight, NULL);
 	}
-	free(f->health);
+	upstream_health_free(f->health);
 	free(f);
 }
 
@@ -171,6 +145,7 @@ void forward_get_stats(const struct forward *f, struct forward_stats *out)
 	*out = f->stats;
 	out->cache_size = fwd_cache_count(f->cfg->cache); /* shared: the same in each */
 	out->cache_evictions = fwd_cache_evictions(f->cfg->cache);
+	out->probe_failures = upstream_health_probe_failures(f->health);
 }
 
 /* ---- replies to clients ------------------------------------------------ */
@@ -278,18 +253,7 @@ static void request_free(struct request *r)
 
 static void note_result(struct request *r, bool ok)
 {
-	const struct sockaddr_storage *addr = &r->ups->addrs[r->order[r->try_no]];
-	struct upstream_state *h = health_of(r->f, addr);
-
-	if (!h)
-		return;
-	if (ok) {
-		h->fails = 0;
-		h->down_until = 0;
-	} else if (++h->fails >= DOWN_AFTER_FAILS) {
-		/* Skipped while down; after that the next query probes it. */
-		h->down_until = now_s() + DOWN_SECONDS;
-	}
+	upstream_health_result(r->f->health, &r->ups->addrs[r->order[r->try_no]], ok);
 }
 
 /* One upstream round trip (the last try's, TCP retry included). */
@@ -760,12 +724,10 @@ static void start_request(struct forward *f, struct waiter *w, const uint8_t *ke
 			start = arc4random_uniform((uint32_t)n);
 		else if (n && f->cfg->policy == FORWARD_POLICY_ROUND_ROBIN)
 			start = f->next_start++ % n;
-		time_t now = now_s();
 		for (k = 0; k < 2; k++)
 			for (i = 0; i < n; i++) {
 				size_t idx = (start + i) % n;
-				struct upstream_state *h = health_of(f, &r->ups->addrs[idx]);
-				bool down = h && h->down_until > now;
+				bool down = upstream_health_down(f->health, &r->ups->addrs[idx]);
 				if (down == (k == 1))
 					r->order[r->n_order++] = idx;
 			}

@@ -285,6 +285,7 @@ static void render_forward(FILE *fp, const struct metrics_thread *t,
 	one(fp, "coredns_cache_served_stale_total", "counter", "The number of requests served from stale cache entries.", lb, (double)fs->stale_served);
 	one(fp, "coredns_cache_prefetch_total", "counter", "The number of times the cache has prefetched a cached item.", lb, (double)fs->prefetches);
 	one(fp, "coredns_forward_requests_total", "counter", "Counter of requests sent to upstreams.", "", (double)fs->upstream_sent);
+	one(fp, "coredns_forward_healthcheck_failures_total", "counter", "Health probes of down upstreams left unanswered.", "", (double)fs->probe_failures);
 	header(fp, "coredns_forward_responses_total", "counter",
 	       "Counter of answers to forwarded queries by rcode (cache hits and stale answers included).");
 	for (r = 0; r < 16; r++)

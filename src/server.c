@@ -223,6 +223,7 @@ bool server_forward_stats(const struct server *s, struct forward_stats *out)
 		out->stale_served += one.stale_served;
 		out->servfails += one.servfails;
 		out->prefetches += one.prefetches;
+		out->probe_failures += one.probe_failures;
 		out->cache_size = one.cache_size; /* one cache for all */
 		out->cache_evictions = one.cache_evictions;
 		for (size_t b = 0; b <= FORWARD_DUR_BUCKETS; b++)

@@ -518,7 +518,6 @@ static void test_unsupported_lines(void **state)
 		"t:30: forward . tls://9.9.9.9 dns.example 1.1.1.1: tls://9.9.9.9: ",
 		"t:30: forward . tls://9.9.9.9 dns.example 1.1.1.1: dns.example: a host name",
 		"t:33: forward: prefer_udp: ",
-		"t:34: forward: health_check 5s: ",
 		"t:35: forward: expire 10s: ",
 		"t:36: forward: tls_servername dns.quad9.net: ",
 		"t:37: forward: except example.org: ",
@@ -612,11 +611,12 @@ static void test_unsupported_lines(void **state)
 	run(text, &r);
 	for (i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
 		assert_prefix(r.err, expected[i]);
-	/* Nothing else, except the notes on ready's merged address and on
-	   prefetch's arguments. */
-	assert_int_equal(count_lines(r.err), sizeof(expected) / sizeof(expected[0]) + 2);
+	/* Nothing else, except the notes on ready's merged address, on
+	   prefetch's arguments and on health_check's interval. */
+	assert_int_equal(count_lines(r.err), sizeof(expected) / sizeof(expected[0]) + 3);
 	assert_prefix(r.err, "t:53: note: ready 0.0.0.0:8181: served on --http 0.0.0.0:9153");
 	assert_prefix(r.err, "t:41: note: cache: prefetch 10: svcdns's --prefetch");
+	assert_prefix(r.err, "t:34: note: forward: health_check 5s: svcdns probes a down upstream");
 	assert_line(r.out, "--prefetch");
 	assert_int_equal(r.rc, 2);
 	/* What did convert is still printed. */
