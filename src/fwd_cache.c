@@ -26,8 +26,8 @@ struct entry {
 	uint8_t hit;       /* asked since the CLOCK hand last passed */
 	uint8_t refreshing; /* a prefetch of it was started */
 	/* ttls[n_ttls] (uint32_t, capped), ttl_at[n_ttls] (uint16_t), key,
-	   then the reply */
-	uint8_t data[];
+	   then the reply; aligned for the TTLs */
+	_Alignas(uint32_t) uint8_t data[];
 };
 
 struct fwd_cache {
