@@ -137,43 +137,9 @@ fi
 PATH=$PATH:/usr/sbin
 [ "$(nproc)" -ge 2 ] || die "needs 2 CPUs (servers on 0, dnsperf on 1)"
 
-WORK=$(mktemp -d /tmp/svcdns-fwdbench.XXXXXX) || exit 1
-PIDS=""
+. "$(dirname "$0")/proc_lib.sh"
+bench_work svcdns-fwdbench
 
-cleanup() {
-	local pid i
-	for pid in $PIDS; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in $PIDS; do
-		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	PIDS=""
-	case "$WORK" in
-	/tmp/svcdns-fwdbench.*) rm -rf "$WORK" ;;
-	esac
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-# Stops one process this script started and drops it from PIDS.
-stop() {
-	local pid=$1 i=0
-	kill -TERM "$pid" 2>/dev/null
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	PIDS=$(echo " $PIDS " | sed "s/ $pid / /g")
-}
 
 # ---- ports: a block of 16 free ones (UDP and TCP, 127.0.0.1 and .2) -----------
 ports_free() { # BASE COUNT

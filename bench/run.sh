@@ -59,46 +59,12 @@ if [ -n "$OUT" ]; then
 	exec > >(tee "$OUT") 2>&1
 fi
 
-WORK=$(mktemp -d /tmp/svcdns-bench.XXXXXX) || exit 1
-PIDS=""
-
-cleanup() {
-	local pid i
-	for pid in $PIDS; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in $PIDS; do
-		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	PIDS=""
-	case "$WORK" in
-	/tmp/svcdns-bench.*) rm -rf "$WORK" ;;
-	esac
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+. "$(dirname "$0")/proc_lib.sh"
+bench_work svcdns-bench
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 log() { echo "# $*" >&2; }
 
-# Stops one process this script started and drops it from PIDS.
-stop() {
-	local pid=$1 i=0
-	kill -TERM "$pid" 2>/dev/null
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	PIDS=$(echo " $PIDS " | sed "s/ $pid / /g")
-}
 
 [ -x "$SVCDNS" ] || die "SVCDNS=$SVCDNS is not an executable"
 command -v dig >/dev/null || die "dig not found (bind9-dnsutils)"
