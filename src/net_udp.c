@@ -34,6 +34,11 @@ struct net_udp {
 	struct sockaddr_storage peers[BATCH];
 	uint8_t *in_buf;  /* BATCH * RECV_BUF */
 	uint8_t *out_buf; /* BATCH * QUERY_MAX_MSG */
+	/* While the forwarder is handed query cur of a batch: a reply it
+	   gives at once (a cache hit) joins the batch's sendmmsg as reply
+	   n_out instead of a sendto of its own. */
+	bool collecting, collected;
+	int cur, n_out;
 };
 
 static void on_readable(evutil_socket_t fd, short what, void *arg);
@@ -147,18 +152,28 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 				}
 				r = query_answer(table, u->opts, u->in_iov[i].iov_base,
 				                 u->in[i].msg_len, false, reply, &reply_len);
-				if (r == QUERY_FORWARD && u->fwd)
-					forward_query(u->fwd, u->in_iov[i].iov_base,
-					              u->in[i].msg_len,
-					              (struct sockaddr *)&u->peers[i],
-					              u->in[i].msg_hdr.msg_namelen, u->opts->udp_cap,
-					              reply_to_peer, u);
-				else if (r == QUERY_CHASE && u->fwd)
-					forward_chase(u->fwd, u->in_iov[i].iov_base,
-					              u->in[i].msg_len, reply, reply_len,
-					              (struct sockaddr *)&u->peers[i],
-					              u->in[i].msg_hdr.msg_namelen, u->opts->udp_cap,
-					              reply_to_peer, u);
+				if ((r == QUERY_FORWARD || r == QUERY_CHASE) && u->fwd) {
+					u->collecting = true;
+					u->collected = false;
+					u->cur = i;
+					u->n_out = replies;
+					if (r == QUERY_FORWARD)
+						forward_query(u->fwd, u->in_iov[i].iov_base,
+						              u->in[i].msg_len,
+						              (struct sockaddr *)&u->peers[i],
+						              u->in[i].msg_hdr.msg_namelen,
+						              u->opts->udp_cap, reply_to_peer, u);
+					else
+						forward_chase(u->fwd, u->in_iov[i].iov_base,
+						              u->in[i].msg_len, reply, reply_len,
+						              (struct sockaddr *)&u->peers[i],
+						              u->in[i].msg_hdr.msg_namelen,
+						              u->opts->udp_cap, reply_to_peer, u);
+					u->collecting = false;
+					if (u->collected)
+						replies++;
+					continue;
+				}
 				if (r != QUERY_REPLY)
 					continue;
 				if (u->metrics)
@@ -211,6 +226,24 @@ static void reply_to_peer(void *ctx, const struct sockaddr *peer, socklen_t peer
 
 	if (!peer)
 		return;
+	if (u->collecting && !u->collected && len <= QUERY_MAX_MSG) {
+		/* answered at once (from the cache): sent with the batch */
+		uint8_t *slot = u->out_buf + (size_t)u->n_out * QUERY_MAX_MSG;
+		struct mmsghdr *m = &u->out[u->n_out];
+
+		memcpy(slot, msg, len);
+		memset(&m->msg_hdr, 0, sizeof(m->msg_hdr));
+		u->out_iov[u->n_out].iov_base = slot;
+		u->out_iov[u->n_out].iov_len = len;
+		m->msg_hdr.msg_name = &u->peers[u->cur];
+		m->msg_hdr.msg_namelen = u->in[u->cur].msg_hdr.msg_namelen;
+		m->msg_hdr.msg_iov = &u->out_iov[u->n_out];
+		m->msg_hdr.msg_iovlen = 1;
+		u->collected = true;
+		if (u->metrics) /* its duration and log line come with the batch's */
+			metrics_response(u->metrics, METRICS_UDP, METRICS_FORWARD, msg, len);
+		return;
+	}
 	sendto(u->fd, msg, len, MSG_DONTWAIT, peer, peer_len);
 	if (u->metrics) {
 		metrics_response(u->metrics, METRICS_UDP, METRICS_FORWARD, msg, len);
