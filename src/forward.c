@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 #include "dnsmsg.h"
 #include "dns.h"
 #include "fwd_cache.h"
+#include "fwd_flights.h"
 #include "query.h"
 #include "reply.h"
 #include "upstream_health.h"
@@ -65,6 +67,8 @@ struct request {
 	size_t servfail_len;
 	struct timespec try_start; /* for the request duration histogram */
 	bool prefetch;             /* started by a cache hit, not a client */
+	bool shared;               /* registered in cfg->flights: others wait on it */
+	bool failed;               /* every upstream failed */
 };
 
 
@@ -76,12 +80,38 @@ struct forward {
 	struct upstream_health *health;
 	struct forward_stats stats;
 	size_t next_start; /* FORWARD_POLICY_ROUND_ROBIN: this thread's turn */
+	/* Clients whose question another thread is asking (fwd_flights):
+	   key -> struct waiter list; woken through wakes and wake_ev, which
+	   the other thread fills and fires. */
+	struct bytemap *parked;
+	pthread_mutex_t wake_lock;
+	struct wake *wakes;
+	struct event *wake_ev;
 	uint8_t out[QUERY_MAX_MSG + 64];
 	uint8_t cached[DNS_MAX_MSG]; /* a reply copied from the cache */
 };
 
+/* The clients of one key parked on another thread's asking. */
+struct parked {
+	struct waiter *head;
+};
+
+/* Another thread's asking for key ended. */
+struct wake {
+	struct wake *next;
+	bool failed;
+	size_t key_len;
+	uint8_t key[KEY_MAX];
+};
+
 static void start_try(struct request *r);
 static void start_tcp(struct request *r);
+static void park(struct forward *f, const uint8_t *key, size_t key_len, struct waiter *w);
+static void wake_forwarder(void *arg, const uint8_t *key, size_t len, bool failed);
+static void on_wake(evutil_socket_t fd, short what, void *arg);
+static int free_parked(void *ctx, const void *key, size_t len, void *value);
+static int drop_parked_of(void *ctx, const void *key, size_t len, void *value);
+static void answer_failed(struct forward *f, struct waiter *w, size_t stale);
 static void waiter_free(struct waiter *w);
 static void finish(struct request *r, const uint8_t *reply, size_t len,
                    const struct dnsmsg *m);
@@ -108,8 +138,16 @@ struct forward *forward_new(struct event_base *base, const struct forward_config
 	f->base = base;
 	f->cfg = cfg;
 	f->inflight = bytemap_new();
+	f->parked = bytemap_new();
 	f->health = upstream_health_new(base, cfg);
-	if (!f->inflight || !f->health) {
+	f->wake_ev = event_new(base, -1, 0, on_wake, f);
+	if (!f->inflight || !f->parked || !f->health || !f->wake_ev ||
+	    pthread_mutex_init(&f->wake_lock, NULL) != 0) {
+		if (f->wake_ev)
+			event_free(f->wake_ev);
+		f->wake_ev = NULL;
+		bytemap_free(f->parked, NULL);
+		f->parked = NULL;
 		forward_free(f);
 		return NULL;
 	}
@@ -135,6 +173,17 @@ void forward_free(struct forward *f)
 	if (f->inflight) {
 		bytemap_foreach(f->inflight, drop_request, NULL);
 		bytemap_free(f->inflight, NULL);
+	}
+	if (f->parked) {
+		bytemap_foreach(f->parked, free_parked, NULL);
+		bytemap_free(f->parked, NULL);
+		while (f->wakes) {
+			struct wake *k = f->wakes;
+			f->wakes = k->next;
+			free(k);
+		}
+		event_free(f->wake_ev);
+		pthread_mutex_destroy(&f->wake_lock);
 	}
 	upstream_health_free(f->health);
 	free(f);
@@ -247,6 +296,11 @@ static void request_free(struct request *r)
 	if (r->f) {
 		bytemap_remove(r->f->inflight, r->key, r->key_len);
 		r->f->n_inflight--;
+		/* the answer is in the shared cache by now (or failed): the
+		   threads that parked clients on it look there */
+		if (r->shared)
+			fwd_flights_end(r->f->cfg->flights, r->key, r->key_len, r->f, r->failed,
+			                wake_forwarder);
 	}
 	free(r);
 }
@@ -511,6 +565,7 @@ static void fail_all(struct request *r)
 	if (r->prefetch && !r->waiters) {
 		/* A refresh that failed: the cached entry stays as it is (and
 		   may still be served stale), no SERVFAIL goes in its place. */
+		r->failed = true;
 		request_free(r);
 		return;
 	}
@@ -528,16 +583,24 @@ static void fail_all(struct request *r)
 	while (r->waiters) {
 		struct waiter *w = r->waiters;
 		r->waiters = w->next;
-		if (stale) {
-			f->stats.stale_served++;
-			deliver(f, w, f->cached, stale);
-		} else {
-			f->stats.servfails++;
-			deliver_rcode(f, w, DNS_RCODE_SERVFAIL);
-		}
-		waiter_free(w);
+		answer_failed(f, w, stale);
 	}
+	r->failed = true;
 	request_free(r);
+}
+
+/* A client whose question every upstream failed: the stale answer in
+   f->cached (stale bytes), else SERVFAIL. Takes w. */
+static void answer_failed(struct forward *f, struct waiter *w, size_t stale)
+{
+	if (stale) {
+		f->stats.stale_served++;
+		deliver(f, w, f->cached, stale);
+	} else {
+		f->stats.servfails++;
+		deliver_rcode(f, w, DNS_RCODE_SERVFAIL);
+	}
+	waiter_free(w);
 }
 
 /* ---- entry point ------------------------------------------------------- */
@@ -606,10 +669,22 @@ static struct waiter *waiter_new(const struct forward *f, const uint8_t *msg, si
    request in flight, or by starting one. Takes w. */
 static void start_request(struct forward *f, struct waiter *w, const uint8_t *key,
                           size_t key_len, const uint8_t *lname, size_t lname_len,
-                          uint16_t qtype, uint16_t qclass);
+                          uint16_t qtype, uint16_t qclass, bool shared);
+
+/* Answers w with (lname, qtype, qclass): from the cache, by joining the
+   request in flight in this thread or, unless alone, another thread's,
+   or by starting one. Takes w. */
+static void resolve_as(struct forward *f, struct waiter *w, const uint8_t *lname,
+                       size_t lname_len, uint16_t qtype, uint16_t qclass, bool alone);
 
 static void resolve(struct forward *f, struct waiter *w, const uint8_t *lname,
                     size_t lname_len, uint16_t qtype, uint16_t qclass)
+{
+	resolve_as(f, w, lname, lname_len, qtype, qclass, false);
+}
+
+static void resolve_as(struct forward *f, struct waiter *w, const uint8_t *lname,
+                       size_t lname_len, uint16_t qtype, uint16_t qclass, bool alone)
 {
 	uint8_t key[KEY_MAX];
 	size_t key_len, cached_len;
@@ -635,7 +710,9 @@ static void resolve(struct forward *f, struct waiter *w, const uint8_t *lname,
 			   so that it does not expire for the clients that ask it
 			   (Unbound's and CoreDNS's prefetch). */
 			f->stats.prefetches++;
-			start_request(f, NULL, key, key_len, lname, lname_len, qtype, qclass);
+			start_request(f, NULL, key, key_len, lname, lname_len, qtype, qclass,
+			              f->cfg->flights &&
+			              fwd_flights_join(f->cfg->flights, key, key_len, f));
 		}
 		return;
 	}
@@ -648,14 +725,125 @@ static void resolve(struct forward *f, struct waiter *w, const uint8_t *lname,
 		r->waiters = w;
 		return;
 	}
-	start_request(f, w, key, key_len, lname, lname_len, qtype, qclass);
+	if (!alone && f->cfg->flights && !fwd_flights_join(f->cfg->flights, key, key_len, f)) {
+		/* Another thread asks it already: wait for its answer. */
+		park(f, key, key_len, w);
+		return;
+	}
+	start_request(f, w, key, key_len, lname, lname_len, qtype, qclass,
+	              !alone && f->cfg->flights);
+}
+
+/* ---- across threads ------------------------------------------------------ */
+
+static void park(struct forward *f, const uint8_t *key, size_t key_len, struct waiter *w)
+{
+	void **slot = bytemap_slot(f->parked, key, key_len, true);
+	struct parked *p = slot ? *slot : NULL;
+
+	if (slot && !p && (p = calloc(1, sizeof(*p))) != NULL)
+		*slot = p;
+	if (!p) { /* out of memory: the client asks again */
+		if (slot)
+			bytemap_remove(f->parked, key, key_len);
+		waiter_free(w);
+		return;
+	}
+	w->next = p->head;
+	p->head = w;
+}
+
+/* fwd_flights_end's call, from the thread that asked: tells the thread
+   of forwarder arg (another one) and fires its wake event. */
+static void wake_forwarder(void *arg, const uint8_t *key, size_t len, bool failed)
+{
+	struct forward *f = arg;
+	struct wake *k = malloc(sizeof(*k));
+
+	if (!k || len > KEY_MAX) {
+		free(k);
+		return; /* its clients time out and ask again */
+	}
+	k->failed = failed;
+	k->key_len = len;
+	memcpy(k->key, key, len);
+	pthread_mutex_lock(&f->wake_lock);
+	k->next = f->wakes;
+	f->wakes = k;
+	pthread_mutex_unlock(&f->wake_lock);
+	event_active(f->wake_ev, EV_TIMEOUT, 0);
+}
+
+/* In this thread: the clients parked on each key another thread finished
+   asking get the cached answer, or stale/SERVFAIL when it failed; an
+   answer that was not cached (TTL 0, an error) is asked for again, by
+   this thread alone. */
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct forward *f = arg;
+	struct wake *list;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&f->wake_lock);
+	list = f->wakes;
+	f->wakes = NULL;
+	pthread_mutex_unlock(&f->wake_lock);
+	while (list) {
+		struct wake *k = list;
+		struct parked *p = bytemap_remove(f->parked, k->key, k->key_len);
+		struct waiter *w = p ? p->head : NULL;
+		size_t lname_len = k->key_len - 3;
+		uint16_t qtype = wire_u16(k->key + lname_len);
+
+		list = k->next;
+		while (w) {
+			struct waiter *next = w->next;
+			size_t len;
+
+			w->next = NULL;
+			if (k->failed) {
+				len = fwd_cache_get(f->cfg->cache, k->key, k->key_len, now_s(),
+				                    f->cfg->stale_limit, f->cfg->stale_ttl, f->cached, NULL);
+				answer_failed(f, w, len);
+			} else if ((len = fwd_cache_get(f->cfg->cache, k->key, k->key_len, now_s(), 0, 0,
+			                                f->cached, NULL)) != 0) {
+				f->stats.cache_hits++;
+				deliver(f, w, f->cached, len);
+				waiter_free(w);
+			} else {
+				resolve_as(f, w, k->key, lname_len, qtype, 1 /* IN: only IN is forwarded */,
+				           true);
+			}
+			w = next;
+		}
+		free(p);
+		free(k);
+	}
+}
+
+static int free_parked(void *ctx, const void *key, size_t len, void *value)
+{
+	struct parked *p = value;
+	struct waiter *w = p->head;
+
+	(void)ctx;
+	(void)key;
+	(void)len;
+	while (w) {
+		struct waiter *next = w->next;
+		waiter_free(w);
+		w = next;
+	}
+	free(p);
+	return 0;
 }
 
 /* Sends the question of key upstream for w, or with no waiter (NULL) to
    refresh the cache (a prefetch: its failure leaves the entry alone). */
 static void start_request(struct forward *f, struct waiter *w, const uint8_t *key,
                           size_t key_len, const uint8_t *lname, size_t lname_len,
-                          uint16_t qtype, uint16_t qclass)
+                          uint16_t qtype, uint16_t qclass, bool shared)
 {
 	/* a prefetch asks with the DO and CD bits of its key, and RD */
 	uint16_t flags = w ? w->c.flags : (uint16_t)(DNS_FLAG_RD |
@@ -669,6 +857,8 @@ static void start_request(struct forward *f, struct waiter *w, const uint8_t *ke
 	    upstreams_for(f, lname, lname_len)->n == 0) {
 		/* Over the limit (CoreDNS's max_concurrent), or a name no
 		   upstream serves (--upstream none with stub domains). */
+		if (shared)
+			fwd_flights_end(f->cfg->flights, key, key_len, f, true, wake_forwarder);
 		if (w) {
 			deliver_rcode(f, w, DNS_RCODE_REFUSED);
 			waiter_free(w);
@@ -679,6 +869,8 @@ static void start_request(struct forward *f, struct waiter *w, const uint8_t *ke
 	slot = r ? bytemap_slot(f->inflight, key, key_len, true) : NULL;
 	if (!slot) {
 		free(r);
+		if (shared)
+			fwd_flights_end(f->cfg->flights, key, key_len, f, true, wake_forwarder);
 		if (w) {
 			deliver_rcode(f, w, DNS_RCODE_SERVFAIL);
 			waiter_free(w);
@@ -691,6 +883,7 @@ static void start_request(struct forward *f, struct waiter *w, const uint8_t *ke
 	r->fd = -1;
 	r->waiters = w;
 	r->prefetch = !w;
+	r->shared = shared;
 	memcpy(r->key, key, key_len);
 	r->key_len = key_len;
 	r->ups = upstreams_for(f, lname, lname_len);
@@ -797,6 +990,7 @@ void forward_chase(struct forward *f, const uint8_t *msg, size_t len,
 void forward_cancel(struct forward *f, void *ctx)
 {
 	bytemap_foreach(f->inflight, drop_waiters_of, ctx);
+	bytemap_foreach(f->parked, drop_parked_of, ctx);
 }
 
 static int drop_waiters_of(void *ctx, const void *key, size_t len, void *value)
@@ -813,6 +1007,26 @@ static int drop_waiters_of(void *ctx, const void *key, size_t len, void *value)
 			waiter_free(w);
 		} else {
 			p = &(*p)->next;
+		}
+	}
+	return 0;
+}
+
+/* Drops ctx's clients parked on another thread's question. */
+static int drop_parked_of(void *ctx, const void *key, size_t len, void *value)
+{
+	struct parked *p = value;
+	struct waiter **w = &p->head;
+
+	(void)key;
+	(void)len;
+	while (*w) {
+		if ((*w)->ctx == ctx) {
+			struct waiter *gone = *w;
+			*w = gone->next;
+			waiter_free(gone);
+		} else {
+			w = &(*w)->next;
 		}
 	}
 	return 0;

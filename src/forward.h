@@ -29,6 +29,7 @@ struct forward_stub {
 };
 
 struct fwd_cache;
+struct fwd_flights;
 
 /* Which upstream a query tries first (the others follow in order). */
 enum forward_policy {
@@ -43,6 +44,7 @@ struct forward_config {
 	size_t n_stubs;
 	unsigned timeout_ms;           /* per try */
 	struct fwd_cache *cache;       /* shared by every thread's forwarder; NULL: none */
+	struct fwd_flights *flights;   /* questions in flight, shared; NULL: per thread only */
 	unsigned max_inflight;         /* beyond: REFUSED, as CoreDNS's max_concurrent */
 	uint32_t max_ttl, max_negative_ttl, servfail_ttl;
 	uint32_t stale_limit, stale_ttl;

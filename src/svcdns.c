@@ -27,6 +27,7 @@
 #include "dname.h"
 #include "forward.h"
 #include "fwd_cache.h"
+#include "fwd_flights.h"
 #include "hosts.h"
 #include "http.h"
 #include "kube_client.h"
@@ -212,6 +213,7 @@ struct app {
 	size_t n_only_ns;
 	struct forward_config fcfg;
 	struct fwd_cache *fcache;    /* the query threads' forwarders share it */
+	struct fwd_flights *fflights; /* and their questions in flight */
 	bool forwarding;
 	struct query_zone *zones;
 	struct server *server;
@@ -587,6 +589,7 @@ static void teardown(struct app *app)
 	free(app->only_ns);
 	forward_config_release(&app->fcfg);
 	fwd_cache_free(app->fcache); /* the query threads are gone */
+	fwd_flights_free(app->fflights);
 	config_free(option_table, &app->opt);
 	libevent_global_shutdown();
 }
@@ -1104,6 +1107,12 @@ static int setup_forwarding(struct app *app, const struct server_config *scfg,
 		return -1;
 	}
 	app->fcfg.cache = app->fcache;
+	app->fflights = fwd_flights_new();
+	if (!app->fflights) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	app->fcfg.flights = app->fflights;
 	app->fcfg.max_inflight = 1000;
 	/* CoreDNS's cache: 3600 s for answers, 1800 s for denials, unless
 	   "cache TTL" sets both */

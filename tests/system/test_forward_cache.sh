@@ -123,21 +123,34 @@ check_eq "--cache-size 2: recently used lru1 kept, lru2 evicted" "1 2 1" \
 	"$(ucount "$UPLOG" lru1.pos.example.test) $(ucount "$UPLOG" lru2.pos.example.test) $(ucount "$UPLOG" lru3.pos.example.test)"
 stop_server "$PID"
 
-# ---- several threads (the lib default is 2): how well does the cache work? ---------
-FWD_THREADS=2 start_fwd "$DIR" --upstream "127.0.0.1:$UP"
+# ---- several threads: one cache, and one question in flight, for all -----------
+FWD_THREADS=4 start_fwd "$DIR" --upstream "127.0.0.1:$UP"
 i=0
 while [ $i -lt 10 ]; do ask thr.pos.example.test A >/dev/null; i=$((i + 1)); done
-N_THR=$(ucount "$UPLOG" thr.pos.example.test)
-echo "     (--threads 2: 10 sequential queries from 10 sockets -> $N_THR upstream queries)"
-# The cache and the in-flight table are per thread (forward.h): at most
-# one upstream query per thread.
-check_true "--threads 2: 10 sequential queries -> at most 2 upstream queries" [ "$N_THR" -le 2 ]
+check_eq "--threads 4: 10 sequential queries from 10 sockets -> 1 upstream query" 1 \
+	"$(ucount "$UPLOG" thr.pos.example.test)"
+# 20 at once from 20 sockets, spread over the threads while the upstream
+# takes 600 ms: the first thread asks, the others park their clients
+# (fwd_flights) and answer them from the cache when it is in.
 set_mode "$UPCTL" '{"delay_ms": 600}'
-ask burst2.pos.example.test A --n 20 --timeout 5 >/dev/null
+R=$(ask burst4.pos.example.test A --n 20 --timeout 5)
 set_mode "$UPCTL" '{}'
-N_B2=$(ucount "$UPLOG" burst2.pos.example.test)
-echo "     (--threads 2: 20 concurrent identical queries -> $N_B2 upstream queries)"
-check_true "--threads 2: 20 concurrent identical queries -> at most 2 upstream queries" [ "$N_B2" -le 2 ]
+check_eq "--threads 4: 20 concurrent identical queries -> 1 upstream query" 1 \
+	"$(ucount "$UPLOG" burst4.pos.example.test)"
+check_eq "--threads 4: the 20 all answered" "20 NOERROR 192.0.2.99" \
+	"$(printf '%s\n' "$R" | jf '"%s %s" % (r.get("rcode", r.get("error")), r["answer"][0]["data"] if r.get("answer") else "-")' | sort | uniq -c | sed 's/^ *//')"
+# the upstream gone while one is in flight: every parked client gets SERVFAIL
+# at once with the asking thread's, none waits longer
+set_mode "$UPCTL" '{"mode": "drop"}'
+R=$(ask dropped4.pos.example.test A --n 12 --timeout 8)
+set_mode "$UPCTL" '{}'
+# one upstream: the asking thread's two tries (a single upstream gets a
+# second chance), not two per thread
+N_D4=$(ucount "$UPLOG" dropped4.pos.example.test)
+check_true "--threads 4: 12 concurrent queries the upstream drops -> 2 upstream queries ($N_D4)" \
+	[ "$N_D4" -le 2 ]
+check_eq "--threads 4: the 12 all answered SERVFAIL" "12 SERVFAIL" \
+	"$(printf '%s\n' "$R" | jf 'r.get("rcode", r.get("error"))' | sort | uniq -c | sed 's/^ *//')"
 stop_server "$PID"
 
 # ---- serve stale ---------------------------------------------------------------------
