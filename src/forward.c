@@ -193,6 +193,7 @@ void forward_get_stats(const struct forward *f, struct forward_stats *out)
 {
 	*out = f->stats;
 	out->cache_size = fwd_cache_count(f->cfg->cache); /* shared: the same in each */
+	out->cache_denials = fwd_cache_denials(f->cfg->cache);
 	out->cache_evictions = fwd_cache_evictions(f->cfg->cache);
 	out->probe_failures = upstream_health_probe_failures(f->health);
 }
@@ -703,6 +704,7 @@ static void resolve_as(struct forward *f, struct waiter *w, const uint8_t *lname
 	                           f->cfg->prefetch ? &refresh : NULL);
 	if (cached_len) {
 		f->stats.cache_hits++;
+		f->stats.cache_hits_denial += fwd_cache_is_denial(f->cached);
 		deliver(f, w, f->cached, cached_len);
 		waiter_free(w);
 		if (refresh && !bytemap_slot(f->inflight, key, key_len, false)) {
@@ -809,6 +811,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 			} else if ((len = fwd_cache_get(f->cfg->cache, k->key, k->key_len, now_s(), 0, 0,
 			                                f->cached, NULL)) != 0) {
 				f->stats.cache_hits++;
+				f->stats.cache_hits_denial += fwd_cache_is_denial(f->cached);
 				deliver(f, w, f->cached, len);
 				waiter_free(w);
 			} else {

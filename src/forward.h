@@ -90,10 +90,12 @@ void forward_cancel(struct forward *f, void *ctx);
 /* Counters for metrics and tests. */
 #define FORWARD_DUR_BUCKETS 16 /* 0.00025 s doubling to 8.192 s, as CoreDNS */
 struct forward_stats {
-	uint64_t queries, cache_hits, cache_misses, upstream_sent, replies_dropped,
+	uint64_t queries, cache_hits, cache_hits_denial, cache_misses, upstream_sent,
+		replies_dropped,
 		timeouts, stale_served, servfails, prefetches,
 		probe_failures; /* health probes of down upstreams left unanswered */
 	size_t cache_size;        /* of the shared cache: the same in every thread's */
+	size_t cache_denials;     /* likewise: of them, denials */
 	uint64_t cache_evictions; /* likewise */
 	/* Upstream round trips that got a usable reply: not cumulative here,
 	   the last bucket is +Inf. */

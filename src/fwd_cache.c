@@ -25,6 +25,7 @@ struct entry {
 	uint16_t n_ttls;
 	uint8_t hit;       /* asked since the CLOCK hand last passed */
 	uint8_t refreshing; /* a prefetch of it was started */
+	uint8_t denial;    /* fwd_cache_is_denial */
 	/* ttls[n_ttls] (uint32_t, capped), ttl_at[n_ttls] (uint16_t), key,
 	   then the reply; aligned for the TTLs */
 	_Alignas(uint32_t) uint8_t data[];
@@ -35,6 +36,7 @@ struct fwd_cache {
 	pthread_mutex_t lock;   /* stores: the ring, its hand, used */
 	struct entry **ring;    /* max slots; the first used are taken */
 	size_t max, used, hand;
+	size_t denials;         /* of the used */
 	uint64_t evictions;
 };
 
@@ -137,6 +139,7 @@ static size_t take_slot(struct fwd_cache *c)
 			continue;
 		}
 		cds_lfht_del(c->ht, &e->node);
+		c->denials -= e->denial;
 		call_rcu(&e->rcu, free_entry_rcu);
 		c->evictions++;
 		return slot;
@@ -167,6 +170,7 @@ void fwd_cache_put(struct fwd_cache *c, const uint8_t *key, size_t key_len,
 	e->n_ttls = (uint16_t)m->n_ttls;
 	e->hit = 0;
 	e->refreshing = 0;
+	e->denial = fwd_cache_is_denial(msg);
 	for (i = 0; i < m->n_ttls; i++) {
 		uint32_t t = wire_u32(msg + m->ttl_at[i]);
 		entry_ttls(e)[i] = t < ttl ? t : ttl;
@@ -182,10 +186,12 @@ void fwd_cache_put(struct fwd_cache *c, const uint8_t *key, size_t key_len,
 	if (old) {
 		struct entry *o = caa_container_of(old, struct entry, node);
 		slot = o->ring_slot;
+		c->denials -= o->denial;
 		call_rcu(&o->rcu, free_entry_rcu);
 	} else {
 		slot = take_slot(c);
 	}
+	c->denials += e->denial;
 	e->ring_slot = (uint32_t)slot;
 	c->ring[slot] = e;
 	rcu_read_unlock();
@@ -238,6 +244,18 @@ out:
 size_t fwd_cache_count(const struct fwd_cache *c)
 {
 	return c ? CMM_LOAD_SHARED(c->used) : 0;
+}
+
+size_t fwd_cache_denials(const struct fwd_cache *c)
+{
+	return c ? CMM_LOAD_SHARED(c->denials) : 0;
+}
+
+bool fwd_cache_is_denial(const uint8_t *msg)
+{
+	uint8_t rcode = dns_flags(msg) & DNS_RCODE_MASK;
+
+	return rcode == DNS_RCODE_NXDOMAIN || (rcode == 0 && dns_ancount(msg) == 0);
 }
 
 uint64_t fwd_cache_evictions(const struct fwd_cache *c)

@@ -45,8 +45,14 @@ void fwd_cache_put(struct fwd_cache *c, const uint8_t *key, size_t key_len,
 size_t fwd_cache_get(struct fwd_cache *c, const uint8_t *key, size_t key_len, time_t now,
                      uint32_t stale_for, uint32_t ttl_override, uint8_t *out, bool *refresh);
 
-/* Entries held (fresh and expired), and entries evicted to make room. */
+/* Whether a reply is a denial (NXDOMAIN, or NOERROR with no answer):
+   CoreDNS's cache counts those apart ("denial", the others "success"). */
+bool fwd_cache_is_denial(const uint8_t *msg);
+
+/* Entries held (fresh and expired), of them denials, and entries evicted
+   to make room. */
 size_t fwd_cache_count(const struct fwd_cache *c);
+size_t fwd_cache_denials(const struct fwd_cache *c);
 uint64_t fwd_cache_evictions(const struct fwd_cache *c);
 
 #endif

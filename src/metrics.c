@@ -276,9 +276,17 @@ static void render_forward(FILE *fp, const struct metrics_thread *t,
 	char lb[128];
 	size_t r;
 
-	snprintf(lb, sizeof(lb), "server=\"%s\",type=\"all\"", srv);
-	one(fp, "coredns_cache_entries", "gauge", "The number of elements in the cache of forwarded answers.", lb, (double)fs->cache_size);
-	one(fp, "coredns_cache_hits_total", "counter", "The count of cache hits (forwarded names).", lb, (double)fs->cache_hits);
+	/* CoreDNS's types: denials (NXDOMAIN, NODATA) apart from the rest */
+	header(fp, "coredns_cache_entries", "gauge", "The number of elements in the cache of forwarded answers.");
+	fprintf(fp, "coredns_cache_entries{server=\"%s\",type=\"success\"} %zu\n", srv,
+	        fs->cache_size - fs->cache_denials);
+	fprintf(fp, "coredns_cache_entries{server=\"%s\",type=\"denial\"} %zu\n", srv,
+	        fs->cache_denials);
+	header(fp, "coredns_cache_hits_total", "counter", "The count of cache hits (forwarded names).");
+	fprintf(fp, "coredns_cache_hits_total{server=\"%s\",type=\"success\"} %" PRIu64 "\n", srv,
+	        fs->cache_hits - fs->cache_hits_denial);
+	fprintf(fp, "coredns_cache_hits_total{server=\"%s\",type=\"denial\"} %" PRIu64 "\n", srv,
+	        fs->cache_hits_denial);
 	snprintf(lb, sizeof(lb), "server=\"%s\"", srv);
 	one(fp, "coredns_cache_misses_total", "counter", "The count of cache misses (forwarded names).", lb, (double)fs->cache_misses);
 	one(fp, "coredns_cache_evictions_total", "counter", "The count of cache evictions (forwarded names).", lb, (double)fs->cache_evictions);

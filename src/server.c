@@ -216,6 +216,7 @@ bool server_forward_stats(const struct server *s, struct forward_stats *out)
 		forward_get_stats(s->workers[w].fwd, &one);
 		out->queries += one.queries;
 		out->cache_hits += one.cache_hits;
+		out->cache_hits_denial += one.cache_hits_denial;
 		out->cache_misses += one.cache_misses;
 		out->upstream_sent += one.upstream_sent;
 		out->replies_dropped += one.replies_dropped;
@@ -225,6 +226,7 @@ bool server_forward_stats(const struct server *s, struct forward_stats *out)
 		out->prefetches += one.prefetches;
 		out->probe_failures += one.probe_failures;
 		out->cache_size = one.cache_size; /* one cache for all */
+		out->cache_denials = one.cache_denials;
 		out->cache_evictions = one.cache_evictions;
 		for (size_t b = 0; b <= FORWARD_DUR_BUCKETS; b++)
 			out->dur[b] += one.dur[b];

@@ -49,8 +49,11 @@ check_eq "the denial, upstream gone: still NXDOMAIN from every thread" "$N NXDOM
 
 # ---- the metrics count one cache ----------------------------------------------------
 M=$(curl -s --max-time 10 "http://$(sed -n 's/.*http on \([0-9.]*\):0 (port \([0-9]*\)).*/\1:\2/p' "$LOG")/metrics")
-check_eq "coredns_cache_entries: the 3 names once, not once per thread" 3 \
-	"$(printf '%s\n' "$M" | awk '$1 ~ /^coredns_cache_entries/ { print $2 }')"
+check_eq "coredns_cache_entries: the 3 names once, not once per thread (2 answers, 1 denial)" \
+	"success 2 denial 1" \
+	"$(printf '%s\n' "$M" | sed -n 's/^coredns_cache_entries{.*type="\([a-z]*\)"} \([0-9]*\)$/\1 \2/p' | tr '\n' ' ' | sed 's/ $//')"
+check_true "coredns_cache_hits_total: denials counted apart (the denial asked 60 times)" \
+	sh -c 'printf "%s\n" "$1" | grep -q "^coredns_cache_hits_total{.*type=\"denial\"} [1-9]"' sh "$M"
 alive "svcdns alive"
 stop_server "$PID"
 

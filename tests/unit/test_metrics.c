@@ -160,6 +160,9 @@ static void test_render(void **state)
 	metrics_latency_observe(&lat, 0.0004);
 	metrics_latency_observe(&lat, 0.003);
 	fs.cache_hits = 7;
+	fs.cache_hits_denial = 2;
+	fs.cache_size = 4;
+	fs.cache_denials = 1;
 	ks.errors_by_class[3] = 2; /* 401 */
 	app.server = "dns://:53";
 	app.fwd = &fs;
@@ -190,7 +193,10 @@ static void test_render(void **state)
 	assert_non_null(strstr(text, "coredns_dns_request_duration_seconds_count{server=\"dns://:53\",zone=\".\",view=\"\",type=\"A\"} 5\n"));
 	assert_non_null(strstr(text, "coredns_dns_response_size_bytes_bucket{server=\"dns://:53\",zone=\".\",view=\"\",proto=\"udp\",le=\"100\"} 5\n"));
 	assert_non_null(strstr(text, "coredns_dns_request_size_bytes_sum{server=\"dns://:53\",zone=\".\",view=\"\",proto=\"udp\"} 150\n"));
-	assert_non_null(strstr(text, "coredns_cache_hits_total{server=\"dns://:53\",type=\"all\"} 7\n"));
+	assert_non_null(strstr(text, "coredns_cache_hits_total{server=\"dns://:53\",type=\"success\"} 5\n"));
+	assert_non_null(strstr(text, "coredns_cache_hits_total{server=\"dns://:53\",type=\"denial\"} 2\n"));
+	assert_non_null(strstr(text, "coredns_cache_entries{server=\"dns://:53\",type=\"success\"} 3\n"));
+	assert_non_null(strstr(text, "coredns_cache_entries{server=\"dns://:53\",type=\"denial\"} 1\n"));
 	assert_non_null(strstr(text, "coredns_kubernetes_dns_programming_duration_seconds_bucket{service_kind=\"all\",le=\"0.001\"} 1\n"));
 	assert_non_null(strstr(text, "coredns_kubernetes_dns_programming_duration_seconds_count{service_kind=\"all\"} 2\n"));
 	assert_non_null(strstr(text, "svcdns_api_errors_total{code=\"401\"} 2\n"));
