@@ -55,11 +55,17 @@ NONE_PORT=$PORT
 PORT=$RR_PORT PID=$RR_PID
 echo "# round_robin on port $RR_PORT, none on port $NONE_PORT"
 
-# ans PORT NAME TYPE [dig options]: the answer's rdata, one line, in order.
+# ans PORT NAME TYPE [dig options]: the answer's rdata, one line, in order
+# (asked again, up to 3 times, while there is none at all: the loops count
+# wrong answers, not queries a loaded machine lost).
 ans() {
-	local port=$1
+	local port=$1 got="" i=0
 	shift
-	QPORT=$port d +short +nocookie "$@" | tr '\n' ' ' | sed 's/ $//'
+	while [ $i -lt 3 ] && [ -z "$got" ]; do
+		got=$(QPORT=$port d +short +nocookie "$@" | tr '\n' ' ' | sed 's/ $//')
+		i=$((i + 1))
+	done
+	printf '%s' "$got"
 }
 
 # is_rotation CANON GOT: GOT is CANON's records starting somewhere, in
@@ -124,10 +130,14 @@ check_true "round_robin over UDP: 20 cut answers start at 3 or more of the 200 (
 # answer's glue must still name its targets with their addresses.
 # srv_targets PORT NAME [dig options]: the targets in order, one line.
 srv_targets() {
-	local port=$1
+	local port=$1 got="" i=0
 	shift
-	QPORT=$port d +nocookie +noall +answer "$@" SRV | awk '$4 == "SRV" { print $8 }' |
-		tr '\n' ' ' | sed 's/ $//'
+	while [ $i -lt 3 ] && [ -z "$got" ]; do
+		got=$(QPORT=$port d +nocookie +noall +answer "$@" SRV | awk '$4 == "SRV" { print $8 }' |
+			tr '\n' ' ' | sed 's/ $//')
+		i=$((i + 1))
+	done
+	printf '%s' "$got"
 }
 # glue_ok PORT NAME [dig options]: every target's glue is the address
 # --loadbalance none gives it, and every glue record is a target's.
