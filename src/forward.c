@@ -707,14 +707,15 @@ static void resolve_as(struct forward *f, struct waiter *w, const uint8_t *lname
 		f->stats.cache_hits_denial += fwd_cache_is_denial(f->cached);
 		deliver(f, w, f->cached, cached_len);
 		waiter_free(w);
-		if (refresh && !bytemap_slot(f->inflight, key, key_len, false)) {
-			/* Asked in the last tenth of its TTL: fetched again now,
-			   so that it does not expire for the clients that ask it
+		if (refresh && !bytemap_slot(f->inflight, key, key_len, false) &&
+		    (!f->cfg->flights || fwd_flights_join(f->cfg->flights, key, key_len, f))) {
+			/* Asked in the last tenth of its TTL: fetched again now
+			   (unless another thread is asking it already), so that
+			   it does not expire for the clients that ask it
 			   (Unbound's and CoreDNS's prefetch). */
 			f->stats.prefetches++;
 			start_request(f, NULL, key, key_len, lname, lname_len, qtype, qclass,
-			              f->cfg->flights &&
-			              fwd_flights_join(f->cfg->flights, key, key_len, f));
+			              f->cfg->flights != NULL);
 		}
 		return;
 	}

@@ -327,8 +327,8 @@ static const char *label_value(const char *labels, size_t len, const char *key)
 		const char *v;
 		size_t vlen;
 
-		if (pos + klen + 1 >= len + 1)
-			return NULL;
+		if (pos + klen + 1 >= len)
+			return NULL; /* a key without its value: no more labels */
 		v = k + klen + 1;
 		vlen = strnlen(v, len - pos - klen - 1);
 		if (strcmp(k, key) == 0)

@@ -425,6 +425,11 @@ static size_t rotated_offset(size_t bo, size_t rot_start, size_t answer_end)
 /* The offset in msg of the question name's suffix that spells the same
    name (any letter case) as the uncompressed name at name (at most max
    bytes), or 0 when none does. */
+static uint8_t ascii_lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
 static size_t question_suffix(const uint8_t *msg, const uint8_t *name, size_t max)
 {
 	size_t q = DNS_HEADER_LEN;
@@ -439,7 +444,7 @@ static size_t question_suffix(const uint8_t *msg, const uint8_t *name, size_t ma
 			if (n > 63 || b + 1 + n > max)
 				return 0;
 			for (i = 1; i <= n; i++)
-				if ((msg[a + i] | 0x20) != (name[b + i] | 0x20))
+				if (ascii_lower(msg[a + i]) != ascii_lower(name[b + i]))
 					break;
 			if (i <= n)
 				break;
