@@ -195,7 +195,14 @@ void forward_get_stats(const struct forward *f, struct forward_stats *out)
 	out->cache_size = fwd_cache_count(f->cfg->cache); /* shared: the same in each */
 	out->cache_denials = fwd_cache_denials(f->cfg->cache);
 	out->cache_evictions = fwd_cache_evictions(f->cfg->cache);
-	out->probe_failures = upstream_health_probe_failures(f->health);
+	for (out->n_to = 0; out->n_to < FORWARD_STATS_TO; out->n_to++) {
+		struct upstream_counts c;
+		if (!upstream_health_counts(f->health, out->n_to, &c))
+			break;
+		out->to[out->n_to].addr = c.addr;
+		out->to[out->n_to].requests = c.requests;
+		out->to[out->n_to].probe_failures = c.probe_failures;
+	}
 }
 
 /* ---- replies to clients ------------------------------------------------ */
@@ -472,6 +479,8 @@ static void start_tcp(struct request *r)
 	wire_put_u16(prefix, (uint16_t)r->query_len);
 	bufferevent_write(bev, prefix, 2);
 	bufferevent_write(bev, r->query, r->query_len);
+	r->f->stats.upstream_sent++;
+	upstream_health_sent(r->f->health, addr);
 }
 
 static void start_try(struct request *r)
@@ -498,6 +507,7 @@ static void start_try(struct request *r)
 		return;
 	}
 	r->f->stats.upstream_sent++;
+	upstream_health_sent(r->f->health, addr);
 	r->read_ev = event_new(r->f->base, r->fd, EV_READ | EV_PERSIST, on_udp_readable, r);
 	if (!r->read_ev || event_add(r->read_ev, NULL) < 0) {
 		next_try(r);
@@ -959,12 +969,23 @@ void forward_chase(struct forward *f, const uint8_t *msg, size_t len,
 
 	if (!w)
 		return;
-	/* local: header, question, then one CNAME whose owner is a pointer
-	   and whose target is written in full. */
+	/* local: header, question, then CNAMEs (an ExternalName's; or
+	   autopath's, and maybe an ExternalName's after it), each target
+	   written in full: the last one's is asked. */
 	start = WIRE_HEADER_LEN + w->c.question_len;
-	rd = start + 2 + 10;
-	if (local_len <= rd || local[start] != 0xC0 ||
-	    wire_u16(local + start + 2) != 5) {
+	rd = 0;
+	for (size_t pos = start, i = 0; i < wire_u16(local + 6); i++) {
+		while (pos < local_len && local[pos] && (local[pos] & 0xC0) != 0xC0)
+			pos += (size_t)local[pos] + 1;
+		pos += pos < local_len && local[pos] ? 2 : 1; /* a pointer, or the root */
+		if (pos + 10 > local_len || wire_u16(local + pos) != 5) {
+			rd = 0;
+			break;
+		}
+		rd = pos + 10;
+		pos = rd + wire_u16(local + pos + 8);
+	}
+	if (!rd) {
 		waiter_free(w);
 		return;
 	}

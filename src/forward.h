@@ -89,11 +89,21 @@ void forward_cancel(struct forward *f, void *ctx);
 
 /* Counters for metrics and tests. */
 #define FORWARD_DUR_BUCKETS 16 /* 0.00025 s doubling to 8.192 s, as CoreDNS */
+/* Per upstream, for CoreDNS's {to} labels: the first FORWARD_STATS_TO of
+   the config's upstreams (default ones, then each stub's), the rest only
+   in the totals. CoreDNS's forward takes at most 15 per block. */
+#define FORWARD_STATS_TO 64
+struct forward_to_stats {
+	const struct sockaddr_storage *addr; /* the config's */
+	uint64_t requests, probe_failures;
+};
+
 struct forward_stats {
 	uint64_t queries, cache_hits, cache_hits_denial, cache_misses, upstream_sent,
 		replies_dropped,
-		timeouts, stale_served, servfails, prefetches,
-		probe_failures; /* health probes of down upstreams left unanswered */
+		timeouts, stale_served, servfails, prefetches;
+	size_t n_to;
+	struct forward_to_stats to[FORWARD_STATS_TO];
 	size_t cache_size;        /* of the shared cache: the same in every thread's */
 	size_t cache_denials;     /* likewise: of them, denials */
 	uint64_t cache_evictions; /* likewise */

@@ -270,10 +270,27 @@ static void render_dns(FILE *fp, const struct metrics_thread *t, const char *srv
 	}
 }
 
+/* An upstream as CoreDNS's {to} label writes it: "ADDR:PORT", "[V6]:PORT". */
+static const char *upstream_label(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, (unsigned)ntohs(a->sin6_port));
+	} else {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, (unsigned)ntohs(a->sin_port));
+	}
+	return buf;
+}
+
 static void render_forward(FILE *fp, const struct metrics_thread *t,
                            const struct forward_stats *fs, const char *srv)
 {
-	char lb[128];
+	char lb[128], to[INET6_ADDRSTRLEN + 10];
 	size_t r;
 
 	/* CoreDNS's types: denials (NXDOMAIN, NODATA) apart from the rest */
@@ -292,8 +309,14 @@ static void render_forward(FILE *fp, const struct metrics_thread *t,
 	one(fp, "coredns_cache_evictions_total", "counter", "The count of cache evictions (forwarded names).", lb, (double)fs->cache_evictions);
 	one(fp, "coredns_cache_served_stale_total", "counter", "The number of requests served from stale cache entries.", lb, (double)fs->stale_served);
 	one(fp, "coredns_cache_prefetch_total", "counter", "The number of times the cache has prefetched a cached item.", lb, (double)fs->prefetches);
-	one(fp, "coredns_forward_requests_total", "counter", "Counter of requests sent to upstreams.", "", (double)fs->upstream_sent);
-	one(fp, "coredns_forward_healthcheck_failures_total", "counter", "Health probes of down upstreams left unanswered.", "", (double)fs->probe_failures);
+	header(fp, "coredns_forward_requests_total", "counter", "Counter of requests sent to upstreams (UDP and TCP).");
+	for (r = 0; r < fs->n_to; r++)
+		fprintf(fp, "coredns_forward_requests_total{to=\"%s\"} %" PRIu64 "\n",
+		        upstream_label(fs->to[r].addr, to, sizeof(to)), fs->to[r].requests);
+	header(fp, "coredns_forward_healthcheck_failures_total", "counter", "Health probes of down upstreams left unanswered.");
+	for (r = 0; r < fs->n_to; r++)
+		fprintf(fp, "coredns_forward_healthcheck_failures_total{to=\"%s\"} %" PRIu64 "\n",
+		        upstream_label(fs->to[r].addr, to, sizeof(to)), fs->to[r].probe_failures);
 	header(fp, "coredns_forward_responses_total", "counter",
 	       "Counter of answers to forwarded queries by rcode (cache hits and stale answers included).");
 	for (r = 0; r < 16; r++)

@@ -224,7 +224,12 @@ bool server_forward_stats(const struct server *s, struct forward_stats *out)
 		out->stale_served += one.stale_served;
 		out->servfails += one.servfails;
 		out->prefetches += one.prefetches;
-		out->probe_failures += one.probe_failures;
+		out->n_to = one.n_to; /* one config: the same upstreams in each */
+		for (size_t i = 0; i < one.n_to; i++) {
+			out->to[i].addr = one.to[i].addr;
+			out->to[i].requests += one.to[i].requests;
+			out->to[i].probe_failures += one.to[i].probe_failures;
+		}
 		out->cache_size = one.cache_size; /* one cache for all */
 		out->cache_denials = one.cache_denials;
 		out->cache_evictions = one.cache_evictions;

@@ -26,13 +26,13 @@ struct upstream {
 	int fd;
 	uint16_t id;
 	bool answered;       /* the last probe got its reply */
+	uint64_t requests, probe_failures;
 };
 
 struct upstream_health {
 	struct event_base *base;
 	struct upstream *ups;
 	size_t n;
-	uint64_t probe_failures;
 };
 
 static void on_probe_timer(evutil_socket_t fd, short what, void *arg);
@@ -134,9 +134,23 @@ void upstream_health_result(struct upstream_health *h, const struct sockaddr_sto
 	}
 }
 
-uint64_t upstream_health_probe_failures(const struct upstream_health *h)
+void upstream_health_sent(struct upstream_health *h, const struct sockaddr_storage *addr)
 {
-	return h ? h->probe_failures : 0;
+	struct upstream *u = find(h, addr);
+
+	if (u)
+		u->requests++;
+}
+
+bool upstream_health_counts(const struct upstream_health *h, size_t i,
+                            struct upstream_counts *out)
+{
+	if (!h || i >= h->n)
+		return false;
+	out->addr = h->ups[i].addr;
+	out->requests = h->ups[i].requests;
+	out->probe_failures = h->ups[i].probe_failures;
+	return true;
 }
 
 /* ---- probes ---------------------------------------------------------- */
@@ -190,7 +204,7 @@ static void on_probe_timer(evutil_socket_t unused, short what, void *arg)
 	(void)unused;
 	(void)what;
 	if (!u->answered)
-		u->set->probe_failures++;
+		u->probe_failures++;
 	close_probe(u);
 	u->answered = false;
 	u->id = (uint16_t)arc4random();

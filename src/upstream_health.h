@@ -7,7 +7,8 @@
  *
  * Ownership: the set belongs to one forwarder (one query thread and its
  * event loop); the addresses are the forward_config's and must outlive
- * it. */
+ * it. It also counts what was sent to each upstream, for the metrics'
+ * {to} labels. */
 #ifndef SVCDNS_UPSTREAM_HEALTH_H
 #define SVCDNS_UPSTREAM_HEALTH_H
 
@@ -32,7 +33,18 @@ bool upstream_health_down(const struct upstream_health *h, const struct sockaddr
 void upstream_health_result(struct upstream_health *h, const struct sockaddr_storage *addr,
                             bool ok);
 
-/* Probes that got no answer (CoreDNS's healthcheck failures). */
-uint64_t upstream_health_probe_failures(const struct upstream_health *h);
+/* A query was sent to addr (counted for CoreDNS's requests_total{to}). */
+void upstream_health_sent(struct upstream_health *h, const struct sockaddr_storage *addr);
+
+/* What was counted for the i-th upstream of cfg (the default ones, then
+   each stub's, in order): returns false when i is past the last. */
+struct upstream_counts {
+	const struct sockaddr_storage *addr; /* cfg's */
+	uint64_t requests;       /* queries sent to it */
+	uint64_t probe_failures; /* probes that got no answer (CoreDNS's
+	                            healthcheck failures) */
+};
+bool upstream_health_counts(const struct upstream_health *h, size_t i,
+                            struct upstream_counts *out);
 
 #endif

@@ -152,6 +152,20 @@ done
 check_true "a recovered upstream is used again after a probe ($(($(clients "$UPDLOG") - B)) client queries in $i)" \
 	[ "$(clients "$UPDLOG")" -gt "$B" ]
 check_true "meanwhile no client waited for the down upstream (slowest ${slowest} ms)" [ "$slowest" -lt 1500 ]
+# CoreDNS's per-upstream counters: {to} as "ADDR:PORT"; requests are the
+# client queries each upstream got (the probes are not requests), failures
+# the probes the dropper left unanswered while down
+M=$(curl -s --max-time 10 "http://$(sed -n 's/.*http on \([0-9.]*\):0 (port \([0-9]*\)).*/\1:\2/p' "$LOG")/metrics")
+mval() { printf '%s\n' "$M" | sed -n "s/^$1{to=\"127.0.0.1:$2\"} \([0-9]*\)$/\1/p"; }
+check_eq "coredns_forward_requests_total{to=dropper} counts the client queries it got" \
+	"$(clients "$UPDLOG")" "$(mval coredns_forward_requests_total "$UPD")"
+check_eq "coredns_forward_requests_total{to=good} counts the client queries it got" \
+	"$(clients "$UPGLOG")" "$(mval coredns_forward_requests_total "$UPG")"
+pf=$(mval coredns_forward_healthcheck_failures_total "$UPD")
+check_true "coredns_forward_healthcheck_failures_total{to=dropper} counts its unanswered probes ($pf)" \
+	[ "${pf:-0}" -ge 1 ]
+check_eq "coredns_forward_healthcheck_failures_total{to=good} is 0" \
+	0 "$(mval coredns_forward_healthcheck_failures_total "$UPG")"
 stop_server "$PID"
 
 # a dead upstream (closed port): skipped at once
