@@ -58,6 +58,7 @@ enum flag {
 	F_PREFETCH,
 	F_HTTP,
 	F_PODS,
+	F_AUTOPATH,
 	F_ENDPOINT_POD_NAMES,
 	F_IGNORE_EMPTY_SERVICE,
 	F_NO_ENDPOINTS,
@@ -101,6 +102,7 @@ static const struct flag_def {
 	[F_PREFETCH] = {"prefetch", BARE},
 	[F_HTTP] = {"http", ONE},
 	[F_PODS] = {"pods", ONE},
+	[F_AUTOPATH] = {"autopath", BARE},
 	[F_ENDPOINT_POD_NAMES] = {"endpoint-pod-names", BARE},
 	[F_IGNORE_EMPTY_SERVICE] = {"ignore-empty-service", BARE},
 	[F_NO_ENDPOINTS] = {"no-endpoints", BARE},
@@ -217,7 +219,7 @@ static void release(struct conv *c);
 
 static convert_fn conv_nothing, conv_kubernetes, conv_forward, conv_cache, conv_health,
 	conv_ready, conv_prometheus, conv_log, conv_loadbalance, conv_hosts, conv_bind,
-	conv_bufsize;
+	conv_bufsize, conv_autopath;
 
 static int syntax_error(struct conv *c, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -249,10 +251,7 @@ static const struct plugin {
 	{"bufsize", conv_bufsize, NULL, false},
 	{"import", NULL,
 	 "svcdns reads no other files: convert what the files hold and add their flags", false},
-	{"autopath", NULL,
-	 "svcdns does not expand the search path for the client: pods resolve through "
-	 "their resolv.conf search list",
-	 false},
+	{"autopath", conv_autopath, NULL, false},
 	{"rewrite", NULL, "svcdns rewrites no questions or answers", false},
 	{"template", NULL, "svcdns synthesizes no answers from templates", false},
 	{"dnssec", NULL, "svcdns signs nothing (no DNSSEC)", false},
@@ -2231,6 +2230,25 @@ static void conv_bind(struct conv *c, struct server *s, const struct directive *
 			                      "addresses", arg(c, d, i));
 	}
 	no_options(c, d, "svcdns listens on the addresses given, with no exceptions");
+}
+
+/* autopath [ZONE...] @kubernetes: the search path of the client's pod.
+   (CoreDNS's needs "pods verified" as well; svcdns's watches the pods'
+   addresses itself.) */
+static void conv_autopath(struct conv *c, struct server *s, const struct directive *d)
+{
+	char what[WHAT_MAX];
+	unsigned line = c->tok[d->name].line;
+
+	(void)s;
+	describe(c, NULL, d->name, 1 + d->nargs, what, sizeof(what));
+	if (d->nargs == 0 || strcmp(arg(c, d, d->nargs - 1), "@kubernetes") != 0) {
+		report(c, line, what, "svcdns's --autopath walks the search path of the client's "
+		                      "pod (autopath @kubernetes), not one from a file");
+		return;
+	}
+	set_bare(c, F_AUTOPATH, line);
+	no_options(c, d, "an option svcdns has no equivalent of");
 }
 
 static void conv_bufsize(struct conv *c, struct server *s, const struct directive *d)

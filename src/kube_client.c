@@ -438,6 +438,7 @@ static void kc_list_begin(struct kc_res *r)
 		r->sweep_failed = true;
 	r->list_objects = r->list_changes = 0;
 	r->in_list = true;
+	svc_cache_list_begin(c->cache, r->kind);
 	if (r->listed && !r->counted_relist) {
 		r->counted_relist = true;
 		c->relists_running++;
@@ -667,7 +668,7 @@ static void kc_watch_cb(void *ctx, enum kube_json_event ev,
 	                                : "modified",
 	          obj->ns, obj->name, r->rv ? r->rv : "-");
 	if (ev == KUBE_EV_DELETED) {
-		if (svc_cache_remove(c->cache, r->kind, obj->ns, obj->name) > 0)
+		if (svc_cache_delete(c->cache, obj) > 0)
 			r->batch_changes++;
 		kube_object_free(obj);
 		return;
@@ -1057,7 +1058,7 @@ static void kc_list_complete(struct kc_res *r, const char *list_rv)
 	size_t changes, n = r->list_objects;
 	bool relist = r->listed;
 
-	changes = r->list_changes + kc_list_sweep(r);
+	changes = r->list_changes + kc_list_sweep(r) + svc_cache_list_end(c->cache, r->kind);
 	kc_list_end(r);
 	free(r->cont);
 	r->cont = NULL;

@@ -50,7 +50,8 @@ struct raw_subset {
 struct builder {
 	char *kind, *name, *ns, *rv, *cont;
 	char *svc_type, *cluster_ip, *external_name, *service_label, *address_type;
-	char *pod_ip, *hostname, *subdomain, *phase, *message;
+	char *pod_ip, *hostname, *subdomain, *phase, *message, *node_name;
+	bool host_network;
 	bool publish_not_ready, tolerate_unready, has_items;
 	bool initial_events_end; /* a BOOKMARK that ends a WatchList's initial events */
 	long code; /* Status code of an ERROR event */
@@ -644,7 +645,8 @@ static void builder_clear(struct builder *b)
 	char **strs[] = {&b->kind, &b->name, &b->ns, &b->rv, &b->cont,
 	                 &b->svc_type, &b->cluster_ip, &b->external_name,
 	                 &b->service_label, &b->address_type, &b->pod_ip,
-	                 &b->hostname, &b->subdomain, &b->phase, &b->message};
+	                 &b->hostname, &b->subdomain, &b->phase, &b->message,
+	                 &b->node_name};
 
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
@@ -867,6 +869,12 @@ static void spec_value(struct builder *b, const char *f, size_t n, const char *s
 	case 'h':
 		if (IS(f, n, "hostname"))
 			set_string(b, &b->hostname, s, len, type);
+		else if (IS(f, n, "hostNetwork"))
+			b->host_network = type == 'b' && s[0] == 't';
+		break;
+	case 'n':
+		if (IS(f, n, "nodeName"))
+			set_string(b, &b->node_name, s, len, type);
 		break;
 	case 's':
 		if (IS(f, n, "subdomain"))
@@ -1239,6 +1247,8 @@ static int convert_pod(struct builder *b, struct kube_pod *pod, const char **why
 	pod->hostname = take(&b->hostname);
 	pod->subdomain = take(&b->subdomain);
 	pod->phase = take(&b->phase);
+	pod->node_name = take(&b->node_name);
+	pod->host_network = b->host_network;
 	return 0;
 }
 

@@ -7,8 +7,8 @@
 #include <sys/socket.h>
 
 /* The layout kube_object.h promises (on 64-bit targets). */
-_Static_assert(sizeof(void *) != 8 || sizeof(struct kube_object) == 88,
-               "a kube_object is 88 bytes");
+_Static_assert(sizeof(void *) != 8 || sizeof(struct kube_object) == 96,
+               "a kube_object is 96 bytes");
 _Static_assert(sizeof(void *) != 8 || sizeof(struct kube_port) == 16,
                "a kube_port is 16 bytes");
 
@@ -53,6 +53,7 @@ void kube_object_free(struct kube_object *obj)
 			free(obj->u.pod.hostname);
 			free(obj->u.pod.subdomain);
 			free(obj->u.pod.phase);
+			free(obj->u.pod.node_name);
 			break;
 		default:
 			break;
@@ -269,6 +270,7 @@ static struct kube_object *pack_one(struct packer *p, const struct kube_object *
 		c.u.pod.hostname = pack_str(p, obj->u.pod.hostname);
 		c.u.pod.subdomain = pack_str(p, obj->u.pod.subdomain);
 		c.u.pod.phase = pack_str(p, obj->u.pod.phase);
+		c.u.pod.node_name = pack_str(p, obj->u.pod.node_name);
 		break;
 	default:
 		break;

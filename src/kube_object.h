@@ -86,6 +86,10 @@ struct kube_pod {
 	char *hostname;
 	char *subdomain;
 	char *phase;
+	/* Read by pod_map (which client is which pod), not kept by the
+	   cache (kube_blob): */
+	char *node_name;     /* spec.nodeName, NULL when absent */
+	bool host_network;   /* spec.hostNetwork: its IP is its node's */
 	uint16_t n_ips;
 };
 

@@ -211,7 +211,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 
 		rcu_read_lock();
 		r = query_answer(answer_table_acquire(t->slot), t->opts, t->in, msg_len,
-		                 true, t->out + 2, &reply_len);
+		                 true, (const struct sockaddr *)&c->peer, t->out + 2, &reply_len);
 		rcu_read_unlock();
 		if (r == QUERY_FORWARD && t->fwd) {
 			/* The answer comes later, maybe after newer ones: DNS over

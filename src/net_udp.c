@@ -151,7 +151,8 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 					                u->in[i].msg_len);
 				}
 				r = query_answer(table, u->opts, u->in_iov[i].iov_base,
-				                 u->in[i].msg_len, false, reply, &reply_len);
+				                 u->in[i].msg_len, false,
+				                 (const struct sockaddr *)&u->peers[i], reply, &reply_len);
 				if ((r == QUERY_FORWARD || r == QUERY_CHASE) && u->fwd) {
 					u->collecting = true;
 					u->collected = false;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "answer_table.h"
+#include "autopath.h"
 #include "dname.h"
 #include "dns.h"
 #include "hosts.h"
@@ -15,12 +16,32 @@
 
 
 static int parse_question(const uint8_t *msg, size_t len, struct query_question *q);
+
+/* The names of --hosts come before the cluster's, as CoreDNS's hosts
+   plugin comes before kubernetes; and before the first sync. */
+static bool hosts_lookup(const struct query_opts *opts, const uint8_t *lname, size_t len,
+                         uint16_t qtype, struct answer_ref *ref)
+{
+	const struct hosts_table *hosts;
+
+	if (!opts->hosts || !(hosts = hosts_slot_acquire(opts->hosts)))
+		return false;
+	return hosts_table_lookup(hosts, lname, len, qtype, ref);
+}
+
+void query_lookup(const struct answer_table *table, const struct query_opts *opts,
+                  const uint8_t *lname, size_t len, uint16_t qtype, struct answer_ref *ref)
+{
+	if (!hosts_lookup(opts, lname, len, qtype, ref))
+		answer_table_lookup(table, lname, len, qtype, ref);
+}
 static int parse_records(const uint8_t *msg, size_t len, size_t *pos, uint16_t count,
                          bool opt_allowed, struct query_question *q);
 
 enum query_result query_answer(const struct answer_table *table,
                                const struct query_opts *opts,
                                const uint8_t *msg, size_t len, bool tcp,
+                               const struct sockaddr *client,
                                uint8_t *out, size_t *reply_len)
 {
 	struct query_question q;
@@ -60,17 +81,12 @@ enum query_result query_answer(const struct answer_table *table,
 		r.rcode = DNS_RCODE_FORMERR;
 		goto done;
 	}
-	if (opts->hosts) {
-		/* Before the cluster's names, as CoreDNS's hosts plugin comes
-		   before kubernetes; and before the first sync. */
-		const struct hosts_table *hosts = hosts_slot_acquire(opts->hosts);
-		if (hosts && hosts_table_lookup(hosts, q.lname, q.lname_len, q.qtype, &ref)) {
+	if (!table) {
+		size_t z;
+		if (hosts_lookup(opts, q.lname, q.lname_len, q.qtype, &ref)) {
 			reply_answer(&r, &ref);
 			goto done;
 		}
-	}
-	if (!table) {
-		size_t z;
 		for (z = 0; z < opts->n_zones; z++)
 			if (dname_is_under(q.lname, q.lname_len, opts->zones[z].name,
 			                   opts->zones[z].len))
@@ -82,12 +98,18 @@ enum query_result query_answer(const struct answer_table *table,
 		goto done;
 	}
 
-	answer_table_lookup(table, q.lname, q.lname_len, q.qtype, &ref);
+	query_lookup(table, opts, q.lname, q.lname_len, q.qtype, &ref);
 	if (ref.status == ANSWER_OUTSIDE) {
 		if (!opts->refuse_outside)
 			return QUERY_FORWARD;
 		r.rcode = DNS_RCODE_REFUSED;
 		goto done;
+	}
+	if (ref.status == ANSWER_NXDOMAIN && opts->pods) {
+		enum query_result walked =
+			autopath_answer(table, opts, msg, &q, tcp, client, out, reply_len);
+		if (walked != QUERY_DROP)
+			return walked;
 	}
 	reply_answer(&r, &ref);
 	if (ref.status == ANSWER_FOUND && ref.chase && !opts->refuse_outside &&

@@ -7,9 +7,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
+struct answer_ref;
 struct answer_table;
 struct hosts_slot;
+struct pod_map;
 
 #define QUERY_UDP_MIN 512
 #define QUERY_MAX_MSG 65535
@@ -24,6 +27,9 @@ struct query_opts {
 	bool refuse_outside;   /* no forwarder: REFUSED for foreign names */
 	bool round_robin;      /* A and AAAA answers start at a random record */
 	struct hosts_slot *hosts; /* --hosts: answered first; NULL without */
+	/* --autopath: which client is which pod (autopath.h); NULL: off */
+	const struct pod_map *pods;
+	uint32_t autopath_ttl;    /* of its CNAME: the cluster records' TTL */
 	/* The cluster zones, so that before the first load cluster names get
 	   SERVFAIL while other names are still forwarded. */
 	const struct query_zone *zones;
@@ -54,12 +60,19 @@ struct query_question {
    for QDCOUNT 1). Returns 0, or -1 when malformed (FORMERR). */
 int query_parse(const uint8_t *msg, size_t len, struct query_question *q);
 
-/* Answers msg (len bytes) from table (NULL: not yet synced -> SERVFAIL for
-   cluster names). tcp selects the size limit (65535 instead of the client's
-   UDP size). out must hold QUERY_MAX_MSG bytes. */
+/* Answers msg (len bytes) from client (NULL: unknown) from table (NULL:
+   not yet synced -> SERVFAIL for cluster names). tcp selects the size
+   limit (65535 instead of the client's UDP size). out must hold
+   QUERY_MAX_MSG bytes. */
 enum query_result query_answer(const struct answer_table *table,
                                const struct query_opts *opts,
                                const uint8_t *msg, size_t len, bool tcp,
+                               const struct sockaddr *client,
                                uint8_t *out, size_t *reply_len);
+
+/* What a name (lower-case wire) answers locally: --hosts first, then the
+   table (ANSWER_OUTSIDE: neither has it). */
+void query_lookup(const struct answer_table *table, const struct query_opts *opts,
+                  const uint8_t *lname, size_t len, uint16_t qtype, struct answer_ref *ref);
 
 #endif

@@ -9,6 +9,7 @@
 #include "bytemap.h"
 #include "kube_blob.h"
 #include "label_selector.h"
+#include "pod_map.h"
 
 /* The endpoint objects naming one service, by name (same namespace): the
    names of its EndpointSlices, then those of its v1 Endpoints, each
@@ -47,6 +48,8 @@ struct svc_cache {
 	const struct label_selector *select_objects;    /* --labels, or NULL */
 	const struct label_selector *select_namespaces; /* --namespace-labels */
 	struct bytemap *exposed_ns; /* with select_namespaces: the matching ones */
+	struct pod_map *pod_map;    /* --autopath: every Pod's address, or NULL */
+	bool keep_pods;             /* Pods also kept here (--pods verified) */
 	uint64_t generation;
 };
 
@@ -130,6 +133,14 @@ int svc_cache_put(struct svc_cache *c, struct kube_object *obj)
 		kube_object_free(obj);
 		return -1;
 	}
+	if (obj->kind == KUBE_KIND_POD && c->pod_map) {
+		/* which pod a client is does not depend on what is exposed */
+		int rc = pod_map_put(c->pod_map, obj);
+		if (!c->keep_pods) {
+			kube_object_free(obj);
+			return rc < 0 ? -1 : 1; /* no DNS data changed */
+		}
+	}
 	if (c->only_ns) {
 		/* a Namespace object is of the namespace it names */
 		const char *ns = obj->kind == KUBE_KIND_NAMESPACE ? obj->name : obj->ns;
@@ -175,8 +186,9 @@ int svc_cache_put(struct svc_cache *c, struct kube_object *obj)
 	return 0;
 }
 
-int svc_cache_remove(struct svc_cache *c, enum kube_kind kind, const char *ns,
-                     const char *name)
+/* svc_cache_remove without the pod map */
+static int remove_stored(struct svc_cache *c, enum kube_kind kind, const char *ns,
+                         const char *name)
 {
 	char key[600];
 	size_t len = make_key(key, sizeof(key), ns, name);
@@ -195,6 +207,52 @@ int svc_cache_remove(struct svc_cache *c, enum kube_kind kind, const char *ns,
 	return 1;
 }
 
+int svc_cache_remove(struct svc_cache *c, enum kube_kind kind, const char *ns,
+                     const char *name)
+{
+	if (kind == KUBE_KIND_POD && c->pod_map) {
+		size_t gone = pod_map_remove_named(c->pod_map, ns, name);
+		if (!c->keep_pods)
+			return gone ? 1 : 0;
+	}
+	return remove_stored(c, kind, ns, name);
+}
+
+int svc_cache_delete(struct svc_cache *c, const struct kube_object *obj)
+{
+	if (obj->kind == KUBE_KIND_POD && c->pod_map) {
+		size_t gone = pod_map_remove(c->pod_map, obj);
+		if (!c->keep_pods)
+			return gone ? 1 : 0;
+	}
+	if (obj->kind >= KUBE_KIND_COUNT)
+		return 0;
+	return remove_stored(c, (enum kube_kind)obj->kind, obj->ns, obj->name);
+}
+
+void svc_cache_pod_map(struct svc_cache *c, struct pod_map *map, bool keep_pods)
+{
+	c->pod_map = map;
+	c->keep_pods = keep_pods;
+}
+
+void svc_cache_list_begin(struct svc_cache *c, enum kube_kind kind)
+{
+	if (kind == KUBE_KIND_POD && c->pod_map)
+		pod_map_list_begin(c->pod_map);
+}
+
+size_t svc_cache_list_end(struct svc_cache *c, enum kube_kind kind)
+{
+	size_t gone = 0;
+
+	if (kind == KUBE_KIND_POD && c->pod_map) {
+		gone = pod_map_list_end(c->pod_map);
+		pod_map_set_synced(c->pod_map);
+	}
+	return c->keep_pods || kind != KUBE_KIND_POD ? 0 : gone;
+}
+
 static int remove_each(void *ctx, const void *key, size_t len, void *value)
 {
 	index_remove(ctx, value, key, len);
@@ -205,6 +263,10 @@ void svc_cache_clear(struct svc_cache *c)
 {
 	int k;
 
+	if (c->pod_map) {
+		pod_map_list_begin(c->pod_map);
+		pod_map_list_end(c->pod_map);
+	}
 	for (k = 0; k < KUBE_KIND_COUNT; k++) {
 		struct bytemap *fresh = bytemap_new();
 		if (!fresh)

@@ -53,6 +53,27 @@ int svc_cache_put(struct svc_cache *c, struct kube_object *obj);
 int svc_cache_remove(struct svc_cache *c, enum kube_kind kind, const char *ns,
                      const char *name);
 
+/* Removes obj's kind/ns/name, as a watch's DELETED event: a Pod also from
+   the pod map, by the addresses obj names (svc_cache_remove scans the map
+   for its name). Returns 1 if it was there, 0 if not. */
+int svc_cache_delete(struct svc_cache *c, const struct kube_object *obj);
+
+struct pod_map;
+
+/* --autopath: every Pod put or removed from now on also goes to map
+   (which client is which pod), which stays the caller's; with keep_pods
+   false the cache keeps no Pod itself (only --pods verified's records
+   read them) and their puts and removals change no DNS data (put returns
+   1). Call before the first put. */
+void svc_cache_pod_map(struct svc_cache *c, struct pod_map *map, bool keep_pods);
+
+/* A source's full list of kind starts, and has ended: for the pod map,
+   which the sweep of svc_cache_foreach cannot reach, pods not put again
+   are removed at the end, and the map counts as synced. Returns how many
+   went that the cache does not count itself. */
+void svc_cache_list_begin(struct svc_cache *c, enum kube_kind kind);
+size_t svc_cache_list_end(struct svc_cache *c, enum kube_kind kind);
+
 /* Removes every object of every kind. */
 void svc_cache_clear(struct svc_cache *c);
 

@@ -36,6 +36,7 @@
 #include "label_selector.h"
 #include "log.h"
 #include "metrics.h"
+#include "pod_map.h"
 #include "records.h"
 #include "server.h"
 #include "source_dir.h"
@@ -66,6 +67,7 @@ struct options {
 	const char *http;
 	unsigned long threads;
 	int pods;
+	bool autopath;
 	bool dump_zone;
 	const char *from_corefile;
 	struct config_list ns_address;
@@ -149,6 +151,8 @@ static const struct config_option option_table[] = {
 	 "query threads (default: number of CPUs)"},
 	{"pods", CONFIG_CHOICE, "MODE", "disabled", 0, 0, pods_modes, OPT(pods),
 	 "records for a-b-c-d.<ns>.pod.<zone>"},
+	{"autopath", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(autopath),
+	 "walk a pod's search path here: a query for NAME.<its ns>.svc.<zone> that does not exist is answered with a CNAME to the first of NAME.svc.<zone>, NAME.<zone>, NAME that does (CoreDNS's autopath @kubernetes); watches Pods, keeping only their addresses"},
 	{"endpoint-pod-names", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(endpoint_pod_names),
 	 "name an endpoint without a hostname by its pod (targetRef.name), not its dashed address (CoreDNS's endpoint_pod_names)"},
 	{"ignore-empty-service", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(ignore_empty_service),
@@ -194,6 +198,7 @@ struct app {
 	struct options opt;
 	struct event_base *base;
 	struct svc_cache *cache;
+	struct pod_map *pods;   /* --autopath: which client is which pod */
 	struct source_dir *dir;
 	struct kube_client *api;     /* --apiserver, --kubeconfig, in-cluster */
 	struct kubeconfig kc;
@@ -390,8 +395,9 @@ static int setup_configs(struct app *app, char *err, size_t errlen)
 		return -1;
 	app->kcfg.labels = app->opt.labels;
 	app->kcfg.namespace_labels = app->opt.namespace_labels;
-	/* Pods are listed and watched only when their records need them. */
-	app->kcfg.watch_pods = app->opt.pods == RECORDS_PODS_VERIFIED;
+	/* Pods are listed and watched only when their records or autopath
+	   need them. */
+	app->kcfg.watch_pods = app->opt.pods == RECORDS_PODS_VERIFIED || app->opt.autopath;
 	app->kcfg.watch_namespaces = true;
 	app->kcfg.watch_endpoints = !app->opt.no_endpoints;
 	return setup_records_config(app, err, errlen);
@@ -415,8 +421,17 @@ static int load_sources(struct app *app, char *err, size_t errlen)
 		return -1;
 	}
 	svc_cache_select(app->cache, app->select_labels, app->select_ns_labels);
+	if (app->opt.autopath) {
+		if (!(app->pods = pod_map_new())) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		svc_cache_pod_map(app->cache, app->pods, app->opt.pods == RECORDS_PODS_VERIFIED);
+	}
 	if (app->dir && source_dir_scan(app->dir, err, errlen) < 0)
 		return -1;
+	if (app->dir && app->pods)
+		pod_map_set_synced(app->pods); /* every file is read */
 	if (!app->dir && app->opt.dump_zone &&
 	    kube_client_list_once(app->cache, &app->kcfg, 30, err, errlen) < 0)
 		return -1;
@@ -491,6 +506,8 @@ static int server_config_of(struct app *app, struct server_config *scfg, char *e
 	scfg->qopts.refuse_outside = !app->forwarding;
 	scfg->qopts.round_robin = app->opt.loadbalance == LOADBALANCE_ROUND_ROBIN;
 	scfg->qopts.hosts = app->opt.hosts.n ? &app->hosts.slot : NULL;
+	scfg->qopts.pods = app->pods;
+	scfg->qopts.autopath_ttl = (uint32_t)app->opt.ttl;
 	app->fcfg.round_robin = scfg->qopts.round_robin;
 	scfg->qopts.zones = app->zones;
 	scfg->qopts.n_zones = app->rcfg.n_zones;
@@ -578,6 +595,7 @@ static void teardown(struct app *app)
 	zone_sync_free(app->sync);
 	source_dir_free(app->dir);
 	svc_cache_free(app->cache);
+	pod_map_free(app->pods);
 	label_selector_free(app->select_labels);
 	label_selector_free(app->select_ns_labels);
 	if (app->base)

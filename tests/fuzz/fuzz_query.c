@@ -2,16 +2,22 @@
  * against an answer table built once from zones/demo. Each input is asked
  * as a UDP datagram, as one TCP message, and read as a TCP byte stream of
  * length-prefixed messages the way net_tcp.c splits it. Every reply must
- * fit its transport, echo the query's ID with QR set, and parse with ldns. */
+ * fit its transport, echo the query's ID with QR set, and parse with ldns.
+ * The client is a pod of the demo (db-0, namespace data) and --autopath is
+ * on, so names under data.svc.cluster.local that do not exist walk its
+ * search path. */
+#include <arpa/inet.h>
 #include <ldns/ldns.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "answer_table.h"
+#include "dname.h"
 #include "fuzz.h"
 #include "kube_object.h"
 #include "log.h"
+#include "pod_map.h"
 #include "query.h"
 #include "records.h"
 #include "source_dir.h"
@@ -23,8 +29,11 @@
 
 static struct answer_table *table;
 static uint8_t out[QUERY_MAX_MSG];
-static const struct query_opts opts = {.udp_cap = 1232, .refuse_outside = true,
-                                       .round_robin = true}; /* the default */
+static struct query_zone zones_wire[2];
+static struct query_opts opts = {.udp_cap = 1232, .refuse_outside = true,
+                                 .round_robin = true, /* the default */
+                                 .autopath_ttl = 5, .zones = zones_wire, .n_zones = 2};
+static struct sockaddr_in client; /* db-0's address */
 
 static void check_reply(const uint8_t *msg, size_t len, bool tcp);
 
@@ -37,6 +46,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	struct svc_cache *cache;
 	struct source_dir *src;
 	struct records_set *set;
+	struct pod_map *pods;
 	char err[256];
 
 	(void)argc;
@@ -45,6 +55,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!dir)
 		dir = FUZZ_ZONES_DIR;
 	cache = svc_cache_new();
+	pods = pod_map_new();
+	if (cache && pods)
+		svc_cache_pod_map(cache, pods, true);
 	src = cache ? source_dir_new(dir, cache) : NULL;
 	if (!src || source_dir_scan(src, err, sizeof(err)) < 0 ||
 	    svc_cache_count(cache, KUBE_KIND_SERVICE) == 0) {
@@ -70,6 +83,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	records_set_free(set);
 	source_dir_free(src);
 	svc_cache_free(cache);
+	/* the map is kept: the queries' client is one of its pods */
+	pod_map_set_synced(pods);
+	opts.pods = pods;
+	for (size_t z = 0; z < 2; z++)
+		zones_wire[z].len = dname_from_text(zones[z], zones_wire[z].name);
+	client.sin_family = AF_INET;
+	inet_pton(AF_INET, "10.244.1.10", &client.sin_addr);
 	return 0;
 }
 
@@ -100,7 +120,8 @@ static void check_reply(const uint8_t *msg, size_t len, bool tcp)
 	uint8_t *copy = malloc(len ? len : 1);
 	FUZZ_ASSERT(copy);
 	memcpy(copy, msg, len);
-	r = query_answer(table, &opts, copy, len, tcp, out, &reply_len);
+	r = query_answer(table, &opts, copy, len, tcp, (const struct sockaddr *)&client, out,
+	                 &reply_len);
 	free(copy);
 	if (r == QUERY_DROP) {
 		FUZZ_ASSERT(len < 12 || (msg[2] & 0x80));

@@ -131,6 +131,14 @@ def queries():
         query("web.shop.svc.cluster.local", "A", opcode=5),    # UPDATE
         query("web.shop.svc.cluster.local", "A", opcode=15),
         query("web.shop.svc.cluster.local", "OPT"),
+        # autopath, asked by db-0 (namespace data): names under its
+        # search suffix that do not exist
+        query("kubernetes.default.data.svc.cluster.local", "A"),
+        query("web.shop.data.svc.cluster.local", "SRV", edns=1232),
+        query("Kubernetes.Default.data.svc.cluster.local", "AAAA"),
+        query("db-0.db.data.data.svc.cluster.local", "A"),
+        query("shop.svc.data.svc.cluster.local", "TXT"),
+        query("www.example.com.data.svc.cluster.local", "A", edns=512),
         tcp(q), tcp(q, qe), tcp(q, q[:20]), tcp(qe) + b"\xff\xff",
         struct.pack("!H", 0) + tcp(q),
         # malformed: a response, short, truncated, counts

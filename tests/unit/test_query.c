@@ -161,7 +161,7 @@ static enum query_result ask(struct fix *f, const struct answer_table *t,
 
 	memset(f->out + QUERY_MAX_MSG, 0x5A, GUARD);
 	*rlen = (size_t)-1;
-	r = query_answer(t, &f->opts, msg, len, tcp, f->out, rlen);
+	r = query_answer(t, &f->opts, msg, len, tcp, NULL, f->out, rlen);
 	{
 		size_t i;
 		for (i = 0; i < GUARD; i++)

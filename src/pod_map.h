@@ -1,0 +1,71 @@
+/* pod_map.h - which pod a client is: every pod's IP with its namespace and
+ * node, for --autopath (the client's search path starts with its
+ * namespace). It holds every pod of the cluster, so it keeps nothing else
+ * of one: an IPv4 slot is 10 bytes (address, namespace and node numbers,
+ * a 16-bit tag of the pod's name), about 14 bytes a pod with the table
+ * 70-85% full. An address that two pods hold at once, a hostNetwork pod's
+ * (its node's), or one the map lacks answers "unknown".
+ *
+ * One writer (the loop that owns the sources), many readers (the query
+ * threads, inside an RCU read-side section) that never lock: a reader
+ * loads a slot's words atomically between two reads of a sequence count
+ * the writer bumps around each change, and asks again when it moved; the
+ * slot arrays are replaced through RCU when they grow.
+ *
+ * Ownership: the map copies what it keeps of an object; pod_map_lookup's
+ * namespace label points into the map and lasts for the read-side
+ * section. */
+#ifndef SVCDNS_POD_MAP_H
+#define SVCDNS_POD_MAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct kube_object;
+struct pod_map;
+
+struct pod_map *pod_map_new(void); /* NULL on allocation failure */
+/* Once no reader can hold it any more (the query threads have stopped). */
+void pod_map_free(struct pod_map *m);
+
+/* ---- the writer ---- */
+
+/* Adds or updates a Pod's addresses (a hostNetwork pod's are skipped, as
+   are pods without one). Returns 0, or -1 on allocation failure (or past
+   65,534 namespaces or 32,767 nodes: that pod stays unknown). */
+int pod_map_put(struct pod_map *m, const struct kube_object *pod);
+
+/* Removes a Pod by the addresses it had; returns how many went. */
+size_t pod_map_remove(struct pod_map *m, const struct kube_object *pod);
+
+/* Removes a Pod known only by name: a scan of the whole map, for callers
+   that lack its last state (a file that no longer lists it). */
+size_t pod_map_remove_named(struct pod_map *m, const char *ns, const char *name);
+
+/* A full list is starting: pods not put again before pod_map_list_end are
+   removed there (which returns how many). */
+void pod_map_list_begin(struct pod_map *m);
+size_t pod_map_list_end(struct pod_map *m);
+
+/* The pods are all in (the first list ended): until then every client is
+   unknown, so that autopath never walks with a namespace it guessed. */
+void pod_map_set_synced(struct pod_map *m);
+
+size_t pod_map_count(const struct pod_map *m); /* addresses held */
+size_t pod_map_bytes(const struct pod_map *m); /* the slot arrays' memory */
+
+/* ---- readers ---- */
+
+struct pod_client {
+	const uint8_t *ns_label; /* wire: its length byte, then the label */
+	uint16_t node;           /* the node's number in this map */
+};
+
+/* The pod whose address is addr (AF_INET or AF_INET6; a v4-mapped IPv6
+   address is its IPv4 one). false when unknown, shared or not synced. */
+bool pod_map_lookup(const struct pod_map *m, const struct sockaddr *addr,
+                    struct pod_client *out);
+
+#endif
