@@ -252,9 +252,16 @@ static size_t put_chased(uint8_t *out, const struct reply_client *c, const uint8
 	out[0] = c->id[0];
 	out[1] = c->id[1];
 	memcpy(out + DNS_HEADER_LEN, c->question, c->question_len);
+	flags = (uint16_t)(DNS_FLAG_QR | DNS_FLAG_AA | (c->flags & (DNS_FLAG_RD | DNS_FLAG_CD)));
+	if (o + c->prefix_len > cap) {
+		/* A long question and our long CNAME do not fit 512 bytes:
+		   the empty TC reply sends the client to TCP. */
+		dns_set_flags(out, flags | DNS_FLAG_TC);
+		dns_set_counts(out, 1, 0, 0, 0);
+		return o;
+	}
 	memcpy(out + o, c->prefix, c->prefix_len);
 	o += c->prefix_len;
-	flags = (uint16_t)(DNS_FLAG_QR | DNS_FLAG_AA | (c->flags & (DNS_FLAG_RD | DNS_FLAG_CD)));
 	if (dnsmsg_parse(msg, len, &m) == 0) {
 		flags |= (uint16_t)((m.flags & DNS_FLAG_RA) | m.rcode);
 		pos = m.question_end;
