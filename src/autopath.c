@@ -2,6 +2,7 @@
  * reply that joins the asked name to the one found. */
 #include "autopath.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #include "answer_table.h"
@@ -12,6 +13,14 @@
 #include "reply.h"
 
 static const uint8_t svc_label[] = {3, 's', 'v', 'c'};
+
+/* one counter for every thread: only walked queries touch it */
+static _Atomic uint64_t successes;
+
+uint64_t autopath_successes(void)
+{
+	return atomic_load_explicit(&successes, memory_order_relaxed);
+}
 
 /* Our CNAME record from the question (a pointer) to base (the client's
    letters, base_len bytes of labels) + suffix (wire, ending in the root).
@@ -118,6 +127,7 @@ enum query_result autopath_answer(const struct answer_table *table,
 			r.an = 1;
 			r.flags |= DNS_FLAG_AA;
 			*reply_len = reply_finish_partial(&r);
+			atomic_fetch_add_explicit(&successes, 1, memory_order_relaxed);
 			return QUERY_CHASE;
 		}
 		break;
@@ -146,6 +156,7 @@ enum query_result autopath_answer(const struct answer_table *table,
 	                             opts->udp_cap);
 	if (!*reply_len)
 		return QUERY_DROP;
+	atomic_fetch_add_explicit(&successes, 1, memory_order_relaxed);
 	if (ref.status == ANSWER_FOUND && ref.chase && !opts->refuse_outside &&
 	    !(dns_flags(out) & DNS_FLAG_TC))
 		return QUERY_CHASE;

@@ -39,4 +39,8 @@ enum query_result autopath_answer(const struct answer_table *table,
                                   const struct sockaddr *client, uint8_t *out,
                                   size_t *reply_len);
 
+/* Queries answered by a walk so far, every thread's (CoreDNS's
+   coredns_autopath_success_total). */
+uint64_t autopath_successes(void);
+
 #endif

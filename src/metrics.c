@@ -395,6 +395,13 @@ int metrics_render(const struct metrics_thread *dns, const struct metrics_app *a
 	one(fp, "svcdns_answer_table_bytes", "gauge", "Bytes of the published answer table.", "", (double)app->table_bytes);
 	one(fp, "svcdns_publishes_total", "counter", "Answer tables built and published.", "", (double)app->publishes);
 	one(fp, "svcdns_publish_failures_total", "counter", "Answer table builds that failed (the previous table kept serving).", "", (double)app->publish_failures);
+	if (app->autopath) {
+		char lb[128];
+		snprintf(lb, sizeof(lb), "server=\"%s\"", srv);
+		one(fp, "coredns_autopath_success_total", "counter", "Queries answered by walking the client's search path.", lb, (double)app->autopath_successes);
+		one(fp, "svcdns_pod_map_addresses", "gauge", "Pod addresses known for autopath (a pod of two families counts twice).", "", (double)app->pod_addresses);
+		one(fp, "svcdns_pod_map_bytes", "gauge", "Bytes of the pod map's slot arrays.", "", (double)app->pod_map_bytes);
+	}
 	if (app->since_sync >= 0)
 		one(fp, "svcdns_seconds_since_last_sync", "gauge", "Seconds since the last successful list or applied watch event (API) or directory scan.", "", app->since_sync);
 	if (app->api)

@@ -154,6 +154,9 @@ struct metrics_app {
 	const struct metrics_latency *programming;
 	uint64_t publishes, publish_failures;
 	bool ready, lameduck;
+	bool autopath;                       /* --autopath: the three below */
+	uint64_t autopath_successes;
+	size_t pod_addresses, pod_map_bytes;
 };
 
 /* Writes the whole exposition (text format 0.0.4) to fp: the summed DNS

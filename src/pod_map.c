@@ -469,9 +469,12 @@ int pod_map_put(struct pod_map *m, const struct kube_object *pod)
 	if (pod->kind != KUBE_KIND_POD)
 		return 0;
 	tag = name_tag(pod->ns, pod->name);
-	if (pod->u.pod.host_network) {
-		/* never a client's own address; it may have been put before
-		   the field was seen */
+	if (pod->u.pod.host_network ||
+	    (pod->u.pod.phase && (strcmp(pod->u.pod.phase, "Succeeded") == 0 ||
+	                          strcmp(pod->u.pod.phase, "Failed") == 0))) {
+		/* A hostNetwork pod's address is its node's, never a client's
+		   own; a finished pod's may already be another's. Either may
+		   have been put before. */
 		pod_map_remove(m, pod);
 		return 0;
 	}

@@ -32,8 +32,8 @@ void pod_map_free(struct pod_map *m);
 
 /* ---- the writer ---- */
 
-/* Adds or updates a Pod's addresses (a hostNetwork pod's are skipped, as
-   are pods without one). Returns 0, or -1 on allocation failure (or past
+/* Adds or updates a Pod's addresses (a hostNetwork pod's and a finished
+   one's, Succeeded or Failed, are removed instead). Returns 0, or -1 on allocation failure (or past
    65,534 namespaces or 32,767 nodes: that pod stays unknown). */
 int pod_map_put(struct pod_map *m, const struct kube_object *pod);
 

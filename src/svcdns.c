@@ -22,6 +22,7 @@
 #include <event2/thread.h>
 
 #include "answer_table.h"
+#include "autopath.h"
 #include "config.h"
 #include "corefile.h"
 #include "dname.h"
@@ -999,6 +1000,12 @@ static int http_metrics(void *ctx, FILE *fp)
 	ma.publish_failures = app->publish_failures;
 	ma.ready = http_ready(app, reason, sizeof(reason)) == 0;
 	ma.lameduck = app->lameduck;
+	if (app->pods) {
+		ma.autopath = true;
+		ma.autopath_successes = autopath_successes();
+		ma.pod_addresses = pod_map_count(app->pods); /* the writer's thread */
+		ma.pod_map_bytes = pod_map_bytes(app->pods);
+	}
 	return metrics_render(&dns, &ma, fp);
 }
 

@@ -3,7 +3,7 @@
 # that does not exist is answered with a CNAME to the first of
 # NAME.svc.<zone>, NAME.<zone>, NAME that does, then its records; the
 # client is known by its source address (Pods in --dir: 127.0.0.2 is a pod
-# of shop). Unknown, shared and hostNetwork addresses, other namespaces'
+# of shop). Unknown, shared, hostNetwork and finished pods' addresses, other namespaces'
 # suffixes and names that exist get no autopath.
 . "${TESTDIR:?}/system/lib.sh"
 . "$TESTDIR/system/fwdlib.sh"
@@ -23,7 +23,8 @@ cat >"$DIR/autopath.json" <<JSON
  $(pod other-client data 127.0.0.4),
  $(pod twin-a shop 127.0.0.5),
  $(pod twin-b data 127.0.0.5),
- $(pod node-agent shop 127.0.0.6 host)
+ $(pod node-agent shop 127.0.0.6 host),
+ $(pod done-job shop 127.0.0.7 | sed 's/"Running"/"Succeeded"/')
 ]}
 JSON
 
@@ -105,7 +106,8 @@ check_eq "TCP: the CNAME and all 40 TXT records" 41 "$(answers "$got")"
 
 # ---- no autopath ----
 for c in "127.0.0.3 an unknown client" "127.0.0.4 a pod of another namespace" \
-	"127.0.0.5 an address two pods share" "127.0.0.6 a hostNetwork pod's address"; do
+	"127.0.0.5 an address two pods share" "127.0.0.6 a hostNetwork pod's address" \
+	"127.0.0.7 a finished (Succeeded) pod's address"; do
 	got=$(from "${c%% *}" "www.example.test.$S" A)
 	check_eq "${c#* }: the plain NXDOMAIN" "rcode NXDOMAIN" "$(printf '%s\n' "$got" | head -1)"
 	check_eq "${c#* }: no answer records" 0 "$(answers "$got")"
@@ -114,6 +116,26 @@ got=$(from 127.0.0.4 "www.example.test.data.svc.cluster.local" A)
 check_eq "the pod of data gets autopath in its own namespace's suffix" "rcode NOERROR
 answer www.example.test.data.svc.cluster.local. 5 IN CNAME www.example.test.
 answer www.example.test. TTL IN A 192.0.2.1" "$got"
+
+# ---- metrics: CoreDNS's counter, and the map's size ----
+M=$(curl -s --max-time 10 "http://$(sed -n 's/.*http on \([0-9.]*\):0 (port \([0-9]*\)).*/\1:\2/p' "$LOG")/metrics")
+n=$(printf '%s\n' "$M" | sed -n 's/^coredns_autopath_success_total{server="[^"]*"} \([0-9]*\)$/\1/p')
+check_true "coredns_autopath_success_total counts the walked queries (${n:-none}, 11 asked)" \
+	[ "${n:-0}" -ge 11 ]
+pods=$(python3 -c '
+import json, glob, sys
+ips = {}
+for f in glob.glob(sys.argv[1] + "/*.json"):
+    d = json.load(open(f))
+    for o in d.get("items", [d]):
+        kind = o.get("kind") or d.get("kind", "").replace("List", "")
+        if kind == "Pod" and not o.get("spec", {}).get("hostNetwork") and \
+           o.get("status", {}).get("phase") not in ("Succeeded", "Failed"):
+            for ip in {i["ip"] for i in o.get("status", {}).get("podIPs", [])} | {o.get("status", {}).get("podIP")} - {None}:
+                ips[ip] = 1
+print(len(ips))' "$DIR")
+check_eq "svcdns_pod_map_addresses: every pod address but the hostNetwork pod's" "$pods" \
+	"$(printf '%s\n' "$M" | sed -n 's/^svcdns_pod_map_addresses \([0-9]*\)$/\1/p')"
 
 # ---- the pod goes: its address is unknown again ----
 python3 - "$DIR/autopath.json" <<'EOF'
