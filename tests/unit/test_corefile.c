@@ -417,7 +417,7 @@ static void test_comments_and_quotes(void **state)
 	    "  }\n"
 	    "  rewrite \"a\n"
 	    "b\" c\n" /* 13-14: a quoted string across lines */
-	    "  autopath @kubernetes\n" /* 15: lines still counted */
+	    "  autopath /etc/resolv.conf\n" /* 15: lines still counted */
 	    "}\n",
 	    &r);
 	assert_line(r.out, "--domain cluster.local");
@@ -430,7 +430,7 @@ static void test_comments_and_quotes(void **state)
 	assert_line(r.out, "--upstream 1.1.1.1");
 	assert_line(r.out, "--hosts=/etc/a \"quoted\" name");
 	assert_prefix(r.err, "t:13: rewrite \"a\\nb\" c: ");
-	assert_prefix(r.err, "t:15: autopath @kubernetes: ");
+	assert_prefix(r.err, "t:15: autopath /etc/resolv.conf: ");
 	assert_int_equal(count_lines(r.err), 2);
 	assert_int_equal(r.rc, 2);
 	done(&r);
@@ -492,7 +492,7 @@ static void test_nested_blocks(void **state)
 static void test_unsupported_lines(void **state)
 {
 	static const char *const expected[] = {
-		"t:3: autopath @kubernetes: ",
+		"t:3: autopath /etc/resolv.conf: ",
 		"t:4: rewrite name foo.example bar.example: ",
 		"t:5: template IN A example.org: ",
 		"t:8: dnssec: ",
@@ -543,7 +543,7 @@ static void test_unsupported_lines(void **state)
 	const char *text =
 		".:53 {\n"                                           /* 1 */
 		"  errors\n"
-		"  autopath @kubernetes\n"
+		"  autopath /etc/resolv.conf\n"
 		"  rewrite name foo.example bar.example\n"
 		"  template IN A example.org {\n"                    /* 5 */
 		"    answer \"{{ .Name }} 60 IN A 10.0.0.1\"\n"
@@ -808,6 +808,33 @@ static void test_hosts(void **state)
 	done(&r);
 }
 
+static void test_autopath(void **state)
+{
+	struct result r;
+
+	(void)state;
+	/* CoreDNS's autopath needs pods verified too; svcdns's does not. */
+	run(".:53 {\n kubernetes cluster.local {\n  pods verified\n }\n autopath @kubernetes\n"
+	    " forward . 1.1.1.1\n cache\n loadbalance\n}\n",
+	    &r);
+	assert_line(r.out, "--autopath");
+	assert_line(r.out, "--pods verified");
+	assert_int_equal(r.rc, 0);
+	done(&r);
+	run(".:53 {\n kubernetes cluster.local\n autopath cluster.local @kubernetes\n"
+	    " forward . 1.1.1.1\n cache\n loadbalance\n}\n",
+	    &r);
+	assert_line(r.out, "--autopath");
+	assert_int_equal(r.rc, 0);
+	done(&r);
+	run(".:53 {\n kubernetes cluster.local\n autopath /etc/resolv.conf\n"
+	    " forward . 1.1.1.1\n cache\n loadbalance\n}\n",
+	    &r);
+	assert_prefix(r.err, "t:3: autopath /etc/resolv.conf: svcdns's --autopath walks");
+	assert_int_equal(r.rc, 2);
+	done(&r);
+}
+
 static void test_http_and_log(void **state)
 {
 	struct result r;
@@ -1051,6 +1078,7 @@ int main(void)
 		cmocka_unit_test(test_forward_targets),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_hosts),
+		cmocka_unit_test(test_autopath),
 		cmocka_unit_test(test_http_and_log),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_message_cap),
