@@ -9,7 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DNSMSG_MAX_RRS 512
+/* The most records a 64 KiB message can hold (the smallest is 11 bytes:
+   a root owner and no data), so that no well-formed message is refused:
+   a headless service of 600 endpoints is a 600-record answer, and an
+   autopath reply carries one whole. */
+#define DNSMSG_MAX_RRS ((65535 - 12 - 5) / 11)
 
 struct dnsmsg {
 	uint16_t id, flags;

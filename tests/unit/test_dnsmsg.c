@@ -256,17 +256,31 @@ static void test_opt_in_additional(void **state)
 	assert_int_equal(D.min_ttl, 300);
 }
 
+/* As many records as a 64 KiB message holds: the smallest, 11 bytes each
+   (a root owner, type NULL, no data), under the shortest question. */
 static void test_max_rrs_accepted(void **state)
 {
 	unsigned i;
 	(void)state;
 	header(&M, 1, 0x8180, 1, DNSMSG_MAX_RRS, 0, 0);
-	question(&M, "example.com", 1);
-	for (i = 0; i < DNSMSG_MAX_RRS; i++)
-		a_rr(&M, 100 + i, i & 0xff);
+	put8(&M, 0);
+	put16(&M, 10);
+	put16(&M, 1);
+	for (i = 0; i < DNSMSG_MAX_RRS; i++) {
+		put8(&M, 0);
+		rrhdr(&M, 10, 1, 100 + i, 0);
+	}
+	assert_true(M.n <= 65535);
 	assert_int_equal(parse(&M, &D), 0);
 	assert_int_equal(D.n_ttls, DNSMSG_MAX_RRS);
 	assert_int_equal(D.min_ttl, 100);
+	/* a message of 600 A records (a big headless service) is no limit */
+	header(&M, 1, 0x8180, 1, 600, 0, 0);
+	question(&M, "example.com", 1);
+	for (i = 0; i < 600; i++)
+		a_rr(&M, 100 + i, i & 0xff);
+	assert_int_equal(parse(&M, &D), 0);
+	assert_int_equal(D.n_ttls, 600);
 }
 
 /* ---- rejections --------------------------------------------------------------- */
@@ -440,10 +454,15 @@ static void test_reject_too_many_rrs(void **state)
 {
 	unsigned i;
 	(void)state;
+	/* one more than a 64 KiB message can hold, each of the smallest */
 	header(&M, 1, 0x8180, 1, DNSMSG_MAX_RRS + 1, 0, 0);
-	question(&M, "example.com", 1);
-	for (i = 0; i < DNSMSG_MAX_RRS + 1; i++)
-		a_rr(&M, 100, 1);
+	put8(&M, 0);
+	put16(&M, 10);
+	put16(&M, 1);
+	for (i = 0; i < DNSMSG_MAX_RRS + 1; i++) {
+		put8(&M, 0);
+		rrhdr(&M, 10, 1, 100, 0);
+	}
 	assert_int_equal(parse(&M, &D), -1);
 	/* the counts alone, without the records */
 	header(&M, 1, 0x8180, 1, 0xffff, 0xffff, 0xffff);
