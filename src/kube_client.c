@@ -57,6 +57,7 @@ struct kc_res {
 	const char *extra; /* encoded query fragment or NULL */
 	enum kube_kind kind;
 	bool is_slices;    /* may fall back to v1 endpoints on 404 */
+	bool optional;     /* not waited for by the first sync */
 
 	enum kc_phase phase;
 	enum kc_next next;
@@ -575,7 +576,7 @@ static void kc_notify(struct kube_client *c)
 static bool kc_all_listed(const struct kube_client *c)
 {
 	for (size_t i = 0; i < c->n_res; i++)
-		if (!c->res[i].listed)
+		if (!c->res[i].listed && !c->res[i].optional)
 			return false;
 	return true;
 }
@@ -1561,7 +1562,7 @@ struct kube_client *kube_client_new(struct event_base *base,
 	if (cfg->watch_pods) {
 		static const char running[] = "fieldSelector=status.phase%21%3DSucceeded%2C"
 		                              "status.phase%21%3DFailed%2Cstatus.phase%21%3DUnknown";
-		if (c->labels_param) {
+		if (c->labels_param && !cfg->pods_only_clients) {
 			size_t n = sizeof(running) + 1 + strlen(c->labels_param);
 			if (!(c->pods_param = malloc(n))) {
 				snprintf(err, errlen, "out of memory");
@@ -1571,6 +1572,7 @@ struct kube_client *kube_client_new(struct event_base *base,
 		}
 		kc_add_res(c, "pods", "/api/v1/pods", c->pods_param ? c->pods_param : running,
 		           KUBE_KIND_POD, false);
+		c->res[c->n_res - 1].optional = cfg->pods_only_clients;
 	}
 
 	c->multi = curl_multi_init();

@@ -34,6 +34,11 @@ struct kube_client_config {
 	size_t key_data_len;
 	bool insecure;           /* skip TLS verification */
 	bool watch_pods;         /* also list/watch running Pods */
+	/* The Pods are only which client is which pod (--autopath without
+	   --pods verified): the first sync does not wait for their list, a
+	   pods watch the API forbids stops nothing else, and labels do not
+	   filter them. */
+	bool pods_only_clients;
 	bool watch_namespaces;   /* also list/watch Namespaces (names) */
 	bool watch_endpoints;    /* list/watch EndpointSlices (or Endpoints) */
 	const char *labels;      /* labelSelector of Services and their endpoints, or NULL */

@@ -399,6 +399,7 @@ static int setup_configs(struct app *app, char *err, size_t errlen)
 	/* Pods are listed and watched only when their records or autopath
 	   need them. */
 	app->kcfg.watch_pods = app->opt.pods == RECORDS_PODS_VERIFIED || app->opt.autopath;
+	app->kcfg.pods_only_clients = app->opt.pods != RECORDS_PODS_VERIFIED;
 	app->kcfg.watch_namespaces = true;
 	app->kcfg.watch_endpoints = !app->opt.no_endpoints;
 	return setup_records_config(app, err, errlen);
