@@ -4,6 +4,12 @@
     fixtures.py OUT
 
 OUT/cluster/   kubectl-style JSON for svcdns --dir: one List per namespace
+OUT/cluster-autopath-pod/, OUT/cluster-autopath-stranger/
+               the same cluster and a pods.json, for svcdns --autopath:
+               the test "pod" (namespace shop) at 127.0.0.1, the address
+               the clients send from, so that svcdns knows them as that
+               pod; or at 10.244.0.5, so that 127.0.0.1 is a client it
+               does not know (its ordinary walk, with Pods in the map)
 OUT/nsd/       zone files for NSD, the suite's upstream: example.com (the
                outside names) and the root zone (so that any other outside
                name gets NXDOMAIN, as a recursive upstream would give it)
@@ -82,6 +88,25 @@ def slice_(ns, svc, suffix, endpoints, ports, family="IPv4"):
             "endpoints": endpoints,
             "ports": [{"name": p.get("name", ""), "port": p["port"], "protocol": p["protocol"]}
                       for p in ports]}
+
+
+def pod(ns, name, ip, node="node-a"):
+    """A running Pod with one address (what --autopath keeps of it)."""
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta(name, ns, {"app": name}),
+            "spec": {"nodeName": node, "containers": [{"name": "app", "image": "busybox"}],
+                     "dnsPolicy": "ClusterFirst"},
+            "status": {"phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}],
+                       "hostIP": "10.0.0.1"}}
+
+
+def pods(client_ip):
+    """The Pods of an --autopath run: the test pod of shop at client_ip,
+    and one of otherns (so the map never holds only the client)."""
+    return [pod("shop", "client", client_ip), pod("otherns", "other", "10.244.7.7")]
+
+
+# where the test pod is for each --autopath directory (run.sh names them)
+AUTOPATH_DIRS = {"cluster-autopath-pod": "127.0.0.1", "cluster-autopath-stranger": "10.244.0.5"}
 
 
 def hl600_ip(i):
@@ -185,12 +210,17 @@ def main():
     if len(sys.argv) != 2:
         sys.exit("usage: fixtures.py OUT")
     out = sys.argv[1]
-    os.makedirs(os.path.join(out, "cluster"), exist_ok=True)
     os.makedirs(os.path.join(out, "nsd"), exist_ok=True)
-    for ns, items in cluster().items():
-        with open(os.path.join(out, "cluster", ns + ".json"), "w") as f:
-            json.dump({"apiVersion": "v1", "kind": "List", "items": items, "metadata": {}}, f, indent=1)
-            f.write("\n")
+    files = cluster()
+    dirs = {"cluster": files}
+    for d, ip in AUTOPATH_DIRS.items():
+        dirs[d] = dict(files, pods=pods(ip))
+    for d, content in dirs.items():
+        os.makedirs(os.path.join(out, d), exist_ok=True)
+        for ns, items in content.items():
+            with open(os.path.join(out, d, ns + ".json"), "w") as f:
+                json.dump({"apiVersion": "v1", "kind": "List", "items": items, "metadata": {}}, f, indent=1)
+                f.write("\n")
     with open(os.path.join(out, "nsd", "example.com.zone"), "w") as f:
         f.write(EXAMPLE_COM)
         f.write("; 150 addresses: more than a 1232-byte UDP answer holds\n")
