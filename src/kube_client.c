@@ -21,7 +21,7 @@
 
 #define KC_PAGE_LIMIT 500
 #define KC_TOKEN_REREAD_S 60
-#define KC_MAX_RESOURCES 4
+#define KC_MAX_RESOURCES 5 /* services, slices, namespaces, pods, nodes */
 #define KC_ERRBODY_MAX 1024
 #define KC_URL_MAX 4096
 /* A consistent list streamed as a watch (KEP-3157); needs bookmarks on. */
@@ -1573,6 +1573,10 @@ struct kube_client *kube_client_new(struct event_base *base,
 		kc_add_res(c, "pods", "/api/v1/pods", c->pods_param ? c->pods_param : running,
 		           KUBE_KIND_POD, false);
 		c->res[c->n_res - 1].optional = cfg->pods_only_clients;
+	}
+	if (cfg->watch_nodes) {
+		kc_add_res(c, "nodes", "/api/v1/nodes", NULL, KUBE_KIND_NODE, false);
+		c->res[c->n_res - 1].optional = true;
 	}
 
 	c->multi = curl_multi_init();

@@ -39,6 +39,9 @@ struct kube_client_config {
 	   pods watch the API forbids stops nothing else, and labels do not
 	   filter them. */
 	bool pods_only_clients;
+	/* Also list/watch Nodes (their zones, --prefer-zone); not waited for
+	   by the first sync either. */
+	bool watch_nodes;
 	bool watch_namespaces;   /* also list/watch Namespaces (names) */
 	bool watch_endpoints;    /* list/watch EndpointSlices (or Endpoints) */
 	const char *labels;      /* labelSelector of Services and their endpoints, or NULL */

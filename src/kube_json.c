@@ -1265,13 +1265,14 @@ static struct kube_object *builder_finish(struct builder *b, int kind,
 	if (!b->name || !valid_label(b->name) || strchr(b->name, '_')) {
 		/* EndpointSlice and Pod names may be longer than a label. */
 		if (!(b->name && b->name[0] && strlen(b->name) <= 253 &&
-		      (kind == KUBE_KIND_ENDPOINTSLICE || kind == KUBE_KIND_POD))) {
+		      (kind == KUBE_KIND_ENDPOINTSLICE || kind == KUBE_KIND_POD ||
+		       kind == KUBE_KIND_NODE))) {
 			*why = b->name ? "metadata.name is not a valid name"
 			               : "object without metadata.name";
 			return NULL;
 		}
 	}
-	if (kind != KUBE_KIND_NAMESPACE &&
+	if (kind != KUBE_KIND_NAMESPACE && kind != KUBE_KIND_NODE &&
 	    (!b->ns || !valid_label(b->ns) || strchr(b->ns, '_'))) {
 		*why = b->ns ? "metadata.namespace is not a valid name"
 		             : "object without metadata.namespace";
@@ -1284,7 +1285,7 @@ static struct kube_object *builder_finish(struct builder *b, int kind,
 	}
 	obj->kind = (uint8_t)kind;
 	obj->name = take(&b->name);
-	obj->ns = kind == KUBE_KIND_NAMESPACE ? strdup("") : take(&b->ns);
+	obj->ns = kind == KUBE_KIND_NAMESPACE || kind == KUBE_KIND_NODE ? strdup("") : take(&b->ns);
 	obj->resource_version = take(&b->rv);
 	if (b->labels_len) {
 		obj->labels = b->labels;

@@ -66,7 +66,7 @@ void kube_object_free(struct kube_object *obj)
 const char *kube_kind_name(enum kube_kind kind)
 {
 	static const char *const names[KUBE_KIND_COUNT] = {
-		"unknown", "Service", "EndpointSlice", "Endpoints", "Namespace", "Pod"};
+		"unknown", "Service", "EndpointSlice", "Endpoints", "Namespace", "Pod", "Node"};
 
 	return kind < KUBE_KIND_COUNT ? names[kind] : "unknown";
 }
@@ -79,7 +79,7 @@ enum kube_kind kube_kind_from_string(const char *s, bool list)
 	} kinds[] = {
 		{"Service", KUBE_KIND_SERVICE},     {"EndpointSlice", KUBE_KIND_ENDPOINTSLICE},
 		{"Endpoints", KUBE_KIND_ENDPOINTS}, {"Namespace", KUBE_KIND_NAMESPACE},
-		{"Pod", KUBE_KIND_POD},
+		{"Pod", KUBE_KIND_POD},             {"Node", KUBE_KIND_NODE},
 	};
 	size_t i, n = strlen(s);
 

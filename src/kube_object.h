@@ -19,6 +19,7 @@ enum kube_kind {
 	KUBE_KIND_ENDPOINTS, /* v1 Endpoints, converted to slices (see below) */
 	KUBE_KIND_NAMESPACE,
 	KUBE_KIND_POD,
+	KUBE_KIND_NODE, /* name and labels only (its zone): pod_map's */
 	KUBE_KIND_COUNT
 };
 

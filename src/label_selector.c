@@ -39,7 +39,6 @@ static int parse_requirement(struct parser *p, struct requirement *r);
 static char *read_word(struct parser *p, const char *what, bool is_key);
 static void skip_space(struct parser *p);
 static int fail(struct parser *p, const char *fmt, ...);
-static const char *label_value(const char *labels, size_t len, const char *key);
 
 struct label_selector *label_selector_parse(const char *text, char *err, size_t errlen)
 {
@@ -102,7 +101,7 @@ bool label_selector_matches(const struct label_selector *s, const char *labels, 
 
 	for (i = 0; i < s->n; i++) {
 		const struct requirement *r = &s->reqs[i];
-		const char *v = label_value(labels, len, r->key);
+		const char *v = labels_get(labels, len, r->key);
 		bool in = false;
 		char *end;
 		long long num;
@@ -316,8 +315,7 @@ static int fail(struct parser *p, const char *fmt, ...)
 	return -1;
 }
 
-/* The value of key in labels ("key\0value\0" pairs), or NULL. */
-static const char *label_value(const char *labels, size_t len, const char *key)
+const char *labels_get(const char *labels, size_t len, const char *key)
 {
 	size_t pos = 0;
 

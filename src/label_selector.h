@@ -28,4 +28,8 @@ void label_selector_free(struct label_selector *s);
    holds them) satisfy every requirement of s. */
 bool label_selector_matches(const struct label_selector *s, const char *labels, size_t len);
 
+/* The value of key in labels ("key\0value\0" pairs, len bytes, as
+   kube_object's), or NULL. */
+const char *labels_get(const char *labels, size_t len, const char *key);
+
 #endif

@@ -369,7 +369,7 @@ int metrics_render(const struct metrics_thread *dns, const struct metrics_app *a
 {
 	static const struct metrics_thread zero;
 	static const char *const kinds[KUBE_KIND_COUNT] = {
-		NULL, "service", "endpointslice", "endpoints", "namespace", "pod"};
+		NULL, "service", "endpointslice", "endpoints", "namespace", "pod", "node"};
 	const char *srv = app->server ? app->server : "dns://:53";
 	size_t k;
 
@@ -399,6 +399,8 @@ int metrics_render(const struct metrics_thread *dns, const struct metrics_app *a
 		char lb[128];
 		snprintf(lb, sizeof(lb), "server=\"%s\"", srv);
 		one(fp, "coredns_autopath_success_total", "counter", "Queries answered by walking the client's search path.", lb, (double)app->autopath_successes);
+	}
+	if (app->pod_map) {
 		one(fp, "svcdns_pod_map_addresses", "gauge", "Pod addresses known for autopath (a pod of two families counts twice).", "", (double)app->pod_addresses);
 		one(fp, "svcdns_pod_map_bytes", "gauge", "Bytes of the pod map's slot arrays.", "", (double)app->pod_map_bytes);
 	}

@@ -154,8 +154,9 @@ struct metrics_app {
 	const struct metrics_latency *programming;
 	uint64_t publishes, publish_failures;
 	bool ready, lameduck;
-	bool autopath;                       /* --autopath: the three below */
+	bool autopath;                       /* --autopath: its counter */
 	uint64_t autopath_successes;
+	bool pod_map;                        /* --autopath or --prefer-zone */
 	size_t pod_addresses, pod_map_bytes;
 };
 

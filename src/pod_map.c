@@ -8,6 +8,7 @@
 #include "pod_map.h"
 
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,12 @@
 #define MIN_SLOTS 64u
 #define LOAD_MAX_PCT 85u  /* grow past this */
 #define LOAD_NEW_PCT 70u  /* to this */
+/* A reader asks again when a change overlapped its read, and spins
+   briefly while one is in progress; when that keeps happening (a writer
+   descheduled inside a change, or changing without pause) it takes the
+   writer's lock for one read, which no change can overlap. */
 #define READ_TRIES 16
+#define ODD_SPINS 1024u
 
 struct slots {
 	struct rcu_head rcu;
@@ -50,6 +56,7 @@ struct sharer {
 
 struct pod_map {
 	_Atomic uint32_t seq;  /* odd while the writer changes a table */
+	pthread_mutex_t lock;  /* held by the writer while seq is odd */
 	struct slots *v4, *v6; /* RCU pointers */
 	size_t n4, n6;
 	_Atomic bool synced;
@@ -60,8 +67,9 @@ struct pod_map {
 	uint8_t *_Atomic *ns_labels;
 	struct bytemap *ns_numbers; /* name -> number + 1 */
 	size_t n_ns;
-	struct bytemap *node_numbers;
+	struct bytemap *node_numbers; /* name -> number + 1; number 0: no node */
 	size_t n_nodes;
+	_Atomic uint32_t *node_zone;  /* node number -> its zone's hash (0: none) */
 	struct sharer *sharers;
 	size_t n_sharers, cap_sharers;
 };
@@ -105,12 +113,16 @@ struct pod_map *pod_map_new(void)
 
 	if (!m)
 		return NULL;
+	pthread_mutex_init(&m->lock, NULL);
 	m->v4 = slots_new(MIN_SLOTS, 1);
 	m->v6 = slots_new(MIN_SLOTS, 4);
 	m->ns_labels = calloc(NS_MAX, sizeof(*m->ns_labels));
 	m->ns_numbers = bytemap_new();
 	m->node_numbers = bytemap_new();
-	if (!m->v4 || !m->v6 || !m->ns_labels || !m->ns_numbers || !m->node_numbers) {
+	m->node_zone = calloc(NODE_MAX + 1, sizeof(*m->node_zone));
+	m->n_nodes = 1;
+	if (!m->v4 || !m->v6 || !m->ns_labels || !m->ns_numbers || !m->node_numbers ||
+	    !m->node_zone) {
 		pod_map_free(m);
 		return NULL;
 	}
@@ -131,7 +143,9 @@ void pod_map_free(struct pod_map *m)
 	free(m->ns_labels);
 	bytemap_free(m->ns_numbers, NULL);
 	bytemap_free(m->node_numbers, NULL);
+	free(m->node_zone);
 	free(m->sharers);
+	pthread_mutex_destroy(&m->lock);
 	free(m);
 }
 
@@ -195,6 +209,7 @@ static uint32_t find_slot(const struct slots *s, const uint32_t *key, bool *foun
 
 static void write_begin(struct pod_map *m)
 {
+	pthread_mutex_lock(&m->lock);
 	atomic_store_explicit(&m->seq, atomic_load_explicit(&m->seq, memory_order_relaxed) + 1,
 	                      memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
@@ -204,6 +219,7 @@ static void write_end(struct pod_map *m)
 {
 	atomic_store_explicit(&m->seq, atomic_load_explicit(&m->seq, memory_order_relaxed) + 1,
 	                      memory_order_release);
+	pthread_mutex_unlock(&m->lock);
 }
 
 static void store_word(uint32_t *w, uint32_t v)
@@ -596,28 +612,17 @@ static size_t remove_matching(struct pod_map *m, unsigned words, match_fn match,
 	return n;
 }
 
-struct named {
-	uint32_t ns;
-	uint16_t tag;
-};
-
-static bool is_named(uint32_t val, uint16_t tag, const void *ctx)
+int pod_map_put_node(struct pod_map *m, const char *name, const char *zone)
 {
-	const struct named *nm = ctx;
+	long node = number_of(m->node_numbers, &m->n_nodes, NODE_MAX, name, NULL, m);
+	uint32_t hash = 0;
 
-	return (val & VAL_NS_MASK) == nm->ns && tag == nm->tag;
-}
-
-size_t pod_map_remove_named(struct pod_map *m, const char *ns, const char *name)
-{
-	void **slot = bytemap_slot(m->ns_numbers, ns, strlen(ns), false);
-	struct named nm;
-
-	if (!slot)
-		return 0;
-	nm.ns = (uint32_t)((uintptr_t)*slot - 1);
-	nm.tag = name_tag(ns, name);
-	return remove_matching(m, 1, is_named, &nm) + remove_matching(m, 4, is_named, &nm);
+	if (node < 0)
+		return -1;
+	if (zone && zone[0])
+		hash = bytemap_hash(zone, strlen(zone)) | 1; /* never 0 */
+	atomic_store_explicit(&m->node_zone[node], hash, memory_order_relaxed);
+	return 0;
 }
 
 void pod_map_list_begin(struct pod_map *m)
@@ -667,15 +672,81 @@ size_t pod_map_bytes(const struct pod_map *m)
 
 /* ---- readers ---- */
 
+/* One probe for key in s; *value when found. */
+static bool probe(const struct slots *s, const uint32_t *key, unsigned words, uint32_t *value)
+{
+	uint32_t i = home_slot(s, key), probes;
+
+	for (probes = 0; probes < s->cap; probes++) {
+		const uint32_t *sl = slot_at(s, i);
+		uint32_t k[4];
+		unsigned w;
+		for (w = 0; w < words; w++)
+			k[w] = __atomic_load_n(&sl[w], __ATOMIC_RELAXED);
+		if (key_empty(k, words))
+			return false;
+		if (memcmp(k, key, words * sizeof(uint32_t)) == 0) {
+			*value = __atomic_load_n(&sl[words], __ATOMIC_RELAXED);
+			return true;
+		}
+		i = i + 1 == s->cap ? 0 : i + 1;
+	}
+	return false;
+}
+
+/* The value word of key: without a lock, unless changes keep getting in
+   the way (see READ_TRIES). */
+static bool read_value(const struct pod_map *m, const uint32_t *key, unsigned words,
+                       uint32_t *value)
+{
+	struct pod_map *mm = (struct pod_map *)m; /* its atomics and lock only */
+	uint32_t val = 0;
+	bool hit;
+	int tries;
+
+	if (key_empty(key, words))
+		return false;
+	for (tries = 0; tries < READ_TRIES; tries++) {
+		uint32_t seq = atomic_load_explicit(&mm->seq, memory_order_acquire), spins = 0;
+
+		while ((seq & 1) && ++spins < ODD_SPINS) {
+			caa_cpu_relax();
+			seq = atomic_load_explicit(&mm->seq, memory_order_acquire);
+		}
+		if (seq & 1)
+			continue;
+		hit = probe(words == 1 ? rcu_dereference(mm->v4) : rcu_dereference(mm->v6), key,
+		            words, &val);
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&mm->seq, memory_order_relaxed) == seq)
+			goto done;
+	}
+	pthread_mutex_lock(&mm->lock);
+	hit = probe(words == 1 ? rcu_dereference(mm->v4) : rcu_dereference(mm->v6), key, words,
+	            &val);
+	pthread_mutex_unlock(&mm->lock);
+done:
+	if (!hit || (val & VAL_NS_MASK) == NS_SHARED)
+		return false;
+	*value = val;
+	return true;
+}
+
+static uint32_t zone_of_node(const struct pod_map *m, uint32_t val)
+{
+	uint32_t node = (val >> VAL_NODE_SHIFT) & VAL_NODE_MASK;
+
+	return atomic_load_explicit(&((struct pod_map *)m)->node_zone[node], memory_order_relaxed);
+}
+
 bool pod_map_lookup(const struct pod_map *m, const struct sockaddr *addr,
                     struct pod_client *out)
 {
 	static const uint8_t v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
-	uint32_t key[4];
+	uint32_t key[4], val;
 	unsigned words;
-	int tries;
 
-	if (!m || !atomic_load_explicit(&m->synced, memory_order_acquire))
+	if (!m || !atomic_load_explicit(&((struct pod_map *)m)->synced, memory_order_acquire))
 		return false;
 	if (addr->sa_family == AF_INET) {
 		memcpy(key, &((const struct sockaddr_in *)(const void *)addr)->sin_addr, 4);
@@ -693,42 +764,21 @@ bool pod_map_lookup(const struct pod_map *m, const struct sockaddr *addr,
 	} else {
 		return false;
 	}
-	if (key_empty(key, words))
+	if (!read_value(m, key, words, &val))
 		return false;
-	for (tries = 0; tries < READ_TRIES; tries++) {
-		uint32_t seq = atomic_load_explicit(&((struct pod_map *)m)->seq, memory_order_acquire);
-		const struct slots *s;
-		uint32_t i, probes, val = 0;
-		bool hit = false;
+	out->ns_label = atomic_load_explicit(&((struct pod_map *)m)->ns_labels[val & VAL_NS_MASK],
+	                                     memory_order_acquire);
+	out->node = (uint16_t)((val >> VAL_NODE_SHIFT) & VAL_NODE_MASK);
+	out->zone = zone_of_node(m, val);
+	return out->ns_label != NULL;
+}
 
-		if (seq & 1)
-			continue;
-		s = words == 1 ? rcu_dereference(m->v4) : rcu_dereference(m->v6);
-		i = home_slot(s, key);
-		for (probes = 0; probes < s->cap; probes++) {
-			const uint32_t *sl = slot_at(s, i);
-			uint32_t k[4];
-			unsigned w;
-			for (w = 0; w < words; w++)
-				k[w] = __atomic_load_n(&sl[w], __ATOMIC_RELAXED);
-			if (key_empty(k, words))
-				break;
-			if (memcmp(k, key, words * sizeof(uint32_t)) == 0) {
-				val = __atomic_load_n(&sl[words], __ATOMIC_RELAXED);
-				hit = true;
-				break;
-			}
-			i = i + 1 == s->cap ? 0 : i + 1;
-		}
-		atomic_thread_fence(memory_order_acquire);
-		if (atomic_load_explicit(&((struct pod_map *)m)->seq, memory_order_relaxed) != seq)
-			continue;
-		if (!hit || (val & VAL_NS_MASK) == NS_SHARED)
-			return false;
-		out->ns_label = atomic_load_explicit(&((struct pod_map *)m)->ns_labels[val & VAL_NS_MASK],
-		                                     memory_order_acquire);
-		out->node = (uint16_t)((val >> VAL_NODE_SHIFT) & VAL_NODE_MASK);
-		return out->ns_label != NULL;
-	}
-	return false;
+uint32_t pod_map_zone_of(const struct pod_map *m, const uint8_t *addr, size_t len)
+{
+	uint32_t key[4], val;
+
+	if (len != 4 && len != 16)
+		return 0;
+	memcpy(key, addr, len);
+	return read_value(m, key, (unsigned)(len / 4), &val) ? zone_of_node(m, val) : 0;
 }

@@ -2,15 +2,23 @@
  * node, for --autopath (the client's search path starts with its
  * namespace). It holds every pod of the cluster, so it keeps nothing else
  * of one: an IPv4 slot is 10 bytes (address, namespace and node numbers,
- * a 16-bit tag of the pod's name), about 14 bytes a pod with the table
+ * a 16-bit tag of the pod's name: it tells an update of the pod holding
+ * an address from another pod's), about 14 bytes a pod with the table
  * 70-85% full. An address that two pods hold at once, a hostNetwork pod's
  * (its node's), or one the map lacks answers "unknown".
  *
  * One writer (the loop that owns the sources), many readers (the query
- * threads, inside an RCU read-side section) that never lock: a reader
- * loads a slot's words atomically between two reads of a sequence count
- * the writer bumps around each change, and asks again when it moved; the
- * slot arrays are replaced through RCU when they grow.
+ * threads, inside an RCU read-side section): a reader loads a slot's words
+ * atomically between two reads of a sequence count the writer bumps
+ * around each change, and asks again when it moved; only when changes
+ * keep overlapping its read (a writer descheduled inside one) does it take
+ * the writer's lock for one read. The slot arrays are replaced through
+ * RCU when they grow.
+ *
+ * With --prefer-zone it also knows each node's zone, so that an address
+ * it places has a zone: the client's, and an endpoint's (an endpoint is a
+ * pod; its zone is its node's, the label the EndpointSlice controller
+ * copies into the slice).
  *
  * Ownership: the map copies what it keeps of an object; pod_map_lookup's
  * namespace label points into the map and lasts for the read-side
@@ -40,9 +48,10 @@ int pod_map_put(struct pod_map *m, const struct kube_object *pod);
 /* Removes a Pod by the addresses it had; returns how many went. */
 size_t pod_map_remove(struct pod_map *m, const struct kube_object *pod);
 
-/* Removes a Pod known only by name: a scan of the whole map, for callers
-   that lack its last state (a file that no longer lists it). */
-size_t pod_map_remove_named(struct pod_map *m, const char *ns, const char *name);
+/* A Node's zone (its topology.kubernetes.io/zone label; NULL or "": none),
+   for --prefer-zone. Returns 0, or -1 past 32,766 nodes or on allocation
+   failure. */
+int pod_map_put_node(struct pod_map *m, const char *name, const char *zone);
 
 /* A full list is starting: pods not put again before pod_map_list_end are
    removed there (which returns how many). */
@@ -60,12 +69,17 @@ size_t pod_map_bytes(const struct pod_map *m); /* the slot arrays' memory */
 
 struct pod_client {
 	const uint8_t *ns_label; /* wire: its length byte, then the label */
-	uint16_t node;           /* the node's number in this map */
+	uint16_t node;           /* its node's number in this map (0: none) */
+	uint32_t zone;           /* its node's zone (a hash; 0: unknown) */
 };
 
 /* The pod whose address is addr (AF_INET or AF_INET6; a v4-mapped IPv6
    address is its IPv4 one). false when unknown, shared or not synced. */
 bool pod_map_lookup(const struct pod_map *m, const struct sockaddr *addr,
                     struct pod_client *out);
+
+/* The zone of the node of the pod at addr (len 4 or 16 bytes, as in an A
+   or AAAA record), or 0 when the map does not place it. */
+uint32_t pod_map_zone_of(const struct pod_map *m, const uint8_t *addr, size_t len);
 
 #endif

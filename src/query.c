@@ -11,6 +11,7 @@
 #include "dname.h"
 #include "dns.h"
 #include "hosts.h"
+#include "pod_map.h"
 #include "records.h"
 #include "reply.h"
 
@@ -105,11 +106,19 @@ enum query_result query_answer(const struct answer_table *table,
 		r.rcode = DNS_RCODE_REFUSED;
 		goto done;
 	}
-	if (ref.status == ANSWER_NXDOMAIN && opts->pods) {
+	if (ref.status == ANSWER_NXDOMAIN && opts->autopath) {
 		enum query_result walked =
 			autopath_answer(table, opts, msg, &q, tcp, client, out, reply_len);
 		if (walked != QUERY_DROP)
 			return walked;
+	}
+	if (opts->prefer_zone && ref.status == ANSWER_FOUND && client &&
+	    (q.qtype == RR_TYPE_A || q.qtype == RR_TYPE_AAAA)) {
+		struct pod_client pod;
+		if (pod_map_lookup(opts->pods, client, &pod) && pod.zone) {
+			r.zones = opts->pods;
+			r.client_zone = pod.zone;
+		}
 	}
 	reply_answer(&r, &ref);
 	if (ref.status == ANSWER_FOUND && ref.chase && !opts->refuse_outside &&

@@ -27,8 +27,12 @@ struct query_opts {
 	bool refuse_outside;   /* no forwarder: REFUSED for foreign names */
 	bool round_robin;      /* A and AAAA answers start at a random record */
 	struct hosts_slot *hosts; /* --hosts: answered first; NULL without */
-	/* --autopath: which client is which pod (autopath.h); NULL: off */
+	/* which client is which pod (autopath.h), for autopath and
+	   prefer_zone; NULL when both are off */
 	const struct pod_map *pods;
+	bool autopath;            /* walk the client's search path */
+	bool prefer_zone;         /* a headless answer's endpoints in the
+	                             client's zone first */
 	uint32_t autopath_ttl;    /* of its CNAME: the cluster records' TTL */
 	/* The cluster zones, so that before the first load cluster names get
 	   SERVFAIL while other names are still forwarded. */

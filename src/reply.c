@@ -13,6 +13,7 @@
 #include "dname.h"
 #include "dns.h"
 #include "dnsmsg.h"
+#include "pod_map.h"
 #include "records.h"
 
 static void put_header(uint8_t *out, const uint8_t *query, uint16_t flags, uint8_t rcode,
@@ -23,7 +24,10 @@ static size_t put_chased(uint8_t *out, const struct reply_client *c, const uint8
                          size_t len, size_t cap);
 static size_t put_client_opt(uint8_t *out, size_t len, const struct reply_client *c,
                              uint16_t udp_size);
+static size_t address_run(const struct answer_body *b);
 static uint16_t body_rotation(const struct answer_body *b, size_t *rec_len);
+static size_t copy_zone_first(const struct reply *r, const struct answer_body *b,
+                              uint32_t keep, size_t rec_len, uint8_t *out);
 static size_t copy_rotated(const struct answer_body *b, uint32_t keep, uint16_t first,
                            size_t rec_len, uint8_t *out);
 static void rotate_runs(uint8_t *msg, size_t pos, size_t len, uint16_t an);
@@ -46,6 +50,8 @@ void reply_begin(struct reply *r, uint8_t *out, const uint8_t *query, size_t qen
 	r->edns_flags = edns_flags;
 	r->udp_size = udp_size;
 	r->round_robin = false;
+	r->zones = NULL;
+	r->client_zone = 0;
 	/* The question exactly as it came (the client's letter case too):
 	   answer owners point at it. */
 	memcpy(out + DNS_HEADER_LEN, query + DNS_HEADER_LEN, qend - DNS_HEADER_LEN);
@@ -125,7 +131,10 @@ static void put_found(struct reply *r, const struct answer_ref *ref)
 	/* Dropping glue is fine; dropping answers means "ask over TCP". */
 	if (r->an < b->an || r->ns < b->ns)
 		r->flags |= DNS_FLAG_TC;
-	if (ref->pointer_shift) {
+	if (r->client_zone && !ref->pointer_shift && (rec_len = address_run(b)) != 0) {
+		/* before the cut too: a truncated answer holds the near ones */
+		body = copy_zone_first(r, b, keep, rec_len, r->out + r->len);
+	} else if (ref->pointer_shift) {
 		body = answer_body_copy(b, keep, ref->pointer_shift, ref->question_moves,
 		                        r->out + r->len);
 		if (r->round_robin) {
@@ -314,7 +323,9 @@ static uint32_t rr_next(void)
 /* The record a rotated copy of b's answer starts at, and their length:
    0 unless the answer is 2 or more A or AAAA records of one owner (a
    pointer) and one size. */
-static uint16_t body_rotation(const struct answer_body *b, size_t *rec_len)
+/* The length of each record when b's answer is a run of 2 or more A or
+   AAAA records of one owner (a pointer) and size, else 0. */
+static size_t address_run(const struct answer_body *b)
 {
 	size_t s, i;
 	uint16_t type;
@@ -330,8 +341,45 @@ static uint16_t body_rotation(const struct answer_body *b, size_t *rec_len)
 	for (i = 1; i < b->an; i++)
 		if (b->ends[i] != (i + 1) * s || memcmp(b->wire + i * s, b->wire, 4) != 0)
 			return 0;
-	*rec_len = s;
+	return s;
+}
+
+static uint16_t body_rotation(const struct answer_body *b, size_t *rec_len)
+{
+	if (!(*rec_len = address_run(b)))
+		return 0;
 	return (uint16_t)(rr_next() % b->an);
+}
+
+/* --prefer-zone: b's first keep records (see put_found) with the answer's
+   records whose address is in the client's zone first, then the others;
+   each group in its order rotated (round robin) or as kept. rec_len:
+   address_run's. Returns the bytes written. */
+static size_t copy_zone_first(const struct reply *r, const struct answer_body *b,
+                              uint32_t keep, size_t rec_len, uint8_t *out)
+{
+	uint64_t local[(DNS_MAX_MSG / 16 + 63) / 64] = {0}; /* an A record is 16 bytes */
+	size_t an = b->an, kept = keep < an ? keep : an, end = keep ? b->ends[keep - 1] : 0;
+	size_t answer_end = an * rec_len, n = 0, k, i;
+	size_t first = r->round_robin ? rr_next() % an : 0;
+	int pass;
+
+	for (i = 0; i < an; i++)
+		if (pod_map_zone_of(r->zones, b->wire + i * rec_len + 12, rec_len - 12) ==
+		    r->client_zone)
+			local[i / 64] |= (uint64_t)1 << (i % 64);
+	/* the rotation of the whole run, filtered: each group rotated */
+	for (pass = 0; pass < 2; pass++)
+		for (k = 0; k < an && n < kept; k++) {
+			i = (first + k) % an;
+			if (((local[i / 64] >> (i % 64)) & 1) == (pass == 0 ? 1u : 0u)) {
+				memcpy(out + n * rec_len, b->wire + i * rec_len, rec_len);
+				n++;
+			}
+		}
+	if (end > answer_end)
+		memcpy(out + answer_end, b->wire + answer_end, end - answer_end);
+	return end;
 }
 
 /* b's first keep records (see put_found), the answer's rotated to start

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 struct answer_ref;
+struct pod_map;
 
 struct reply {
 	uint8_t *out;         /* the message being written */
@@ -31,6 +32,11 @@ struct reply {
 	uint16_t udp_size;    /* our OPT's UDP size */
 	bool round_robin;     /* A and AAAA answers start at a random record
 	                         (reply_begin: false) */
+	/* --prefer-zone: an answer of several A or AAAA records lists first
+	   those whose address pod_map_zone_of places in client_zone (both
+	   set by the caller; reply_begin: none). */
+	const struct pod_map *zones;
+	uint32_t client_zone;
 };
 
 /* Starts the reply to query, whose question ends at qend, with the

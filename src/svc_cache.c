@@ -65,6 +65,7 @@ static void index_remove(struct svc_cache *c, const uint8_t *blob, const void *k
                          size_t key_len);
 static bool hidden(const struct svc_cache *c, const char *ns);
 static int put_selected(struct svc_cache *c, const struct kube_object *obj);
+static int put_node(struct pod_map *map, const struct kube_object *node);
 static void expose_namespace(struct svc_cache *c, const char *ns, bool exposed);
 
 struct svc_cache *svc_cache_new(void)
@@ -133,9 +134,22 @@ int svc_cache_put(struct svc_cache *c, struct kube_object *obj)
 		kube_object_free(obj);
 		return -1;
 	}
+	if (obj->kind == KUBE_KIND_NODE) {
+		/* only its zone, for the pod map; no DNS data */
+		int rc = c->pod_map ? put_node(c->pod_map, obj) : 0;
+		kube_object_free(obj);
+		return rc < 0 ? -1 : 1;
+	}
 	if (obj->kind == KUBE_KIND_POD && c->pod_map) {
 		/* which pod a client is does not depend on what is exposed */
-		int rc = pod_map_put(c->pod_map, obj);
+		int rc;
+		if (c->keep_pods) {
+			/* the addresses it had, should they have changed */
+			const struct kube_object *old = svc_cache_get(c, KUBE_KIND_POD, obj->ns, obj->name);
+			if (old)
+				pod_map_remove(c->pod_map, old);
+		}
+		rc = pod_map_put(c->pod_map, obj);
 		if (!c->keep_pods) {
 			kube_object_free(obj);
 			return rc < 0 ? -1 : 1; /* no DNS data changed */
@@ -210,16 +224,26 @@ static int remove_stored(struct svc_cache *c, enum kube_kind kind, const char *n
 int svc_cache_remove(struct svc_cache *c, enum kube_kind kind, const char *ns,
                      const char *name)
 {
+	if (kind == KUBE_KIND_NODE) {
+		if (c->pod_map)
+			pod_map_put_node(c->pod_map, name, NULL);
+		return 0;
+	}
 	if (kind == KUBE_KIND_POD && c->pod_map) {
-		size_t gone = pod_map_remove_named(c->pod_map, ns, name);
+		const struct kube_object *held;
 		if (!c->keep_pods)
-			return gone ? 1 : 0;
+			return 0; /* the map has no names: see svc_cache_pod_map */
+		/* by the addresses it had */
+		if ((held = svc_cache_get(c, KUBE_KIND_POD, ns, name)))
+			pod_map_remove(c->pod_map, held);
 	}
 	return remove_stored(c, kind, ns, name);
 }
 
 int svc_cache_delete(struct svc_cache *c, const struct kube_object *obj)
 {
+	if (obj->kind == KUBE_KIND_NODE)
+		return svc_cache_remove(c, KUBE_KIND_NODE, "", obj->name);
 	if (obj->kind == KUBE_KIND_POD && c->pod_map) {
 		size_t gone = pod_map_remove(c->pod_map, obj);
 		if (!c->keep_pods)
@@ -251,6 +275,18 @@ size_t svc_cache_list_end(struct svc_cache *c, enum kube_kind kind)
 		pod_map_set_synced(c->pod_map);
 	}
 	return c->keep_pods || kind != KUBE_KIND_POD ? 0 : gone;
+}
+
+/* A Node's zone label (the current one, else the beta one older clusters
+   still set). */
+static int put_node(struct pod_map *map, const struct kube_object *node)
+{
+	const char *zone = labels_get(node->labels, node->labels_len, "topology.kubernetes.io/zone");
+
+	if (!zone)
+		zone = labels_get(node->labels, node->labels_len,
+		                  "failure-domain.beta.kubernetes.io/zone");
+	return pod_map_put_node(map, node->name, zone);
 }
 
 static int remove_each(void *ctx, const void *key, size_t len, void *value)

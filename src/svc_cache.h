@@ -63,8 +63,10 @@ struct pod_map;
 /* --autopath: every Pod put or removed from now on also goes to map
    (which client is which pod), which stays the caller's; with keep_pods
    false the cache keeps no Pod itself (only --pods verified's records
-   read them) and their puts and removals change no DNS data (put returns
-   1). Call before the first put. */
+   read them), their puts and removals change no DNS data (put returns
+   1), and a Pod leaves the map only by svc_cache_delete (its last state)
+   or a list's sweep (svc_cache_list_end): svc_cache_remove, by name,
+   cannot find its addresses. Call before the first put. */
 void svc_cache_pod_map(struct svc_cache *c, struct pod_map *map, bool keep_pods);
 
 /* A source's full list of kind starts, and has ended: for the pod map,

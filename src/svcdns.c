@@ -69,6 +69,7 @@ struct options {
 	unsigned long threads;
 	int pods;
 	bool autopath;
+	bool prefer_zone;
 	bool dump_zone;
 	const char *from_corefile;
 	struct config_list ns_address;
@@ -154,6 +155,8 @@ static const struct config_option option_table[] = {
 	 "records for a-b-c-d.<ns>.pod.<zone>"},
 	{"autopath", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(autopath),
 	 "walk a pod's search path here: a query for NAME.<its ns>.svc.<zone> that does not exist is answered with a CNAME to the first of NAME.svc.<zone>, NAME.<zone>, NAME that does (CoreDNS's autopath @kubernetes); watches Pods, keeping only their addresses"},
+	{"prefer-zone", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(prefer_zone),
+	 "a headless service's A or AAAA answer to a pod lists first the endpoints in the zone of the pod's node (topology.kubernetes.io/zone; rotated within each group); watches Pods and Nodes, keeping only addresses, nodes and zones"},
 	{"endpoint-pod-names", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(endpoint_pod_names),
 	 "name an endpoint without a hostname by its pod (targetRef.name), not its dashed address (CoreDNS's endpoint_pod_names)"},
 	{"ignore-empty-service", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(ignore_empty_service),
@@ -398,8 +401,10 @@ static int setup_configs(struct app *app, char *err, size_t errlen)
 	app->kcfg.namespace_labels = app->opt.namespace_labels;
 	/* Pods are listed and watched only when their records or autopath
 	   need them. */
-	app->kcfg.watch_pods = app->opt.pods == RECORDS_PODS_VERIFIED || app->opt.autopath;
+	app->kcfg.watch_pods = app->opt.pods == RECORDS_PODS_VERIFIED || app->opt.autopath ||
+	                       app->opt.prefer_zone;
 	app->kcfg.pods_only_clients = app->opt.pods != RECORDS_PODS_VERIFIED;
+	app->kcfg.watch_nodes = app->opt.prefer_zone;
 	app->kcfg.watch_namespaces = true;
 	app->kcfg.watch_endpoints = !app->opt.no_endpoints;
 	return setup_records_config(app, err, errlen);
@@ -423,12 +428,14 @@ static int load_sources(struct app *app, char *err, size_t errlen)
 		return -1;
 	}
 	svc_cache_select(app->cache, app->select_labels, app->select_ns_labels);
-	if (app->opt.autopath) {
+	if (app->opt.autopath || app->opt.prefer_zone) {
 		if (!(app->pods = pod_map_new())) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
-		svc_cache_pod_map(app->cache, app->pods, app->opt.pods == RECORDS_PODS_VERIFIED);
+		/* --dir keeps its few Pods too: a file's removal is then exact */
+		svc_cache_pod_map(app->cache, app->pods,
+		                  app->opt.pods == RECORDS_PODS_VERIFIED || app->dir);
 	}
 	if (app->dir && source_dir_scan(app->dir, err, errlen) < 0)
 		return -1;
@@ -509,6 +516,8 @@ static int server_config_of(struct app *app, struct server_config *scfg, char *e
 	scfg->qopts.round_robin = app->opt.loadbalance == LOADBALANCE_ROUND_ROBIN;
 	scfg->qopts.hosts = app->opt.hosts.n ? &app->hosts.slot : NULL;
 	scfg->qopts.pods = app->pods;
+	scfg->qopts.autopath = app->opt.autopath;
+	scfg->qopts.prefer_zone = app->opt.prefer_zone;
 	scfg->qopts.autopath_ttl = (uint32_t)app->opt.ttl;
 	app->fcfg.round_robin = scfg->qopts.round_robin;
 	scfg->qopts.zones = app->zones;
@@ -1002,7 +1011,8 @@ static int http_metrics(void *ctx, FILE *fp)
 	ma.ready = http_ready(app, reason, sizeof(reason)) == 0;
 	ma.lameduck = app->lameduck;
 	if (app->pods) {
-		ma.autopath = true;
+		ma.autopath = app->opt.autopath;
+		ma.pod_map = true;
 		ma.autopath_successes = autopath_successes();
 		ma.pod_addresses = pod_map_count(app->pods); /* the writer's thread */
 		ma.pod_map_bytes = pod_map_bytes(app->pods);

@@ -3,9 +3,10 @@
  * as a UDP datagram, as one TCP message, and read as a TCP byte stream of
  * length-prefixed messages the way net_tcp.c splits it. Every reply must
  * fit its transport, echo the query's ID with QR set, and parse with ldns.
- * The client is a pod of the demo (db-0, namespace data) and --autopath is
- * on, so names under data.svc.cluster.local that do not exist walk its
- * search path. */
+ * The client is a pod of the demo (db-0, namespace data, on node-a in
+ * zone-a) with --autopath and --prefer-zone on, so names under
+ * data.svc.cluster.local that do not exist walk its search path and the
+ * headless services' addresses of its zone come first. */
 #include <arpa/inet.h>
 #include <ldns/ldns.h>
 #include <stdio.h>
@@ -32,7 +33,8 @@ static uint8_t out[QUERY_MAX_MSG];
 static struct query_zone zones_wire[2];
 static struct query_opts opts = {.udp_cap = 1232, .refuse_outside = true,
                                  .round_robin = true, /* the default */
-                                 .autopath_ttl = 5, .zones = zones_wire, .n_zones = 2};
+                                 .autopath = true, .prefer_zone = true, .autopath_ttl = 5,
+                                 .zones = zones_wire, .n_zones = 2};
 static struct sockaddr_in client; /* db-0's address */
 
 static void check_reply(const uint8_t *msg, size_t len, bool tcp);
@@ -84,6 +86,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	source_dir_free(src);
 	svc_cache_free(cache);
 	/* the map is kept: the queries' client is one of its pods */
+	pod_map_put_node(pods, "node-a", "zone-a"); /* db-0's */
+	pod_map_put_node(pods, "node-b", "zone-b");
 	pod_map_set_synced(pods);
 	opts.pods = pods;
 	for (size_t z = 0; z < 2; z++)
