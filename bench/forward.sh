@@ -47,7 +47,21 @@
 #            zone: svcdns's own, Unbound's local-zone, dnsmasq's --local),
 #            then A and AAAA of NAME, forwarded; FWD_POD_NAMES names with a
 #            Zipf(FWD_ZIPF) popularity, FWD_POD_LOOKUPS lookups (8 queries
-#            each); saturating slices pinned as in core, R rounds.
+#            each); saturating slices pinned as in core, R rounds;
+#   autopath the same lookups from a pod with autopath on and off (issue
+#            25): a second svcdns, pinned to CPU 0 like the first, with
+#            --autopath over a copy of zones/demo plus a Pod of FWD_POD_NS
+#            whose podIP is 127.0.0.1, the address dnsperf sends from
+#            (dnsperf -a 127.0.0.1); each lookup there is A and AAAA of
+#            NAME.NS.svc.cluster.local only (2 queries, answered with a CNAME
+#            to NAME and the forwarded answer), checked with dig -b 127.0.0.1
+#            before measuring; the plain side is the pod mix (8 queries a
+#            lookup) to the first svcdns; paired slices alternated, R
+#            rounds: qps, queries per lookup, client lookups per second
+#            (answered qps / queries per lookup) and per busy core, the
+#            ratio autopath/plain; Unbound's plain pod-mix lookups per
+#            second from the podmix section's slices (Unbound has no
+#            autopath), CoreDNS's published figures beside them.
 # Before them, each server's reply sizes (they differ: svcdns hands out the
 # upstream's whole reply, Unbound a minimal one). At the end: the figures in
 # one table (median of the per-round ratios, the per-round values in
@@ -56,7 +70,7 @@
 # rcode. At 2 CPUs dnsperf on its core is the limit of the saturating
 # slices (near 150k qps here): qps per busy core and the fixed-rate CPU
 # per answer are the figures that compare the servers.
-# Defaults take about 12 minutes.
+# Defaults take about 14 minutes.
 #
 # Environment: SVCDNS (default ./svcdns next to bench/), ZONESDIR (zones/),
 # FWD_ROUNDS (7), FWD_SLICE_SECONDS (5), FWD_WARM_SECONDS (2), FWD_NAMES
@@ -64,7 +78,7 @@
 # FWD_RATE_ROUNDS (FWD_ROUNDS), FWD_POD_NAMES (1000), FWD_POD_LOOKUPS
 # (20000), FWD_ZIPF (1.0), FWD_POD_NS (default), FWD_HIT_QPS (20000),
 # FWD_DNSMASQ (1; 0 leaves dnsmasq out), FWD_SECTIONS ("core rate threads
-# hitrate podmix"). Needs dnsperf, nsd, unbound, dnsmasq, dig, taskset,
+# hitrate podmix autopath"). Needs dnsperf, nsd, unbound, dnsmasq, dig, taskset,
 # python3, 2 CPUs; installs nothing. Everything listens on 127.0.0.1
 # (NSD on 127.0.0.2) high ports; every loop is bounded; every process
 # started here is killed by PID at exit; the temp dir is removed.
@@ -89,13 +103,13 @@ ZIPF=${FWD_ZIPF:-1.0}
 POD_NS=${FWD_POD_NS:-default}
 HIT_QPS=${FWD_HIT_QPS:-20000}
 DNSMASQ=${FWD_DNSMASQ:-1}
-SECTIONS=${FWD_SECTIONS:-core rate threads hitrate podmix}
+SECTIONS=${FWD_SECTIONS:-core rate threads hitrate podmix autopath}
 OUT=""
 
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) OUT=$2; shift ;;
-	-h|--help) sed -n '2,70p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,/^$/p' "$0"; exit 0 ;;
 	*) echo "forward.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
 	shift
@@ -108,7 +122,7 @@ for v in ROUNDS SLICE WARM NAMES TTL RATE RATE_SECONDS RATE_ROUNDS POD_NAMES POD
 done
 for s in $SECTIONS; do
 	case $s in
-	core|rate|threads|hitrate|podmix) ;;
+	core|rate|threads|hitrate|podmix|autopath) ;;
 	*) echo "forward.sh: unknown section '$s' in FWD_SECTIONS" >&2; exit 2 ;;
 	esac
 done
@@ -171,6 +185,7 @@ P_SVC2=$((PBASE + 5)) H_SVC2=$((PBASE + 6))
 P_UB=$((PBASE + 7)) P_UBP=$((PBASE + 8)) P_UB2=$((PBASE + 9))
 P_DM=$((PBASE + 10))
 P_HIT=$((PBASE + 11)) H_HIT=$((PBASE + 12))
+P_SAP=$((PBASE + 13)) H_SAP=$((PBASE + 14))
 
 HZ=$(getconf CLK_TCK)
 now_ms() { date +%s%3N; }
@@ -201,17 +216,19 @@ names = ["ext-%d.example.com A" % i for i in range(n)]
 random.Random(1).shuffle(names)
 print("\n".join(names))
 EOF
-# pod mix: glibc's search-path expansion (ndots:5) of Zipf-popular names
-POD_STATS=$(python3 - "$POD_NAMES" "$POD_LOOKUPS" "$ZIPF" "$POD_NS" "$WORK/q.pod" <<'EOF'
+# pod mix: glibc's search-path expansion (ndots:5) of Zipf-popular names;
+# q.ap: the same lookups as a pod with autopath makes them (its first
+# search-path name's A and AAAA only)
+POD_STATS=$(python3 - "$POD_NAMES" "$POD_LOOKUPS" "$ZIPF" "$POD_NS" "$WORK/q.pod" "$WORK/q.ap" <<'EOF'
 import bisect, itertools, random, sys
-n, lookups, s, ns, out = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4], sys.argv[5]
+n, lookups, s, ns, out, apout = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
 rng = random.Random(1)
 rank = list(range(n))
 rng.shuffle(rank)            # popularity rank -> name number
 cum = list(itertools.accumulate(1 / (r + 1) ** s for r in range(n)))
 search = [ns + ".svc.cluster.local.", "svc.cluster.local.", "cluster.local.", ""]
 seen, used = set(), set()
-with open(out, "w") as f:
+with open(out, "w") as f, open(apout, "w") as ap:
     for _ in range(lookups):
         r = bisect.bisect_left(cum, rng.random() * cum[-1])
         name = "ext-%d.example.com." % rank[min(r, n - 1)]
@@ -219,11 +236,13 @@ with open(out, "w") as f:
         for suf in search:
             for t in ("A", "AAAA"):
                 f.write("%s%s %s\n" % (name, suf, t))
-print("%d %d %d" % (lookups * 8, len(used), 2 * len(used)))
+        for t in ("A", "AAAA"):
+            ap.write("%s%s %s\n" % (name, search[0], t))
+print("%d %d %d %d" % (lookups * 8, len(used), 2 * len(used), lookups * 2))
 EOF
 ) || die "pod-mix query file"
 set -- $POD_STATS
-POD_QUERIES=$1 POD_USED=$2 POD_KEYS=$3
+POD_QUERIES=$1 POD_USED=$2 POD_KEYS=$3 AP_QUERIES=$4
 
 # ---- servers ----------------------------------------------------------------------
 # dig_status NAME TYPE PORT: prints "RCODE ANCOUNT" or nothing (RD set).
@@ -248,53 +267,21 @@ wait_up() {
 	die "$2 did not answer probe.example.com on 127.0.0.1:$1 within 10 s: $(tail -5 "$3" 2>/dev/null)"
 }
 
+# NSD: tests/system/nsd_lib.sh (TESTDIR, default tests/ next to bench/)
+# writes its configuration, starts it and waits (10 s at most) for ext-0.
+. "${TESTDIR:-$TOP/tests}/system/nsd_lib.sh" || die "cannot read ${TESTDIR:-$TOP/tests}/system/nsd_lib.sh"
 start_nsd() {
-	local d=$WORK/nsd n=0
-	cat >"$d/nsd.conf" <<EOF
-server:
-	ip-address: 127.0.0.2@$P_NSD
-	do-ip6: no
-	server-count: 1
-	username: ""
-	chroot: ""
-	zonesdir: "$d"
-	pidfile: "$d/nsd.pid"
-	database: ""
-	zonelistfile: "$d/zone.list"
-	xfrdfile: "$d/xfrd.state"
-	xfrdir: "$d"
-	logfile: "$d/nsd.log"
-	verbosity: 0
-	rrl-ratelimit: 0
-	rrl-whitelist-ratelimit: 0
-	hide-version: yes
-remote-control:
-	control-enable: no
-zone:
-	name: "example.com"
-	zonefile: "example.com.zone"
-zone:
-	name: "."
-	zonefile: "root.zone"
-EOF
-	nsd -d -c "$d/nsd.conf" >>"$d/stdout" 2>&1 &
-	NSD_PID=$!
-	PIDS="$PIDS $NSD_PID"
-	while [ $n -lt 100 ]; do
-		dig @127.0.0.2 -p "$P_NSD" +norec +time=1 +tries=1 +short ext-0.example.com A 2>/dev/null |
-			grep -q 203.0.113.1 && return 0
-		kill -0 "$NSD_PID" 2>/dev/null || break
-		sleep 0.1
-		n=$((n + 1))
-	done
-	die "NSD did not answer on 127.0.0.2:$P_NSD: $(tail -5 "$d/nsd.log" "$d/stdout" 2>/dev/null)"
+	local NSD_VERBOSITY=0 NSD_PROBE="ext-0.example.com A 203.0.113.1"
+	nsd_start "$WORK/nsd" 127.0.0.2 "$P_NSD" example.com . ||
+		die "NSD did not answer on 127.0.0.2:$P_NSD: $(tail -5 "$NSD_LOG" 2>/dev/null)"
 }
 
 start_svcdns() { # TAG PORT HTTP THREADS PIN [extra args]: sets PID_<TAG>
+	# (--dir SVC_DIR, zones/demo by default)
 	local tag=$1 port=$2 http=$3 threads=$4 pin=$5 pre="" pid
 	shift 5
 	[ "$pin" = 1 ] && pre="taskset -c 0"
-	$pre "$SVCDNS" --dir "$ZONESDIR/demo" --listen 127.0.0.1 --port "$port" \
+	$pre "$SVCDNS" --dir "${SVC_DIR:-$ZONESDIR/demo}" --listen 127.0.0.1 --port "$port" \
 		--upstream "127.0.0.2:$P_NSD" --threads "$threads" --cache-size 100000 \
 		--http "127.0.0.1:$http" --log-level warning --lameduck 0 "$@" \
 		>>"$WORK/$tag.log" 2>&1 &
@@ -393,6 +380,16 @@ print(" ".join("%d" % v.get(n, 0) for n in names))
 EOF
 }
 
+# svc_counter HTTP_PORT NAME: one metric of svcdns's, summed over its labels
+svc_counter() {
+	python3 - "$1" "$2" <<'EOF'
+import sys, urllib.request
+body = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode()
+print("%d" % sum(float(l.rsplit(" ", 1)[1]) for l in body.splitlines()
+                 if l and l[0] != "#" and l.split("{")[0].split(" ")[0] == sys.argv[2]))
+EOF
+}
+
 # ---- measuring ----------------------------------------------------------------------
 cpu_ticks() { # PID: utime+stime, all threads
 	sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
@@ -430,7 +427,7 @@ warm() {
 	$pre dnsperf -s 127.0.0.1 -p "$port" -d "$WORK/q.core" -n 1 -c 8 -q 100 >/dev/null 2>&1
 	$pre dnsperf -s 127.0.0.1 -p "$port" -d "$WORK/q.pod" -n 1 -c 8 -q 100 >/dev/null 2>&1
 	slice "$port" "$pid" "$WARM" "warm-$tag" "$WORK/q.core" "$pin"
-	want podmix && slice "$port" "$pid" "$WARM" "warm-$tag" "$WORK/q.pod" "$pin"
+	{ want podmix || want autopath; } && slice "$port" "$pid" "$WARM" "warm-$tag" "$WORK/q.pod" "$pin"
 	# the answers expected, now from the cache
 	[ "$(dig_status ext-1.example.com A "$port")" = "NOERROR 1" ] ||
 		die "$tag: ext-1.example.com A: '$(dig_status ext-1.example.com A "$port")'"
@@ -547,7 +544,7 @@ echo "svcdns forwarding benchmark $(date -u +%Y-%m-%dT%H:%MZ) on $(uname -n): $(
 echo "versions: $("$SVCDNS" --version 2>&1 | head -1) (git $(git -C "$TOP" log --oneline -1 2>/dev/null | cut -c1-7)); $(unbound -V 2>&1 | head -1 | sed 's/^Version/Unbound/');" \
 	"$( [ "$DNSMASQ" = 1 ] && dnsmasq --version | head -1 | sed 's/ *Copyright.*//');" \
 	"$(nsd -v 2>&1 | head -1); dnsperf $(dnsperf -h 2>&1 | grep -m1 Version | sed 's/^ *Version *//')"
-echo "data: $NAMES names asked A (core), upstream TTL $TTL s; pod mix: $POD_LOOKUPS lookups of $POD_NAMES names, Zipf s=$ZIPF ($POD_USED names asked, $POD_QUERIES queries, 3/4 NXDOMAIN from the cluster zone); ${SLICE}s slices x $ROUNDS rounds; fixed rate $RATE qps x ${RATE_SECONDS}s x $RATE_ROUNDS rounds"
+echo "data: $NAMES names asked A (core), upstream TTL $TTL s; pod mix: $POD_LOOKUPS lookups of $POD_NAMES names, Zipf s=$ZIPF ($POD_USED names asked, $POD_QUERIES queries, 3/4 NXDOMAIN from the cluster zone; with autopath $AP_QUERIES queries, A and AAAA of NAME.$POD_NS.svc.cluster.local); ${SLICE}s slices x $ROUNDS rounds; fixed rate $RATE qps x ${RATE_SECONDS}s x $RATE_ROUNDS rounds"
 
 start_nsd
 log "starting the servers (pinned to CPU 0)"
@@ -569,6 +566,9 @@ if want core || want rate || want podmix; then
 	[ "$DNSMASQ" = 1 ] && warm "$P_DM" "$PID_DM" dnsmasq 1
 	cp "$WORK/slices" "$WORK/warm-slices"
 	echo "reply sizes in bytes, no EDNS (A; AAAA NODATA; search-path NXDOMAIN): $(awk '{ printf "%s%s %s/%s/%s", (NR > 1 ? ", " : ""), $1, $2, $3, $4 }' "$WORK/sizes")"
+elif want autopath; then
+	log "warm-up (svcdns, the autopath section's plain side)"
+	warm "$P_SVC" "$PID_S1" svcdns 1
 fi
 
 # run_pairs QFILE R PAIRS...: each pair "TAG_A:PORT_A:PID_A/TAG_B:PORT_B:PID_B";
@@ -651,6 +651,132 @@ if want podmix; then
 	for t in svcdns-pu unbound-pod svcdns-pd dnsmasq-pod; do
 		lost_summary "$WORK/slices" "$t" "NOERROR|NXDOMAIN"
 	done
+	cp "$WORK/slices" "$WORK/podmix-slices" # Unbound's lookups/s for the autopath section
+fi
+
+# ap_dig NAME TYPE PORT [dig options]: asked from 127.0.0.1 (the bench's pod),
+# "RCODE" then each answer record's "TYPE RDATA"
+ap_dig() {
+	local name=$1 type=$2 port=$3
+	shift 3
+	dig -b 127.0.0.1 +tries=1 +time=2 +nocookie "$@" -p "$port" @127.0.0.1 "$name" "$type" 2>/dev/null |
+		awk '/->>HEADER<<-/ { s = $6; sub(",", "", s) }
+		     /^;; ANSWER SECTION:/ { a = 1; next }
+		     /^$/ { a = 0 }
+		     a && !/^;/ { r = r " " $4 " " $5 }
+		     END { if (s != "") print s r }'
+}
+
+if want autopath; then
+	# the pod: 127.0.0.1 in POD_NS, beside zones/demo's objects (none of
+	# which may share the address: autopath skips a shared one)
+	mkdir -p "$WORK/apdir"
+	cp -R "$ZONESDIR/demo/." "$WORK/apdir/" || die "copying $ZONESDIR/demo"
+	! grep -rqs '"127\.0\.0\.1"' "$WORK/apdir" ||
+		die "$ZONESDIR/demo already has an object at 127.0.0.1: the bench's pod would share its address"
+	cat >"$WORK/apdir/zz-autopath-bench-pod.json" <<EOF
+{"apiVersion": "v1", "kind": "Pod",
+ "metadata": {"name": "bench-client", "namespace": "$POD_NS"},
+ "spec": {"nodeName": "node-a", "dnsPolicy": "ClusterFirst"},
+ "status": {"phase": "Running", "podIP": "127.0.0.1", "podIPs": [{"ip": "127.0.0.1"}]}}
+EOF
+	log "autopath: svcdns --autopath pinned to CPU 0, a pod of $POD_NS at 127.0.0.1"
+	SVC_DIR=$WORK/apdir start_svcdns SAP "$P_SAP" "$H_SAP" 1 1 --autopath
+	taskset -c 1 dnsperf -s 127.0.0.1 -a 127.0.0.1 -p "$P_SAP" -d "$WORK/q.ap" -n 1 -c 8 -q 100 \
+		>/dev/null 2>&1
+	slice "$P_SAP" "$PID_SAP" "$WARM" warm-autopath "$WORK/q.ap" 1 -a 127.0.0.1
+	# before measuring: the pod's first search-path name is answered with
+	# the CNAME to the name as written and the upstream's answer (a bench
+	# of NXDOMAINs would be wrong), by the --autopath server only
+	q0=ext-0.example.com.$POD_NS.svc.cluster.local q1=ext-1.example.com.$POD_NS.svc.cluster.local
+	got=$(ap_dig "$q0" A "$P_SAP")
+	[ "$got" = "NOERROR CNAME ext-0.example.com. A 203.0.113.1" ] ||
+		die "svcdns --autopath, $q0 A from 127.0.0.1: '$got' (want NOERROR, CNAME ext-0.example.com., A 203.0.113.1): $(tail -3 "$WORK/SAP.log")"
+	got=$(ap_dig "$q0" AAAA "$P_SAP")
+	[ "$got" = "NOERROR CNAME ext-0.example.com. AAAA 2001:db8::1" ] ||
+		die "svcdns --autopath, $q0 AAAA from 127.0.0.1: '$got' (want NOERROR, CNAME ext-0.example.com., AAAA 2001:db8::1)"
+	got=$(ap_dig "$q1" AAAA "$P_SAP")
+	[ "$got" = "NOERROR CNAME ext-1.example.com." ] ||
+		die "svcdns --autopath, $q1 AAAA (NODATA) from 127.0.0.1: '$got' (want NOERROR, the CNAME alone)"
+	got=$(ap_dig "$q0" A "$P_SVC")
+	[ "$got" = "NXDOMAIN" ] || die "svcdns without --autopath, $q0 A from 127.0.0.1: '$got' (want NXDOMAIN)"
+	# reply sizes (no EDNS, as dnsperf asks): the CNAME and an A; the CNAME alone (NODATA)
+	ap_sizes=$(for q in "$q0 A" "$q1 AAAA"; do
+		dig -b 127.0.0.1 +tries=1 +time=2 +noedns -p "$P_SAP" @127.0.0.1 $q 2>/dev/null |
+			sed -n 's/.*MSG SIZE  rcvd: \([0-9]*\).*/\1/p'; done | tr '\n' '/' | sed 's,/$,,')
+	ap0=$(svc_counter "$H_SAP" coredns_autopath_success_total)
+	: >"$WORK/slices"
+	for r in $(seq 1 "$ROUNDS"); do
+		log "round $r/$ROUNDS (autopath on/off)"
+		if [ $((r % 2)) = 1 ]; then
+			slice "$P_SVC" "$PID_S1" "$SLICE" svcdns-plain "$WORK/q.pod" 1 -a 127.0.0.1
+			slice "$P_SAP" "$PID_SAP" "$SLICE" svcdns-autopath "$WORK/q.ap" 1 -a 127.0.0.1
+		else
+			slice "$P_SAP" "$PID_SAP" "$SLICE" svcdns-autopath "$WORK/q.ap" 1 -a 127.0.0.1
+			slice "$P_SVC" "$PID_S1" "$SLICE" svcdns-plain "$WORK/q.pod" 1 -a 127.0.0.1
+		fi
+	done
+	ap1=$(svc_counter "$H_SAP" coredns_autopath_success_total)
+	echo
+	echo "== external names from a pod, autopath on and off (issue 25): $POD_LOOKUPS lookups of $POD_NAMES names (Zipf s=$ZIPF), A+AAAA each; plain: the pod mix, $((POD_QUERIES / POD_LOOKUPS)) queries a lookup (svcdns); autopath: svcdns --autopath, $((AP_QUERIES / POD_LOOKUPS)) queries a lookup (CNAME + forwarded answer, $ap_sizes bytes for A/AAAA-NODATA, no EDNS); dnsperf -a 127.0.0.1 (the pod's address); one core each:"
+	python3 - "$WORK/slices" "$WORK/podmix-slices" "$((POD_QUERIES / POD_LOOKUPS))" \
+		"$((AP_QUERIES / POD_LOOKUPS))" "$SUM" <<'EOF'
+import os, statistics, sys
+f, pf, qpl_plain, qpl_ap, summ = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+med = lambda v: statistics.median(v) if v else float("nan")
+def side(rows, tag, qpl):
+    r = [x for x in rows if x[0] == tag]
+    qps = [float(x[1]) for x in r]
+    cpu = [float(x[6]) for x in r]
+    lk = [q / qpl for q in qps]
+    pc = [l / (c / 100) if c > 0 else float("nan") for l, c in zip(lk, cpu)]
+    return qps, cpu, lk, pc
+def show(name, qpl, qps, cpu, lk, pc, note=""):
+    print("  %-16s qps median %7.0f, %d queries/lookup: %7.0f lookups/s (slices: %s); server CPU %3.0f%% of a core;"
+          " %7.0f lookups/s per busy core (slices: %s)%s"
+          % (name, med(qps), qpl, med(lk), " ".join("%.0f" % x for x in lk), med(cpu),
+             med(pc), " ".join("%.0f" % x for x in pc), note))
+rows = [l.split() for l in open(f) if l.strip()]
+p = side(rows, "svcdns-plain", qpl_plain)
+a = side(rows, "svcdns-autopath", qpl_ap)
+show("svcdns plain", qpl_plain, *p)
+show("svcdns autopath", qpl_ap, *a)
+rl = [x / y for x, y in zip(a[2], p[2]) if y > 0]
+rc = [x / y for x, y in zip(a[3], p[3]) if y > 0]
+print("  lookups/s autopath/plain = %.3f (median of pairs: %s); per busy core %.3f (pairs: %s)"
+      % (med(rl), " ".join("%.3f" % x for x in rl), med(rc), " ".join("%.3f" % x for x in rc)))
+print("  CoreDNS's published figures (coredns.io, 2018; 2 vCPUs): 6,733 client qps without autopath,"
+      " 31,428 with: x%.2f" % (31428 / 6733))
+u = side([l.split() for l in open(pf) if l.strip()], "unbound-pod", qpl_plain) if os.path.exists(pf) else None
+with open(summ, "a") as s:
+    s.write("%s\t%.3f\t[%s]  (%.0f vs %.0f lookups/s; CoreDNS 2018: 31428/6733 = %.2f)\n"
+            % ("1 core, pod lookups/s: svcdns autopath/plain", med(rl), " ".join("%.2f" % x for x in rl),
+               med(a[2]), med(p[2]), 31428 / 6733))
+    s.write("%s\t%.3f\t[%s]  (%.0f vs %.0f lookups/s per busy core)\n"
+            % ("1 core, pod lookups/s per busy core: svcdns autopath/plain", med(rc),
+               " ".join("%.2f" % x for x in rc), med(a[3]), med(p[3])))
+    if u and u[0]:
+        show("Unbound plain", qpl_plain, *u, note=" (Unbound has no autopath; the podmix section's slices)")
+        s.write("%s\t%.3f\t(%.0f vs %.0f lookups/s, medians; Unbound's from the podmix section, not paired)\n"
+                % ("1 core, pod lookups/s: svcdns autopath/Unbound plain", med(a[2]) / med(u[2]),
+                   med(a[2]), med(u[2])))
+        s.write("%s\t%.3f\t(%.0f vs %.0f lookups/s per busy core, medians; not paired)\n"
+                % ("1 core, pod lookups/s per busy core: svcdns autopath/Unbound", med(a[3]) / med(u[3]),
+                   med(a[3]), med(u[3])))
+    else:
+        print("  Unbound (no autopath): the podmix section did not run, no plain pod-mix figure to compare")
+EOF
+	lost_summary "$WORK/slices" svcdns-plain "NOERROR|NXDOMAIN"
+	lost_summary "$WORK/slices" svcdns-autopath NOERROR
+	# after: every answered autopath query was a walk
+	ans=$(awk '$1 == "svcdns-autopath" { n += $5 } END { print n + 0 }' "$WORK/slices")
+	echo "  coredns_autopath_success_total over the autopath slices: $((ap1 - ap0)) ($ans queries answered)"
+	[ $((ap1 - ap0)) -ge "$ans" ] ||
+		echo "svcdns --autopath: coredns_autopath_success_total rose by $((ap1 - ap0)) over slices that answered $ans queries: not every answer was a walk" >>"$WORK/warnings"
+	M_SAP=$(svc_metrics "$H_SAP")
+	kill -0 "$PID_SAP" 2>/dev/null ||
+		echo "SAP (svcdns --autopath, pid $PID_SAP) died: $(tail -3 "$WORK/SAP.log")" >>"$WORK/warnings"
+	stop "$PID_SAP"
 fi
 
 # the pinned servers' counters, before they go
@@ -718,7 +844,8 @@ echo "== svcdns's forwarder counters over the run (hits misses forwarded upstrea
 echo "  svcdns --threads 1:            $M_S1"
 echo "  svcdns --threads 1 --prefetch: $M_S1P"
 [ -n "${M_S2:-}" ] && echo "  svcdns --threads 2:            $M_S2"
-for m in "$M_S1" "$M_S1P" "${M_S2:-}"; do
+[ -n "${M_SAP:-}" ] && echo "  svcdns --threads 1 --autopath: $M_SAP"
+for m in "$M_S1" "$M_S1P" "${M_S2:-}" "${M_SAP:-}"; do
 	[ -n "$m" ] || continue
 	set -- $m
 	[ "$5" = 0 ] && [ "$6" = 0 ] && [ "$7" = 0 ] && [ "${12}" = 0 ] ||

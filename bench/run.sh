@@ -224,39 +224,16 @@ command -v taskset >/dev/null || die "taskset not found (util-linux)"
 
 # ---- servers ----------------------------------------------------------------
 # All configs live under $WORK/<server>; zone file cluster.local.zone.
-start_nsd() { # COUNT PIN: sets NSD_PID
-	local d=$WORK/nsd pre=""
-	mkdir -p "$d"
-	cp "$WORK/zone" "$d/cluster.local.zone"
-	cat >"$d/nsd.conf" <<EOF
-server:
-	ip-address: 127.0.0.1@$P_NSD
-	do-ip6: no
-	server-count: $1
-	username: ""
-	chroot: ""
-	zonesdir: "$d"
-	pidfile: "$d/nsd.pid"
-	database: ""
-	zonelistfile: "$d/zone.list"
-	xfrdfile: "$d/xfrd.state"
-	xfrdir: "$d"
-	logfile: "$d/nsd.log"
-	verbosity: 0
-	rrl-ratelimit: 0
-	rrl-whitelist-ratelimit: 0
-	tcp-count: 100
-	hide-version: yes
-remote-control:
-	control-enable: no
-zone:
-	name: cluster.local
-	zonefile: "cluster.local.zone"
-EOF
-	[ "$2" = 1 ] && pre="taskset -c 0"
-	$pre "$NSD_BIN" -d -c "$d/nsd.conf" >>"$d/stdout" 2>&1 &
-	NSD_PID=$!
-	PIDS="$PIDS $NSD_PID"
+# NSD: tests/system/nsd_lib.sh writes its configuration and starts it.
+. "$TESTDIR/system/nsd_lib.sh" || die "cannot read $TESTDIR/system/nsd_lib.sh"
+NSD_VERBOSITY=0
+start_nsd() { # COUNT PIN: sets NSD_PID; no wait (timed_starts times the first answer)
+	local NSD_SERVERS=$1 NSD_PIN=""
+	mkdir -p "$WORK/nsd"
+	cp "$WORK/zone" "$WORK/nsd/cluster.local.zone"
+	[ "$2" = 1 ] && NSD_PIN="taskset -c 0"
+	nsd_conf "$WORK/nsd" 127.0.0.1 "$P_NSD" cluster.local || die "cannot write $WORK/nsd/nsd.conf"
+	nsd_exec
 }
 
 start_knot() { # PIN: sets KNOT_PID
@@ -309,7 +286,7 @@ timed_starts() {
 		esac
 		ms=$(wait_answer "$probe" "$port" 120) || case $s in
 			svcdns) die "svcdns did not serve $probe ($(tail -3 "$WORK/svcdns.log"))" ;;
-			nsd) die "nsd did not serve ($(tail -5 "$WORK/nsd/nsd.log" "$WORK/nsd/stdout" 2>/dev/null))" ;;
+			nsd) die "nsd did not serve ($(tail -5 "$NSD_LOG" 2>/dev/null))" ;;
 			*) die "knot did not serve ($(tail -5 "$WORK/knot/stdout"))" ;;
 			esac
 		all="$all $ms"

@@ -1,7 +1,9 @@
 # coredns_lib.sh - the pieces that put the real CoreDNS beside svcdns on one
 # real control plane: NSD as the shared upstream, CoreDNS with kubeadm's
 # Corefile, svcdns with the equivalent flags. Sourced (after controlplane.sh)
-# by tests/realapi/test_coredns_diff.sh and bench/coredns.sh.
+# by tests/realapi/test_coredns_diff.sh, test_hosts_coredns.sh,
+# test_realapi_autopath.sh and bench/coredns.sh. NSD is
+# tests/system/nsd_lib.sh's.
 #
 # Knobs (all optional):
 #   NSD_EXTRA       also h-0 ... h-(N-1).example.com A (bench/coredns.sh's
@@ -10,18 +12,23 @@
 #   CD_GOMAXPROCS   GOMAXPROCS for CoreDNS (bench: 1); unset: Go's default
 #   SV_THREADS      svcdns --threads (default 2)
 #   COREDNS         the coredns binary (default: $SVCDNS_COREDNS or $RA_BIN/coredns)
+#   CD_COREFILE     a function writing $RA_DIR/Corefile for port $CD_PORT
+#                   (default coredns_kubeadm_corefile)
 #
 # Everything on 127.0.0.1 (NSD on 127.0.0.2); the processes join LIB_PIDS
 # and are stopped by PID; every wait is bounded.
 
+. "$TESTDIR/system/nsd_lib.sh"
+
 # ---- NSD: the outside world ---------------------------------------------------------
 # On 127.0.0.2 (loopback, like all the rest), authoritative for example.com
 # and the root (so other names are NXDOMAIN, as from a real resolver).
-# Response rate limiting off (rrl-ratelimit: 0): with it (Debian's NSD
-# defaults to 200 a second per /24) the NXDOMAINs of the root share one
-# bucket, and a burst of them gets TC=1 and empty sections ("slip"), which
-# CoreDNS passes on and svcdns retries over TCP: a difference of NSD's making.
-# start_nsd: sets NSD_DIR, NSD_PID, NSD_PORT, UPSTREAM (ADDR:PORT).
+# Configured and started by tests/system/nsd_lib.sh (response rate limiting
+# off: with it, a burst of the root's NXDOMAINs got TC=1 and empty sections
+# from NSD, which CoreDNS passes on and svcdns retries over TCP: a
+# difference of NSD's making). A free port, another when the first was
+# taken meanwhile (3 tries).
+# start_nsd: sets NSD_DIR, NSD_PID, NSD_PORT, NSD_LOG, UPSTREAM (ADDR:PORT).
 nsd_zones() {
 	local i
 	NSD_DIR=$RA_DIR/nsd
@@ -43,47 +50,18 @@ nsd_zones() {
 }
 
 start_nsd() {
-	local try i
+	local try
 	nsd_zones
+	NSD_PIDVAR=LIB_PIDS
+	NSD_PROBE="example.com SOA hostmaster"
 	for try in 1 2 3; do
-		NSD_PORT=$(free_port)
-		cat >"$NSD_DIR/nsd.conf" <<EOF
-server:
-  ip-address: 127.0.0.2@$NSD_PORT
-  username: ""
-  chroot: ""
-  zonesdir: "$NSD_DIR"
-  pidfile: "$NSD_DIR/nsd.pid"
-  database: ""
-  xfrdfile: "$NSD_DIR/xfrd.state"
-  zonelistfile: "$NSD_DIR/zone.list"
-  xfrdir: "$NSD_DIR"
-  server-count: 1
-  verbosity: 1
-  rrl-ratelimit: 0
-remote-control:
-  control-enable: no
-zone:
-  name: "example.com"
-  zonefile: "example.com.zone"
-zone:
-  name: "."
-  zonefile: "root.zone"
-EOF
-		nsd -d -c "$NSD_DIR/nsd.conf" >"$NSD_DIR/nsd.log" 2>&1 &
-		NSD_PID=$!
-		ra_started "$NSD_PID"
-		i=0
-		while [ $i -lt $((100 * LIB_SLOW)) ]; do
-			kill -0 "$NSD_PID" 2>/dev/null || break
-			dig @127.0.0.2 -p "$NSD_PORT" +norec +time=1 +tries=1 +short example.com SOA 2>/dev/null |
-				grep -q hostmaster && { UPSTREAM=127.0.0.2:$NSD_PORT; return 0; }
-			sleep 0.1
-			i=$((i + 1))
-		done
+		if nsd_start "$NSD_DIR" 127.0.0.2 "$(free_port)" example.com .; then
+			UPSTREAM=127.0.0.2:$NSD_PORT
+			return 0
+		fi
 		ra_stop "$NSD_PID" 2
 	done
-	ra_die nsd "$NSD_DIR/nsd.log" "NSD did not answer on 127.0.0.2:$NSD_PORT"
+	ra_die nsd "$NSD_LOG" "NSD did not answer on 127.0.0.2:$NSD_PORT"
 }
 
 # ---- CoreDNS, with kubeadm's Corefile ----------------------------------------------------
@@ -91,13 +69,8 @@ EOF
 # 127.0.0.1 and free ports in place of :53, :8080, :8181 and :9153, the
 # admin's kubeconfig in place of the in-cluster account (CoreDNS's own RBAC
 # is not under test), $UPSTREAM (NSD) in place of /etc/resolv.conf.
-# coredns_exec: writes the Corefile and starts CoreDNS without waiting.
-# Sets CD_PID, CD_PORT, CD_LOG, CD_T0 (ms).
-coredns_exec() {
-	COREDNS=${COREDNS:-${SVCDNS_COREDNS:-$RA_BIN/coredns}}
-	[ -x "$COREDNS" ] || { echo "FAIL: $COREDNS is missing (tests/realapi/build.sh builds it; or SVCDNS_COREDNS)" >&2; exit 1; }
-	CD_PORT=$(free_port)
-	CD_LOG=$RA_DIR/coredns.log
+# coredns_kubeadm_corefile: writes it to $RA_DIR/Corefile for port $CD_PORT.
+coredns_kubeadm_corefile() {
 	cat >"$RA_DIR/Corefile" <<EOF
 .:$CD_PORT {
     bind 127.0.0.1
@@ -125,6 +98,18 @@ coredns_exec() {
     loadbalance
 }
 EOF
+}
+
+# coredns_exec: writes the Corefile (the function named by CD_COREFILE,
+# which writes $RA_DIR/Corefile for port $CD_PORT; default
+# coredns_kubeadm_corefile) and starts CoreDNS without waiting.
+# Sets CD_PID, CD_PORT, CD_LOG, CD_T0 (ms).
+coredns_exec() {
+	COREDNS=${COREDNS:-${SVCDNS_COREDNS:-$RA_BIN/coredns}}
+	[ -x "$COREDNS" ] || { echo "FAIL: $COREDNS is missing (tests/realapi/build.sh builds it; or SVCDNS_COREDNS)" >&2; exit 1; }
+	CD_PORT=$(free_port)
+	CD_LOG=$RA_DIR/coredns.log
+	"${CD_COREFILE:-coredns_kubeadm_corefile}"
 	CD_T0=$(now_ms)
 	# shellcheck disable=SC2086
 	if [ -n "${CD_GOMAXPROCS:-}" ]; then
@@ -136,21 +121,24 @@ EOF
 	ra_started "$CD_PID"
 }
 
-# start_coredns: coredns_exec, then waits until kubernetes.default answers
-# (another port when the first was taken meanwhile; 3 tries).
+# start_coredns [NAME ADDRESS]: coredns_exec, then waits until NAME A
+# answers ADDRESS (default: kubernetes.default.svc.cluster.local and
+# 10.96.0.1; a CD_COREFILE without the kubernetes plugin needs another);
+# another port when the first was taken meanwhile (3 tries).
 start_coredns() {
-	local try i
+	local try i name addr
+	name=${1:-kubernetes.default.svc.cluster.local} addr=${2:-10.96.0.1}
 	for try in 1 2 3; do
 		coredns_exec
 		i=0
 		while [ $i -lt $((300 * LIB_SLOW)) ]; do
 			kill -0 "$CD_PID" 2>/dev/null || break
-			QPORT=$CD_PORT q "kubernetes.default.svc.cluster.local" A | grep -q '10.96.0.1$' && return 0
+			QPORT=$CD_PORT q "$name" A | grep -q "$addr\$" && return 0
 			sleep 0.1
 			i=$((i + 1))
 		done
 		if kill -0 "$CD_PID" 2>/dev/null || ! grep -q 'address already in use' "$CD_LOG"; then
-			ra_die coredns "$CD_LOG" "CoreDNS did not answer kubernetes.default on 127.0.0.1:$CD_PORT"
+			ra_die coredns "$CD_LOG" "CoreDNS did not answer $name on 127.0.0.1:$CD_PORT"
 		fi
 		ra_stop "$CD_PID" 2
 	done

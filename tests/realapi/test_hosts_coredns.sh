@@ -243,12 +243,10 @@ QF1=$RA_DIR/questions-1.jsonl
 
 # ---- NSD, CoreDNS with hosts + forward, svcdns with --hosts -----------------------------
 start_nsd
-start_coredns_hosts() {
-	local try i
-	for try in 1 2 3; do
-		CD_PORT=$(free_port)
-		CD_LOG=$RA_DIR/coredns.log
-		cat >"$RA_DIR/Corefile" <<EOF
+# CoreDNS: coredns_lib.sh's start_coredns with this Corefile (the hosts file,
+# then NSD), waiting for a name of the file.
+hosts_corefile() {
+	cat >"$RA_DIR/Corefile" <<EOF
 .:$CD_PORT {
     bind 127.0.0.1
     errors
@@ -260,24 +258,9 @@ start_coredns_hosts() {
     forward . $UPSTREAM
 }
 EOF
-		"$COREDNS" -conf "$RA_DIR/Corefile" >"$CD_LOG" 2>&1 &
-		CD_PID=$!
-		ra_started "$CD_PID"
-		i=0
-		while [ $i -lt $((300 * LIB_SLOW)) ]; do
-			kill -0 "$CD_PID" 2>/dev/null || break
-			QPORT=$CD_PORT q node-1.example.org A | grep -q '198.18.0.1$' && return 0
-			sleep 0.1
-			i=$((i + 1))
-		done
-		if kill -0 "$CD_PID" 2>/dev/null || ! grep -q 'address already in use' "$CD_LOG"; then
-			ra_die coredns "$CD_LOG" "CoreDNS did not answer node-1.example.org on 127.0.0.1:$CD_PORT"
-		fi
-		ra_stop "$CD_PID" 2
-	done
-	ra_die coredns "$CD_LOG" "CoreDNS: no free port after 3 tries"
 }
-start_coredns_hosts
+CD_COREFILE=hosts_corefile
+start_coredns node-1.example.org 198.18.0.1
 pass "CoreDNS answers from the hosts file"
 # svcdns: the same TTL and period; no cache of forwarded answers, as
 # this CoreDNS has no cache plugin (so TTLs of forwarded names do not count

@@ -213,35 +213,10 @@ build java "$(cat "$HERE/Resolve.java"; javac -version 2>&1)" \
 echo "# clients ready in $(($(date +%s) - T0)) s ($BIN): $("$GO_OLD" version | cut -d' ' -f3) and $("$GO_NEW" version | cut -d' ' -f3)"
 
 # ---- NSD: the outside world, on 127.0.0.2:53 ---------------------------------------
-mkdir -p "$WORK/nsd"
-cat >"$WORK/nsd/nsd.conf" <<EOF
-# The upstream of the suite: authoritative only (no RA), in the foreground,
-# every file of its own in the work directory, no privileges dropped.
-server:
-  ip-address: 127.0.0.2
-  port: 53
-  username: ""
-  chroot: ""
-  zonesdir: "$WORK/nsd"
-  pidfile: "$WORK/nsd/nsd.pid"
-  database: ""
-  xfrdfile: "$WORK/nsd/xfrd.state"
-  zonelistfile: "$WORK/nsd/zone.list"
-  xfrdir: "$WORK/nsd"
-  server-count: 1
-  verbosity: 1
-remote-control:
-  control-enable: no
-zone:
-  name: "example.com"
-  zonefile: "example.com.zone"
-zone:
-  name: "."
-  zonefile: "root.zone"
-EOF
-nsd -d -c "$WORK/nsd/nsd.conf" >"$WORK/nsd.log" 2>&1 &
-NSD_PID=$!
-PIDS="$PIDS $NSD_PID"
+# The upstream of the suite: authoritative only (no RA), for fixtures.py's
+# zones (example.com and the root), in the foreground, every file of its own
+# in the work directory, no privileges dropped (tests/system/nsd_lib.sh).
+. "$TESTDIR/system/nsd_lib.sh" || abort "cannot read $TESTDIR/system/nsd_lib.sh"
 
 # wait_answer SERVER NAME TYPE PID LOG: polls until SERVER answers NAME
 # (up to 100 tries, each a 1 s wait at most); aborts with the log if PID exits.
@@ -254,7 +229,12 @@ wait_answer() {
 	done
 	abort "no answer from $1 for $2 $3 after 100 tries; log: $(cat "$5")"
 }
-wait_answer 127.0.0.2 example.com SOA "$NSD_PID" "$WORK/nsd.log"
+nsd_start "$WORK/nsd" 127.0.0.2 53 example.com .
+case $? in
+0) ;;
+2) abort "nsd exited at start; log: $(cat "$NSD_LOG")" ;;
+*) abort "no answer from 127.0.0.2 for example.com SOA after 100 tries; log: $(cat "$NSD_LOG")" ;;
+esac
 
 # ---- svcdns on 127.0.0.1:53 ---------------------------------------------------------
 # --threads 1: the forwarded-answer cache is per query thread, and the
