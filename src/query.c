@@ -30,11 +30,19 @@ static bool hosts_lookup(const struct query_opts *opts, const uint8_t *lname, si
 	return hosts_table_lookup(hosts, lname, len, qtype, ref);
 }
 
+/* query_lookup, inlined into the hot path */
+static inline void lookup_local(const struct answer_table *table, const struct query_opts *opts,
+                                const uint8_t *lname, size_t len, uint16_t qtype,
+                                struct answer_ref *ref)
+{
+	if (!opts->hosts || !hosts_lookup(opts, lname, len, qtype, ref))
+		answer_table_lookup(table, lname, len, qtype, ref);
+}
+
 void query_lookup(const struct answer_table *table, const struct query_opts *opts,
                   const uint8_t *lname, size_t len, uint16_t qtype, struct answer_ref *ref)
 {
-	if (!hosts_lookup(opts, lname, len, qtype, ref))
-		answer_table_lookup(table, lname, len, qtype, ref);
+	lookup_local(table, opts, lname, len, qtype, ref);
 }
 static int parse_records(const uint8_t *msg, size_t len, size_t *pos, uint16_t count,
                          bool opt_allowed, struct query_question *q);
@@ -99,7 +107,7 @@ enum query_result query_answer(const struct answer_table *table,
 		goto done;
 	}
 
-	query_lookup(table, opts, q.lname, q.lname_len, q.qtype, &ref);
+	lookup_local(table, opts, q.lname, q.lname_len, q.qtype, &ref);
 	if (ref.status == ANSWER_OUTSIDE) {
 		if (!opts->refuse_outside)
 			return QUERY_FORWARD;

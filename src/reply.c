@@ -24,7 +24,7 @@ static size_t put_chased(uint8_t *out, const struct reply_client *c, const uint8
                          size_t len, size_t cap);
 static size_t put_client_opt(uint8_t *out, size_t len, const struct reply_client *c,
                              uint16_t udp_size);
-static size_t address_run(const struct answer_body *b);
+static inline size_t address_run(const struct answer_body *b);
 static uint16_t body_rotation(const struct answer_body *b, size_t *rec_len);
 static size_t copy_zone_first(const struct reply *r, const struct answer_body *b,
                               uint32_t keep, size_t rec_len, uint8_t *out);
@@ -325,7 +325,7 @@ static uint32_t rr_next(void)
    pointer) and one size. */
 /* The length of each record when b's answer is a run of 2 or more A or
    AAAA records of one owner (a pointer) and size, else 0. */
-static size_t address_run(const struct answer_body *b)
+static inline size_t address_run(const struct answer_body *b)
 {
 	size_t s, i;
 	uint16_t type;
