@@ -58,6 +58,7 @@ struct kc_res {
 	enum kube_kind kind;
 	bool is_slices;    /* may fall back to v1 endpoints on 404 */
 	bool optional;     /* not waited for by the first sync */
+	enum kc_fail_class failing; /* its last failure, logged; KC_OK since a 200 */
 
 	enum kc_phase phase;
 	enum kc_next next;
@@ -374,26 +375,31 @@ static void kc_token_tick(evutil_socket_t fd, short what, void *arg)
 
 /* ---- state changes, logged once ------------------------------------------ */
 
-static void kc_api_ok(struct kube_client *c)
+/* r got a 200. The server is back unless a resource still has its 403 (a
+   permission only it lacks, which a retry will not fix). */
+static void kc_api_ok(struct kube_client *c, struct kc_res *r)
 {
-	if (c->fail_class != KC_OK) {
-		bool outage = c->fail_class == KC_FAIL_NET || c->fail_class == KC_FAIL_TLS;
+	bool outage = c->fail_class == KC_FAIL_NET || c->fail_class == KC_FAIL_TLS;
+	size_t i;
 
-		log_info("API server back after %.0f s",
-		         kc_elapsed(&c->down_since));
-		/* After an outage (the server could not be reached) the other
-		   resources are waiting out backoffs that grew meanwhile (up to
-		   30 s each): the server answers again, so they retry now rather
-		   than serve stale data that long. Not after an error the server
-		   gave (403, 429, 5xx: a resource may keep getting it), nor
-		   before a wait it asked for (Retry-After). */
-		for (size_t i = 0; outage && i < c->n_res; i++) {
-			struct kc_res *o = &c->res[i];
-			if (o->phase == KC_IDLE && o->attempt > 0 && o->retry_after <= 0 &&
-			    o->timer && evtimer_pending(o->timer, NULL))
-				kc_schedule(o, o->next, 0);
-		}
+	r->failing = KC_OK;
+	/* After an outage (the server could not be reached) the other
+	   resources are waiting out backoffs that grew meanwhile (up to 30 s
+	   each): the server answers again, so they retry now rather than
+	   serve stale data that long. Not after an error the server gave
+	   (403, 429, 5xx: a resource may keep getting it), nor before a wait
+	   it asked for (Retry-After). */
+	for (i = 0; outage && i < c->n_res; i++) {
+		struct kc_res *o = &c->res[i];
+		if (o->phase == KC_IDLE && o->attempt > 0 && o->retry_after <= 0 && o->timer &&
+		    evtimer_pending(o->timer, NULL))
+			kc_schedule(o, o->next, 0);
 	}
+	for (i = 0; i < c->n_res; i++)
+		if (c->res[i].failing == KC_FAIL_FORBIDDEN)
+			return;
+	if (c->fail_class != KC_OK)
+		log_info("API server back after %.0f s", kc_elapsed(&c->down_since));
 	c->fail_class = KC_OK;
 	c->st.api_up = true;
 }
@@ -401,6 +407,9 @@ static void kc_api_ok(struct kube_client *c)
 static void kc_api_failed(struct kube_client *c, enum kc_fail_class cls,
                           const struct kc_res *r, const char *why)
 {
+	enum kc_fail_class was;
+	bool told;
+
 	c->st.failures++;
 	if ((unsigned)cls < sizeof(c->st.errors_by_class) / sizeof(c->st.errors_by_class[0]))
 		c->st.errors_by_class[cls]++;
@@ -410,9 +419,15 @@ static void kc_api_failed(struct kube_client *c, enum kc_fail_class cls,
 	if (c->list_only && !c->fatal[0])
 		snprintf(c->fatal, sizeof(c->fatal), "%s %s: %s", c->server,
 		         r->name, why);
-	if (c->fail_class == cls)
-		return;
+	was = c->fail_class;
+	told = r->failing == cls;
 	c->fail_class = cls;
+	((struct kc_res *)r)->failing = cls;
+	/* A change of class is told once for the server; a permission the
+	   server denies, once per resource: the 403 on nodes even while pods
+	   get theirs. */
+	if (cls == KC_FAIL_FORBIDDEN ? told : was == cls)
+		return;
 	if (cls == KC_FAIL_NET || cls == KC_FAIL_TLS)
 		log_error("API server unreachable: %s (%s, %s)", why,
 		          c->server, r->name);
@@ -713,7 +728,7 @@ static size_t kc_write(char *ptr, size_t size, size_t nmemb, void *ud)
 		r->http_code = code;
 		r->code_known = true;
 		if (code == 200) {
-			kc_api_ok(c);
+			kc_api_ok(c, r);
 			r->attempt = 0;
 		}
 	}

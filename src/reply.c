@@ -353,30 +353,39 @@ static uint16_t body_rotation(const struct answer_body *b, size_t *rec_len)
 
 /* --prefer-zone: b's first keep records (see put_found) with the answer's
    records whose address is in the client's zone first, then the others;
-   each group in its order rotated (round robin) or as kept. rec_len:
+   each group in its order, rotated to start at a random one of its own
+   records (round robin: each as likely) or as kept. rec_len:
    address_run's. Returns the bytes written. */
 static size_t copy_zone_first(const struct reply *r, const struct answer_body *b,
                               uint32_t keep, size_t rec_len, uint8_t *out)
 {
 	uint64_t local[(DNS_MAX_MSG / 16 + 63) / 64] = {0}; /* an A record is 16 bytes */
 	size_t an = b->an, kept = keep < an ? keep : an, end = keep ? b->ends[keep - 1] : 0;
-	size_t answer_end = an * rec_len, n = 0, k, i;
-	size_t first = r->round_robin ? rr_next() % an : 0;
+	size_t answer_end = an * rec_len, n = 0, n_local = 0, k, i;
 	int pass;
 
 	for (i = 0; i < an; i++)
 		if (pod_map_zone_of(r->zones, b->wire + i * rec_len + 12, rec_len - 12) ==
-		    r->client_zone)
+		    r->client_zone) {
 			local[i / 64] |= (uint64_t)1 << (i % 64);
-	/* the rotation of the whole run, filtered: each group rotated */
-	for (pass = 0; pass < 2; pass++)
-		for (k = 0; k < an && n < kept; k++) {
-			i = (first + k) % an;
-			if (((local[i / 64] >> (i % 64)) & 1) == (pass == 0 ? 1u : 0u)) {
-				memcpy(out + n * rec_len, b->wire + i * rec_len, rec_len);
-				n++;
-			}
+			n_local++;
 		}
+	for (pass = 0; pass < 2; pass++) {
+		size_t size = pass == 0 ? n_local : an - n_local;
+		size_t start = r->round_robin && size ? rr_next() % size : 0, rank = 0;
+		unsigned want = pass == 0 ? 1u : 0u;
+		/* the group's records from its start-th one, then from its first */
+		for (k = 0; k < 2; k++)
+			for (i = 0, rank = 0; i < an && n < kept; i++) {
+				if (((local[i / 64] >> (i % 64)) & 1) != want)
+					continue;
+				if (k == 0 ? rank >= start : rank < start) {
+					memcpy(out + n * rec_len, b->wire + i * rec_len, rec_len);
+					n++;
+				}
+				rank++;
+			}
+	}
 	if (end > answer_end)
 		memcpy(out + answer_end, b->wire + answer_end, end - answer_end);
 	return end;
