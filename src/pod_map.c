@@ -70,6 +70,7 @@ struct pod_map {
 	struct bytemap *node_numbers; /* name -> number + 1; number 0: no node */
 	size_t n_nodes;
 	_Atomic uint32_t *node_zone;  /* node number -> its zone's hash (0: none) */
+	uint64_t *node_listed;        /* bit per node: put since nodes_list_begin */
 	struct sharer *sharers;
 	size_t n_sharers, cap_sharers;
 };
@@ -120,9 +121,10 @@ struct pod_map *pod_map_new(void)
 	m->ns_numbers = bytemap_new();
 	m->node_numbers = bytemap_new();
 	m->node_zone = calloc(NODE_MAX + 1, sizeof(*m->node_zone));
+	m->node_listed = calloc((NODE_MAX + 64) / 64, sizeof(*m->node_listed));
 	m->n_nodes = 1;
 	if (!m->v4 || !m->v6 || !m->ns_labels || !m->ns_numbers || !m->node_numbers ||
-	    !m->node_zone) {
+	    !m->node_zone || !m->node_listed) {
 		pod_map_free(m);
 		return NULL;
 	}
@@ -144,6 +146,7 @@ void pod_map_free(struct pod_map *m)
 	bytemap_free(m->ns_numbers, NULL);
 	bytemap_free(m->node_numbers, NULL);
 	free(m->node_zone);
+	free(m->node_listed);
 	free(m->sharers);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
@@ -622,7 +625,26 @@ int pod_map_put_node(struct pod_map *m, const char *name, const char *zone)
 	if (zone && zone[0])
 		hash = bytemap_hash(zone, strlen(zone)) | 1; /* never 0 */
 	atomic_store_explicit(&m->node_zone[node], hash, memory_order_relaxed);
+	m->node_listed[node / 64] |= (uint64_t)1 << (node % 64);
 	return 0;
+}
+
+void pod_map_nodes_list_begin(struct pod_map *m)
+{
+	memset(m->node_listed, 0, (NODE_MAX + 64) / 64 * sizeof(*m->node_listed));
+}
+
+size_t pod_map_nodes_list_end(struct pod_map *m)
+{
+	size_t node, gone = 0;
+
+	for (node = 1; node < m->n_nodes; node++)
+		if (!(m->node_listed[node / 64] >> (node % 64) & 1) &&
+		    atomic_load_explicit(&m->node_zone[node], memory_order_relaxed)) {
+			atomic_store_explicit(&m->node_zone[node], 0, memory_order_relaxed);
+			gone++;
+		}
+	return gone;
 }
 
 void pod_map_list_begin(struct pod_map *m)

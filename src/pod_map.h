@@ -53,6 +53,12 @@ size_t pod_map_remove(struct pod_map *m, const struct kube_object *pod);
    failure. */
 int pod_map_put_node(struct pod_map *m, const char *name, const char *zone);
 
+/* A full list of Nodes starts, and has ended: a node it did not name has
+   no zone any more (it was deleted while the watch was down). Returns
+   how many lost theirs. */
+void pod_map_nodes_list_begin(struct pod_map *m);
+size_t pod_map_nodes_list_end(struct pod_map *m);
+
 /* A full list is starting: pods not put again before pod_map_list_end are
    removed there (which returns how many). */
 void pod_map_list_begin(struct pod_map *m);

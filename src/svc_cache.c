@@ -264,6 +264,8 @@ void svc_cache_list_begin(struct svc_cache *c, enum kube_kind kind)
 {
 	if (kind == KUBE_KIND_POD && c->pod_map)
 		pod_map_list_begin(c->pod_map);
+	if (kind == KUBE_KIND_NODE && c->pod_map)
+		pod_map_nodes_list_begin(c->pod_map);
 }
 
 size_t svc_cache_list_end(struct svc_cache *c, enum kube_kind kind)
@@ -274,6 +276,8 @@ size_t svc_cache_list_end(struct svc_cache *c, enum kube_kind kind)
 		gone = pod_map_list_end(c->pod_map);
 		pod_map_set_synced(c->pod_map);
 	}
+	if (kind == KUBE_KIND_NODE && c->pod_map)
+		pod_map_nodes_list_end(c->pod_map); /* no DNS data */
 	return c->keep_pods || kind != KUBE_KIND_POD ? 0 : gone;
 }
 

@@ -71,8 +71,9 @@ void svc_cache_pod_map(struct svc_cache *c, struct pod_map *map, bool keep_pods)
 
 /* A source's full list of kind starts, and has ended: for the pod map,
    which the sweep of svc_cache_foreach cannot reach, pods not put again
-   are removed at the end, and the map counts as synced. Returns how many
-   went that the cache does not count itself. */
+   are removed at the end, and the map counts as synced; nodes not put
+   again lose their zone. Returns how many pods went that the cache does
+   not count itself. */
 void svc_cache_list_begin(struct svc_cache *c, enum kube_kind kind);
 size_t svc_cache_list_end(struct svc_cache *c, enum kube_kind kind);
 

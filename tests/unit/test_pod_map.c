@@ -1393,10 +1393,57 @@ static void test_concurrent_readers(void **state)
 	}
 }
 
+/* Nodes' zones: a pod's address has its node's zone; a node relabelled
+   moves it; a list of Nodes that no longer names a node takes its zone. */
+static void test_node_zones(void **state)
+{
+	struct pod_map *m = map_synced();
+	struct kube_object *a = pod_new("default", "a", "n-a", "10.7.0.1", NULL, false);
+	struct kube_object *b = pod_new("default", "b", "n-b", "10.7.0.2", NULL, false);
+	struct kube_object *c = pod_new("default", "c", NULL, "10.7.0.3", NULL, false);
+	const uint8_t ip_a[4] = {10, 7, 0, 1}, ip_b[4] = {10, 7, 0, 2}, ip_c[4] = {10, 7, 0, 3};
+	const uint8_t ip_x[4] = {10, 7, 0, 9};
+	uint32_t za, zb;
+	(void)state;
+
+	assert_int_equal(pod_map_put(m, a), 0);
+	assert_int_equal(pod_map_put(m, b), 0);
+	assert_int_equal(pod_map_put(m, c), 0);
+	assert_int_equal(pod_map_zone_of(m, ip_a, 4), 0); /* no Node seen yet */
+	assert_int_equal(pod_map_put_node(m, "n-a", "zone-a"), 0);
+	assert_int_equal(pod_map_put_node(m, "n-b", "zone-b"), 0);
+	za = pod_map_zone_of(m, ip_a, 4);
+	zb = pod_map_zone_of(m, ip_b, 4);
+	assert_int_not_equal(za, 0);
+	assert_int_not_equal(zb, 0);
+	assert_int_not_equal(za, zb);
+	assert_int_equal(pod_map_zone_of(m, ip_c, 4), 0); /* a pod without a node */
+	assert_int_equal(pod_map_zone_of(m, ip_x, 4), 0); /* no pod */
+	assert_int_equal(pod_map_zone_of(m, ip_a, 3), 0);
+	/* relabelled, then without a zone */
+	assert_int_equal(pod_map_put_node(m, "n-b", "zone-a"), 0);
+	assert_int_equal(pod_map_zone_of(m, ip_b, 4), za);
+	assert_int_equal(pod_map_put_node(m, "n-b", NULL), 0);
+	assert_int_equal(pod_map_zone_of(m, ip_b, 4), 0);
+	assert_int_equal(pod_map_put_node(m, "n-b", "zone-b"), 0);
+	/* a list that names n-a only */
+	pod_map_nodes_list_begin(m);
+	assert_int_equal(pod_map_put_node(m, "n-a", "zone-a"), 0);
+	assert_int_equal(pod_map_nodes_list_end(m), 1);
+	assert_int_equal(pod_map_zone_of(m, ip_a, 4), za);
+	assert_int_equal(pod_map_zone_of(m, ip_b, 4), 0);
+
+	kube_object_free(a);
+	kube_object_free(b);
+	kube_object_free(c);
+	pod_map_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_put_lookup),
+		cmocka_unit_test(test_node_zones),
 		cmocka_unit_test(test_not_a_pod_or_no_address),
 		cmocka_unit_test(test_namespace_label_and_nodes),
 		cmocka_unit_test(test_host_network),
