@@ -6,7 +6,9 @@
 //                       to the server itself (dns://127.0.0.1/), UDP then TCP
 //
 // Reads "KIND<TAB>QUERY" lines and prints "KIND<TAB>QUERY<TAB>RESULT":
-//   inet: host (getAllByName), ptr (getHostName of an address: one name)
+//   inet: host (getAllByName), ptr (getHostName of an address: one name),
+//         order (getAllByName's addresses in the order it returns them:
+//         the first is what getByName and a Socket to the name use)
 //   jndi: host4 (A), host6 (AAAA), srv, ptr (every name); names are
 //         absolute: JNDI has no search list
 // Results are sorted and space-separated (SRV records joined by ", "),
@@ -71,6 +73,12 @@ public class Resolve {
         try {
             if (kind.equals("host")) {
                 TreeSet<String> out = new TreeSet<>();
+                for (InetAddress a : InetAddress.getAllByName(query))
+                    out.add(text(a));
+                return String.join(" ", out);
+            }
+            if (kind.equals("order")) {
+                List<String> out = new ArrayList<>();
                 for (InetAddress a : InetAddress.getAllByName(query))
                     out.add(text(a));
                 return String.join(" ", out);

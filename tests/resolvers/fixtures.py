@@ -10,6 +10,14 @@ OUT/cluster-autopath-pod/, OUT/cluster-autopath-stranger/
                the clients send from, so that svcdns knows them as that
                pod; or at 10.244.0.5, so that 127.0.0.1 is a client it
                does not know (its ordinary walk, with Pods in the map)
+OUT/cluster-zone-a/, OUT/cluster-zone-b/, OUT/cluster-zone-a3/,
+OUT/cluster-zone-stranger/
+               the same cluster and a zones.json, for svcdns --prefer-zone:
+               five Nodes in two zones, the headless service "zonal" (eight
+               dual-stack endpoint Pods, two on each of four nodes), and the
+               test pod at 127.0.0.1 on a zone-a node, or on a zone-b node,
+               or on the zone-a node without zonal's pods, or at 10.244.0.5
+               (127.0.0.1 then no pod's address)
 OUT/nsd/       zone files for NSD, the suite's upstream: example.com (the
                outside names) and the root zone (so that any other outside
                name gets NXDOMAIN, as a recursive upstream would give it)
@@ -99,6 +107,13 @@ def pod(ns, name, ip, node="node-a"):
                        "hostIP": "10.0.0.1"}}
 
 
+def pod_ips(ns, name, ips, node):
+    """A running Pod with several addresses (a dual-stack pod's)."""
+    p = pod(ns, name, ips[0], node)
+    p["status"]["podIPs"] = [{"ip": ip} for ip in ips]
+    return p
+
+
 def pods(client_ip):
     """The Pods of an --autopath run: the test pod of shop at client_ip,
     and one of otherns (so the map never holds only the client)."""
@@ -107,6 +122,65 @@ def pods(client_ip):
 
 # where the test pod is for each --autopath directory (run.sh names them)
 AUTOPATH_DIRS = {"cluster-autopath-pod": "127.0.0.1", "cluster-autopath-stranger": "10.244.0.5"}
+
+
+# ---- --prefer-zone (issue 25) ------------------------------------------------
+# Four nodes in two zones, each with the pod CIDRs a dual-stack cluster
+# gives a node (/24 and /64 of 10.244.0.0/16 and fd00:10:244::/56):
+# NAME, ZONE, the third byte / fourth group of its pods' addresses.
+ZONE_NODES = [("node-a1", "zone-a", 21), ("node-a2", "zone-a", 22),
+              ("node-b1", "zone-b", 23), ("node-b2", "zone-b", 24)]
+# and a zone-a node that runs none of zonal's pods
+NODE_A3 = ("node-a3", "zone-a", 25)
+
+
+def node(name, zone, cidr):
+    labels = {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
+              "topology.kubernetes.io/region": "region-1", "topology.kubernetes.io/zone": zone}
+    cidrs = ["10.244.%d.0/24" % cidr, "fd00:10:244:%d::/64" % cidr]
+    return {"apiVersion": "v1", "kind": "Node", "metadata": meta(name, labels=labels),
+            "spec": {"podCIDR": cidrs[0], "podCIDRs": cidrs}}
+
+
+def zonal_endpoints():
+    """The headless service zonal's eight endpoint pods, as (pod name,
+    node, zone, IPv4, IPv6): zonal-i on the node i % 4 (zone-a, zone-a,
+    zone-b, zone-b, then again), so that the slice interleaves the zones.
+    run.sh spells the addresses too."""
+    out = []
+    for i in range(8):
+        name, zone, cidr = ZONE_NODES[i % 4]
+        host = 10 + i // 4
+        out.append(("zonal-%d" % i, name, zone, "10.244.%d.%d" % (cidr, host),
+                    "fd00:10:244:%d::%x" % (cidr, host)))
+    return out
+
+
+def zone_objects(client_ip, client_node):
+    """zones.json of a --prefer-zone directory: the Nodes, the service
+    zonal in shop (dual stack, headless) with its slices and Pods, the test
+    pod of shop at client_ip on client_node, and one of otherns."""
+    ports = [port("http", 8080)]
+    eps = zonal_endpoints()
+    objs = [node(*n) for n in ZONE_NODES + [NODE_A3]]
+    objs.append(service("shop", "zonal", ["None"], ports, families=["IPv4", "IPv6"]))
+    for family, col in (("IPv4", 3), ("IPv6", 4)):
+        items = []
+        for e in eps:
+            ep = endpoint(e[col], pod=("shop", e[0]))
+            ep["nodeName"] = e[1]
+            ep["zone"] = e[2]  # what the controller copies (svcdns reads the Pod's node)
+            items.append(ep)
+        objs.append(slice_("shop", "zonal", family.lower(), items, ports, family))
+    objs += [pod_ips("shop", e[0], [e[3], e[4]], e[1]) for e in eps]
+    objs += [pod("shop", "client", client_ip, client_node), pod("otherns", "other", "10.244.7.7")]
+    return objs
+
+
+# where the test pod is, and on which node, for each --prefer-zone directory
+ZONE_DIRS = {"cluster-zone-a": ("127.0.0.1", "node-a1"), "cluster-zone-b": ("127.0.0.1", "node-b1"),
+             "cluster-zone-a3": ("127.0.0.1", "node-a3"),
+             "cluster-zone-stranger": ("10.244.0.5", "node-a1")}
 
 
 def hl600_ip(i):
@@ -215,6 +289,8 @@ def main():
     dirs = {"cluster": files}
     for d, ip in AUTOPATH_DIRS.items():
         dirs[d] = dict(files, pods=pods(ip))
+    for d, (ip, where) in ZONE_DIRS.items():
+        dirs[d] = dict(files, zones=zone_objects(ip, where))
     for d, content in dirs.items():
         os.makedirs(os.path.join(out, d), exist_ok=True)
         for ns, items in content.items():

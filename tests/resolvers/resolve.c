@@ -8,6 +8,10 @@
  *   host4  getaddrinfo(AF_INET)
  *   host6  getaddrinfo(AF_INET6)
  *   cname  getaddrinfo(AF_UNSPEC, AI_CANONNAME)  the canonical name, with a final dot
+ *   order, order4, order6  as host, host4, host6, but every address in the
+ *          order getaddrinfo returned them (after its own destination
+ *          address sorting, RFC 3484 in glibc, RFC 6724 in musl): the first
+ *          is the one a program that connects to the first address uses
  *   ptr    gethostbyaddr   the name and its aliases, sorted (glibc 2.36 and
  *          musl give one name whatever the number of PTR records)
  *
@@ -96,7 +100,16 @@ static void print_eai(int e)
 		printf("ERROR(%s: %s)", eai_name(e), gai_strerror(e));
 }
 
-static void lookup_host(const char *name, int family, int canon)
+/* Prints the collected items in the order they came, space-separated. */
+static void print_items_in_order(void)
+{
+	size_t i;
+
+	for (i = 0; i < n_items; i++)
+		printf("%s%s", i ? " " : "", items[i]);
+}
+
+static void lookup_host(const char *name, int family, int canon, int ordered)
 {
 	struct addrinfo hints, *res, *ai;
 	char buf[INET6_ADDRSTRLEN];
@@ -122,7 +135,10 @@ static void lookup_host(const char *name, int family, int canon)
 			if (inet_ntop(ai->ai_family, a, buf, sizeof(buf)))
 				add_item(buf);
 		}
-		print_items();
+		if (ordered)
+			print_items_in_order();
+		else
+			print_items();
 	}
 	freeaddrinfo(res);
 }
@@ -179,13 +195,19 @@ int main(void)
 		n_items = 0;
 		printf("%s\t%s\t", kind, query);
 		if (strcmp(kind, "host") == 0)
-			lookup_host(query, AF_UNSPEC, 0);
+			lookup_host(query, AF_UNSPEC, 0, 0);
 		else if (strcmp(kind, "host4") == 0)
-			lookup_host(query, AF_INET, 0);
+			lookup_host(query, AF_INET, 0, 0);
 		else if (strcmp(kind, "host6") == 0)
-			lookup_host(query, AF_INET6, 0);
+			lookup_host(query, AF_INET6, 0, 0);
 		else if (strcmp(kind, "cname") == 0)
-			lookup_host(query, AF_UNSPEC, 1);
+			lookup_host(query, AF_UNSPEC, 1, 0);
+		else if (strcmp(kind, "order") == 0)
+			lookup_host(query, AF_UNSPEC, 0, 1);
+		else if (strcmp(kind, "order4") == 0)
+			lookup_host(query, AF_INET, 0, 1);
+		else if (strcmp(kind, "order6") == 0)
+			lookup_host(query, AF_INET6, 0, 1);
 		else if (strcmp(kind, "ptr") == 0)
 			lookup_ptr(query);
 		else

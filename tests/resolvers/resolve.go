@@ -14,6 +14,9 @@
 //	ptr     LookupAddr           every name, sorted
 //	srv     LookupSRV("", "", QUERY): the name as given
 //	srvsvc  LookupSRV(S, P, N) for QUERY "S P N": asks _S._P.N
+//	order, order4, order6  as host, host4, host6, but every address in the
+//	        order the resolver returned them (after its RFC 6724 sort):
+//	        the first is the one net.Dial tries first
 //
 // SRV records print as "PRIORITY WEIGHT PORT TARGET", sorted, joined by
 // ", ". Failures print NOTFOUND, TEMPFAIL or ERROR(text) as resolve.c's do,
@@ -85,6 +88,19 @@ func lookup(ctx context.Context, kind, query string) string {
 			return describe(err)
 		}
 		return joinSorted(ips(list), " ")
+	case "order":
+		addrs, err := resolver.LookupHost(ctx, query)
+		if err != nil {
+			return describe(err)
+		}
+		return strings.Join(addrs, " ")
+	case "order4", "order6":
+		network := map[string]string{"order4": "ip4", "order6": "ip6"}[kind]
+		list, err := resolver.LookupIP(ctx, network, query)
+		if err != nil {
+			return describe(err)
+		}
+		return strings.Join(ips(list), " ")
 	case "cname":
 		name, err := resolver.LookupCNAME(ctx, query)
 		if err != nil {

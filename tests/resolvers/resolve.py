@@ -13,6 +13,9 @@ Reads "KIND<TAB>QUERY" lines and prints "KIND<TAB>QUERY<TAB>RESULT":
     cname   the canonical name after the CNAME chain
     ptr     PTR of an address, every name, sorted
     srv     SRV of the name as given: "PRIORITY WEIGHT PORT TARGET", sorted, ", "
+    order4, order6  as host4, host6, but in the answer's order (dnspython
+            keeps it): the first is what answer[0] gives
+    order   order4's addresses, then order6's
 
 dnspython tells a name that does not exist (NXDOMAIN) from one without
 records of the type asked (NODATA); both print NOTFOUND, with the detail
@@ -41,6 +44,17 @@ def lookup(res, kind, query):
             # NODATA when the name exists (either answer said so)
             raise next((e for e in missing if isinstance(e, dns.resolver.NoAnswer)), missing[0])
         return " ".join(sorted(addresses))
+    if kind in ("order", "order4", "order6"):
+        addresses = []
+        for rdtype in {"order": ("A", "AAAA"), "order4": ("A",), "order6": ("AAAA",)}[kind]:
+            try:
+                addresses += [r.address for r in res.resolve(query, rdtype, search=True)]
+            except dns.resolver.NoAnswer:
+                if kind != "order":
+                    raise
+        if not addresses:
+            raise dns.resolver.NoAnswer()
+        return " ".join(addresses)
     if kind in ("host4", "host6", "cname", "srv"):
         rdtype = {"host4": "A", "host6": "AAAA", "cname": "A", "srv": "SRV"}[kind]
         answer = res.resolve(query, rdtype, search=True)

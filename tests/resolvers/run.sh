@@ -16,8 +16,13 @@
 # counts the queries svcdns logged for some lookups. Then the clients that
 # walk the search list ask again, of svcdns --autopath (issue 25), as a pod
 # of the namespace and as an address no pod has: the same answers, and
-# fewer queries for the pod. Nothing leaves the namespace: every address
-# is loopback.
+# fewer queries for the pod. Last, svcdns --prefer-zone (issue 25): the
+# first address each of those clients gives a program for a headless
+# service whose endpoints are in two zones, as a pod of either zone and as
+# an address no pod has, then with a pod's network (a veth pair inside the
+# namespace) under which the libraries' RFC 6724 sorting reorders the
+# answer. Nothing leaves the namespace: every address is loopback or on
+# that veth pair.
 #
 # Prints one line per check ("ok ..." or "FAIL ..." with what was expected
 # and what came) and ends with "N passed, N failed". Exit 0 when all pass,
@@ -565,13 +570,17 @@ fi
 # NXDOMAIN, never walked), and the lookup's queries are the lines before
 # the barrier's. One query thread answers and logs in arrival order, UDP
 # and TCP alike. The barrier's wait is bounded (3 digs, each awaited 5 s).
+# lookups_counted N KIND QUERY COMMAND...: the same for N lookups of the
+# one question, each a fresh call in the one process.
 logged() { grep -c ' query ' "$SVCDNS_LOG"; }
 BARRIER=0
-lookup_counted() {
-	local kind=$1 query=$2 at="" i j
-	shift 2
+lookup_counted() { lookups_counted 1 "$@"; }
+lookups_counted() {
+	local n=$1 kind=$2 query=$3 at="" i j
+	shift 3
 	COUNT_FROM=$(logged)
-	printf '%s\t%s\n' "$kind" "$query" | timeout 60 "$@" >"$WORK/count.out" 2>"$WORK/count.err"
+	for i in $(seq 1 "$n"); do printf '%s\t%s\n' "$kind" "$query"; done |
+		timeout 60 "$@" >"$WORK/count.out" 2>"$WORK/count.err"
 	BARRIER=$((BARRIER + 1))
 	for i in 1 2 3; do
 		timeout 10 dig @127.0.0.1 +time=2 +tries=1 "barrier-$BARRIER.cluster.local" A >/dev/null 2>&1 </dev/null
@@ -926,6 +935,296 @@ check_eq "svcdns --autopath: 127.0.0.1, no pod's address there, gets no autopath
 echo "# autopath: svcdns --autopath, the clients at an address no pod has"
 autopath_run stranger
 stop_svcdns "svcdns --autopath (stranger)"
+
+# ---- prefer-zone: the first address a client takes (issue 25) ------------------------
+# With --prefer-zone svcdns lists first, in a headless service's A or
+# AAAA answer to a pod, the endpoints whose pods run in the zone of that
+# pod's node (each group rotated). What a program gets from it is what its
+# resolver library makes of that order: most connect to the first address
+# they are given. fixtures.py's cluster-zone-* directories add four Nodes,
+# node-a1 and node-a2 in zone-a, node-b1 and node-b2 in zone-b, with the
+# pod CIDRs a dual-stack cluster gives them (10.244.21-24.0/24,
+# fd00:10:244:21-24::/64), and a fifth, node-a3 in zone-a (10.244.25.0/24),
+# that runs none of the service's pods; the headless service zonal in shop
+# (IPv4 and IPv6) whose eight pods run two on each of the four, its slices
+# listing them node-a1, node-a2, node-b1, node-b2, node-a1, ... (the zones
+# interleaved); and the test pod at 127.0.0.1 (the clients' address) on a
+# node of the configuration's choosing. Each client of the autopath table
+# (the ones that resolve addresses) looks zonal up 16 times, each a fresh
+# call in one process ("order": getaddrinfo(AF_UNSPEC), Go's LookupHost,
+# Java's getAllByName, dnspython's A then AAAA, their addresses in the
+# order the library returns them), and every lookup costs svcdns 2
+# queries (A and AAAA of the first search name: nothing is cached). On
+# node-a3 they ask for one family too: order4 (getaddrinfo(AF_INET), Go's
+# LookupIP "ip4", dnspython's A: 1 query) and order6 (AF_INET6, "ip6",
+# AAAA); Java's InetAddress has no such lookup.
+#
+# Checked per client, over the 16 lookups: every answer holds the 16
+# addresses (the 8 of the family asked); the zone of the first address
+# ("a": zone-a every time, "b": zone-b every time, "*": either, both
+# seen), and the same of the first IPv4 and of the first IPv6 address
+# (each family's list on its own; "-": none asked); "n": the first
+# address is on the client's own node every time ("-": not checked); the
+# first address is not always the same one (rotation); and the queries.
+#
+# Configurations:
+#   zone-a, zone-b  127.0.0.1 a pod on node-a1 (zone-a) or node-b1 (zone-b)
+#   stranger        the pod at 10.244.0.5 on node-a1; 127.0.0.1 no pod's
+#                   address: the plain rotation, either zone first
+#   a1-podnet       as zone-a, but the namespace now has a pod's network:
+#                   eth0 (a veth pair, both ends in this namespace) with the
+#                   pod's addresses in node-a1's CIDRs, 10.244.21.5/24 and
+#                   fd00:10:244:21::5/64, and default routes through it
+#   a3-podnet       the same on node-a3 (zone-a, none of zonal's pods):
+#                   10.244.25.5/24 and fd00:10:244:25::5/64
+#
+# Measured (glibc 2.36, musl 1.2, Go 1.19 and current, OpenJDK 17,
+# dnspython 2.3). Every library sorts a lookup's addresses by destination
+# address selection (RFC 3484 in glibc, RFC 6724 in musl and Go; Java
+# takes glibc's) but dnspython, which keeps the answer's order, and musl
+# when no IPv6 address came. Rules 1-8 look at the families and at the
+# source address a UDP connect() to each address picks; rule 9 prefers
+# the address sharing the longest prefix with its source; rule 10 keeps
+# the order.
+# - Without a route to the pod network (the suite's namespace: lo only;
+#   zone-a, zone-b, stranger) no endpoint has a source address: rule 1
+#   ties, rule 9 does not apply, and every library keeps svcdns's order
+#   within each family. The families: glibc puts IPv6 first (its RFC 3484
+#   precedence table: ::/0 40, ::ffff:0:0/96 10), musl IPv4 first (the RFC
+#   6724 table: ::ffff:0:0/96 35, fc00::/7 3), Java IPv4 first
+#   (java.net.preferIPv6Addresses=false), dnspython A then AAAA; Go's
+#   order is the answers' arrival order (it treats every unusable address
+#   as equal), either family first. The first address is in the client's
+#   zone every time, rotating.
+# - With a pod's network, rule 9 reorders by the pod's own address, and the
+#   zones play no part in it: on node-a1 the node's own endpoints come
+#   first (glibc's IPv6 list, musl's IPv4 list, and glibc's IPv4 list,
+#   which Java returns first: glibc applies rule 9 to IPv4 only inside the
+#   source's subnet, 10.244.21.0/24): still zone-a, but only two of the
+#   four zone-a endpoints ever come first (the "n"). On node-a3, whose
+#   CIDRs are nearest node-b2's (10.244.25.5 shares 23 bits with
+#   10.244.24.x, 20 with the others; fd00:10:244:25::5 63 with
+#   fd00:10:244:24::, 61 with the others), zone-b comes first:
+#     glibc getaddrinfo(AF_UNSPEC)  fd00:10:244:24::a or ::b (node-b2,
+#                                   zone-b) every time: IPv6 first, rule 9
+#     musl getaddrinfo(AF_UNSPEC)   10.244.24.10 or .11 every time: IPv4
+#                                   first, rule 9 on IPv4 too (as
+#                                   ::ffff:a.b.c.d, no subnet limit)
+#     Go (1.19 and current)         zone-a: IPv4 first, and Go applies rule
+#                                   9 to IPv6 only; its IPv6 list (and
+#                                   LookupIP "ip6") starts with node-b2's
+#     Java InetAddress              zone-a: its IPv4 list first, which glibc
+#                                   left alone; the IPv6 list glibc's
+#     dnspython                     zone-a: the answers' order
+#   Asked for IPv4 alone (order4: a single-stack cluster's case too) every
+#   library keeps svcdns's order here: glibc's rule 9 finds no endpoint in
+#   10.244.25.0/24, musl sorts nothing without an IPv6 address, Go skips
+#   IPv4. Asked for IPv6 alone (order6) glibc, musl and Go put node-b2's
+#   first. So svcdns's zone order reaches a glibc or musl program that
+#   asks for both families of a dual-stack service, or any but dnspython
+#   asking for IPv6, only when no endpoint's address is nearer the pod's
+#   own than the zone's nearest: it depends on how pod CIDRs were handed
+#   to nodes, not on zones.
+ZP_A="10.244.21.10 10.244.21.11 10.244.22.10 10.244.22.11 fd00:10:244:21::a fd00:10:244:21::b fd00:10:244:22::a fd00:10:244:22::b"
+ZP_B="10.244.23.10 10.244.23.11 10.244.24.10 10.244.24.11 fd00:10:244:23::a fd00:10:244:23::b fd00:10:244:24::a fd00:10:244:24::b"
+ZP_ALL=$(printf '%s\n' $ZP_A $ZP_B | sort | tr '\n' ' ')
+ZP_ALL=${ZP_ALL% }
+ZP_NODE_A1="10.244.21.10 10.244.21.11 fd00:10:244:21::a fd00:10:244:21::b"
+ZP_LOOKUPS=16
+ZP_EXPECT=$(cat <<'EOF2'
+# CONFIG  | KIND   | glibc   | musl    | go-old  | go-new  | java-inet | dnspython
+zone-a    | order  | a a a - | a a a - | a a a - | a a a - | a a a -   | a a a -
+zone-b    | order  | b b b - | b b b - | b b b - | b b b - | b b b -   | b b b -
+stranger  | order  | * * * - | * * * - | * * * - | * * * - | * * * -   | * * * -
+a1-podnet | order  | a a a n | a a a n | a a a - | a a a - | a a a n   | a a a -
+a3-podnet | order  | b a b - | b b b - | a a b - | a a b - | a a b -   | a a a -
+a3-podnet | order4 | a a - - | a a - - | a a - - | a a - - | -         | a a - -
+a3-podnet | order6 | b - b - | b - b - | b - b - | b - b - | -         | a - a -
+EOF2
+)
+printf '%s\n' "$ZP_EXPECT" | awk -F'|' '
+	function trim(s) { gsub(/^[ \t]+|[ \t]+$/, "", s); return s }
+	!/^#/ && NF >= 8 { printf "%s", trim($1); for (i = 2; i <= NF; i++) printf "\t%s", trim($i); print "" }' \
+	>"$WORK/zones.rows"
+
+# zp_letters FROM TYPE: the zones of dig's zonal A or AAAA answer to a
+# query from address FROM, in its order, a letter an address (a, b, or ?
+# for neither).
+zp_letters() {
+	timeout 10 dig @127.0.0.1 -b "$1" +time=2 +tries=2 +norec +short zonal.shop.svc.cluster.local "$2" 2>/dev/null </dev/null |
+		awk -v za=" $ZP_A " -v zb=" $ZP_B " '{ printf "%s", index(za, " " $1 " ") ? "a" : index(zb, " " $1 " ") ? "b" : "?" }
+		END { print "" }'
+}
+# wait_zoned FROM LETTERS WHAT: retries (50 times, 0.1 s apart) until the A
+# and the AAAA answer from FROM both come as LETTERS: svcdns has its Pods
+# and Nodes (the first sync does not wait for them).
+wait_zoned() {
+	local i got=""
+	for i in $(seq 1 50); do
+		got="$(zp_letters "$1" A) $(zp_letters "$1" AAAA)"
+		[ "$got" = "$2 $2" ] && break
+		sleep 0.1
+	done
+	check_eq "$3" "$2 $2" "$got"
+}
+
+# zp_summary NODE-ADDRESSES: from the lines of a client's output (stdin),
+# "FIRST V4 V6 NODE<TAB>DIFFERENT<TAB>BAD<TAB>LOOKUPS<TAB>FIRSTS": the
+# letters of the table above ("-" for a family no answer held), how many
+# different first addresses, how many answers were not all of zonal's
+# addresses of the families asked, how many lookups printed, and the
+# first addresses.
+zp_summary() {
+	awk -F'\t' -v za=" $ZP_A " -v zb=" $ZP_B " -v node=" $1 " -v all="$ZP_ALL" '
+	function zone(x) { return x == "" ? "-" : index(za, " " x " ") ? "a" : index(zb, " " x " ") ? "b" : "?" }
+	# class LETTERS: "a" or "b" when every letter is that one, "*" when
+	# both (and nothing else) are, "-" when all are, "?" otherwise
+	function class(s) { return s ~ /^a+$/ ? "a" : s ~ /^b+$/ ? "b" : s ~ /^[ab]+$/ ? "*" : s ~ /^-+$/ ? "-" : "?" }
+	{
+		lookups++
+		# the families asked, of all of zonal addresses
+		n = split(all, e, " "); want = ""
+		for (i = 1; i <= n; i++)
+			if ($1 == "order" || ($1 == "order4") == (e[i] !~ /:/))
+				want = want (want == "" ? "" : " ") e[i]
+		m = split($3, w, " ")
+		# the set: sorted, as the expected one
+		for (i = 2; i <= m; i++) { v = w[i]; j = i - 1; while (j > 0 && w[j] > v) { w[j + 1] = w[j]; j-- } w[j + 1] = v }
+		s = ""; for (i = 1; i <= m; i++) s = s (i > 1 ? " " : "") w[i]
+		if (s != want) bad++
+		m = split($3, w, " "); f4 = f6 = ""
+		for (i = 1; i <= m; i++) {
+			if (w[i] ~ /:/ && f6 == "") f6 = w[i]
+			if (w[i] !~ /:/ && f4 == "") f4 = w[i]
+		}
+		first = first zone(w[1]); v4 = v4 zone(f4); v6 = v6 zone(f6)
+		if (!index(node, " " w[1] " ")) offnode++
+		if (!(w[1] in seen)) { seen[w[1]] = 1; different++ }
+		firsts = firsts (lookups > 1 ? " " : "") w[1]
+	}
+	END {
+		printf "%s %s %s %s\t%d\t%d\t%d\t%s\n", class(first), class(v4), class(v6),
+			(lookups && !offnode && node != "  " ? "n" : "-"), different, bad, lookups, firsts }'
+}
+
+# zp_word LETTER: a letter of the table in words.
+zp_word() {
+	case $1 in a) echo "zone-a" ;; b) echo "zone-b" ;; '*') echo "either zone" ;; -) echo "none" ;; *) echo "other" ;; esac
+}
+
+# zp_run CONFIG NODE-ADDRESSES: every client looks zonal up ZP_LOOKUPS
+# times from the svcdns running now, as each row of CONFIG in ZP_EXPECT
+# asks (KIND: order, both families; order4 or order6, one), and the
+# row's cell is checked ("-": the client has no such lookup).
+zp_run() {
+	local config=$1 node=$2 row kind client col want got cls different bad lookups firsts why desc
+	local w_first w_v4 w_v6 w_node per what
+	kill -0 "$SVCDNS_PID" 2>/dev/null ||
+		abort "svcdns died before the prefer-zone ($config) lookups; log tail: $(tail -20 "$SVCDNS_LOG")"
+	while IFS= read -r row <&3; do
+		kind=$(printf '%s\n' "$row" | cut -f2)
+		case $kind in order) per=2 what="" ;; order4) per=1 what=" (IPv4 only)" ;; *) per=1 what=" (IPv6 only)" ;; esac
+		col=2
+		for client in $AP_CLIENTS; do
+			col=$((col + 1))
+			want=$(printf '%s\n' "$row" | cut -f$col)
+			[ "$want" != "-" ] || continue
+			ap_command "$client"
+			lookups_counted "$ZP_LOOKUPS" "$kind" zonal "${CMD[@]}"
+			got=$(zp_summary "$node" <"$WORK/count.out")
+			IFS='	' read -r cls different bad lookups firsts <<<"$got"
+			why=""
+			[ "$lookups" = "$ZP_LOOKUPS" ] || why="$why $lookups of $ZP_LOOKUPS lookups answered,"
+			[ "$bad" = 0 ] || why="$why $bad answers not all of zonal's addresses,"
+			[ "${cls% *}" = "${want% *}" ] || why="$why wrong zones,"
+			case "${want##* }:${cls##* }" in n:n | -:*) ;; *) why="$why not on the client's node every time," ;; esac
+			[ "$different" -ge 2 ] || why="$why no rotation,"
+			[ "$COUNTED" = $((per * ZP_LOOKUPS)) ] || why="$why wrong query count,"
+			read -r w_first w_v4 w_v6 w_node <<<"$want"
+			desc=$(printf 'prefer-zone %-10s %-9s%s first %s' "$config:" "$client" "$what" "$(zp_word "$w_first")")
+			[ "$kind" != order ] || desc="$desc, IPv4 $(zp_word "$w_v4"), IPv6 $(zp_word "$w_v6")"
+			[ "$w_node" != n ] || desc="$desc, on the client's node"
+			case "$config:$w_first" in
+			zone-a:a | zone-b:b | a[0-9]-podnet:a | stranger:'*') ;;
+			*) desc="$desc, not its zone: the library's sort" ;;
+			esac
+			desc="$desc ($different different first addresses in $ZP_LOOKUPS lookups, $COUNTED queries)"
+			if [ -z "$why" ]; then
+				pass "$desc"
+				continue
+			fi
+			fail "$desc:${why%,}"
+			echo "     expected (first, IPv4 first, IPv6 first, on the node): $want"
+			echo "     got:                                                  $cls"
+			echo "     first addresses: $firsts"
+			awk -F'\t' 'NR <= 4 { print "     lookup " NR ": " $3 }' "$WORK/count.out"
+			case $why in *"query count,"*)
+				echo "     got $COUNTED queries:"
+				counted_lines ;;
+			esac
+		done
+	done 3< <(awk -F'\t' -v c="$config" '$1 == c' "$WORK/zones.rows")
+}
+
+# zp_podnet CIDR: a pod's network, on node CIDR's addresses: eth0, one end
+# of a veth pair whose other end stays in this namespace (nothing leaves
+# it), with 10.244.CIDR.5/24 and fd00:10:244:CIDR::5/64 and default routes
+# through it, so that connect() finds every endpoint a source address.
+zp_podnet() {
+	local c=$1 i want got
+	if ! ip link show eth0 >/dev/null 2>&1; then
+		ip link add eth0 type veth peer name eth0-peer || abort "ip link add eth0 type veth failed"
+		ip link set eth0-peer up && ip link set eth0 up || abort "ip link set eth0 up failed"
+	fi
+	ip -4 addr flush dev eth0 && ip -6 addr flush dev eth0 scope global || abort "ip addr flush dev eth0 failed"
+	ip addr add "10.244.$c.5/24" dev eth0 || abort "ip addr add 10.244.$c.5/24 dev eth0 failed"
+	ip -6 addr add "fd00:10:244:$c::5/64" dev eth0 nodad || abort "ip -6 addr add fd00:10:244:$c::5/64 dev eth0 failed"
+	ip route replace default dev eth0 src "10.244.$c.5" || abort "ip route replace default dev eth0 failed"
+	ip -6 route replace default dev eth0 src "fd00:10:244:$c::5" || abort "ip -6 route replace default dev eth0 failed"
+	for i in $(seq 1 50); do
+		ip link show eth0 | grep -q LOWER_UP && break
+		sleep 0.1
+	done
+	want="10.244.$c.5 fd00:10:244:$c::5"
+	got="$(ip route get 10.244.24.10 2>&1 | sed -n 's/.* src \([^ ]*\).*/\1/p' | head -1) $(ip -6 route get fd00:10:244:24::a 2>&1 | sed -n 's/.* src \([^ ]*\).*/\1/p' | head -1)"
+	check_eq "pod network on node CIDR $c: an endpoint's source address is the pod's (ip route get)" "$want" "$got"
+}
+
+echo "# prefer-zone: the first address each client takes (zonal, $ZP_LOOKUPS lookups each)"
+start_svcdns svcdns-zone-a "$WORK/cluster-zone-a" --prefer-zone
+wait_zoned 127.0.0.1 aaaabbbb "svcdns --prefer-zone places 127.0.0.1 on node-a1: zonal's A and AAAA, zone-a's first"
+zp_run zone-a "$ZP_NODE_A1"
+stop_svcdns "svcdns --prefer-zone (zone-a)"
+
+start_svcdns svcdns-zone-b "$WORK/cluster-zone-b" --prefer-zone
+wait_zoned 127.0.0.1 bbbbaaaa "svcdns --prefer-zone places 127.0.0.1 on node-b1: zonal's A and AAAA, zone-b's first"
+zp_run zone-b ""
+stop_svcdns "svcdns --prefer-zone (zone-b)"
+
+start_svcdns svcdns-zone-stranger "$WORK/cluster-zone-stranger" --prefer-zone
+wait_zoned 10.244.0.5 aaaabbbb "svcdns --prefer-zone places 10.244.0.5 on node-a1 (its Pods and Nodes are in)"
+# (the slices interleave the zones: any four in a row of the plain
+# rotation hold two of each)
+got=$(zp_letters 127.0.0.1 A)
+case ${got:0:4} in aaaa | bbbb) shape=grouped ;; *) shape=interleaved ;; esac
+check_eq "svcdns --prefer-zone: 127.0.0.1, no pod's address, gets zonal's A in the plain rotation" \
+	"4 zone-a, 4 zone-b, interleaved" \
+	"$(printf '%s' "$got" | tr -cd a | wc -c) zone-a, $(printf '%s' "$got" | tr -cd b | wc -c) zone-b, $shape" "$got"
+zp_run stranger ""
+stop_svcdns "svcdns --prefer-zone (stranger)"
+
+echo "# prefer-zone with a pod's network: destination address selection (RFC 3484/6724) at work"
+zp_podnet 21
+start_svcdns svcdns-zone-a1-podnet "$WORK/cluster-zone-a" --prefer-zone
+wait_zoned 127.0.0.1 aaaabbbb "svcdns --prefer-zone places 127.0.0.1 on node-a1 (the pod network up)"
+zp_run a1-podnet "$ZP_NODE_A1"
+stop_svcdns "svcdns --prefer-zone (a1-podnet)"
+
+zp_podnet 25
+start_svcdns svcdns-zone-a3-podnet "$WORK/cluster-zone-a3" --prefer-zone
+wait_zoned 127.0.0.1 aaaabbbb "svcdns --prefer-zone places 127.0.0.1 on node-a3 (zone-a, none of zonal's pods)"
+zp_run a3-podnet ""
+stop_svcdns "svcdns --prefer-zone (a3-podnet)"
 
 echo "# run took $(($(date +%s) - T0)) s after the builds started"
 finish
