@@ -42,11 +42,13 @@ static size_t put_cname(uint8_t *p, const uint8_t *base, size_t base_len,
 	return 12 + target;
 }
 
-/* The reply to a candidate name as if it had been asked (TCP-sized,
-   no OPT): what the reply to the client copies after our CNAME. */
+/* The reply to a candidate name as if the pod had asked it (TCP-sized,
+   no OPT; its zone's addresses first with --prefer-zone): what the reply
+   to the client copies after our CNAME. */
 static size_t candidate_reply(const struct query_opts *opts, const uint8_t *msg,
                               const struct query_question *q, const uint8_t *name,
-                              size_t name_len, const struct answer_ref *ref, uint8_t *out)
+                              size_t name_len, const struct answer_ref *ref,
+                              const struct pod_client *pod, uint8_t *out)
 {
 	uint8_t query[DNS_HEADER_LEN + DNAME_MAX + 4];
 	struct reply r;
@@ -58,6 +60,11 @@ static size_t candidate_reply(const struct query_opts *opts, const uint8_t *msg,
 	reply_begin(&r, out, query, DNS_HEADER_LEN + name_len + 4, QUERY_MAX_MSG, false, 0,
 	            opts->udp_cap);
 	r.round_robin = opts->round_robin;
+	if (opts->prefer_zone && pod->zone &&
+	    (q->qtype == RR_TYPE_A || q->qtype == RR_TYPE_AAAA)) {
+		r.zones = opts->pods;
+		r.client_zone = pod->zone;
+	}
 	reply_answer(&r, ref);
 	return reply_finish(&r, 0);
 }
@@ -152,7 +159,8 @@ enum query_result autopath_answer(const struct answer_table *table,
 	c.prefix_len = cname_len;
 	c.prefix_an = 1;
 	*reply_len = reply_forwarded(out, &c, found,
-	                             candidate_reply(opts, msg, q, name, name_len, &ref, found),
+	                             candidate_reply(opts, msg, q, name, name_len, &ref, &pod,
+	                                             found),
 	                             opts->udp_cap);
 	if (!*reply_len)
 		return QUERY_DROP;

@@ -61,7 +61,7 @@ N=20
 	echo ']}'
 } >"$DIR/zones.json"
 
-start_fwd "$DIR" --upstream none --prefer-zone
+start_fwd "$DIR" --upstream none --prefer-zone --autopath
 Q=spread.shop.svc.cluster.local
 # in zone-a: the endpoints on n1 and n2 (i % 4 == 1 or 2); in zone-b: on n3
 A_ZONE="" B_ZONE="" B_ZONE6=""
@@ -126,6 +126,13 @@ check_true "zone-b client, AAAA without EDNS: cut ($n of $N fit)" \
 	sh -c '[ "$1" -lt "$2" ] && [ "$1" -ge 5 ]' sh "$n" "$N"
 check_true "zone-b client, AAAA cut: its first 5 are zone-b's ($(echo $got))" \
 	first_are 5 "$B_ZONE6" "$got"
+
+# ---- with --autopath too: the walk's answer is zoned as well ----
+got=$(d -b 127.0.0.2 +norec +short "spread.shop.default.svc.cluster.local" A)
+check_eq "autopath from the zone-a client (its namespace is default): the CNAME first" \
+	"$Q." "$(printf '%s\n' "$got" | head -1)"
+check_true "autopath from the zone-a client: then the 10 of zone-a first" \
+	first_are 10 "$A_ZONE" "$(printf '%s\n' "$got" | tail -n +2)"
 
 # ---- clients without a zone: the plain rotation ----
 for c in "127.0.0.4 a pod on a node without a zone" "127.0.0.9 an address no pod has"; do
