@@ -73,6 +73,7 @@
 # Defaults take about 14 minutes.
 #
 # Environment: SVCDNS (default ./svcdns next to bench/), ZONESDIR (zones/),
+# TESTDIR (tests/, for system/nsd_lib.sh),
 # FWD_ROUNDS (7), FWD_SLICE_SECONDS (5), FWD_WARM_SECONDS (2), FWD_NAMES
 # (1000), FWD_TTL (60), FWD_RATE (50000), FWD_RATE_SECONDS (5),
 # FWD_RATE_ROUNDS (FWD_ROUNDS), FWD_POD_NAMES (1000), FWD_POD_LOOKUPS
