@@ -469,6 +469,37 @@ start_svcdns_kube() {
 	start_svcdns_src "$src" "$@"
 }
 
+# start_svcdns_api UPSTREAM [svcdns options...]: svcdns following the API
+# as deploy/'s ServiceAccount with --upstream UPSTREAM (start_svcdns_kube
+# always passes none); waits until it answers DNS at all. Sets PORT, PID,
+# LOG; stop_server checks that it exits 0 without sanitizer reports.
+start_svcdns_api() {
+	local up=$1 try i st
+	shift
+	for try in 1 2 3; do
+		PORT=$(free_port)
+		LOG=$(mktemp_dir)/svcdns.log
+		"$SVCDNS" --kubeconfig "$SVCDNS_KUBECONFIG" --listen 127.0.0.1 --port "$PORT" \
+			--upstream "$up" --http 127.0.0.1:0 --threads 2 --lameduck 0 "$@" >"$LOG" 2>&1 &
+		PID=$!
+		ra_started "$PID"
+		LIB_SVCDNS_PIDS="${LIB_SVCDNS_PIDS:-} $PID"
+		i=0
+		while [ $i -lt $((100 * LIB_SLOW)) ]; do
+			if ! kill -0 "$PID" 2>/dev/null; then
+				wait "$PID" 2>/dev/null
+				st=$?
+				if lib_port_taken "$try"; then continue 2; fi
+				ra_die svcdns "$LOG" "svcdns $* exited at start (status $st)"
+			fi
+			q "${Z:-cluster.local}" SOA | grep -qv 'NO-REPLY' && return 0
+			sleep 0.1
+			i=$((i + 1))
+		done
+		ra_die svcdns "$LOG" "svcdns $* did not answer on 127.0.0.1:$PORT"
+	done
+}
+
 # ---- DNS waits (besides watch_lib.sh's) -----------------------------------------
 # wait_rcode RCODE NAME TYPE MAX_MS: polls until the reply's rcode is RCODE.
 wait_rcode() {

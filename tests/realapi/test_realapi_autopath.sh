@@ -62,36 +62,9 @@ case "$KIP" in
 esac
 KA="answer kubernetes.default.svc.$Z. TTL IN A $KIP" # its A record, TTL masked
 
-# start_svcdns_ap: svcdns --autopath following the API
-# as deploy/'s ServiceAccount, forwarding to NSD (start_svcdns_kube would
-# pass --upstream none); waits until it answers DNS at all. Sets PORT,
-# PID, LOG; stop_server checks it exits 0.
-start_svcdns_ap() {
-	local try i st
-	for try in 1 2 3; do
-		PORT=$(free_port)
-		LOG=$(mktemp_dir)/svcdns.log
-		"$SVCDNS" --kubeconfig "$SVCDNS_KUBECONFIG" --listen 127.0.0.1 --port "$PORT" \
-			--upstream "$UPSTREAM" --http 127.0.0.1:0 --threads 2 --lameduck 0 \
-			--autopath >"$LOG" 2>&1 &
-		PID=$!
-		ra_started "$PID"
-		LIB_SVCDNS_PIDS="${LIB_SVCDNS_PIDS:-} $PID"
-		i=0
-		while [ $i -lt $((100 * LIB_SLOW)) ]; do
-			if ! kill -0 "$PID" 2>/dev/null; then
-				wait "$PID" 2>/dev/null
-				st=$?
-				if lib_port_taken "$try"; then continue 2; fi
-				ra_die svcdns "$LOG" "svcdns --autopath exited at start (status $st)"
-			fi
-			q "$Z" SOA | grep -qv 'NO-REPLY' && return 0
-			sleep 0.1
-			i=$((i + 1))
-		done
-		ra_die svcdns "$LOG" "svcdns --autopath did not answer on 127.0.0.1:$PORT"
-	done
-}
+# start_svcdns_ap: svcdns --autopath following the API as deploy/'s
+# ServiceAccount, forwarding to NSD.
+start_svcdns_ap() { start_svcdns_api "$UPSTREAM" --autopath; }
 
 # from SRC NAME [TYPE [dig options...]]: the reply to a query sent from
 # SRC: "rcode X", then each record as "SECTION NAME TTL CLASS TYPE RDATA" in

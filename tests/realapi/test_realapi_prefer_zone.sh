@@ -138,35 +138,8 @@ for s in json.load(sys.stdin)["items"]:
             print(a, e.get("zone", "-"))' | LC_ALL=C sort | tr '\n' '|')"
 
 # start_svcdns_pz: svcdns --prefer-zone following the API as deploy/'s
-# ServiceAccount (no upstream: only the cluster's names are asked); waits
-# until it answers DNS at all. Sets PORT, PID, LOG; stop_server checks it
-# exits 0.
-start_svcdns_pz() {
-	local try i st
-	for try in 1 2 3; do
-		PORT=$(free_port)
-		LOG=$(mktemp_dir)/svcdns.log
-		"$SVCDNS" --kubeconfig "$SVCDNS_KUBECONFIG" --listen 127.0.0.1 --port "$PORT" \
-			--upstream none --http 127.0.0.1:0 --threads 2 --lameduck 0 \
-			--prefer-zone >"$LOG" 2>&1 &
-		PID=$!
-		ra_started "$PID"
-		LIB_SVCDNS_PIDS="${LIB_SVCDNS_PIDS:-} $PID"
-		i=0
-		while [ $i -lt $((100 * LIB_SLOW)) ]; do
-			if ! kill -0 "$PID" 2>/dev/null; then
-				wait "$PID" 2>/dev/null
-				st=$?
-				if lib_port_taken "$try"; then continue 2; fi
-				ra_die svcdns "$LOG" "svcdns --prefer-zone exited at start (status $st)"
-			fi
-			q "$Z" SOA | grep -qv 'NO-REPLY' && return 0
-			sleep 0.1
-			i=$((i + 1))
-		done
-		ra_die svcdns "$LOG" "svcdns --prefer-zone did not answer on 127.0.0.1:$PORT"
-	done
-}
+# ServiceAccount (no upstream: only the cluster's names are asked).
+start_svcdns_pz() { start_svcdns_api none --prefer-zone; }
 
 # addrs SRC TYPE [dig options...]: spread's addresses, in the order they
 # came, asked from SRC.
