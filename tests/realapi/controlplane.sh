@@ -446,6 +446,21 @@ svcdns_account() {
 	svcdns_new_token || return 1
 	SVCDNS_KUBECONFIG=$RA_DIR/svcdns.kubeconfig
 	write_kubeconfig "$SVCDNS_KUBECONFIG" "$SVCDNS_TOKEN"
+	# The apiserver's authorizer learns of the binding through its own
+	# watch: until then the account gets 403 (a svcdns started at once
+	# logged one, now and then). Wait until it may list what it needs.
+	ra_wait 30 "$APISERVER_PID" svcdns_may_list ||
+		{ fail "deploy/'s ClusterRole not in effect for kube-system/svcdns in 30 s"; return 1; }
+}
+
+# svcdns_may_list: whether svcdns's token lists services, slices and
+# namespaces (200 each).
+svcdns_may_list() {
+	local p
+	for p in /api/v1/services /apis/discovery.k8s.io/v1/endpointslices /api/v1/namespaces; do
+		[ "$(curl -s --max-time 5 --cacert "$RA_CA" -H "Authorization: Bearer $SVCDNS_TOKEN" \
+			-o /dev/null -w '%{http_code}' "$APISERVER_URL$p?limit=1")" = 200 ] || return 1
+	done
 }
 
 # svcdns_new_token: a fresh token for kube-system/svcdns (TokenRequest).
