@@ -405,7 +405,7 @@ static void kc_api_ok(struct kube_client *c, struct kc_res *r)
 }
 
 static void kc_api_failed(struct kube_client *c, enum kc_fail_class cls,
-                          const struct kc_res *r, const char *why)
+                          struct kc_res *r, const char *why)
 {
 	enum kc_fail_class was;
 	bool told;
@@ -422,7 +422,7 @@ static void kc_api_failed(struct kube_client *c, enum kc_fail_class cls,
 	was = c->fail_class;
 	told = r->failing == cls;
 	c->fail_class = cls;
-	((struct kc_res *)r)->failing = cls;
+	r->failing = cls;
 	/* A change of class is told once for the server; a permission the
 	   server denies, once per resource: the 403 on nodes even while pods
 	   get theirs. */

@@ -453,6 +453,26 @@ svcdns_account() {
 		{ fail "deploy/'s ClusterRole not in effect for kube-system/svcdns in 30 s"; return 1; }
 }
 
+# svcdns_grant NAME RESOURCE...: a ClusterRole NAME letting kube-system/svcdns
+# list and watch RESOURCEs of the core group (beyond deploy/'s), and its
+# binding.
+svcdns_grant() {
+	local name=$1 res="" r
+	shift
+	for r in "$@"; do res="$res${res:+, }\"$r\""; done
+	must "ClusterRole $name ($*: list, watch)" \
+		kcreate /apis/rbac.authorization.k8s.io/v1/clusterroles "{
+  \"apiVersion\": \"rbac.authorization.k8s.io/v1\", \"kind\": \"ClusterRole\",
+  \"metadata\": {\"name\": \"$name\"},
+  \"rules\": [{\"apiGroups\": [\"\"], \"resources\": [$res], \"verbs\": [\"list\", \"watch\"]}]}" || return 1
+	must "ClusterRoleBinding $name to kube-system/svcdns" \
+		kcreate /apis/rbac.authorization.k8s.io/v1/clusterrolebindings "{
+  \"apiVersion\": \"rbac.authorization.k8s.io/v1\", \"kind\": \"ClusterRoleBinding\",
+  \"metadata\": {\"name\": \"$name\"},
+  \"roleRef\": {\"apiGroup\": \"rbac.authorization.k8s.io\", \"kind\": \"ClusterRole\", \"name\": \"$name\"},
+  \"subjects\": [{\"kind\": \"ServiceAccount\", \"name\": \"svcdns\", \"namespace\": \"kube-system\"}]}"
+}
+
 # svcdns_may_list: whether svcdns's token lists services, slices and
 # namespaces (200 each).
 svcdns_may_list() {

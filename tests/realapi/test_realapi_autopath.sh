@@ -160,17 +160,7 @@ grep -m1 '403' "$LOG" | sed 's/^/     /'
 # the pods are only autopath's: the cluster's names do not wait for them
 check_within "pods forbidden: the cluster's names are answered all the same (kubernetes.default A)" \
 	$((WAIT_S * 1000)) "kubernetes.default.svc.$Z" A "$KIP"
-must "ClusterRole svcdns-autopath (pods: list, watch)" \
-	kcreate /apis/rbac.authorization.k8s.io/v1/clusterroles '{
-  "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-  "metadata": {"name": "svcdns-autopath"},
-  "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["list", "watch"]}]}'
-must "ClusterRoleBinding svcdns-autopath to kube-system/svcdns" \
-	kcreate /apis/rbac.authorization.k8s.io/v1/clusterrolebindings '{
-  "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-  "metadata": {"name": "svcdns-autopath"},
-  "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "svcdns-autopath"},
-  "subjects": [{"kind": "ServiceAccount", "name": "svcdns", "namespace": "kube-system"}]}'
+svcdns_grant svcdns-autopath pods
 check_true "pods granted: svcdns listed the pods" wait_for 10 grep -q 'listed pods' "$LOG"
 grep -m1 'listed pods' "$LOG" | sed 's/^/     /'
 mark=$(svcdns_log_mark) # from here on, no error or warning is expected

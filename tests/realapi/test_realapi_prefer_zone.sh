@@ -288,17 +288,7 @@ check_within "nodes and pods forbidden: spread A has its $N_ALL endpoints" \
 check_plain "nodes and pods forbidden: the zone-a client ($IP_CA)" "$IP_CA" "$ALL" "$ZONE_A"
 
 gmark=$(svcdns_log_mark) # the grant
-must "ClusterRole svcdns-prefer-zone (pods: list, watch)" \
-	kcreate /apis/rbac.authorization.k8s.io/v1/clusterroles '{
-  "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-  "metadata": {"name": "svcdns-prefer-zone"},
-  "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["list", "watch"]}]}'
-must "ClusterRoleBinding svcdns-prefer-zone to kube-system/svcdns" \
-	kcreate /apis/rbac.authorization.k8s.io/v1/clusterrolebindings '{
-  "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-  "metadata": {"name": "svcdns-prefer-zone"},
-  "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "svcdns-prefer-zone"},
-  "subjects": [{"kind": "ServiceAccount", "name": "svcdns", "namespace": "kube-system"}]}'
+svcdns_grant svcdns-prefer-zone pods
 check_true "pods granted: svcdns listed the pods" wait_for "$WAIT_S" grep -q 'listed pods' "$LOG"
 grep -m1 'listed pods' "$LOG" | sed 's/^/     /'
 check_true "pods granted, nodes still forbidden: svcdns does not say the API server is back" \
