@@ -61,10 +61,8 @@ static size_t candidate_reply(const struct query_opts *opts, const uint8_t *msg,
 	            opts->udp_cap);
 	r.round_robin = opts->round_robin;
 	if (opts->prefer_zone && pod->zone &&
-	    (q->qtype == RR_TYPE_A || q->qtype == RR_TYPE_AAAA)) {
-		r.zones = opts->pods;
-		r.client_zone = pod->zone;
-	}
+	    (q->qtype == RR_TYPE_A || q->qtype == RR_TYPE_AAAA))
+		reply_prefer_zone(&r, opts->pods, opts->zone_hints, name, pod->zone);
 	reply_answer(&r, ref);
 	return reply_finish(&r, 0);
 }

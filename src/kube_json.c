@@ -36,7 +36,8 @@ struct raw_port { /* targetPort and nodePort: no name or variable uses them */
 
 struct raw_addr { /* EndpointSlice endpoint or Endpoints address */
 	struct vec ips; /* char * */
-	char *hostname, *target_name;
+	char *hostname, *target_name, *zone;
+	char *for_zones; /* hints.forZones[].name joined by ',' */
 	int ready;      /* -1 absent, 0 false, 1 true */
 };
 
@@ -634,6 +635,8 @@ static void free_raw_addrs(struct vec *v)
 		free_strings(&a->ips);
 		free(a->hostname);
 		free(a->target_name);
+		free(a->zone);
+		free(a->for_zones);
 	}
 	free(v->items);
 	memset(v, 0, sizeof(*v));
@@ -717,6 +720,8 @@ static void set_number(struct builder *b, long *dst, const char *s, size_t len,
 	*dst = v;
 }
 
+static void append_zone(struct builder *b, char **list, const char *s, size_t len);
+
 static void *last(struct vec *v, size_t size)
 {
 	return v->n ? (char *)v->items + (v->n - 1) * size : NULL;
@@ -757,6 +762,8 @@ static void addr_value(struct builder *b, struct raw_addr *a, const char *f, siz
 	case 'h':
 		if (IS(f, n, "hostname"))
 			set_string(b, &a->hostname, s, len, type);
+		else if (IS(f, n, "hints.forZones[].name") && type == 's')
+			append_zone(b, &a->for_zones, s, len);
 		break;
 	case 't':
 		if (IS(f, n, "targetRef.name"))
@@ -766,9 +773,37 @@ static void addr_value(struct builder *b, struct raw_addr *a, const char *f, siz
 		if (IS(f, n, "conditions.ready") && type == 'b')
 			a->ready = s[0] == 't';
 		break;
+	case 'z':
+		if (IS(f, n, "zone"))
+			set_string(b, &a->zone, s, len, type);
+		break;
 	default:
 		break;
 	}
+}
+
+/* One more name of hints.forZones, after a ',' (no zone name holds one:
+   label values are alphanumerics, '-', '_' and '.'). */
+static void append_zone(struct builder *b, char **list, const char *s, size_t len)
+{
+	size_t have = *list ? strlen(*list) : 0;
+	char *p;
+
+	if (len == 0 || memchr(s, ',', len) || memchr(s, '\0', len))
+		return;
+	if (have + len + 2 > 4096) {
+		b->bad = "hints.forZones too long";
+		return;
+	}
+	if (!(p = realloc(*list, have + len + 2))) {
+		b->bad = "out of memory";
+		return;
+	}
+	if (have)
+		p[have++] = ',';
+	memcpy(p + have, s, len);
+	p[have + len] = '\0';
+	*list = p;
 }
 
 /* Appends one of metadata.labels as "key\0value\0" (a label selector's
@@ -1102,6 +1137,8 @@ static int convert_addrs(struct vec *raw, int ready_default,
 		if (a->hostname && valid_label(a->hostname))
 			ep->hostname = take(&a->hostname);
 		ep->target_name = take(&a->target_name);
+		ep->zone = take(&a->zone);
+		ep->for_zones = take(&a->for_zones);
 		ep->ready = a->ready < 0 ? ready_default : a->ready;
 	}
 	return 0;

@@ -44,6 +44,8 @@ void kube_object_free(struct kube_object *obj)
 				free(ep->addrs);
 				free(ep->hostname);
 				free(ep->target_name);
+				free(ep->zone);
+				free(ep->for_zones);
 			}
 			free(obj->u.slice.endpoints);
 			free_ports(obj->u.slice.ports, obj->u.slice.n_ports);
@@ -257,10 +259,14 @@ static struct kube_object *pack_one(struct packer *p, const struct kube_object *
 			struct kube_ip *addrs = pack_ips(p, ep->addrs, ep->n_addrs);
 			char *hostname = pack_str(p, ep->hostname);
 			char *target = pack_str(p, ep->target_name);
+			char *zone = pack_str(p, ep->zone);
+			char *for_zones = pack_str(p, ep->for_zones);
 			if (c.u.slice.endpoints) {
 				c.u.slice.endpoints[i].addrs = addrs;
 				c.u.slice.endpoints[i].hostname = hostname;
 				c.u.slice.endpoints[i].target_name = target;
+				c.u.slice.endpoints[i].zone = zone;
+				c.u.slice.endpoints[i].for_zones = for_zones;
 			}
 		}
 		c.u.slice.ports = pack_ports(p, obj->u.slice.ports, obj->u.slice.n_ports);
@@ -364,6 +370,7 @@ bool kube_object_equal(const struct kube_object *a, const struct kube_object *b)
 				const struct kube_endpoint *p = &x->endpoints[i], *q = &y->endpoints[i];
 				if (p->ready != q->ready || !str_eq(p->hostname, q->hostname) ||
 				    !str_eq(p->target_name, q->target_name) ||
+				    !str_eq(p->zone, q->zone) || !str_eq(p->for_zones, q->for_zones) ||
 				    !ips_eq(p->addrs, p->n_addrs, q->addrs, q->n_addrs))
 					return false;
 			}

@@ -67,6 +67,9 @@ struct kube_endpoint {
 	struct kube_ip *addrs;
 	char *hostname;      /* NULL when absent */
 	char *target_name;   /* targetRef.name (the pod), NULL when absent */
+	/* Read by zone_hints (--prefer-zone), not kept by the cache: */
+	char *zone;          /* its zone field, NULL when absent */
+	char *for_zones;     /* hints.forZones names joined by ',', NULL when none */
 	uint16_t n_addrs;
 	bool ready;          /* conditions.ready absent counts as ready */
 };

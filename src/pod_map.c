@@ -615,6 +615,11 @@ static size_t remove_matching(struct pod_map *m, unsigned words, match_fn match,
 	return n;
 }
 
+uint32_t pod_map_zone_id(const char *zone, size_t len)
+{
+	return bytemap_hash(zone, len) | 1; /* never 0 */
+}
+
 int pod_map_put_node(struct pod_map *m, const char *name, const char *zone)
 {
 	long node = number_of(m->node_numbers, &m->n_nodes, NODE_MAX, name, NULL, m);
@@ -623,7 +628,7 @@ int pod_map_put_node(struct pod_map *m, const char *name, const char *zone)
 	if (node < 0)
 		return -1;
 	if (zone && zone[0])
-		hash = bytemap_hash(zone, strlen(zone)) | 1; /* never 0 */
+		hash = pod_map_zone_id(zone, strlen(zone));
 	atomic_store_explicit(&m->node_zone[node], hash, memory_order_relaxed);
 	m->node_listed[node / 64] |= (uint64_t)1 << (node % 64);
 	return 0;
@@ -795,12 +800,16 @@ bool pod_map_lookup(const struct pod_map *m, const struct sockaddr *addr,
 	return out->ns_label != NULL;
 }
 
-uint32_t pod_map_zone_of(const struct pod_map *m, const uint8_t *addr, size_t len)
+bool pod_map_zone_of(const struct pod_map *m, const uint8_t *addr, size_t len,
+                     uint32_t *zone)
 {
 	uint32_t key[4], val;
 
-	if (len != 4 && len != 16)
-		return 0;
+	if (!m || (len != 4 && len != 16))
+		return false;
 	memcpy(key, addr, len);
-	return read_value(m, key, (unsigned)(len / 4), &val) ? zone_of_node(m, val) : 0;
+	if (!read_value(m, key, (unsigned)(len / 4), &val))
+		return false;
+	*zone = zone_of_node(m, val);
+	return true;
 }

@@ -48,6 +48,10 @@ int pod_map_put(struct pod_map *m, const struct kube_object *pod);
 /* Removes a Pod by the addresses it had; returns how many went. */
 size_t pod_map_remove(struct pod_map *m, const struct kube_object *pod);
 
+/* The number a zone's name is known by (a hash, never 0), in pod_client
+   and zone_hints alike. */
+uint32_t pod_map_zone_id(const char *zone, size_t len);
+
 /* A Node's zone (its topology.kubernetes.io/zone label; NULL or "": none),
    for --prefer-zone. Returns 0, or -1 past 32,766 nodes or on allocation
    failure. */
@@ -84,8 +88,9 @@ struct pod_client {
 bool pod_map_lookup(const struct pod_map *m, const struct sockaddr *addr,
                     struct pod_client *out);
 
-/* The zone of the node of the pod at addr (len 4 or 16 bytes, as in an A
-   or AAAA record), or 0 when the map does not place it. */
-uint32_t pod_map_zone_of(const struct pod_map *m, const uint8_t *addr, size_t len);
+/* Whether the map holds the pod at addr (len 4 or 16 bytes, as in an A or
+   AAAA record); then *zone is its node's zone (0: none). */
+bool pod_map_zone_of(const struct pod_map *m, const uint8_t *addr, size_t len,
+                     uint32_t *zone);
 
 #endif

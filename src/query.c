@@ -123,10 +123,8 @@ enum query_result query_answer(const struct answer_table *table,
 	if (opts->prefer_zone && ref.status == ANSWER_FOUND && client &&
 	    (q.qtype == RR_TYPE_A || q.qtype == RR_TYPE_AAAA)) {
 		struct pod_client pod;
-		if (pod_map_lookup(opts->pods, client, &pod) && pod.zone) {
-			r.zones = opts->pods;
-			r.client_zone = pod.zone;
-		}
+		if (pod_map_lookup(opts->pods, client, &pod) && pod.zone)
+			reply_prefer_zone(&r, opts->pods, opts->zone_hints, q.lname, pod.zone);
 	}
 	reply_answer(&r, &ref);
 	if (ref.status == ANSWER_FOUND && ref.chase && !opts->refuse_outside &&

@@ -13,6 +13,7 @@ struct answer_ref;
 struct answer_table;
 struct hosts_slot;
 struct pod_map;
+struct zone_hints;
 
 #define QUERY_UDP_MIN 512
 #define QUERY_MAX_MSG 65535
@@ -33,6 +34,7 @@ struct query_opts {
 	bool autopath;            /* walk the client's search path */
 	bool prefer_zone;         /* a headless answer's endpoints in the
 	                             client's zone first */
+	const struct zone_hints *zone_hints; /* prefer_zone: the slices' hints */
 	uint32_t autopath_ttl;    /* of its CNAME: the cluster records' TTL */
 	/* The cluster zones, so that before the first load cluster names get
 	   SERVFAIL while other names are still forwarded. */

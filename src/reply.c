@@ -15,6 +15,7 @@
 #include "dnsmsg.h"
 #include "pod_map.h"
 #include "records.h"
+#include "zone_hints.h"
 
 static void put_header(uint8_t *out, const uint8_t *query, uint16_t flags, uint8_t rcode,
                        uint16_t qd, uint16_t an, uint16_t ns, uint16_t ar);
@@ -51,6 +52,8 @@ void reply_begin(struct reply *r, uint8_t *out, const uint8_t *query, size_t qen
 	r->udp_size = udp_size;
 	r->round_robin = false;
 	r->zones = NULL;
+	r->hints = NULL;
+	r->hint_service = 0;
 	r->client_zone = 0;
 	/* The question exactly as it came (the client's letter case too):
 	   answer owners point at it. */
@@ -351,6 +354,38 @@ static uint16_t body_rotation(const struct answer_body *b, size_t *rec_len)
 	return (uint16_t)(rr_next() % b->an);
 }
 
+void reply_prefer_zone(struct reply *r, const struct pod_map *pods,
+                       const struct zone_hints *hints, const uint8_t *lname,
+                       uint32_t client_zone)
+{
+	r->zones = pods;
+	r->client_zone = client_zone;
+	/* A service's name starts with its own label and its namespace's. */
+	if (hints && lname[0] && lname[1 + lname[0]]) {
+		r->hints = hints;
+		r->hint_service = zone_hints_service(lname, lname + 1 + lname[0]);
+	}
+}
+
+/* Whether the endpoint at addr is meant for the client's zone: by the
+   slice's hints, else by its pod's node's zone when its pod is known (no
+   zone when the node has none), else by the slice's zone field
+   (zone_hints.h). */
+static bool meant_for_client(const struct reply *r, const uint8_t *addr, size_t len)
+{
+	bool hinted = false;
+	int said = r->hints ? zone_hints_prefers(r->hints, r->hint_service, addr, len,
+	                                         r->client_zone, &hinted)
+	                    : -1;
+	uint32_t pod_zone;
+
+	if (said >= 0 && hinted)
+		return said == 1;
+	if (pod_map_zone_of(r->zones, addr, len, &pod_zone))
+		return pod_zone == r->client_zone;
+	return said == 1;
+}
+
 /* --prefer-zone: b's first keep records (see put_found) with the answer's
    records whose address is in the client's zone first, then the others;
    each group in its order, rotated to start at a random one of its own
@@ -365,8 +400,7 @@ static size_t copy_zone_first(const struct reply *r, const struct answer_body *b
 	int pass;
 
 	for (i = 0; i < an; i++)
-		if (pod_map_zone_of(r->zones, b->wire + i * rec_len + 12, rec_len - 12) ==
-		    r->client_zone) {
+		if (meant_for_client(r, b->wire + i * rec_len + 12, rec_len - 12)) {
 			local[i / 64] |= (uint64_t)1 << (i % 64);
 			n_local++;
 		}

@@ -18,6 +18,7 @@
 
 struct answer_ref;
 struct pod_map;
+struct zone_hints;
 
 struct reply {
 	uint8_t *out;         /* the message being written */
@@ -32,12 +33,22 @@ struct reply {
 	uint16_t udp_size;    /* our OPT's UDP size */
 	bool round_robin;     /* A and AAAA answers start at a random record
 	                         (reply_begin: false) */
-	/* --prefer-zone: an answer of several A or AAAA records lists first
-	   those whose address pod_map_zone_of places in client_zone (both
-	   set by the caller; reply_begin: none). */
+	/* --prefer-zone (reply_prefer_zone; reply_begin: none): an answer
+	   of several A or AAAA records lists first those meant for
+	   client_zone. */
 	const struct pod_map *zones;
+	const struct zone_hints *hints;
+	uint64_t hint_service; /* zone_hints_service of the answer's name */
 	uint32_t client_zone;
 };
+
+/* --prefer-zone for a client in zone client_zone (a pod_map_zone_id)
+   asking lname (wire, lower case): an endpoint address comes first when
+   the slices' hints (hints) mean it for that zone, or, when they say
+   nothing of it, when its pod is on a node of that zone (pods). */
+void reply_prefer_zone(struct reply *r, const struct pod_map *pods,
+                       const struct zone_hints *hints, const uint8_t *lname,
+                       uint32_t client_zone);
 
 /* Starts the reply to query, whose question ends at qend, with the
    question echoed. limit: the client's UDP size or the TCP maximum. */

@@ -10,6 +10,7 @@
 #include "kube_blob.h"
 #include "label_selector.h"
 #include "pod_map.h"
+#include "zone_hints.h"
 
 /* The endpoint objects naming one service, by name (same namespace): the
    names of its EndpointSlices, then those of its v1 Endpoints, each
@@ -49,6 +50,7 @@ struct svc_cache {
 	const struct label_selector *select_namespaces; /* --namespace-labels */
 	struct bytemap *exposed_ns; /* with select_namespaces: the matching ones */
 	struct pod_map *pod_map;    /* --autopath: every Pod's address, or NULL */
+	struct zone_hints *zone_hints; /* --prefer-zone: the slices' hints, or NULL */
 	bool keep_pods;             /* Pods also kept here (--pods verified) */
 	uint64_t generation;
 };
@@ -66,6 +68,7 @@ static void index_remove(struct svc_cache *c, const uint8_t *blob, const void *k
 static bool hidden(const struct svc_cache *c, const char *ns);
 static int put_selected(struct svc_cache *c, const struct kube_object *obj);
 static int put_node(struct pod_map *map, const struct kube_object *node);
+static void put_hints(struct svc_cache *c, const struct kube_object *slice);
 static void expose_namespace(struct svc_cache *c, const char *ns, bool exposed);
 
 struct svc_cache *svc_cache_new(void)
@@ -173,6 +176,8 @@ int svc_cache_put(struct svc_cache *c, struct kube_object *obj)
 		}
 		exposure_changed = c->generation != before;
 	}
+	if (obj->kind == KUBE_KIND_ENDPOINTSLICE && c->zone_hints)
+		put_hints(c, obj);
 	blob = malloc(kube_blob_size(obj));
 	if (blob)
 		kube_blob_write(obj, blob);
@@ -200,6 +205,18 @@ int svc_cache_put(struct svc_cache *c, struct kube_object *obj)
 	return 0;
 }
 
+/* A slice's hints replace those of the version the cache holds (the
+   blob keeps no zones: the old version's addresses are what goes). */
+static void put_hints(struct svc_cache *c, const struct kube_object *slice)
+{
+	const struct kube_object *old =
+		svc_cache_get(c, KUBE_KIND_ENDPOINTSLICE, slice->ns, slice->name);
+
+	if (old)
+		zone_hints_remove_slice(c->zone_hints, old);
+	zone_hints_put_slice(c->zone_hints, slice); /* on failure, no preference */
+}
+
 /* svc_cache_remove without the pod map */
 static int remove_stored(struct svc_cache *c, enum kube_kind kind, const char *ns,
                          const char *name)
@@ -210,6 +227,11 @@ static int remove_stored(struct svc_cache *c, enum kube_kind kind, const char *n
 
 	if (kind >= KUBE_KIND_COUNT)
 		return 0;
+	if (kind == KUBE_KIND_ENDPOINTSLICE && c->zone_hints) {
+		const struct kube_object *held = svc_cache_get(c, kind, ns, name);
+		if (held)
+			zone_hints_remove_slice(c->zone_hints, held);
+	}
 	blob = bytemap_remove(c->by_kind[kind], key, len);
 	if (!blob)
 		return 0;
@@ -260,6 +282,11 @@ void svc_cache_pod_map(struct svc_cache *c, struct pod_map *map, bool keep_pods)
 	c->keep_pods = keep_pods;
 }
 
+void svc_cache_zone_hints(struct svc_cache *c, struct zone_hints *hints)
+{
+	c->zone_hints = hints;
+}
+
 void svc_cache_list_begin(struct svc_cache *c, enum kube_kind kind)
 {
 	if (kind == KUBE_KIND_POD && c->pod_map)
@@ -307,6 +334,8 @@ void svc_cache_clear(struct svc_cache *c)
 		pod_map_list_begin(c->pod_map);
 		pod_map_list_end(c->pod_map);
 	}
+	if (c->zone_hints)
+		zone_hints_clear(c->zone_hints);
 	for (k = 0; k < KUBE_KIND_COUNT; k++) {
 		struct bytemap *fresh = bytemap_new();
 		if (!fresh)

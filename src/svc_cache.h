@@ -69,6 +69,13 @@ struct pod_map;
    cannot find its addresses. Call before the first put. */
 void svc_cache_pod_map(struct svc_cache *c, struct pod_map *map, bool keep_pods);
 
+struct zone_hints;
+
+/* --prefer-zone: the zones each EndpointSlice's endpoints are meant for
+   go to hints as the slices are put and removed (hints stays the
+   caller's). Call before the first put. */
+void svc_cache_zone_hints(struct svc_cache *c, struct zone_hints *hints);
+
 /* A source's full list of kind starts, and has ended: for the pod map,
    which the sweep of svc_cache_foreach cannot reach, pods not put again
    are removed at the end, and the map counts as synced; nodes not put

@@ -42,6 +42,7 @@
 #include "server.h"
 #include "source_dir.h"
 #include "svc_cache.h"
+#include "zone_hints.h"
 #include "zone_sync.h"
 
 #define DIR_POLL_MS 500
@@ -156,7 +157,7 @@ static const struct config_option option_table[] = {
 	{"autopath", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(autopath),
 	 "walk a pod's search path here: a query for NAME.<its ns>.svc.<zone> that does not exist is answered with a CNAME to the first of NAME.svc.<zone>, NAME.<zone>, NAME that does (CoreDNS's autopath @kubernetes); watches Pods, keeping only their addresses"},
 	{"prefer-zone", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(prefer_zone),
-	 "a headless service's A or AAAA answer to a pod lists first the endpoints in the zone of the pod's node (topology.kubernetes.io/zone; rotated within each group); watches Pods and Nodes, keeping only addresses, nodes and zones"},
+	 "a headless service's A or AAAA answer to a pod lists first the endpoints meant for the zone of the pod's node (topology.kubernetes.io/zone): by the EndpointSlice's hints.forZones, else by the node of the endpoint's pod, else by the endpoint's zone; rotated within each group; watches Pods and Nodes, keeping only addresses, nodes and zones"},
 	{"endpoint-pod-names", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(endpoint_pod_names),
 	 "name an endpoint without a hostname by its pod (targetRef.name), not its dashed address (CoreDNS's endpoint_pod_names)"},
 	{"ignore-empty-service", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(ignore_empty_service),
@@ -203,6 +204,7 @@ struct app {
 	struct event_base *base;
 	struct svc_cache *cache;
 	struct pod_map *pods;   /* --autopath: which client is which pod */
+	struct zone_hints *zone_hints; /* --prefer-zone: the slices' hints */
 	struct source_dir *dir;
 	struct kube_client *api;     /* --apiserver, --kubeconfig, in-cluster */
 	struct kubeconfig kc;
@@ -437,6 +439,13 @@ static int load_sources(struct app *app, char *err, size_t errlen)
 		svc_cache_pod_map(app->cache, app->pods,
 		                  app->opt.pods == RECORDS_PODS_VERIFIED || app->dir);
 	}
+	if (app->opt.prefer_zone) {
+		if (!(app->zone_hints = zone_hints_new())) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		svc_cache_zone_hints(app->cache, app->zone_hints);
+	}
 	if (app->dir && source_dir_scan(app->dir, err, errlen) < 0)
 		return -1;
 	if (app->dir && app->pods)
@@ -518,6 +527,7 @@ static int server_config_of(struct app *app, struct server_config *scfg, char *e
 	scfg->qopts.pods = app->pods;
 	scfg->qopts.autopath = app->opt.autopath;
 	scfg->qopts.prefer_zone = app->opt.prefer_zone;
+	scfg->qopts.zone_hints = app->zone_hints;
 	scfg->qopts.autopath_ttl = (uint32_t)app->opt.ttl;
 	app->fcfg.round_robin = scfg->qopts.round_robin;
 	scfg->qopts.zones = app->zones;
@@ -607,6 +617,7 @@ static void teardown(struct app *app)
 	source_dir_free(app->dir);
 	svc_cache_free(app->cache);
 	pod_map_free(app->pods);
+	zone_hints_free(app->zone_hints);
 	label_selector_free(app->select_labels);
 	label_selector_free(app->select_ns_labels);
 	if (app->base)

@@ -23,6 +23,9 @@
 #     the plain rotation
 #   - a new endpoint pod on a zone-a node: in zone-a's group
 #   - a node deleted (a watch DELETED): its client gets the plain rotation
+#   - a slice written by hand, endpoints that are no pods: hints.forZones
+#     decide over the zone field, the zone field without hints; hints
+#     changed (PUT) and the slice deleted reach the answers
 #   - svcdns restarted (a full list) finds the nodes and pods again, a zone
 #     given to the zoneless node meanwhile too
 # Every wait is bounded (times SVCDNS_TEST_SLOW); everything is on 127.0.0.0/8.
@@ -351,6 +354,51 @@ must "Node $NC deleted" kdelete "/api/v1/nodes/$NC"
 wait_true "$NC deleted: its client ($IP_CC) no longer gets zone-b's group first" first_not_in "$IP_CC" "$EP_B1"
 check_plain "$NC deleted: its client ($IP_CC)" "$IP_CC" "$ALL" "$ZONE_A" "$EP_B1"
 check_grouped "$NC deleted: zone-b client, A" "$IP_CB" A "$EP_B1" "$ALL"
+
+# ---- an EndpointSlice's hints and zones, written by hand -------------------------------
+# "hinted" has no selector: its slice is written through the API, its
+# endpoints are no pods. Endpoint 1 and 2: zone a, hinted for zone-a; 3:
+# zone-a, hinted for zone-b (as the controller balances); 4: zone-b, hinted
+# for zone-b; 5: zone field zone-b, no hints.
+HQ=hinted.$NS.svc.$Z
+H_ALL="10.250.0.1 10.250.0.2 10.250.0.3 10.250.0.4 10.250.0.5"
+# hinted_slice HINT3: the slice, endpoint 3 hinted for HINT3
+hinted_slice() {
+	local i z h sep="" eps=""
+	for i in 1 2 3 4 5; do
+		z=zone-a h=zone-a
+		[ $i -ge 4 ] && z=zone-b h=zone-b
+		[ $i = 3 ] && h=$1
+		if [ $i = 5 ]; then
+			eps="$eps$sep{\"addresses\":[\"10.250.0.$i\"],\"conditions\":{\"ready\":true},\"zone\":\"$z\"}"
+		else
+			eps="$eps$sep{\"addresses\":[\"10.250.0.$i\"],\"conditions\":{\"ready\":true},\"zone\":\"$z\",\"hints\":{\"forZones\":[{\"name\":\"$h\"}]}}"
+		fi
+		sep=,
+	done
+	printf '{"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice","metadata":{"name":"hinted-manual","namespace":"%s","labels":{"kubernetes.io/service-name":"hinted","endpointslice.kubernetes.io/managed-by":"svcdns-test"}},"addressType":"IPv4","ports":[{"name":"http","port":80,"protocol":"TCP"}],"endpoints":[%s]}' "$NS" "$eps"
+}
+must "Service hinted (headless, no selector)" kcreate "/api/v1/namespaces/$NS/services" \
+	"{\"metadata\":{\"name\":\"hinted\"},\"spec\":{\"clusterIP\":\"None\",\"ports\":[{\"name\":\"http\",\"port\":80}]}}"
+must "EndpointSlice hinted-manual (hints.forZones)" kcreate \
+	"/apis/discovery.k8s.io/v1/namespaces/$NS/endpointslices" "$(hinted_slice zone-b)"
+SPREAD_Q=$Q SPREAD_N=$N_ALL
+Q=$HQ N_ALL=5
+wait_true "hinted: the zone-b client gets the 3 hinted for zone-b and the zone-b one first" \
+	grouped "$IP_CB" A "10.250.0.3 10.250.0.4 10.250.0.5" "$H_ALL"
+check_grouped "hinted: zone-b client (10.250.0.3 by its hint, not its zone)" "$IP_CB" A \
+	"10.250.0.3 10.250.0.4 10.250.0.5" "$H_ALL"
+check_grouped "hinted: zone-a client" "$IP_CA" A "10.250.0.1 10.250.0.2" "$H_ALL"
+must "EndpointSlice hinted-manual: endpoint 3 hinted for zone-a (PUT)" kapi PUT \
+	"/apis/discovery.k8s.io/v1/namespaces/$NS/endpointslices/hinted-manual" "$(hinted_slice zone-a)"
+wait_true "hints changed (a watch MODIFIED): the zone-a client gets 3 first" \
+	grouped "$IP_CA" A "10.250.0.1 10.250.0.2 10.250.0.3" "$H_ALL"
+check_grouped "hints changed: zone-b client" "$IP_CB" A "10.250.0.4 10.250.0.5" "$H_ALL"
+must "EndpointSlice hinted-manual deleted" kdelete \
+	"/apis/discovery.k8s.io/v1/namespaces/$NS/endpointslices/hinted-manual"
+no_hinted_addrs() { [ -z "$(d +norec +short "$HQ" A 2>/dev/null)" ]; }
+wait_true "the slice deleted: hinted has no addresses" no_hinted_addrs
+Q=$SPREAD_Q N_ALL=$SPREAD_N
 
 alive "svcdns still running"
 no_new_errors "$mark" "svcdns logged no error or warning once nodes and pods were granted"

@@ -1,8 +1,9 @@
 #!/bin/sh
 # test_prefer_zone.sh - --prefer-zone: a headless service's A and AAAA
-# answers to a pod list first the endpoints whose pods run in the zone of
-# the client's node (Nodes' topology.kubernetes.io/zone), each group
-# rotated; over UDP the cut keeps the near ones. Clients svcdns cannot
+# answers to a pod list first the endpoints meant for the zone of the
+# client's node (Nodes' topology.kubernetes.io/zone): those the slice's
+# hints.forZones give it, else those whose zone field it is, else those
+# whose pods run there; each group rotated; over UDP the cut keeps the near ones. Clients svcdns cannot
 # place, and nodes without a zone, get the plain rotation.
 . "${TESTDIR:?}/system/lib.sh"
 . "$TESTDIR/system/fwdlib.sh"
@@ -60,6 +61,41 @@ N=20
 	echo "$(pod client-a default n2 127.0.0.2), $(pod client-b default n3 127.0.0.3), $(pod client-n default n4 127.0.0.4)"
 	echo ']}'
 } >"$DIR/zones.json"
+
+# "hinted": endpoints that are no pod svcdns knows, placed by their slice
+# alone. Endpoint i's zone field: zone-a for 1-3, zone-b for 4-6; the
+# controller's hints give 3 to zone-b (balancing), so zone-b is meant 3-6
+# and zone-a 1-2. "zoned": zone fields, no hints: zone-a 1-2, zone-b 3-4,
+# and 5, whose zone field says zone-b but whose pod runs on n2 (its node
+# relabelled zone-a since the controller wrote the slice): zone-a.
+# hinted_slice HINT3: endpoint 3's hints.forZones
+hinted_slice() {
+	printf '{"apiVersion": "v1", "kind": "List", "items": [
+{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "hinted", "namespace": "shop"},
+  "spec": {"clusterIP": "None", "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]}},
+{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "zoned", "namespace": "shop"},
+  "spec": {"clusterIP": "None", "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]}},
+{"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "metadata": {"name": "hinted-x1", "namespace": "shop",
+  "labels": {"kubernetes.io/service-name": "hinted"}}, "addressType": "IPv4", "ports": [{"name": "http", "port": 80, "protocol": "TCP"}],
+  "endpoints": ['
+	i=1
+	while [ $i -le 6 ]; do
+		[ $i -gt 1 ] && printf ', '
+		z=zone-a h=zone-a
+		[ $i -ge 4 ] && z=zone-b h=zone-b
+		[ $i -eq 3 ] && h=$1
+		printf '{"addresses": ["10.60.0.%d"], "conditions": {"ready": true}, "zone": "%s", "hints": {"forZones": [{"name": "%s"}]}}' $i $z $h
+		i=$((i + 1))
+	done
+	printf ']},
+{"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "metadata": {"name": "zoned-x1", "namespace": "shop",
+  "labels": {"kubernetes.io/service-name": "zoned"}}, "addressType": "IPv4", "ports": [{"name": "http", "port": 80, "protocol": "TCP"}],
+  "endpoints": [{"addresses": ["10.61.0.3"], "zone": "zone-b"}, {"addresses": ["10.61.0.1"], "zone": "zone-a"},
+    {"addresses": ["10.61.0.4"], "zone": "zone-b"}, {"addresses": ["10.61.0.2"], "zone": "zone-a"},
+    {"addresses": ["10.61.0.5"], "zone": "zone-b"}]},
+%s]}\n' "$(pod zoned-5 shop n2 10.61.0.5)"
+}
+hinted_slice zone-b >"$DIR/hinted.json"
 
 start_fwd "$DIR" --upstream none --prefer-zone --autopath
 Q=spread.shop.svc.cluster.local
@@ -146,6 +182,47 @@ for c in "127.0.0.4 a pod on a node without a zone" "127.0.0.9 an address no pod
 	check_true "${c#* }: the first address is any of the $N (zone-a's first $ingroup times in 16)" \
 		[ "$ingroup" -lt 16 ]
 done
+
+# ---- the slices' hints, else their zone fields ----
+# SRC NAME N "SET": every one of 8 answers has the set first
+hinted_first() {
+	local bad=0 i got
+	for i in 1 2 3 4 5 6 7 8; do
+		got=$(d -b "$1" +norec +short "$2.shop.svc.cluster.local" A)
+		[ "$(printf '%s\n' $got | wc -l)" -eq "$5" ] && first_are "$3" "$4" "$got" ||
+			bad=$((bad + 1))
+	done
+	[ "$bad" -eq 0 ]
+}
+check_true "hints: a zone-b client gets the 4 hinted for zone-b first (3 by its hint, not its zone)" \
+	hinted_first 127.0.0.3 hinted 4 "10.60.0.3 10.60.0.4 10.60.0.5 10.60.0.6" 6
+check_true "hints: a zone-a client gets the 2 hinted for zone-a first" \
+	hinted_first 127.0.0.2 hinted 2 "10.60.0.1 10.60.0.2" 6
+check_true "zone fields without hints: a zone-a client gets zone-a's 3 first (one by its pod's node)" \
+	hinted_first 127.0.0.2 zoned 3 "10.61.0.1 10.61.0.2 10.61.0.5" 5
+check_true "zone fields without hints: a zone-b client gets zone-b's 2 first" \
+	hinted_first 127.0.0.3 zoned 2 "10.61.0.3 10.61.0.4" 5
+# the controller gives endpoint 3 back to zone-a: the file is read again
+hinted_slice zone-a >"$DIR/hinted.json.tmp" && mv "$DIR/hinted.json.tmp" "$DIR/hinted.json"
+moved=1
+for i in $(seq 1 50); do
+	if hinted_first 127.0.0.2 hinted 3 "10.60.0.1 10.60.0.2 10.60.0.3" 6; then
+		moved=0
+		break
+	fi
+	sleep 0.2
+done
+check_eq "hints changed in the slice: zone-a's 3 first for a zone-a client" 0 "$moved"
+check_true "hints changed: a zone-b client gets its 3 first" \
+	hinted_first 127.0.0.3 hinted 3 "10.60.0.4 10.60.0.5 10.60.0.6" 6
+# the slice goes: its hints go with it, and the service has no endpoints
+rm -f "$DIR/hinted.json"
+gone=1
+for i in $(seq 1 50); do
+	[ -z "$(d -b 127.0.0.2 +norec +short hinted.shop.svc.cluster.local A)" ] && { gone=0; break; }
+	sleep 0.2
+done
+check_eq "the hinted slice's file removed: its service's addresses are gone" 0 "$gone"
 
 # ---- other answers are left alone ----
 got=$(d -b 127.0.0.2 +norec +short "_http._tcp.$Q" SRV | wc -l)

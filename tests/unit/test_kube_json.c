@@ -449,8 +449,10 @@ static void test_endpointslice_list(void **state)
 	         "  \"endpoints\":[\n"
 	         "   {\"addresses\":[\"fd00::a\"],\"hostname\":\"db-0\",\n"
 	         "    \"targetRef\":{\"kind\":\"Pod\",\"name\":\"db-0\",\"namespace\":\"data\"},\n"
-	         "    \"conditions\":{\"ready\":true,\"serving\":true}},\n"
-	         "   {\"addresses\":[\"fd00::b\"],\"conditions\":{\"ready\":false}},\n"
+	         "    \"conditions\":{\"ready\":true,\"serving\":true},\"zone\":\"eu-1a\",\n"
+	         "    \"hints\":{\"forZones\":[{\"name\":\"eu-1a\"},{\"name\":\"eu-1b\"}]}},\n"
+	         "   {\"addresses\":[\"fd00::b\"],\"conditions\":{\"ready\":false},\"zone\":\"eu-1c\",\n"
+	         "    \"hints\":{\"forZones\":[]}},\n"
 	         "   {\"addresses\":[\"fd00::c\"],\"conditions\":{}},\n"
 	         "   {\"addresses\":[\"fd00::d\"],\"conditions\":{\"ready\":null}}],\n"
 	         "  \"ports\":[{\"name\":\"pg\",\"port\":5432,\"protocol\":\"TCP\"},\n"
@@ -473,6 +475,11 @@ static void test_endpointslice_list(void **state)
 	assert_false(ep[1].ready);       /* ready: false */
 	assert_null(ep[1].hostname);
 	assert_null(ep[1].target_name);
+	assert_string_equal(ep[0].zone, "eu-1a");
+	assert_string_equal(ep[0].for_zones, "eu-1a,eu-1b");
+	assert_string_equal(ep[1].zone, "eu-1c");
+	assert_null(ep[1].for_zones);    /* forZones empty */
+	assert_null(ep[2].zone);
 	assert_true(ep[2].ready);        /* ready absent */
 	assert_true(ep[3].ready);        /* ready null: unknown counts as ready */
 	assert_int_equal(o->u.slice.n_ports, 2);
