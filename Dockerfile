@@ -4,7 +4,7 @@
 FROM debian:bookworm-slim AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         build-essential autoconf automake pkg-config \
-        libldns-dev libevent-dev libcurl4-openssl-dev libyajl-dev liburcu-dev \
+        libldns-dev libssl-dev libevent-dev libcurl4-openssl-dev libyajl-dev liburcu-dev \
         libyaml-dev libcap2-bin ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -16,7 +16,7 @@ RUN autoreconf -fi && ./configure --prefix=/usr && make -j"$(nproc)" svcdns svcd
 
 FROM debian:bookworm-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        libldns3 libevent-2.1-7 libevent-core-2.1-7 libevent-pthreads-2.1-7 libcurl4 libyajl2 liburcu8 \
+        libldns3 libssl3 libevent-2.1-7 libevent-core-2.1-7 libevent-pthreads-2.1-7 libcurl4 libyajl2 liburcu8 \
         libyaml-0-2 ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/ /

@@ -3,11 +3,13 @@
 #include "kubeconfig.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
 #include <yaml.h>
 
 #include "kube_client.h"
@@ -18,57 +20,26 @@ static const char *kcfg_scalar(const yaml_node_t *n);
 
 /* ---- base64 ---------------------------------------------------------------- */
 
-static int kcfg_b64val(int ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+' || ch == '-')
-		return 62;
-	if (ch == '/' || ch == '_')
-		return 63;
-	return -1;
-}
-
 unsigned char *kubeconfig_base64_decode(const char *in, size_t *outlen)
 {
-	size_t len = strlen(in), o = 0;
-	unsigned char *out = malloc(len / 4 * 3 + 4);
-	unsigned acc = 0;
-	int bits = 0, pad = 0;
+	size_t len = strlen(in);
+	/* EVP_DecodeUpdate writes whole 3-byte groups of what it has read */
+	unsigned char *out = len <= INT_MAX / 2 ? malloc(len / 4 * 3 + 4) : NULL;
+	EVP_ENCODE_CTX *ctx = out ? EVP_ENCODE_CTX_new() : NULL;
+	int n = 0, tail = 0;
 
-	if (!out)
-		return NULL;
-	for (const char *p = in; *p; p++) {
-		int v;
-		if (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
-			continue;
-		if (*p == '=') {
-			pad++;
-			continue;
-		}
-		if (pad) /* data after padding */
-			goto bad;
-		v = kcfg_b64val((unsigned char)*p);
-		if (v < 0)
-			goto bad;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-	}
-	if (pad > 2 || bits >= 6)
+	if (!ctx)
 		goto bad;
-	out[o] = '\0';
-	*outlen = o;
+	EVP_DecodeInit(ctx);
+	if (EVP_DecodeUpdate(ctx, out, &n, (const unsigned char *)in, (int)len) < 0 ||
+	    EVP_DecodeFinal(ctx, out + n, &tail) < 0)
+		goto bad;
+	EVP_ENCODE_CTX_free(ctx);
+	out[n + tail] = '\0';
+	*outlen = (size_t)(n + tail);
 	return out;
 bad:
+	EVP_ENCODE_CTX_free(ctx);
 	free(out);
 	return NULL;
 }

@@ -55,7 +55,8 @@ void kubeconfig_to_client(const struct kubeconfig *kc,
 
 void kubeconfig_clear(struct kubeconfig *kc);
 
-/* Decodes standard base64 (whitespace ignored). Returns a malloc'd buffer
+/* Decodes standard base64, padded as Go's encoding/json writes []byte
+   (whitespace ignored; OpenSSL's decoder). Returns a malloc'd buffer
    (NUL-terminated for convenience) with *outlen, or NULL if invalid. */
 unsigned char *kubeconfig_base64_decode(const char *in, size_t *outlen);
 

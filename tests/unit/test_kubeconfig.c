@@ -73,6 +73,29 @@ static void test_base64(void **state)
 	free(p);
 	assert_null(kubeconfig_base64_decode("a*bc", &n));
 	assert_null(kubeconfig_base64_decode("aGVs=bG8", &n));
+	assert_null(kubeconfig_base64_decode("aGVsbG8", &n));  /* unpadded */
+	assert_null(kubeconfig_base64_decode("aGVsbG8-", &n)); /* URL alphabet */
+	p = kubeconfig_base64_decode("aGVs\r\n bG8=\r\n", &n);
+	assert_non_null(p);
+	assert_memory_equal(p, "hello", 5);
+	free(p);
+	{
+		/* larger than a DNS rdata (ldns's decoder stops at 64 KiB) */
+		size_t big = 120000, i;
+		char *b64 = malloc(big / 3 * 4 + 1);
+		assert_non_null(b64);
+		for (i = 0; i < big / 3 * 4; i++)
+			b64[i] = (i % 4 == 0) ? 'Q' : 'A'; /* "QAAA": 0x40 0 0 */
+		b64[big / 3 * 4] = '\0';
+		p = kubeconfig_base64_decode(b64, &n);
+		assert_non_null(p);
+		assert_int_equal(n, big);
+		assert_int_equal(p[0], 0x40);
+		assert_int_equal(p[big - 3], 0x40);
+		assert_int_equal(p[big - 1], 0);
+		free(p);
+		free(b64);
+	}
 }
 
 static void test_current_context(void **state)
