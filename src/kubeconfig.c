@@ -132,19 +132,14 @@ static int kcfg_dup(char **dst, const char *src)
 	return *dst ? 0 : -1;
 }
 
-int kubeconfig_load(const char *path, const char *context,
-                    struct kubeconfig *out, char *err, size_t errlen)
+/* The YAML document at path. */
+static int kcfg_read_document(const char *path, yaml_document_t *doc, char *err,
+                              size_t errlen)
 {
 	yaml_parser_t parser;
-	yaml_document_t doc;
-	const yaml_node_t *root, *ctx, *cluster, *user = NULL;
-	const char *cur, *cname, *uname, *s;
-	char *dir = NULL, *slash;
-	FILE *fp;
-	int ret = -1;
+	FILE *fp = fopen(path, "rb");
+	int ret = 0;
 
-	memset(out, 0, sizeof(*out));
-	fp = fopen(path, "rb");
 	if (!fp) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
@@ -155,117 +150,162 @@ int kubeconfig_load(const char *path, const char *context,
 		return -1;
 	}
 	yaml_parser_set_input_file(&parser, fp);
-	if (!yaml_parser_load(&parser, &doc)) {
+	if (!yaml_parser_load(&parser, doc)) {
 		snprintf(err, errlen, "%s: line %lu: %s", path,
 		         (unsigned long)parser.problem_mark.line + 1,
 		         parser.problem ? parser.problem : "YAML error");
-		yaml_parser_delete(&parser);
-		fclose(fp);
-		return -1;
+		ret = -1;
 	}
 	yaml_parser_delete(&parser);
 	fclose(fp);
+	return ret;
+}
 
+/* The nodes a context names. */
+struct kcfg_context {
+	const char *name, *cluster_name, *user_name;
+	const yaml_node_t *context, *cluster, *user; /* user: NULL when none */
+};
+
+/* The context (the current one unless named) and its cluster and user. */
+static int kcfg_select(yaml_document_t *doc, const yaml_node_t *root, const char *context,
+                       struct kcfg_context *c, const char *path, char *err,
+                       size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	c->name = context ? context : kcfg_scalar(kcfg_get(doc, root, "current-context"));
+	if (!c->name || !*c->name) {
+		snprintf(err, errlen, "%s: no current-context", path);
+		return -1;
+	}
+	c->context = kcfg_named(doc, root, "contexts", c->name, "context");
+	if (!c->context) {
+		snprintf(err, errlen, "%s: context \"%s\" not found", path, c->name);
+		return -1;
+	}
+	c->cluster_name = kcfg_scalar(kcfg_get(doc, c->context, "cluster"));
+	c->user_name = kcfg_scalar(kcfg_get(doc, c->context, "user"));
+	c->cluster = c->cluster_name
+	                     ? kcfg_named(doc, root, "clusters", c->cluster_name, "cluster")
+	                     : NULL;
+	if (!c->cluster) {
+		snprintf(err, errlen, "%s: cluster \"%s\" of context \"%s\" not found", path,
+		         c->cluster_name ? c->cluster_name : "", c->name);
+		return -1;
+	}
+	if (c->user_name && *c->user_name) {
+		c->user = kcfg_named(doc, root, "users", c->user_name, "user");
+		if (!c->user) {
+			snprintf(err, errlen, "%s: user \"%s\" of context \"%s\" not found", path,
+			         c->user_name, c->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The cluster's server and CA, the context's namespace; relative paths
+   are taken from dir (the kubeconfig's). */
+static int kcfg_read_cluster(yaml_document_t *doc, const struct kcfg_context *c,
+                             const char *dir, struct kubeconfig *out, const char *path,
+                             char *err, size_t errlen)
+{
+	const char *s = kcfg_scalar(kcfg_get(doc, c->cluster, "server"));
+
+	if (!s || !*s) {
+		snprintf(err, errlen, "%s: cluster \"%s\" has no server", path, c->cluster_name);
+		return -1;
+	}
+	if (kcfg_dup(&out->server, s) < 0)
+		goto oom;
+	s = kcfg_scalar(kcfg_get(doc, c->cluster, "certificate-authority"));
+	if (s && !(out->ca_file = kcfg_path(dir, s)))
+		goto oom;
+	if (kcfg_blob(kcfg_scalar(kcfg_get(doc, c->cluster, "certificate-authority-data")),
+	              &out->ca_data, &out->ca_data_len, "certificate-authority-data", path, err,
+	              errlen) < 0)
+		return -1;
+	out->insecure =
+		kcfg_true(kcfg_scalar(kcfg_get(doc, c->cluster, "insecure-skip-tls-verify")));
+	if (kcfg_dup(&out->namespace_, kcfg_scalar(kcfg_get(doc, c->context, "namespace"))) < 0)
+		goto oom;
+	return 0;
+oom:
+	snprintf(err, errlen, "%s: out of memory", path);
+	return -1;
+}
+
+/* The user's token or client certificate (exec and auth-provider
+   credentials refused with why). */
+static int kcfg_read_user(yaml_document_t *doc, const struct kcfg_context *c,
+                          const char *dir, struct kubeconfig *out, const char *path,
+                          char *err, size_t errlen)
+{
+	const yaml_node_t *user = c->user;
+	const char *s;
+
+	if (kcfg_get(doc, user, "exec") || kcfg_get(doc, user, "auth-provider")) {
+		snprintf(err, errlen,
+		         "%s: user \"%s\": exec and auth-provider credentials are not "
+		         "supported; use a token, tokenFile or client certificate",
+		         path, c->user_name);
+		return -1;
+	}
+	if (kcfg_dup(&out->token, kcfg_scalar(kcfg_get(doc, user, "token"))) < 0)
+		goto oom;
+	s = kcfg_scalar(kcfg_get(doc, user, "tokenFile"));
+	if (s && !(out->token_file = kcfg_path(dir, s)))
+		goto oom;
+	s = kcfg_scalar(kcfg_get(doc, user, "client-certificate"));
+	if (s && !(out->client_cert = kcfg_path(dir, s)))
+		goto oom;
+	s = kcfg_scalar(kcfg_get(doc, user, "client-key"));
+	if (s && !(out->client_key = kcfg_path(dir, s)))
+		goto oom;
+	if (kcfg_blob(kcfg_scalar(kcfg_get(doc, user, "client-certificate-data")),
+	              &out->cert_data, &out->cert_data_len, "client-certificate-data", path,
+	              err, errlen) < 0 ||
+	    kcfg_blob(kcfg_scalar(kcfg_get(doc, user, "client-key-data")), &out->key_data,
+	              &out->key_data_len, "client-key-data", path, err, errlen) < 0)
+		return -1;
+	return 0;
+oom:
+	snprintf(err, errlen, "%s: out of memory", path);
+	return -1;
+}
+
+int kubeconfig_load(const char *path, const char *context,
+                    struct kubeconfig *out, char *err, size_t errlen)
+{
+	yaml_document_t doc;
+	const yaml_node_t *root;
+	struct kcfg_context c;
+	char *dir = NULL, *slash;
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (kcfg_read_document(path, &doc, err, errlen) < 0)
+		return -1;
 	root = yaml_document_get_root_node(&doc);
 	if (!root || root->type != YAML_MAPPING_NODE) {
 		snprintf(err, errlen, "%s: not a kubeconfig (no mapping)", path);
 		goto out;
 	}
-	cur = context ? context
-	              : kcfg_scalar(kcfg_get(&doc, root, "current-context"));
-	if (!cur || !*cur) {
-		snprintf(err, errlen, "%s: no current-context", path);
+	if (kcfg_select(&doc, root, context, &c, path, err, errlen) < 0)
+		goto out;
+	/* relative file names are the kubeconfig's directory's */
+	if (!(dir = strdup(path))) {
+		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
-	ctx = kcfg_named(&doc, root, "contexts", cur, "context");
-	if (!ctx) {
-		snprintf(err, errlen, "%s: context \"%s\" not found", path, cur);
-		goto out;
-	}
-	cname = kcfg_scalar(kcfg_get(&doc, ctx, "cluster"));
-	uname = kcfg_scalar(kcfg_get(&doc, ctx, "user"));
-	cluster = cname ? kcfg_named(&doc, root, "clusters", cname, "cluster")
-	                : NULL;
-	if (!cluster) {
-		snprintf(err, errlen, "%s: cluster \"%s\" of context \"%s\" not found",
-		         path, cname ? cname : "", cur);
-		goto out;
-	}
-	if (uname && *uname) {
-		user = kcfg_named(&doc, root, "users", uname, "user");
-		if (!user) {
-			snprintf(err, errlen,
-			         "%s: user \"%s\" of context \"%s\" not found", path,
-			         uname, cur);
-			goto out;
-		}
-	}
-	dir = strdup(path);
-	if (!dir)
-		goto oom;
-	slash = strrchr(dir, '/');
-	if (slash)
+	if ((slash = strrchr(dir, '/')))
 		*slash = '\0';
 	else
 		strcpy(dir, ".");
-
-	s = kcfg_scalar(kcfg_get(&doc, cluster, "server"));
-	if (!s || !*s) {
-		snprintf(err, errlen, "%s: cluster \"%s\" has no server", path,
-		         cname);
+	if (kcfg_read_cluster(&doc, &c, dir, out, path, err, errlen) < 0 ||
+	    (c.user && kcfg_read_user(&doc, &c, dir, out, path, err, errlen) < 0))
 		goto out;
-	}
-	if (kcfg_dup(&out->server, s) < 0)
-		goto oom;
-	s = kcfg_scalar(kcfg_get(&doc, cluster, "certificate-authority"));
-	if (s && !(out->ca_file = kcfg_path(dir, s)))
-		goto oom;
-	if (kcfg_blob(kcfg_scalar(kcfg_get(&doc, cluster,
-	                                   "certificate-authority-data")),
-	              &out->ca_data, &out->ca_data_len,
-	              "certificate-authority-data", path, err, errlen) < 0)
-		goto out;
-	out->insecure = kcfg_true(
-		kcfg_scalar(kcfg_get(&doc, cluster, "insecure-skip-tls-verify")));
-	s = kcfg_scalar(kcfg_get(&doc, ctx, "namespace"));
-	if (kcfg_dup(&out->namespace_, s) < 0)
-		goto oom;
-
-	if (user) {
-		if (kcfg_get(&doc, user, "exec") ||
-		    kcfg_get(&doc, user, "auth-provider")) {
-			snprintf(err, errlen,
-			         "%s: user \"%s\": exec and auth-provider "
-			         "credentials are not supported; use a token, "
-			         "tokenFile or client certificate",
-			         path, uname);
-			goto out;
-		}
-		if (kcfg_dup(&out->token,
-		             kcfg_scalar(kcfg_get(&doc, user, "token"))) < 0)
-			goto oom;
-		s = kcfg_scalar(kcfg_get(&doc, user, "tokenFile"));
-		if (s && !(out->token_file = kcfg_path(dir, s)))
-			goto oom;
-		s = kcfg_scalar(kcfg_get(&doc, user, "client-certificate"));
-		if (s && !(out->client_cert = kcfg_path(dir, s)))
-			goto oom;
-		s = kcfg_scalar(kcfg_get(&doc, user, "client-key"));
-		if (s && !(out->client_key = kcfg_path(dir, s)))
-			goto oom;
-		if (kcfg_blob(kcfg_scalar(kcfg_get(&doc, user,
-		                                   "client-certificate-data")),
-		              &out->cert_data, &out->cert_data_len,
-		              "client-certificate-data", path, err, errlen) < 0 ||
-		    kcfg_blob(kcfg_scalar(kcfg_get(&doc, user, "client-key-data")),
-		              &out->key_data, &out->key_data_len,
-		              "client-key-data", path, err, errlen) < 0)
-			goto out;
-	}
 	ret = 0;
-	goto out;
-oom:
-	snprintf(err, errlen, "%s: out of memory", path);
 out:
 	free(dir);
 	yaml_document_delete(&doc);
