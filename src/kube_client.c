@@ -1,6 +1,21 @@
 /* kube_client.c - LIST + WATCH against the Kubernetes API through libcurl's
  * multi socket interface driven by libevent; applies what it reads to the
- * svc_cache and tells the owner when the cache changed. */
+ * svc_cache and tells the owner when the cache changed.
+ *
+ * With --namespaces, Services, EndpointSlices (or Endpoints) and Pods are
+ * read cluster-wide, as CoreDNS reads them, while the API allows it. When
+ * it forbids one (403: an account given a Role in each namespace, no
+ * ClusterRole), that stream stops for good and one stream per namespace
+ * named takes its place, each a stream like any other (WatchList or pages,
+ * resume, a relist that sweeps only its own namespace, backoff, its own
+ * 403 logged; the first sync waits for every one). Scoping at once would
+ * save that one refused request, but an account that may read cluster-wide
+ * would lose what CoreDNS gives it: every namespace's Pods (autopath and
+ * --prefer-zone place every client, not only those of the namespaces
+ * named) and the Namespace objects (a namespace named that does not exist
+ * is NXDOMAIN). Namespaces are cluster-scoped: a Role can grant no list of
+ * them, so where they are forbidden the namespaces named exist. A
+ * permission granted later changes nothing an answer depends on. */
 #include "kube_client.h"
 
 #include <ctype.h>
@@ -22,6 +37,9 @@
 #define KC_PAGE_LIMIT 500
 #define KC_TOKEN_REREAD_S 60
 #define KC_MAX_RESOURCES 5 /* services, slices, namespaces, pods, nodes */
+#define KC_SCOPABLE 3      /* of which namespaced: services, slices, pods */
+#define KC_PATH_MAX 320    /* "/apis/.../namespaces/<ns, encoded>/endpointslices" */
+#define KC_NAME_MAX 96     /* "endpointslices in <ns>" */
 #define KC_ERRBODY_MAX 1024
 #define KC_URL_MAX 4096
 /* A consistent list streamed as a watch (KEP-3157); needs bookmarks on. */
@@ -50,14 +68,26 @@ struct kc_sock {
 	struct kc_sock *prev, *next;
 };
 
+/* One stream: a resource listed and watched cluster-wide, or in one
+   namespace. */
 struct kc_res {
 	struct kube_client *c;
-	const char *name;  /* "services", for logs */
-	const char *path;  /* collection path */
+	const char *api;      /* "/api/v1", "/apis/discovery.k8s.io/v1" */
+	const char *resource; /* "services" */
+	const char *ns;       /* the namespace it covers; NULL: all */
+	char name[KC_NAME_MAX]; /* "services", "services in ns1": for logs */
+	char path[KC_PATH_MAX]; /* collection path */
 	const char *extra; /* encoded query fragment or NULL */
 	enum kube_kind kind;
 	bool is_slices;    /* may fall back to v1 endpoints on 404 */
 	bool optional;     /* not waited for by the first sync */
+	/* Streamed now; a cluster-wide one stops when the API forbids it and
+	   its n_scoped streams, the next entries of the array, start
+	   (kc_scope). */
+	bool active;
+	size_t n_scoped;
+	struct kc_res *whole; /* of a namespace's stream: the cluster-wide one */
+	bool pod_pending;  /* a namespace's pods, not listed since the group began */
 	enum kc_fail_class failing; /* its last failure, logged; KC_OK since a 200 */
 
 	enum kc_phase phase;
@@ -119,11 +149,14 @@ struct kube_client {
 	struct event *token_timer;
 	struct kc_sock *socks;
 
-	struct kc_res res[KC_MAX_RESOURCES];
+	struct kc_res *res;    /* allocated once: timers point into it */
+	size_t n_res;
 	char *labels_param;    /* "labelSelector=..." of --labels, or NULL */
 	char *ns_labels_param; /* of --namespace-labels */
 	char *pods_param;      /* the running pods' fieldSelector and labels_param */
-	size_t n_res;
+	char **ns_names;       /* --namespaces */
+	size_t n_ns;
+	bool pod_group_open;   /* kc_pod_group_join */
 
 	enum kc_fail_class fail_class;
 	struct timeval down_since;
@@ -150,6 +183,9 @@ static void kc_notify(struct kube_client *c);
 static void kc_list_complete(struct kc_res *r, const char *list_rv);
 static void kc_schedule(struct kc_res *r, enum kc_next next, unsigned ms);
 static void kc_drain(struct kube_client *c);
+static void kc_relist(struct kc_res *r, unsigned ms);
+static void kc_end_transfer(struct kc_res *r);
+static void kc_stop_list_only(struct kube_client *c);
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -318,6 +354,60 @@ long kube_client_parse_retry_after(const char *line, size_t len)
 	return any && i == len ? v : -1;
 }
 
+/* ---- streams ------------------------------------------------------------ */
+
+/* r's path and name, from its api, resource and namespace. Returns 0, or
+   -1 when the path does not fit. */
+static int kc_res_locate(struct kc_res *r)
+{
+	size_t pos = 0;
+
+	r->path[0] = '\0';
+	if (kc_append(r->path, sizeof(r->path), &pos, r->api) < 0 ||
+	    (r->ns && (kc_append(r->path, sizeof(r->path), &pos, "/namespaces/") < 0 ||
+	               kc_append_enc(r->path, sizeof(r->path), &pos, r->ns) < 0)) ||
+	    kc_append(r->path, sizeof(r->path), &pos, "/") < 0 ||
+	    kc_append(r->path, sizeof(r->path), &pos, r->resource) < 0)
+		return -1;
+	snprintf(r->name, sizeof(r->name), "%s%s%s", r->resource, r->ns ? " in " : "",
+	         r->ns ? r->ns : "");
+	return 0;
+}
+
+/* No EndpointSlice API: v1 Endpoints instead. */
+static void kc_use_endpoints(struct kc_res *r)
+{
+	r->kind = KUBE_KIND_ENDPOINTS;
+	r->api = "/api/v1";
+	r->resource = "endpoints";
+	kc_res_locate(r); /* shorter than the slices' path: fits */
+}
+
+/* The namespaces of --namespaces exist: the objects a list of Namespaces
+   would have given, without labels. Returns how many changed the cache. */
+static size_t kc_put_named_namespaces(struct kube_client *c)
+{
+	size_t changes = 0;
+
+	for (size_t i = 0; i < c->n_ns; i++) {
+		struct kube_object *o = calloc(1, sizeof(*o));
+
+		if (o) {
+			o->kind = KUBE_KIND_NAMESPACE;
+			o->ns = strdup("");
+			o->name = strdup(c->ns_names[i]);
+		}
+		if (!o || !o->ns || !o->name) {
+			kube_object_free(o);
+			log_error("out of memory storing namespace %s", c->ns_names[i]);
+			continue;
+		}
+		if (svc_cache_put(c->cache, o) == 0)
+			changes++;
+	}
+	return changes;
+}
+
 /* ---- token -------------------------------------------------------------- */
 
 /* Reads the token file by path (it is a symlink swapped on rotation).
@@ -438,6 +528,62 @@ static void kc_api_failed(struct kube_client *c, enum kc_fail_class cls,
 
 /* ---- applying a list ----------------------------------------------------- */
 
+/* One namespace's stream of pods is listed with the others, as a group:
+   the pod map keeps no names (svc_cache_pod_map), and forgets at
+   svc_cache_list_end every pod not put since svc_cache_list_begin, so
+   every namespace's pods must be put again in between. A list of one
+   namespace's pods relists the others; until the last is in, the map
+   keeps what it had (at first: no client placed, as while the pods are
+   forbidden). */
+static void kc_pod_group_join(struct kc_res *r)
+{
+	struct kube_client *c = r->c;
+	struct kc_res *first = r->whole + 1;
+
+	r->pod_pending = true;
+	if (c->pod_group_open)
+		return;
+	c->pod_group_open = true;
+	svc_cache_list_begin(c->cache, KUBE_KIND_POD);
+	for (size_t i = 0; i < r->whole->n_scoped; i++) {
+		struct kc_res *o = first + i;
+
+		if (o == r)
+			continue;
+		o->pod_pending = true;
+		/* not one already waiting to list */
+		if (o->phase != KC_IDLE || o->next != KC_NEXT_LIST) {
+			kc_end_transfer(o);
+			kc_relist(o, 0);
+		}
+	}
+}
+
+/* r's list is complete: the group's ends with the last. Returns how many
+   pods the map forgot that the cache does not count. */
+static size_t kc_pod_group_done(struct kc_res *r)
+{
+	struct kube_client *c = r->c;
+
+	r->pod_pending = false;
+	if (!c->pod_group_open)
+		return 0;
+	for (size_t i = 0; i < r->whole->n_scoped; i++)
+		if (r->whole[1 + i].pod_pending)
+			return 0;
+	c->pod_group_open = false;
+	return svc_cache_list_end(c->cache, KUBE_KIND_POD);
+}
+
+/* The cache's end of a list of the whole kind, which a namespace's list
+   is only as the pods' group. */
+static size_t kc_kind_list_end(struct kc_res *r)
+{
+	if (!r->whole)
+		return svc_cache_list_end(r->c->cache, r->kind);
+	return r->kind == KUBE_KIND_POD ? kc_pod_group_done(r) : 0;
+}
+
 /* A list is applied to the cache item by item as it streams in, never held
    whole (at 100k objects a held list was the peak of a relist's memory).
    What the cache holds of the kind and the list does not name is removed
@@ -454,7 +600,10 @@ static void kc_list_begin(struct kc_res *r)
 		r->sweep_failed = true;
 	r->list_objects = r->list_changes = 0;
 	r->in_list = true;
-	svc_cache_list_begin(c->cache, r->kind);
+	if (!r->whole)
+		svc_cache_list_begin(c->cache, r->kind);
+	else if (r->kind == KUBE_KIND_POD)
+		kc_pod_group_join(r);
 	if (r->listed && !r->counted_relist) {
 		r->counted_relist = true;
 		c->relists_running++;
@@ -513,6 +662,7 @@ static void kc_list_item(struct kc_res *r, struct kube_object *obj)
 
 struct kc_gone {
 	const struct bytemap *seen;
+	const char *ns; /* only this namespace's objects; NULL: all */
 	char **keys; /* "ns\0name" of each object the list did not name */
 	size_t n, cap;
 	bool oom;
@@ -525,6 +675,8 @@ static int kc_find_gone(void *ctx, const struct kube_object *obj)
 	size_t klen = kc_key(key, sizeof(key), obj->ns, obj->name);
 	char *copy;
 
+	if (g->ns && strcmp(g->ns, obj->ns ? obj->ns : "") != 0)
+		return 0; /* another namespace's stream lists it */
 	if (!klen || bytemap_slot((struct bytemap *)g->seen, key, klen, false))
 		return 0;
 	if (g->n == g->cap) {
@@ -546,12 +698,12 @@ static int kc_find_gone(void *ctx, const struct kube_object *obj)
 	return 0;
 }
 
-/* Removes what the cache holds of the list's kind and the list did not
-   name. Returns the number removed. */
+/* Removes what the cache holds of the list's kind (in its namespace) and
+   the list did not name. Returns the number removed. */
 static size_t kc_list_sweep(struct kc_res *r)
 {
 	struct kube_client *c = r->c;
-	struct kc_gone g = {.seen = r->seen};
+	struct kc_gone g = {.seen = r->seen, .ns = r->ns};
 	size_t removed = 0;
 
 	if (!r->sweep)
@@ -591,9 +743,25 @@ static void kc_notify(struct kube_client *c)
 static bool kc_all_listed(const struct kube_client *c)
 {
 	for (size_t i = 0; i < c->n_res; i++)
-		if (!c->res[i].listed && !c->res[i].optional)
+		if (c->res[i].active && !c->res[i].listed && !c->res[i].optional)
 			return false;
 	return true;
+}
+
+/* After a list: the owner is told, the first time once every stream the
+   answers need has listed (in list-once mode that ends the loop), then
+   when the cache changed. */
+static void kc_listed(struct kube_client *c, size_t changes)
+{
+	if (!c->st.synced && kc_all_listed(c)) {
+		c->st.synced = true;
+		log_info("synced with the API server %s", c->server);
+		kc_notify(c);
+	} else if (c->st.synced && changes) {
+		kc_notify(c);
+	}
+	if (c->list_only && kc_all_listed(c))
+		kc_stop_list_only(c);
 }
 
 /* ---- parser callbacks ---------------------------------------------------- */
@@ -1074,7 +1242,7 @@ static void kc_list_complete(struct kc_res *r, const char *list_rv)
 	size_t changes, n = r->list_objects;
 	bool relist = r->listed;
 
-	changes = r->list_changes + kc_list_sweep(r) + svc_cache_list_end(c->cache, r->kind);
+	changes = r->list_changes + kc_list_sweep(r) + kc_kind_list_end(r);
 	kc_list_end(r);
 	free(r->cont);
 	r->cont = NULL;
@@ -1090,18 +1258,9 @@ static void kc_list_complete(struct kc_res *r, const char *list_rv)
 	log_info("%s %s%s: %zu objects, %zu changed, resourceVersion %s",
 	         relist ? "relisted" : "listed", r->name,
 	         r->streaming ? " (WatchList)" : "", n, changes, r->rv ? r->rv : "-");
-	if (!c->st.synced && kc_all_listed(c)) {
-		c->st.synced = true;
-		log_info("synced with the API server %s", c->server);
-		kc_notify(c);
-	} else if (c->st.synced && changes) {
-		kc_notify(c);
-	}
-	if (c->list_only) {
-		if (kc_all_listed(c))
-			kc_stop_list_only(c);
+	kc_listed(c, changes);
+	if (c->list_only)
 		return;
-	}
 	r->first_watch = true;
 	if (!r->streaming) /* a WatchList's stream goes on as the watch */
 		kc_schedule(r, KC_NEXT_WATCH, 0);
@@ -1223,9 +1382,51 @@ static void kc_parse_failed(struct kc_res *r, enum kc_phase phase, bool short_wa
 	kc_relist(r, kc_backoff(r));
 }
 
+/* Whether a 403 of r's makes it read namespace by namespace instead: a
+   cluster-wide stream that has them, or the Namespaces when --namespaces
+   names them and no --namespace-labels needs their labels. */
+static bool kc_may_scope(const struct kc_res *r)
+{
+	const struct kube_client *c = r->c;
+
+	if (!r->active || r->whole)
+		return false;
+	return r->n_scoped ||
+	       (r->kind == KUBE_KIND_NAMESPACE && c->n_ns && !c->ns_labels_param);
+}
+
+/* The API forbids r cluster-wide: r stops for good, and its namespaces'
+   streams start, or the Namespaces named exist. */
+static void kc_scope(struct kc_res *r)
+{
+	struct kube_client *c = r->c;
+
+	kc_list_end(r); /* the list it began, if any */
+	free(r->cont);
+	r->cont = NULL;
+	r->active = false;
+	if (r->kind == KUBE_KIND_NAMESPACE) {
+		log_info("namespaces: forbidden cluster-wide (HTTP 403); the %zu of --namespaces exist",
+		         c->n_ns);
+		kc_listed(c, kc_put_named_namespaces(c));
+		return;
+	}
+	log_info("%s: forbidden cluster-wide (HTTP 403); listing and watching it in each of the "
+	         "%zu namespaces of --namespaces", r->name, r->n_scoped);
+	for (size_t i = 0; i < r->n_scoped; i++) {
+		struct kc_res *o = r + 1 + i;
+
+		if (r->kind == KUBE_KIND_ENDPOINTS && o->kind != r->kind)
+			kc_use_endpoints(o);
+		o->active = true;
+		kc_schedule(o, KC_NEXT_LIST, 0);
+	}
+}
+
 /* A request that failed before any data (network, TLS, an HTTP status):
-   410 relists, a 404 for EndpointSlices falls back to Endpoints, the rest
-   is logged by class and retried after a backoff. */
+   410 relists, a 404 for EndpointSlices falls back to Endpoints, a 403
+   cluster-wide may scope the stream (kc_scope), the rest is logged by
+   class and retried after a backoff. */
 static void kc_request_failed(struct kc_res *r, enum kc_phase phase, CURLcode res, long code)
 {
 	struct kube_client *c = r->c;
@@ -1244,11 +1445,13 @@ static void kc_request_failed(struct kc_res *r, enum kc_phase phase, CURLcode re
 	} else if (code == 404 && phase == KC_LIST && r->is_slices &&
 	           r->kind == KUBE_KIND_ENDPOINTSLICE) {
 		kc_end_transfer(r);
-		log_warn("no EndpointSlice API (404); using v1 Endpoints");
-		r->kind = KUBE_KIND_ENDPOINTS;
-		r->path = "/api/v1/endpoints";
-		r->name = "endpoints";
+		log_warn("%s: no EndpointSlice API (404); using v1 Endpoints", r->name);
+		kc_use_endpoints(r);
 		kc_relist(r, 0);
+		return;
+	} else if (code == 403 && kc_may_scope(r)) {
+		kc_end_transfer(r);
+		kc_scope(r);
 		return;
 	} else {
 		kc_status_message(r, msg, sizeof(msg));
@@ -1464,19 +1667,94 @@ static char *kc_selector_param(const char *selector)
 	return p;
 }
 
-static void kc_add_res(struct kube_client *c, const char *name,
-                       const char *path, const char *extra,
-                       enum kube_kind kind, bool slices)
+/* A cluster-wide stream and, with --namespaces, for a namespaced kind,
+   one per namespace (started by kc_scope). Returns the cluster-wide one,
+   or NULL when a namespace's path would be too long. */
+static struct kc_res *kc_add_res(struct kube_client *c, const char *api, const char *resource,
+                                 const char *extra, enum kube_kind kind, bool optional)
 {
-	struct kc_res *r = &c->res[c->n_res++];
-	r->c = c;
-	r->name = name;
-	r->path = path;
-	r->extra = extra;
-	r->kind = kind;
-	r->is_slices = slices;
-	r->retry_after = -1;
-	r->next = KC_NEXT_LIST;
+	bool namespaced = kind != KUBE_KIND_NAMESPACE && kind != KUBE_KIND_NODE;
+	struct kc_res *whole = &c->res[c->n_res];
+	size_t n = namespaced ? c->n_ns : 0;
+
+	for (size_t i = 0; i <= n; i++) {
+		struct kc_res *r = &c->res[c->n_res++];
+
+		r->c = c;
+		r->api = api;
+		r->resource = resource;
+		r->ns = i ? c->ns_names[i - 1] : NULL;
+		r->whole = i ? whole : NULL;
+		r->active = i == 0;
+		r->extra = extra;
+		r->kind = kind;
+		r->is_slices = kind == KUBE_KIND_ENDPOINTSLICE;
+		r->optional = optional;
+		r->retry_after = -1;
+		r->next = KC_NEXT_LIST;
+		if (kc_res_locate(r) < 0)
+			return NULL;
+	}
+	whole->n_scoped = n;
+	return whole;
+}
+
+/* Copies --namespaces and makes room for every stream. Returns 0, or -1
+   out of memory. */
+static int kc_alloc_res(struct kube_client *c, const struct kube_client_config *cfg)
+{
+	c->res = calloc(KC_MAX_RESOURCES + KC_SCOPABLE * cfg->n_namespaces, sizeof(*c->res));
+	if (cfg->n_namespaces && !(c->ns_names = calloc(cfg->n_namespaces, sizeof(char *))))
+		return -1;
+	for (; c->n_ns < cfg->n_namespaces; c->n_ns++)
+		if (!(c->ns_names[c->n_ns] = strdup(cfg->namespaces[c->n_ns])))
+			return -1;
+	return c->res ? 0 : -1;
+}
+
+/* The streams the config asks for. Returns 0, or -1 with err set. */
+static int kc_add_resources(struct kube_client *c, const struct kube_client_config *cfg,
+                            char *err, size_t errlen)
+{
+	static const char running[] = "fieldSelector=status.phase%21%3DSucceeded%2C"
+	                              "status.phase%21%3DFailed%2Cstatus.phase%21%3DUnknown";
+	bool ok;
+
+	/* The API filters by label (CoreDNS's labels and namespace_labels);
+	   the cache checks again (svc_cache_select), as it does for --dir. */
+	if (kc_alloc_res(c, cfg) < 0 ||
+	    (cfg->labels && !(c->labels_param = kc_selector_param(cfg->labels))) ||
+	    (cfg->namespace_labels &&
+	     !(c->ns_labels_param = kc_selector_param(cfg->namespace_labels)))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (cfg->watch_pods && c->labels_param && !cfg->pods_only_clients) {
+		size_t n = sizeof(running) + 1 + strlen(c->labels_param);
+		if (!(c->pods_param = malloc(n))) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		snprintf(c->pods_param, n, "%s&%s", running, c->labels_param);
+	}
+	ok = kc_add_res(c, "/api/v1", "services", c->labels_param, KUBE_KIND_SERVICE, false) != NULL;
+	if (ok && cfg->watch_endpoints)
+		ok = kc_add_res(c, "/apis/discovery.k8s.io/v1", "endpointslices", c->labels_param,
+		                KUBE_KIND_ENDPOINTSLICE, false) != NULL;
+	/* A namespace exists from its Namespace object, not only while it
+	   holds Services: <ns>.svc answers NODATA, and with --pods insecure
+	   its pod names resolve, as CoreDNS (which watches them) answers. */
+	if (ok && cfg->watch_namespaces)
+		ok = kc_add_res(c, "/api/v1", "namespaces", c->ns_labels_param,
+		                KUBE_KIND_NAMESPACE, false) != NULL;
+	if (ok && cfg->watch_pods)
+		ok = kc_add_res(c, "/api/v1", "pods", c->pods_param ? c->pods_param : running,
+		                KUBE_KIND_POD, cfg->pods_only_clients) != NULL;
+	if (ok && cfg->watch_nodes)
+		ok = kc_add_res(c, "/api/v1", "nodes", NULL, KUBE_KIND_NODE, true) != NULL;
+	if (!ok)
+		snprintf(err, errlen, "--namespaces: a name too long for a request path");
+	return ok ? 0 : -1;
 }
 
 struct kube_client *kube_client_new(struct event_base *base,
@@ -1555,45 +1833,8 @@ struct kube_client *kube_client_new(struct event_base *base,
 	if (c->token_file && kc_read_token(c, err, errlen) < 0)
 		goto fail;
 
-	/* The API filters by label (CoreDNS's labels and namespace_labels);
-	   the cache checks again (svc_cache_select), as it does for --dir. */
-	if ((cfg->labels && !(c->labels_param = kc_selector_param(cfg->labels))) ||
-	    (cfg->namespace_labels &&
-	     !(c->ns_labels_param = kc_selector_param(cfg->namespace_labels)))) {
-		snprintf(err, errlen, "out of memory");
+	if (kc_add_resources(c, cfg, err, errlen) < 0)
 		goto fail;
-	}
-	kc_add_res(c, "services", "/api/v1/services", c->labels_param,
-	           KUBE_KIND_SERVICE, false);
-	if (cfg->watch_endpoints)
-		kc_add_res(c, "endpointslices", "/apis/discovery.k8s.io/v1/endpointslices",
-		           c->labels_param, KUBE_KIND_ENDPOINTSLICE, true);
-	/* A namespace exists from its Namespace object, not only while it
-	   holds Services: <ns>.svc answers NODATA, and with --pods insecure
-	   its pod names resolve, as CoreDNS (which watches them) answers. */
-	if (cfg->watch_namespaces)
-		kc_add_res(c, "namespaces", "/api/v1/namespaces", c->ns_labels_param,
-		           KUBE_KIND_NAMESPACE, false);
-	if (cfg->watch_pods) {
-		static const char running[] = "fieldSelector=status.phase%21%3DSucceeded%2C"
-		                              "status.phase%21%3DFailed%2Cstatus.phase%21%3DUnknown";
-		if (c->labels_param && !cfg->pods_only_clients) {
-			size_t n = sizeof(running) + 1 + strlen(c->labels_param);
-			if (!(c->pods_param = malloc(n))) {
-				snprintf(err, errlen, "out of memory");
-				goto fail;
-			}
-			snprintf(c->pods_param, n, "%s&%s", running, c->labels_param);
-		}
-		kc_add_res(c, "pods", "/api/v1/pods", c->pods_param ? c->pods_param : running,
-		           KUBE_KIND_POD, false);
-		c->res[c->n_res - 1].optional = cfg->pods_only_clients;
-	}
-	if (cfg->watch_nodes) {
-		kc_add_res(c, "nodes", "/api/v1/nodes", NULL, KUBE_KIND_NODE, false);
-		c->res[c->n_res - 1].optional = true;
-	}
-
 	c->multi = curl_multi_init();
 	c->curl_timer = evtimer_new(base, kc_curl_timeout, c);
 	if (c->token_file)
@@ -1632,7 +1873,8 @@ struct kube_client *kube_client_new(struct event_base *base,
 		}
 	}
 	for (size_t i = 0; i < c->n_res; i++)
-		kc_schedule(&c->res[i], KC_NEXT_LIST, 0);
+		if (c->res[i].active)
+			kc_schedule(&c->res[i], KC_NEXT_LIST, 0);
 	return c;
 fail:
 	kube_client_free(c);
@@ -1683,6 +1925,10 @@ void kube_client_free(struct kube_client *c)
 		event_free(c->curl_timer);
 	if (c->token_timer)
 		event_free(c->token_timer);
+	free(c->res);
+	for (size_t i = 0; i < c->n_ns; i++)
+		free(c->ns_names[i]);
+	free(c->ns_names);
 	free(c->labels_param);
 	free(c->ns_labels_param);
 	free(c->pods_param);

@@ -3,7 +3,9 @@
  * listed and watched as one WatchList stream where the server offers it,
  * else a paged LIST then a WATCH, through libcurl's multi socket interface
  * on a libevent loop, applied to a svc_cache as they stream in; resume,
- * relist, backoff and authentication.
+ * relist, backoff and authentication. With --namespaces, a resource the
+ * API forbids cluster-wide is read in each namespace named (a Role per
+ * namespace is then enough).
  *
  * Ownership: the client borrows the event_base and the cache (both must
  * outlive it) and copies everything it keeps from the config. */
@@ -46,6 +48,12 @@ struct kube_client_config {
 	bool watch_endpoints;    /* list/watch EndpointSlices (or Endpoints) */
 	const char *labels;      /* labelSelector of Services and their endpoints, or NULL */
 	const char *namespace_labels; /* labelSelector of Namespaces, or NULL */
+	/* --namespaces: the only namespaces the cache keeps, or none. A
+	   namespaced resource is read cluster-wide while the API allows it,
+	   else in each of these; Namespaces forbidden cluster-wide, these
+	   exist (unless namespace_labels needs the objects' labels). */
+	const char *const *namespaces;
+	size_t n_namespaces;
 	unsigned watch_timeout_s; /* timeoutSeconds of a watch; 0: 240..360 random */
 };
 

@@ -115,7 +115,7 @@ static const struct config_option option_table[] = {
 	{"kubeconfig", CONFIG_STRING, "FILE", NULL, 0, 0, NULL, OPT(kubeconfig),
 	 "take server, CA and credentials from a kubeconfig"},
 	{"namespaces", CONFIG_LIST, "NS[,NS...]", NULL, 0, 0, NULL, OPT(namespaces),
-	 "expose only these namespaces (CoreDNS's namespaces); the others' objects are not kept"},
+	 "expose only these namespaces (CoreDNS's namespaces); the others' objects are not kept; where the API forbids reading a resource cluster-wide (a Role in each namespace, no ClusterRole), each namespace is listed and watched on its own"},
 	{"labels", CONFIG_STRING, "SELECTOR", NULL, 0, 0, NULL, OPT(labels),
 	 "expose only the Services (and their EndpointSlices) whose labels match, e.g. 'app in (web,api),!canary' (CoreDNS's labels)"},
 	{"namespace-labels", CONFIG_STRING, "SELECTOR", NULL, 0, 0, NULL, OPT(namespace_labels),
@@ -401,6 +401,8 @@ static int setup_configs(struct app *app, char *err, size_t errlen)
 		return -1;
 	app->kcfg.labels = app->opt.labels;
 	app->kcfg.namespace_labels = app->opt.namespace_labels;
+	app->kcfg.namespaces = (const char *const *)app->only_ns;
+	app->kcfg.n_namespaces = app->n_only_ns;
 	/* Pods are listed and watched only when their records or autopath
 	   need them. */
 	app->kcfg.watch_pods = app->opt.pods == RECORDS_PODS_VERIFIED || app->opt.autopath ||
