@@ -5,9 +5,11 @@ already in it, for the benchmark's list and watch figures.
   apiserver_preload.py FAKEAPI_DIR CLUSTER_DIR [fake_apiserver options...]
 
 Imports fake_apiserver from FAKEAPI_DIR, fills its state with the
-services.json and endpointslices.json of CLUSTER_DIR (as if they had been
-created before the history starts: no watch events), then runs its main()
-with the remaining arguments (--port-file, --port, --ctl-port, ...).
+services.json and endpointslices.json of CLUSTER_DIR (bench/gen_cluster.py),
+and its namespaces.json, nodes.json and pods.json where there are such files
+(bench/gen_pods.py), as if they had been created before the history starts
+(no watch events), then runs its main() with the remaining arguments
+(--port-file, --port, --ctl-port, ...).
 The fake server's file is used as it is; nothing here changes it.
 """
 
@@ -24,7 +26,11 @@ def main():
     import fake_apiserver as fa
 
     files = (("services", "services.json"),
-             ("endpointslices", "endpointslices.json"))
+             ("endpointslices", "endpointslices.json"),
+             ("namespaces", "namespaces.json"),
+             ("nodes", "nodes.json"),
+             ("pods", "pods.json"))
+    optional = ("namespaces", "nodes", "pods")
     base = fa.State
 
     class Preloaded(base):
@@ -33,14 +39,17 @@ def main():
             n = 0
             for resource, fname in files:
                 _, kind, api = fa.BY_NAME[resource]
-                with open(os.path.join(cluster, fname)) as f:
+                path = os.path.join(cluster, fname)
+                if resource in optional and not os.path.exists(path):
+                    continue
+                with open(path) as f:
                     items = json.load(f)["items"]
                 for obj in items:
                     obj["kind"] = kind
                     obj["apiVersion"] = api
                     md = obj["metadata"]
                     md["resourceVersion"] = str(self.bump())
-                    self.objects[resource][(md["namespace"], md["name"])] = obj
+                    self.objects[resource][(md.get("namespace", ""), md["name"])] = obj
                     n += 1
             # history starts after the preloaded objects
             self.compacted = 0

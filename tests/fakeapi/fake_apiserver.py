@@ -7,7 +7,9 @@ Speaks the list/watch wire format svcdns uses (python3 standard library only):
       &timeoutSeconds=S                            chunked stream of events,
                                                    split at odd byte offsets
   collections: /api/v1/services, /apis/discovery.k8s.io/v1/endpointslices,
-               /api/v1/endpoints, /api/v1/pods, /api/v1/namespaces
+               /api/v1/endpoints, /api/v1/pods, /api/v1/namespaces,
+               /api/v1/nodes (query parameters other than these, such as
+               fieldSelector and labelSelector, are ignored)
 A watch from a compacted resourceVersion gets 200 + one ERROR event (code 410),
 as the real watch cache does (--gone-http: a plain HTTP 410 instead).
   GET <collection>?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan
@@ -55,6 +57,7 @@ RESOURCES = {
     "/api/v1/endpoints": ("endpoints", "Endpoints", "v1"),
     "/api/v1/pods": ("pods", "Pod", "v1"),
     "/api/v1/namespaces": ("namespaces", "Namespace", "v1"),
+    "/api/v1/nodes": ("nodes", "Node", "v1"),
 }
 BY_NAME = {v[0]: (path, v[1], v[2]) for path, v in RESOURCES.items()}
 
