@@ -370,7 +370,6 @@ bool kube_object_equal(const struct kube_object *a, const struct kube_object *b)
 				const struct kube_endpoint *p = &x->endpoints[i], *q = &y->endpoints[i];
 				if (p->ready != q->ready || !str_eq(p->hostname, q->hostname) ||
 				    !str_eq(p->target_name, q->target_name) ||
-				    !str_eq(p->zone, q->zone) || !str_eq(p->for_zones, q->for_zones) ||
 				    !ips_eq(p->addrs, p->n_addrs, q->addrs, q->n_addrs))
 					return false;
 			}

@@ -131,8 +131,9 @@ struct kube_object *kube_object_pack(struct kube_object *obj);
    a cache's borrowed view). NULL on allocation failure. */
 struct kube_object *kube_object_clone(const struct kube_object *obj);
 
-/* Whether a and b hold the same data (resourceVersion aside), subsets
-   included: a source can then skip re-applying an unchanged object. */
+/* Whether a and b hold the same data that svc_cache keeps (subsets
+   included; resourceVersion, labels, a Pod's node and an endpoint's zones,
+   read as objects are put, aside): a cached view equals what was put. */
 bool kube_object_equal(const struct kube_object *a, const struct kube_object *b);
 
 /* "Service", "EndpointSlice", ... for log lines. Never NULL. */
