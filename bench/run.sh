@@ -2,7 +2,8 @@
 # bench/run.sh - the benchmark behind `make bench` (issue 5).
 #
 #   bench/run.sh [--sizes "1000 10000 100000"] [--slice SECONDS] [--rounds R]
-#                [--starts K] [--no-install] [--no-api] [--out FILE]
+#                [--starts K] [--no-install] [--no-api] [--no-rotation]
+#                [--out FILE]
 #   bench/run.sh --smoke        (make check: svcdns and dig only, ~5 s)
 #
 # Serves the same generated cluster (bench/gen_cluster.py) from svcdns
@@ -17,6 +18,18 @@
 # svcdns --threads 2 vs NSD server-count 2 (both unpinned); at the largest N,
 # with the fake API server (tests/fakeapi): time to serve from a list,
 # programming latency and qps while 100 updates/s stream in.
+# The cost of rotation (issue 24), at the middle of --sizes (10000 by
+# default; --no-rotation leaves it out): svcdns --loadbalance round_robin
+# and svcdns --loadbalance none (both --threads 1, pinned to CPU 0), the
+# same data, alternated paired slices R times, on two query files: the
+# headless services' names only (A of 5 endpoints and _http._tcp SRV of 5
+# targets, one of each per headless service: every answer rotates) and the
+# usual mix; qps each, the median pair ratio round_robin/none, each one's
+# CPU per answer (utime+stime over its saturating slices) and that ratio,
+# lost queries. On the headless file NSD (records in a fixed order) runs in
+# the same rounds: svcdns round_robin/NSD and none/NSD. Before the slices
+# a dig check that round_robin's answers start at different records and
+# none's do not.
 #
 # Environment: SVCDNS (default: ./svcdns next to bench/), TESTDIR (default:
 # tests/ next to bench/). Everything listens on 127.0.0.1 high ports; every
@@ -37,6 +50,7 @@ STARTS_RUNS=3
 SMOKE=0
 INSTALL=1
 API=1
+ROTATION=1
 OUT=""
 
 while [ $# -gt 0 ]; do
@@ -48,8 +62,9 @@ while [ $# -gt 0 ]; do
 	--starts) STARTS_RUNS=$2; shift ;;
 	--no-install) INSTALL=0 ;;
 	--no-api) API=0 ;;
+	--no-rotation) ROTATION=0 ;;
 	--out) OUT=$2; shift ;;
-	-h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,/^$/p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
 	shift
@@ -70,9 +85,13 @@ log() { echo "# $*" >&2; }
 command -v dig >/dev/null || die "dig not found (bind9-dnsutils)"
 command -v python3 >/dev/null || die "python3 not found"
 
-# Ports: one random block of high ports per run.
-PBASE=$((20000 + (RANDOM % 2000) * 10))
+# Ports: one random block of high ports per run, below the kernel's
+# ephemeral range (32768-60999), where the clients of tests running beside
+# this one take theirs.
+PBASE=$((20000 + (RANDOM % 1200) * 10))
 P_SVC=$PBASE P_NSD=$((PBASE + 1)) P_KNOT=$((PBASE + 2)) P_HTTP=$((PBASE + 3))
+# the second svcdns of the rotation section (--loadbalance none)
+P_SVC2=$((PBASE + 4)) P_HTTP2=$((PBASE + 5))
 
 now_ms() { date +%s%3N; }
 
@@ -98,18 +117,20 @@ wait_answer() {
 	return 1
 }
 
-start_svcdns() { # DIR THREADS PIN(0|1) [extra args]: sets SVC_PID
+# start_svcdns DIR THREADS PIN(0|1) [extra args]: sets SVC_PID. On port
+# P_SVC (HTTP P_HTTP), or SVC_PORT and SVC_HTTP when the caller sets them.
+start_svcdns() {
 	local dir=$1 threads=$2 pin=$3
 	shift 3
-	local pre=""
+	local pre="" port=${SVC_PORT:-$P_SVC} http=${SVC_HTTP:-$P_HTTP}
 	[ "$pin" = 1 ] && pre="taskset -c 0"
 	if [ -n "$dir" ]; then
-		$pre "$SVCDNS" --dir "$dir" --listen 127.0.0.1 --port "$P_SVC" --upstream none \
-			--threads "$threads" --http 127.0.0.1:$P_HTTP --log-level warning "$@" \
+		$pre "$SVCDNS" --dir "$dir" --listen 127.0.0.1 --port "$port" --upstream none \
+			--threads "$threads" --http 127.0.0.1:$http --log-level warning "$@" \
 			>>"$WORK/svcdns.log" 2>&1 &
 	else
-		$pre "$SVCDNS" --listen 127.0.0.1 --port "$P_SVC" --upstream none \
-			--threads "$threads" --http 127.0.0.1:$P_HTTP "$@" \
+		$pre "$SVCDNS" --listen 127.0.0.1 --port "$port" --upstream none \
+			--threads "$threads" --http 127.0.0.1:$http "$@" \
 			>>"$WORK/svcdns.log" 2>&1 &
 	fi
 	SVC_PID=$!
@@ -334,6 +355,7 @@ perf() {
 	# the server's CPU over the slice: below a full core, the client was the limit
 	case $port in
 	"$P_SVC") pid=${SVC_PID:-} ;;
+	"$P_SVC2") pid=${SVC2_PID:-} ;;
 	"$P_NSD") pid=${NSD_PID:-} ;;
 	"$P_KNOT") pid=${KNOT_PID:-} ;;
 	esac
@@ -413,6 +435,132 @@ lost_summary() { # FILE TAG
 		END { printf "  %-10s lost %d in %d slices, avg latency at saturation %.0f us, rcodes %s\n", t, l, n, a / n, rc }' "$1"
 }
 
+cpuq_summary() { # FILE TAG_A TAG_B: the server's CPU per answer in saturating slices
+	python3 - "$@" <<'EOF'
+import sys, statistics
+f, a, b = sys.argv[1:4]
+rows = [l.split() for l in open(f) if l.strip()]
+# r[6]: the server's CPU, % of a core, over the slice; r[1]: qps
+us = lambda t: [float(r[6]) * 1e4 / float(r[1]) for r in rows
+                if r[0] == t and len(r) > 6 and float(r[1]) > 0]
+ua, ub = us(a), us(b)
+med = lambda v: statistics.median(v) if v else float("nan")
+ratios = [x / y for x, y in zip(ua, ub) if y > 0]
+print("  CPU per answer: %s %.3f us, %s %.3f us (medians); ratio %s/%s = %.3f  (median of pairs: %s)"
+      % (a, med(ua), b, med(ub), a, b, med(ratios), " ".join("%.3f" % r for r in ratios)))
+EOF
+}
+
+# ---- the cost of rotation (issue 24) ------------------------------------------
+# first_records PORT NAME TYPE COUNT: how many different first records COUNT
+# answers to NAME TYPE started with.
+first_records() {
+	local i
+	for i in $(seq 1 "$4"); do
+		dig +short +tries=1 +time=1 -p "$1" @127.0.0.1 "$2" "$3" 2>/dev/null | head -1
+	done | sort -u | grep -c .
+}
+
+msg_size() { # PORT NAME TYPE: the answer's size in bytes (dig's MSG SIZE rcvd)
+	dig +tries=1 +time=1 +norecurse -p "$1" @127.0.0.1 "$2" "$3" 2>/dev/null |
+		sed -n 's/.*MSG SIZE *rcvd: *\([0-9]*\).*/\1/p'
+}
+
+# bench_rotation N DIR PROBE: svcdns --loadbalance round_robin (P_SVC) and
+# --loadbalance none (P_SVC2), both --threads 1 pinned to CPU 0, on DIR; NSD
+# (already up on the same data) beside them on the headless file.
+bench_rotation() {
+	local n=$1 C=$2 probe=$3 r qmix=$Q hname hsrv rr_pid none_pid
+	local QH=$WORK/qh$n
+	python3 - "$C/services.json" "$QH" <<'EOF' || die "cannot write the headless query file"
+import json, random, sys
+svcs = json.load(open(sys.argv[1]))["items"]
+q = []
+for s in svcs:
+    if s["spec"].get("clusterIP") != "None":
+        continue
+    fq = "%s.%s.svc.cluster.local" % (s["metadata"]["name"], s["metadata"]["namespace"])
+    q.append("%s A" % fq)
+    q += ["_%s._tcp.%s SRV" % (p["name"], fq) for p in s["spec"]["ports"]]
+random.Random(24).shuffle(q)
+open(sys.argv[2], "w").write("\n".join(q) + "\n")
+EOF
+	hname=$(awk '$2 == "A" { print $1; exit }' "$QH")
+	hsrv=$(awk '$2 == "SRV" { print $1; exit }' "$QH")
+
+	start_svcdns "$C" 1 1 --loadbalance round_robin
+	rr_pid=$SVC_PID
+	SVC_PORT=$P_SVC2 SVC_HTTP=$P_HTTP2 start_svcdns "$C" 1 1 --loadbalance none
+	none_pid=$SVC_PID
+	SVC_PID=$rr_pid
+	SVC2_PID=$none_pid
+	wait_answer "$probe" "$P_SVC" 120 >/dev/null || die "svcdns (round_robin) did not serve"
+	wait_answer "$probe" "$P_SVC2" 120 >/dev/null || die "svcdns (none) did not serve"
+
+	echo "rotation (issue 24): svcdns --loadbalance round_robin vs none, both --threads 1 on CPU 0, N=$n"
+	echo "  headless file: $(grep -c ' A$' "$QH") A of headless services (5 endpoints) + $(grep -c ' SRV$' "$QH") SRV (5 targets, 5 glue A), shuffled"
+	local fr_a fr_s fn_a fn_s
+	fr_a=$(first_records "$P_SVC" "$hname" A 20)
+	fr_s=$(first_records "$P_SVC" "$hsrv" SRV 20)
+	fn_a=$(first_records "$P_SVC2" "$hname" A 20)
+	fn_s=$(first_records "$P_SVC2" "$hsrv" SRV 20)
+	echo "  different first records in 20 answers (A, SRV): round_robin $fr_a, $fr_s; none $fn_a, $fn_s"
+	if [ "$fr_a" -lt 2 ] || [ "$fr_s" -lt 2 ] || [ "$fn_a" != 1 ] || [ "$fn_s" != 1 ]; then
+		echo "  WARNING: expected 2 or more for round_robin and 1 for none: the figures below may not measure rotation"
+	fi
+	echo "  answer bytes (A, SRV): svcdns $(msg_size "$P_SVC" "$hname" A), $(msg_size "$P_SVC" "$hsrv" SRV); nsd $(msg_size "$P_NSD" "$hname" A), $(msg_size "$P_NSD" "$hsrv" SRV)"
+
+	log "rotation: warm-up"
+	Q=$QH
+	perf "$P_SVC" 2 warm >/dev/null
+	perf "$P_SVC2" 2 warm >/dev/null
+	perf "$P_NSD" 2 warm >/dev/null
+	Q=$qmix
+	perf "$P_SVC" 2 warm >/dev/null
+	perf "$P_SVC2" 2 warm >/dev/null
+	: >"$WORK/slices"
+	# The order alternates from round to round: no server always goes first.
+	for r in $(seq 1 "$ROUNDS"); do
+		log "rotation: round $r/$ROUNDS"
+		Q=$QH
+		if [ $((r % 2)) = 1 ]; then
+			perf "$P_SVC" "$SLICE" rr-hl >/dev/null
+			perf "$P_SVC2" "$SLICE" none-hl >/dev/null
+			perf "$P_NSD" "$SLICE" nsd-hl >/dev/null
+		else
+			perf "$P_NSD" "$SLICE" nsd-hl >/dev/null
+			perf "$P_SVC2" "$SLICE" none-hl >/dev/null
+			perf "$P_SVC" "$SLICE" rr-hl >/dev/null
+		fi
+		Q=$qmix
+		if [ $((r % 2)) = 1 ]; then
+			perf "$P_SVC" "$SLICE" rr-mix >/dev/null
+			perf "$P_SVC2" "$SLICE" none-mix >/dev/null
+		else
+			perf "$P_SVC2" "$SLICE" none-mix >/dev/null
+			perf "$P_SVC" "$SLICE" rr-mix >/dev/null
+		fi
+	done
+	Q=$qmix
+	echo "  headless names only (${SLICE}s slices x $ROUNDS, order alternating; rr = round_robin):"
+	ratio_summary "$WORK/slices" rr-hl none-hl | sed 's/^/  /'
+	cpuq_summary "$WORK/slices" rr-hl none-hl | sed 's/^/  /'
+	ratio_summary "$WORK/slices" rr-hl nsd-hl | sed '1d; s/^/  /'
+	ratio_summary "$WORK/slices" none-hl nsd-hl | sed '1,2d; s/^/  /'
+	cpuq_summary "$WORK/slices" rr-hl nsd-hl | sed 's/^/  /'
+	cpuq_summary "$WORK/slices" none-hl nsd-hl | sed 's/^/  /'
+	for t in rr-hl none-hl nsd-hl; do lost_summary "$WORK/slices" "$t" | sed 's/^/  /'; done
+	echo "  the usual mix (gen_cluster.py's file, as in the one-core slices above):"
+	ratio_summary "$WORK/slices" rr-mix none-mix | sed 's/^/  /'
+	cpuq_summary "$WORK/slices" rr-mix none-mix | sed 's/^/  /'
+	for t in rr-mix none-mix; do lost_summary "$WORK/slices" "$t" | sed 's/^/  /'; done
+	cat "$WORK/slices" >>"$WORK/all-slices.$n"
+	stop "$SVC2_PID"
+	stop "$SVC_PID"
+	SVC2_PID=""
+	rm -f "$QH"
+}
+
 # ---- one size ---------------------------------------------------------------
 bench_size() {
 	local n=$1 g t nobj r m
@@ -471,8 +619,11 @@ bench_size() {
 		echo "  ${s%%:*} RSS $1 kB  PSS $2 kB  processes $3  RSS bytes/object $(($1 * 1024 / nobj))  (RSS-5MB)/object $((($1 - 5120) * 1024 / nobj))  objects $nobj"
 	done
 	stop "$KNOT_PID"
-	stop "$NSD_PID"
 	stop "$SVC_PID"
+	if [ "$ROTATION" = 1 ] && [ "$n" = "$ROT_SIZE" ]; then
+		bench_rotation "$n" "$C" "$probe"
+	fi
+	stop "$NSD_PID"
 
 	# svcdns --threads 2 vs NSD server-count 2, nothing pinned
 	start_svcdns "$C" 2 0
@@ -621,6 +772,9 @@ EOF
 
 echo "svcdns benchmark $(date -u +%Y-%m-%dT%H:%MZ) on $(uname -n): $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "versions: $("$SVCDNS" --version 2>&1 | head -1); $("$NSD_BIN" -v 2>&1 | head -1); $("$KNOTD_BIN" -V 2>&1 | head -1); $(dnsperf -h 2>&1 | grep -m1 Version)"
+# The rotation section's size: the middle of --sizes (of two, the first).
+ROT_SIZES=($SIZES)
+ROT_SIZE=${ROT_SIZES[$(((${#ROT_SIZES[@]} - 1) / 2))]}
 for n in $SIZES; do
 	bench_size "$n"
 done
