@@ -28,7 +28,6 @@ struct entry {
 
 struct zone_hints {
 	struct cds_lfht *ht;
-	size_t count;
 };
 
 struct key {
@@ -95,7 +94,6 @@ void zone_hints_clear(struct zone_hints *h)
 			call_rcu(&e->rcu, free_entry_rcu);
 	}
 	rcu_read_unlock();
-	h->count = 0;
 }
 
 /* The service key of a slice: its service's name and namespace as the
@@ -151,7 +149,6 @@ static void remove_key(struct zone_hints *h, const struct key *k)
 	node = cds_lfht_iter_get_node(&iter);
 	if (node && cds_lfht_del(h->ht, node) == 0) {
 		call_rcu(&caa_container_of(node, struct entry, node)->rcu, free_entry_rcu);
-		h->count--;
 	}
 }
 
@@ -174,8 +171,6 @@ static int put_key(struct zone_hints *h, const struct key *k, const uint32_t *zo
 	old = cds_lfht_add_replace(h->ht, key_hash(k), match_key, k, &e->node);
 	if (old)
 		call_rcu(&caa_container_of(old, struct entry, node)->rcu, free_entry_rcu);
-	else
-		h->count++;
 	return 0;
 }
 
@@ -217,11 +212,6 @@ int zone_hints_put_slice(struct zone_hints *h, const struct kube_object *slice)
 void zone_hints_remove_slice(struct zone_hints *h, const struct kube_object *slice)
 {
 	apply_slice(h, slice, false);
-}
-
-size_t zone_hints_count(const struct zone_hints *h)
-{
-	return h->count;
 }
 
 uint64_t zone_hints_service(const uint8_t *svc_label, const uint8_t *ns_label)

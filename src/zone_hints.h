@@ -45,8 +45,6 @@ void zone_hints_remove_slice(struct zone_hints *h, const struct kube_object *sli
 /* Forgets everything (the cache was cleared). */
 void zone_hints_clear(struct zone_hints *h);
 
-size_t zone_hints_count(const struct zone_hints *h); /* addresses held */
-
 /* ---- readers ---- */
 
 /* The key of the service whose name's first two labels are svc and ns
