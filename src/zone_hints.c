@@ -96,27 +96,28 @@ void zone_hints_clear(struct zone_hints *h)
 	rcu_read_unlock();
 }
 
+/* name as a lower-case wire label into out (64 bytes). false when it
+   cannot be one. */
+static bool wire_label(const char *name, uint8_t *out)
+{
+	size_t len = name ? strlen(name) : 0, i;
+
+	if (!len || len > 63)
+		return false;
+	out[0] = (uint8_t)len;
+	for (i = 0; i < len; i++)
+		out[1 + i] = (uint8_t)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+	return true;
+}
+
 /* The service key of a slice: its service's name and namespace as the
    wire labels a query's name holds. false when they cannot be labels. */
 static bool slice_service(const struct kube_object *slice, uint64_t *out)
 {
 	uint8_t svc[64], ns[64];
-	size_t svc_len = slice->u.slice.service_name ? strlen(slice->u.slice.service_name) : 0;
-	size_t ns_len = slice->ns ? strlen(slice->ns) : 0;
-	size_t i;
 
-	if (!svc_len || svc_len > 63 || !ns_len || ns_len > 63)
+	if (!wire_label(slice->u.slice.service_name, svc) || !wire_label(slice->ns, ns))
 		return false;
-	svc[0] = (uint8_t)svc_len;
-	ns[0] = (uint8_t)ns_len;
-	for (i = 0; i < svc_len; i++) {
-		char c = slice->u.slice.service_name[i];
-		svc[1 + i] = (uint8_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-	}
-	for (i = 0; i < ns_len; i++) {
-		char c = slice->ns[i];
-		ns[1 + i] = (uint8_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-	}
 	*out = zone_hints_service(svc, ns);
 	return true;
 }

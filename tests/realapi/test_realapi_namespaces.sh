@@ -190,11 +190,7 @@ for res in services endpointslices pods; do
 done
 log_since "$mark" '410|too old' | head -2 | sed 's/^/     /'
 check_within "$A relisted: the pod deleted while down left db" $SYNC_MS "db.$A.$Z" A 10.244.81.1
-if wait_rcode NXDOMAIN "10-244-81-11.$A.$P" A $CHANGE_MS; then
-	pass "$A relisted: the deleted pod's name is NXDOMAIN"
-else
-	fail "$A relisted: the deleted pod's name is NXDOMAIN"
-fi
+check_true "$A relisted: the deleted pod's name is NXDOMAIN" wait_rcode NXDOMAIN "10-244-81-11.$A.$P" A $CHANGE_MS
 check_eq "$B kept: web" 10.96.81.2 "$(short "web.$B.$Z" A)"
 check_eq "$B kept: db's endpoint (its slice)" 10.244.81.2 "$(short "db.$B.$Z" A)"
 check_eq "$B kept: a pod name" 10.244.81.2 "$(short "10-244-81-2.$B.$P" A)"
@@ -208,11 +204,7 @@ must "Service $B/new while forbidden" mksvc "$B" new 10.96.81.29 new
 expect_rcode "$B forbidden: web still answered (stale)" NOERROR "web.$B.$Z" A
 must "RoleBinding svcdns in $B again" bind_role "$B"
 check_within "$B readable again: the Service created meanwhile answers" $RECOVER_MS "new.$B.$Z" A 10.96.81.29
-if wait_rcode NXDOMAIN "web.$B.$Z" A $CHANGE_MS; then
-	pass "$B readable again: the Service deleted meanwhile is NXDOMAIN"
-else
-	fail "$B readable again: the Service deleted meanwhile is NXDOMAIN"
-fi
+check_true "$B readable again: the Service deleted meanwhile is NXDOMAIN" wait_rcode NXDOMAIN "web.$B.$Z" A $CHANGE_MS
 check_eq "$B readable again: db's endpoint" 10.244.81.2 "$(short "db.$B.$Z" A)"
 check_eq "$A unchanged by $B's relist: db" 10.244.81.1 "$(short "db.$A.$Z" A)"
 expect_rcode "$C still NXDOMAIN" NXDOMAIN "web.$C.$Z" A
