@@ -40,6 +40,7 @@ struct zone_info {
 	uint8_t name[DNAME_MAX];
 	uint8_t name_len;
 	bool reverse;
+	bool multicluster; /* a --multicluster zone */
 	struct zone_soa *soa; /* RCU-published */
 };
 
@@ -1271,6 +1272,7 @@ struct answer_table *answer_table_new(const struct records_set *set, bool pods_i
 		memcpy(t->zones[i].name, rz->name, rz->name_len);
 		t->zones[i].name_len = rz->name_len;
 		t->zones[i].reverse = rz->kind == RECORDS_ZONE_REVERSE;
+		t->zones[i].multicluster = rz->multicluster;
 		set_zone_soa(&t->zones[i], rz);
 		if (!t->zones[i].soa) {
 			answer_table_free(t);
@@ -1540,10 +1542,13 @@ static bool namespace_exists(const struct answer_table *t, const uint8_t *ns_lab
 /* CoreDNS also answers _port._proto names written without underscores
    ("http.tcp.web.ns.svc.zone"). Only on a miss: writes lname with them to
    out and returns its length (0 when it does not apply); *shift is minus
-   the underscores added. */
-static size_t srv_alias(const uint8_t *lname, size_t len, uint8_t *out, int *shift)
+   the underscores added. In a multicluster zone two labels without any
+   underscore are an endpoint and its cluster, not a port and protocol. */
+static size_t srv_alias(const struct answer_table *t, const uint8_t *lname, size_t len,
+                        uint8_t *out, int *shift)
 {
 	size_t l1 = lname[0], l2, at = 0, added = 0;
+	int zone;
 
 	if (l1 == 0 || 1 + l1 >= len)
 		return 0;
@@ -1552,6 +1557,9 @@ static size_t srv_alias(const uint8_t *lname, size_t len, uint8_t *out, int *shi
 		return 0;
 	if (lname[1] == '_' && lname[2 + l1] == '_')
 		return 0; /* already the real form */
+	if (lname[1] != '_' && lname[2 + l1] != '_' &&
+	    (zone = zone_of(t, lname, len)) >= 0 && t->zones[zone].multicluster)
+		return 0;
 	if (l1 + 1 > 63 || l2 + 1 > 63)
 		return 0;
 	out[at++] = (uint8_t)(lname[1] == '_' ? l1 : l1 + 1);
@@ -1875,7 +1883,7 @@ void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
 		}
 	}
 	if (!n && (qtype == RR_TYPE_SRV || qtype == RR_TYPE_ANY) &&
-	    (alias_len = srv_alias(lname, len, alias, &shift)) != 0) {
+	    (alias_len = srv_alias(t, lname, len, alias, &shift)) != 0) {
 		n = find_node(t, bytemap_hash(alias, alias_len), alias, alias_len);
 		if (n && !node_type(n, RR_TYPE_SRV))
 			n = NULL; /* only SRV names have the underscore-less form */

@@ -29,6 +29,8 @@
 /* EndpointSlice, Endpoints */
 #define F_SLICE_SERVICE 0x04
 #define F_SLICE_FROM_ENDPOINTS 0x08
+#define F_SLICE_IMPORT 0x10  /* import_name follows */
+#define F_SLICE_CLUSTER 0x20 /* cluster_id follows */
 /* Pod */
 #define F_POD_HOSTNAME 0x04
 #define F_POD_SUBDOMAIN 0x08
@@ -137,7 +139,13 @@ static void put_slice(struct writer *w, const struct kube_endpointslice *s, uint
 		*flags |= F_SLICE_SERVICE;
 	if (s->from_endpoints)
 		*flags |= F_SLICE_FROM_ENDPOINTS;
+	if (s->import_name)
+		*flags |= F_SLICE_IMPORT;
+	if (s->cluster_id)
+		*flags |= F_SLICE_CLUSTER;
 	put_str(w, s->service_name);
+	put_str(w, s->import_name);
+	put_str(w, s->cluster_id);
 	put_varint(w, s->n_endpoints);
 	for (i = 0; i < s->n_endpoints; i++) {
 		const struct kube_endpoint *ep = &s->endpoints[i];
@@ -183,6 +191,7 @@ static void put_object(struct writer *w, const struct kube_object *obj)
 		put_u8(w, 0); /* flags, known once the body is written */
 		switch (obj->kind) {
 		case KUBE_KIND_SERVICE:
+		case KUBE_KIND_SERVICEIMPORT:
 			put_service(w, &obj->u.svc, &flags);
 			break;
 		case KUBE_KIND_ENDPOINTSLICE:
@@ -342,6 +351,8 @@ static void get_slice(struct viewer *v, struct kube_endpointslice *s, uint8_t fl
 
 	s->service_name = get_str_if(v, flags & F_SLICE_SERVICE);
 	s->from_endpoints = flags & F_SLICE_FROM_ENDPOINTS;
+	s->import_name = get_str_if(v, flags & F_SLICE_IMPORT);
+	s->cluster_id = get_str_if(v, flags & F_SLICE_CLUSTER);
 	s->n_endpoints = get_varint(v);
 	s->endpoints = take(v, s->n_endpoints * sizeof(*s->endpoints),
 	                    _Alignof(struct kube_endpoint));
@@ -385,6 +396,7 @@ static struct kube_object *view_objects(struct viewer *v, const char *ns,
 		o.name = (char *)(uintptr_t)name;
 		switch (o.kind) {
 		case KUBE_KIND_SERVICE:
+		case KUBE_KIND_SERVICEIMPORT:
 			get_service(v, &o.u.svc, flags);
 			break;
 		case KUBE_KIND_ENDPOINTSLICE:

@@ -36,8 +36,8 @@
 
 #define KC_PAGE_LIMIT 500
 #define KC_TOKEN_REREAD_S 60
-#define KC_MAX_RESOURCES 5 /* services, slices, namespaces, pods, nodes */
-#define KC_SCOPABLE 3      /* of which namespaced: services, slices, pods */
+#define KC_MAX_RESOURCES 6 /* services, slices, namespaces, pods, nodes, imports */
+#define KC_SCOPABLE 4      /* of which namespaced: services, slices, pods, imports */
 #define KC_PATH_MAX 320    /* "/apis/.../namespaces/<ns, encoded>/endpointslices" */
 #define KC_NAME_MAX 96     /* "endpointslices in <ns>" */
 #define KC_ERRBODY_MAX 1024
@@ -81,6 +81,9 @@ struct kc_res {
 	enum kube_kind kind;
 	bool is_slices;    /* may fall back to v1 endpoints on 404 */
 	bool optional;     /* not waited for by the first sync */
+	/* ServiceImports the API does not serve (no CRD: 404) or this account
+	   may not read (403): not waited for either until they list. */
+	bool unavailable;
 	/* Streamed now; a cluster-wide one stops when the API forbids it and
 	   its n_scoped streams, the next entries of the array, start
 	   (kc_scope). */
@@ -743,7 +746,8 @@ static void kc_notify(struct kube_client *c)
 static bool kc_all_listed(const struct kube_client *c)
 {
 	for (size_t i = 0; i < c->n_res; i++)
-		if (c->res[i].active && !c->res[i].listed && !c->res[i].optional)
+		if (c->res[i].active && !c->res[i].listed && !c->res[i].optional &&
+		    !c->res[i].unavailable)
 			return false;
 	return true;
 }
@@ -1252,6 +1256,7 @@ static void kc_list_complete(struct kc_res *r, const char *list_rv)
 		log_warn("%s list has no resourceVersion; watching from now",
 		         r->name);
 	r->listed = true;
+	r->unavailable = false;
 	c->st.lists++;
 	if (relist)
 		c->st.relists++;
@@ -1423,6 +1428,26 @@ static void kc_scope(struct kc_res *r)
 	}
 }
 
+/* --multicluster without the ServiceImport CRD or the permission to read
+   it: the cluster's own names must not wait for it (CoreDNS serves after
+   its startup timeout), so the first sync goes on without the imports,
+   told once, and the list is retried as after any failure: installing
+   the CRD or granting the rule needs no restart. */
+static void kc_import_unavailable(struct kc_res *r, long code)
+{
+	kc_end_transfer(r);
+	if (!r->unavailable)
+		log_warn("%s: HTTP %ld: %s; the multicluster zones have no imports until it lists",
+		         r->name, code,
+		         code == 404 ? "the API has no ServiceImports (install the "
+		                       "multicluster.x-k8s.io CRD)"
+		                     : "forbidden (grant list and watch on "
+		                       "serviceimports.multicluster.x-k8s.io)");
+	r->unavailable = true;
+	kc_relist(r, kc_backoff(r));
+	kc_listed(r->c, 0);
+}
+
 /* A request that failed before any data (network, TLS, an HTTP status):
    410 relists, a 404 for EndpointSlices falls back to Endpoints, a 403
    cluster-wide may scope the stream (kc_scope), the rest is logged by
@@ -1452,6 +1477,10 @@ static void kc_request_failed(struct kc_res *r, enum kc_phase phase, CURLcode re
 	} else if (code == 403 && kc_may_scope(r)) {
 		kc_end_transfer(r);
 		kc_scope(r);
+		return;
+	} else if ((code == 404 || code == 403) && r->kind == KUBE_KIND_SERVICEIMPORT &&
+	           phase == KC_LIST) {
+		kc_import_unavailable(r, code);
 		return;
 	} else {
 		kc_status_message(r, msg, sizeof(msg));
@@ -1752,6 +1781,10 @@ static int kc_add_resources(struct kube_client *c, const struct kube_client_conf
 		                KUBE_KIND_POD, cfg->pods_only_clients) != NULL;
 	if (ok && cfg->watch_nodes)
 		ok = kc_add_res(c, "/api/v1", "nodes", NULL, KUBE_KIND_NODE, true) != NULL;
+	/* CoreDNS lists them with no label selector of --labels. */
+	if (ok && cfg->watch_service_imports)
+		ok = kc_add_res(c, "/apis/multicluster.x-k8s.io/v1alpha1", "serviceimports", NULL,
+		                KUBE_KIND_SERVICEIMPORT, false) != NULL;
 	if (!ok)
 		snprintf(err, errlen, "--namespaces: a name too long for a request path");
 	return ok ? 0 : -1;

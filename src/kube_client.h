@@ -46,6 +46,10 @@ struct kube_client_config {
 	bool watch_nodes;
 	bool watch_namespaces;   /* also list/watch Namespaces (names) */
 	bool watch_endpoints;    /* list/watch EndpointSlices (or Endpoints) */
+	/* Also list/watch ServiceImports (multicluster.x-k8s.io/v1alpha1,
+	   --multicluster); without the CRD or the permission, the first
+	   sync does not wait for them. */
+	bool watch_service_imports;
 	const char *labels;      /* labelSelector of Services and their endpoints, or NULL */
 	const char *namespace_labels; /* labelSelector of Namespaces, or NULL */
 	/* --namespaces: the only namespaces the cache keeps, or none. A

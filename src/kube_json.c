@@ -51,6 +51,7 @@ struct raw_subset {
 struct builder {
 	char *kind, *name, *ns, *rv, *cont;
 	char *svc_type, *cluster_ip, *external_name, *service_label, *address_type;
+	char *import_label, *cluster_label; /* the Multi-Cluster Services labels */
 	char *pod_ip, *hostname, *subdomain, *phase, *message, *node_name;
 	bool host_network;
 	bool publish_not_ready, tolerate_unready, has_items;
@@ -649,7 +650,7 @@ static void builder_clear(struct builder *b)
 	                 &b->svc_type, &b->cluster_ip, &b->external_name,
 	                 &b->service_label, &b->address_type, &b->pod_ip,
 	                 &b->hostname, &b->subdomain, &b->phase, &b->message,
-	                 &b->node_name};
+	                 &b->node_name, &b->import_label, &b->cluster_label};
 
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
@@ -859,6 +860,10 @@ static void metadata_value(struct builder *b, const char *f, size_t n, const cha
 	case 'l':
 		if (IS(f, n, "labels.kubernetes.io/service-name"))
 			set_string(b, &b->service_label, s, len, type);
+		else if (IS(f, n, "labels.multicluster.kubernetes.io/service-name"))
+			set_string(b, &b->import_label, s, len, type);
+		else if (IS(f, n, "labels.multicluster.kubernetes.io/source-cluster"))
+			set_string(b, &b->cluster_label, s, len, type);
 		if (n > 7 && memcmp(f, "labels.", 7) == 0 && type == 's')
 			add_label(b, f + 7, n - 7, s, len);
 		break;
@@ -888,6 +893,10 @@ static void spec_value(struct builder *b, const char *f, size_t n, const char *s
 		if (IS(f, n, "clusterIP"))
 			set_string(b, &b->cluster_ip, s, len, type);
 		else if (IS(f, n, "clusterIPs[]"))
+			push_string(b, &b->cluster_ips, s, len, type);
+		break;
+	case 'i':
+		if (IS(f, n, "ips[]")) /* a ServiceImport's */
 			push_string(b, &b->cluster_ips, s, len, type);
 		break;
 	case 'e':
@@ -1194,6 +1203,11 @@ static int convert_slice(struct builder *b, struct kube_endpointslice *sl,
 		*why = "out of memory";
 		return -1;
 	}
+	/* Labels that do not make a DNS label name nothing. */
+	if (b->import_label && valid_label(b->import_label))
+		sl->import_name = take(&b->import_label);
+	if (b->cluster_label && valid_label(b->cluster_label))
+		sl->cluster_id = take(&b->cluster_label);
 	/* FQDN slices name no addresses DNS can serve. */
 	if (b->address_type && strcmp(b->address_type, "FQDN") == 0)
 		return 0;
@@ -1210,6 +1224,25 @@ static int convert_slice(struct builder *b, struct kube_endpointslice *sl,
 		sl->n_endpoints = n;
 	}
 	return convert_ports(&b->ports, &sl->ports, &sl->n_ports, why);
+}
+
+/* A ServiceImport (multicluster.x-k8s.io/v1alpha1): spec.type ClusterSetIP
+   with the cluster set's addresses in spec.ips, or Headless. */
+static int convert_service_import(struct builder *b, struct kube_service *svc,
+                                  const char **why)
+{
+	if (b->svc_type && strcmp(b->svc_type, "Headless") == 0) {
+		svc->type = KUBE_SVC_HEADLESS;
+	} else if (b->svc_type && strcmp(b->svc_type, "ClusterSetIP") == 0) {
+		svc->type = KUBE_SVC_CLUSTER_IP;
+		if (convert_ips(&b->cluster_ips, &svc->cluster_ips, &svc->n_cluster_ips,
+		                why) < 0)
+			return -1;
+	} else {
+		*why = "spec.type is neither ClusterSetIP nor Headless";
+		return -1;
+	}
+	return convert_ports(&b->ports, &svc->ports, &svc->n_ports, why);
 }
 
 /* Endpoints: one slice per subset, chained through next_subset. */
@@ -1344,6 +1377,9 @@ static struct kube_object *builder_finish(struct builder *b, int kind,
 		break;
 	case KUBE_KIND_ENDPOINTS:
 		rc = convert_endpoints(b, obj, why);
+		break;
+	case KUBE_KIND_SERVICEIMPORT:
+		rc = convert_service_import(b, &obj->u.svc, why);
 		break;
 	case KUBE_KIND_POD:
 		rc = convert_pod(b, &obj->u.pod, why);

@@ -7,8 +7,8 @@
 #include <sys/socket.h>
 
 /* The layout kube_object.h promises (on 64-bit targets). */
-_Static_assert(sizeof(void *) != 8 || sizeof(struct kube_object) == 96,
-               "a kube_object is 96 bytes");
+_Static_assert(sizeof(void *) != 8 || sizeof(struct kube_object) == 104,
+               "a kube_object is 104 bytes");
 _Static_assert(sizeof(void *) != 8 || sizeof(struct kube_port) == 16,
                "a kube_port is 16 bytes");
 
@@ -31,6 +31,7 @@ void kube_object_free(struct kube_object *obj)
 		free(obj->labels);
 		switch (obj->kind) {
 		case KUBE_KIND_SERVICE:
+		case KUBE_KIND_SERVICEIMPORT:
 			free(obj->u.svc.cluster_ip);
 			free(obj->u.svc.cluster_ips);
 			free(obj->u.svc.external_name);
@@ -39,6 +40,8 @@ void kube_object_free(struct kube_object *obj)
 		case KUBE_KIND_ENDPOINTSLICE:
 		case KUBE_KIND_ENDPOINTS:
 			free(obj->u.slice.service_name);
+			free(obj->u.slice.import_name);
+			free(obj->u.slice.cluster_id);
 			for (i = 0; i < obj->u.slice.n_endpoints; i++) {
 				struct kube_endpoint *ep = &obj->u.slice.endpoints[i];
 				free(ep->addrs);
@@ -68,7 +71,8 @@ void kube_object_free(struct kube_object *obj)
 const char *kube_kind_name(enum kube_kind kind)
 {
 	static const char *const names[KUBE_KIND_COUNT] = {
-		"unknown", "Service", "EndpointSlice", "Endpoints", "Namespace", "Pod", "Node"};
+		"unknown", "Service", "EndpointSlice", "Endpoints", "Namespace", "Pod", "Node",
+		"ServiceImport"};
 
 	return kind < KUBE_KIND_COUNT ? names[kind] : "unknown";
 }
@@ -82,6 +86,7 @@ enum kube_kind kube_kind_from_string(const char *s, bool list)
 		{"Service", KUBE_KIND_SERVICE},     {"EndpointSlice", KUBE_KIND_ENDPOINTSLICE},
 		{"Endpoints", KUBE_KIND_ENDPOINTS}, {"Namespace", KUBE_KIND_NAMESPACE},
 		{"Pod", KUBE_KIND_POD},             {"Node", KUBE_KIND_NODE},
+		{"ServiceImport", KUBE_KIND_SERVICEIMPORT},
 	};
 	size_t i, n = strlen(s);
 
@@ -241,6 +246,7 @@ static struct kube_object *pack_one(struct packer *p, const struct kube_object *
 	   after them: no padding between. */
 	switch (obj->kind) {
 	case KUBE_KIND_SERVICE:
+	case KUBE_KIND_SERVICEIMPORT:
 		c.u.svc.ports = pack_ports(p, obj->u.svc.ports, obj->u.svc.n_ports);
 		c.u.svc.cluster_ip = pack_str(p, obj->u.svc.cluster_ip);
 		c.u.svc.cluster_ips = pack_ips(p, obj->u.svc.cluster_ips, obj->u.svc.n_cluster_ips);
@@ -249,6 +255,8 @@ static struct kube_object *pack_one(struct packer *p, const struct kube_object *
 	case KUBE_KIND_ENDPOINTSLICE:
 	case KUBE_KIND_ENDPOINTS:
 		c.u.slice.service_name = pack_str(p, obj->u.slice.service_name);
+		c.u.slice.import_name = pack_str(p, obj->u.slice.import_name);
+		c.u.slice.cluster_id = pack_str(p, obj->u.slice.cluster_id);
 		c.u.slice.endpoints = obj->u.slice.endpoints
 		        ? pack_bytes(p, obj->u.slice.endpoints,
 		                     obj->u.slice.n_endpoints * sizeof(struct kube_endpoint),
@@ -348,7 +356,8 @@ bool kube_object_equal(const struct kube_object *a, const struct kube_object *b)
 		if (a->kind != b->kind || !str_eq(a->ns, b->ns) || !str_eq(a->name, b->name))
 			return false;
 		switch (a->kind) {
-		case KUBE_KIND_SERVICE: {
+		case KUBE_KIND_SERVICE:
+		case KUBE_KIND_SERVICEIMPORT: {
 			const struct kube_service *x = &a->u.svc, *y = &b->u.svc;
 			if (x->type != y->type || x->publish_not_ready != y->publish_not_ready ||
 			    !str_eq(x->cluster_ip, y->cluster_ip) ||
@@ -362,6 +371,8 @@ bool kube_object_equal(const struct kube_object *a, const struct kube_object *b)
 		case KUBE_KIND_ENDPOINTS: {
 			const struct kube_endpointslice *x = &a->u.slice, *y = &b->u.slice;
 			if (!str_eq(x->service_name, y->service_name) ||
+			    !str_eq(x->import_name, y->import_name) ||
+			    !str_eq(x->cluster_id, y->cluster_id) ||
 			    x->from_endpoints != y->from_endpoints ||
 			    x->n_endpoints != y->n_endpoints ||
 			    !ports_eq(x->ports, x->n_ports, y->ports, y->n_ports))

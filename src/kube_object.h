@@ -1,5 +1,6 @@
 /* kube_object.h - typed Kubernetes objects as svcdns keeps them (Service,
- * EndpointSlice, Endpoints, Namespace, Pod); plain data, no DNS, no JSON.
+ * EndpointSlice, Endpoints, Namespace, Pod, Node, and the Multi-Cluster
+ * Services API's ServiceImport); plain data, no DNS, no JSON.
  *
  * Ownership: a struct kube_object owns every string and array it points to;
  * kube_object_free() releases all of it, whether they are separate
@@ -20,6 +21,10 @@ enum kube_kind {
 	KUBE_KIND_NAMESPACE,
 	KUBE_KIND_POD,
 	KUBE_KIND_NODE, /* name and labels only (its zone): pod_map's */
+	/* multicluster.x-k8s.io ServiceImport, kept as a kube_service:
+	   ClusterSetIP as KUBE_SVC_CLUSTER_IP with spec.ips, Headless as
+	   KUBE_SVC_HEADLESS (--multicluster) */
+	KUBE_KIND_SERVICEIMPORT,
 	KUBE_KIND_COUNT
 };
 
@@ -45,9 +50,8 @@ enum kube_service_type {
 	KUBE_SVC_EXTERNAL_NAME
 };
 
-/* Counts sit beside the small fields so that every kind's part of the
-   union is 40 bytes and an object 80 (the parser refuses more than
-   KUBE_IPS_MAX addresses in one list). */
+/* Counts sit beside the small fields, keeping the union small (the
+   parser refuses more than KUBE_IPS_MAX addresses in one list). */
 #define KUBE_IPS_MAX UINT16_MAX
 
 struct kube_service {
@@ -78,6 +82,12 @@ struct kube_endpoint {
 struct kube_endpointslice {
 	char *service_name; /* label kubernetes.io/service-name, or the
 	                       Endpoints object's own name */
+	/* The Multi-Cluster Services labels: the ServiceImport it belongs
+	   to (multicluster.kubernetes.io/service-name) and the cluster its
+	   endpoints are in (multicluster.kubernetes.io/source-cluster).
+	   NULL when absent. */
+	char *import_name;
+	char *cluster_id;
 	struct kube_endpoint *endpoints;
 	struct kube_port *ports;
 	uint32_t n_endpoints;
@@ -109,7 +119,7 @@ struct kube_object {
 	   cache. */
 	char *labels;
 	union {
-		struct kube_service svc;
+		struct kube_service svc;         /* SERVICE and SERVICEIMPORT */
 		struct kube_endpointslice slice; /* ENDPOINTSLICE and ENDPOINTS */
 		struct kube_pod pod;
 	} u;

@@ -369,7 +369,8 @@ int metrics_render(const struct metrics_thread *dns, const struct metrics_app *a
 {
 	static const struct metrics_thread zero;
 	static const char *const kinds[KUBE_KIND_COUNT] = {
-		NULL, "service", "endpointslice", "endpoints", "namespace", "pod", "node"};
+		NULL, "service", "endpointslice", "endpoints", "namespace", "pod", "node",
+		"serviceimport"};
 	const char *srv = app->server ? app->server : "dns://:53";
 	size_t k;
 

@@ -47,10 +47,13 @@ struct records_set {
 	bool failed;
 };
 
-/* One ready address of a service, with the label it is published under. */
+/* One ready address of a service, with the label it is published under
+   (and, of a ServiceImport, the cluster it is in: the label after it, ""
+   when its slice names none). */
 struct ep_addr {
 	const struct kube_ip *ip;
 	char label[64];
+	const char *cluster;
 	const struct kube_endpointslice *slice;
 };
 
@@ -107,6 +110,7 @@ struct records_set *records_new(const struct records_config *cfg, uint32_t seria
 		}
 		set->zones[z].name_len = (uint8_t)len;
 		set->zones[z].kind = RECORDS_ZONE_CLUSTER;
+		set->zones[z].multicluster = z > 0 && z >= cfg->n_zones - cfg->n_multicluster;
 	}
 	memcpy(set->zones[z].name, "\x07in-addr\x04" "arpa", 14);
 	set->zones[z].name_len = 14;
@@ -206,7 +210,18 @@ void records_add_service(struct records_set *set, const struct svc_cache *cache,
 	size_t z;
 
 	for (z = 0; z < set->cfg->n_zones && !set->failed; z++)
-		add_service_zone(set, cache, z, svc);
+		if (!set->zones[z].multicluster)
+			add_service_zone(set, cache, z, svc);
+}
+
+void records_add_service_import(struct records_set *set, const struct svc_cache *cache,
+                                const struct kube_object *import)
+{
+	size_t z;
+
+	for (z = 0; z < set->cfg->n_zones && !set->failed; z++)
+		if (set->zones[z].multicluster)
+			add_service_zone(set, cache, z, import);
 }
 
 void records_add_pod(struct records_set *set, const struct kube_object *pod)
@@ -298,6 +313,14 @@ static int build_service(void *ctx, const struct kube_object *obj)
 	return bc->set->failed ? 1 : 0;
 }
 
+static int build_service_import(void *ctx, const struct kube_object *obj)
+{
+	struct build_ctx *bc = ctx;
+
+	records_add_service_import(bc->set, bc->cache, obj);
+	return bc->set->failed ? 1 : 0;
+}
+
 static int build_pod(void *ctx, const struct kube_object *obj)
 {
 	struct build_ctx *bc = ctx;
@@ -329,6 +352,8 @@ struct records_set *records_build(const struct svc_cache *cache,
 	bc.cache = cache;
 	records_add_apex(set);
 	svc_cache_foreach(cache, KUBE_KIND_SERVICE, build_service, &bc);
+	if (cfg->n_multicluster)
+		svc_cache_foreach(cache, KUBE_KIND_SERVICEIMPORT, build_service_import, &bc);
 	if (cfg->pods == RECORDS_PODS_VERIFIED)
 		svc_cache_foreach(cache, KUBE_KIND_POD, build_pod, &bc);
 	for (k = KUBE_KIND_SERVICE; k < KUBE_KIND_COUNT; k++)
@@ -669,7 +694,9 @@ static size_t collect_ready(struct records_set *set, const struct svc_cache *cac
 	*out = NULL;
 	if (set->cfg->no_endpoints) /* CoreDNS's noendpoints */
 		return 0;
-	n_objs = svc_cache_endpoints_of(cache, svc->ns, svc->name, &objs);
+	n_objs = svc->kind == KUBE_KIND_SERVICEIMPORT
+	                 ? svc_cache_import_slices(cache, svc->ns, svc->name, &objs)
+	                 : svc_cache_endpoints_of(cache, svc->ns, svc->name, &objs);
 	for (i = 0; i < n_objs; i++) {
 		for (part = objs[i]; part; part = part->next_subset) {
 			const struct kube_endpointslice *sl = &part->u.slice;
@@ -692,6 +719,8 @@ static size_t collect_ready(struct records_set *set, const struct svc_cache *cac
 					}
 					addrs[n].ip = &ep->addrs[k];
 					addrs[n].slice = sl;
+					addrs[n].cluster = svc->kind != KUBE_KIND_SERVICEIMPORT ? NULL
+					                   : sl->cluster_id ? sl->cluster_id : "";
 					endpoint_label(ep, &ep->addrs[k],
 					               set->cfg->endpoint_pod_names,
 					               addrs[n].label, sizeof(addrs[n].label));
@@ -704,14 +733,20 @@ static size_t collect_ready(struct records_set *set, const struct svc_cache *cac
 	return n;
 }
 
-static size_t endpoint_name(uint8_t *out, const char *label, const uint8_t *svc_name,
+/* An endpoint's name: its label below the service, or of a ServiceImport
+   its label and its cluster's (none when the slice names no cluster). */
+static size_t endpoint_name(uint8_t *out, const struct ep_addr *ep, const uint8_t *svc_name,
                             size_t svc_len)
 {
 	struct dname_buf b;
 	size_t len;
 
+	if (ep->cluster && !ep->cluster[0])
+		return 0;
 	dname_buf_init(&b);
-	dname_buf_label(&b, label, strlen(label));
+	dname_buf_label(&b, ep->label, strlen(ep->label));
+	if (ep->cluster)
+		dname_buf_label(&b, ep->cluster, strlen(ep->cluster));
 	len = dname_buf_finish(&b, svc_name, svc_len);
 	if (len)
 		memcpy(out, b.wire, len);
@@ -738,6 +773,10 @@ static void add_cluster_ip_service(struct records_set *set, const struct svc_cac
 		free(eps);
 		return;
 	}
+	/* CoreDNS names a ServiceImport by its ports (one answer per port
+	   and address): without ports, only its endpoints have names. */
+	if (obj->kind == KUBE_KIND_SERVICEIMPORT && svc->n_ports == 0)
+		goto endpoints;
 	node(set, name, len, zone); /* exists even without an address: NODATA */
 	for (i = 0; i < svc->n_cluster_ips; i++) {
 		add_address(set, name, len, zone, &svc->cluster_ips[i]);
@@ -766,8 +805,9 @@ static void add_cluster_ip_service(struct records_set *set, const struct svc_cac
 		}
 	}
 	/* Endpoint names exist for ClusterIP services too (CoreDNS). */
+endpoints:
 	for (i = 0; i < n_eps; i++) {
-		size_t elen = endpoint_name(owner, eps[i].label, name, len);
+		size_t elen = endpoint_name(owner, &eps[i], name, len);
 		if (!elen)
 			continue;
 		add_address(set, owner, elen, zone, eps[i].ip);
@@ -848,7 +888,7 @@ static void add_headless_service(struct records_set *set, const struct svc_cache
 		return;
 	}
 	for (i = 0; i < n_eps; i++) {
-		size_t tlen = endpoint_name(target, eps[i].label, name, len);
+		size_t tlen = endpoint_name(target, &eps[i], name, len);
 		add_address(set, name, len, zone, eps[i].ip);
 		if (!tlen)
 			continue;
@@ -861,7 +901,7 @@ static void add_headless_service(struct records_set *set, const struct svc_cache
 	   100 / their number, as CoreDNS. Bare name: every port. */
 	for (i = 0; i < n_eps; i++) {
 		const struct kube_endpointslice *sl = eps[i].slice;
-		size_t tlen = endpoint_name(target, eps[i].label, name, len);
+		size_t tlen = endpoint_name(target, &eps[i], name, len);
 		if (!tlen)
 			continue;
 		for (j = 0; j < sl->n_ports; j++) {

@@ -34,6 +34,10 @@ enum records_pods { RECORDS_PODS_DISABLED = 0, RECORDS_PODS_INSECURE, RECORDS_PO
 struct records_config {
 	const char *const *zones; /* cluster zones, text, e.g. "cluster.local" */
 	size_t n_zones;
+	/* The last n_multicluster of zones are --multicluster zones (e.g.
+	   "clusterset.local"): ServiceImports are named there, Services are
+	   not; zone 0 is always a cluster zone. */
+	size_t n_multicluster;
 	uint32_t ttl;
 	enum records_pods pods;
 	bool endpoint_pod_names; /* an endpoint without hostname: its pod's name */
@@ -57,6 +61,7 @@ struct records_zone {
 	uint8_t name[256]; /* wire, lower case */
 	uint8_t name_len;
 	uint8_t kind;      /* enum records_zone_kind */
+	bool multicluster; /* a --multicluster zone (of kind CLUSTER) */
 	struct record soa; /* owner: the zone apex */
 };
 
@@ -90,6 +95,13 @@ void records_add_apex(struct records_set *set);
 /* The names one Service implies (every zone), and its PTRs. */
 void records_add_service(struct records_set *set, const struct svc_cache *cache,
                          const struct kube_object *svc);
+/* The names one ServiceImport implies in every multicluster zone, as
+   CoreDNS's multicluster option makes them: a ClusterSetIP import like a
+   ClusterIP Service (its spec.ips), a Headless one like a headless
+   Service, its endpoints named <hostname>.<cluster id>.<name>.<ns>.svc.
+   No PTRs. */
+void records_add_service_import(struct records_set *set, const struct svc_cache *cache,
+                                const struct kube_object *import);
 /* <name>.<ns>.svc.<cluster zone zone>, wire, into out (DNAME_MAX bytes).
    Returns its length, or 0 when the labels do not make a name. */
 size_t records_service_owner(const struct records_set *set, size_t zone, const char *ns,

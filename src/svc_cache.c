@@ -36,6 +36,7 @@ struct views {
 	struct scratch get[KUBE_KIND_COUNT];
 	struct scratch each[KUBE_KIND_COUNT];
 	struct scratch endpoints;
+	struct scratch import_endpoints;
 	struct scratch own; /* the cache's own reading, e.g. of a replaced blob */
 };
 
@@ -43,6 +44,8 @@ struct svc_cache {
 	struct bytemap *by_kind[KUBE_KIND_COUNT]; /* "ns/name" -> blob */
 	struct views *views; /* written through a const cache: scratch only */
 	struct bytemap *endpoints_by_service; /* "ns/svc" -> struct endpoint_names */
+	struct bytemap *slices_by_import;     /* "ns/import" -> struct endpoint_names
+	                                         (slices only) */
 	struct bytemap *ns_objects;           /* "ns" -> object count (uintptr_t) */
 	struct bytemap *changed;              /* "ns/svc" or "ns" -> NULL */
 	struct bytemap *only_ns;              /* kept namespaces; NULL: all */
@@ -91,9 +94,10 @@ struct svc_cache *svc_cache_new(void)
 		}
 	}
 	c->endpoints_by_service = bytemap_new();
+	c->slices_by_import = bytemap_new();
 	c->ns_objects = bytemap_new();
 	c->changed = bytemap_new();
-	if (!c->endpoints_by_service || !c->ns_objects || !c->changed) {
+	if (!c->endpoints_by_service || !c->slices_by_import || !c->ns_objects || !c->changed) {
 		svc_cache_free(c);
 		return NULL;
 	}
@@ -109,6 +113,7 @@ void svc_cache_free(struct svc_cache *c)
 	for (k = 0; k < KUBE_KIND_COUNT; k++)
 		bytemap_free(c->by_kind[k], free);
 	bytemap_free(c->endpoints_by_service, free);
+	bytemap_free(c->slices_by_import, free);
 	bytemap_free(c->ns_objects, NULL);
 	bytemap_free(c->changed, NULL);
 	bytemap_free(c->only_ns, NULL);
@@ -119,6 +124,7 @@ void svc_cache_free(struct svc_cache *c)
 			scratch_free(&c->views->each[k]);
 		}
 		scratch_free(&c->views->endpoints);
+		scratch_free(&c->views->import_endpoints);
 		scratch_free(&c->views->own);
 		free(c->views);
 	}
@@ -491,6 +497,15 @@ static void mark_pod_changed(struct svc_cache *c, const struct kube_object *obj)
 	mark_changed(c, obj->ns, name);
 }
 
+/* A ServiceImport as (ns, "+" name): no Kubernetes name holds a '+'. */
+static void mark_import_changed(struct svc_cache *c, const char *ns, const char *import)
+{
+	char name[300];
+
+	snprintf(name, sizeof(name), "+%s", import);
+	mark_changed(c, ns, name);
+}
+
 /* Counts objects per namespace; a namespace appearing or vanishing is a
    change (its <ns>.svc name exists or not). */
 static void count_namespace(struct svc_cache *c, const char *ns, int delta)
@@ -568,6 +583,43 @@ static void names_drop(struct endpoint_names *set, bool slice, const char *name)
 	}
 }
 
+/* Files slice (or Endpoints) obj under owner ns/owner in map. */
+static void slice_index_add(struct bytemap *map, const struct kube_object *obj,
+                            const char *owner)
+{
+	char key[600];
+	size_t len = make_key(key, sizeof(key), obj->ns, owner);
+	void **slot = bytemap_slot(map, key, len, true);
+	struct endpoint_names *set;
+
+	if (!slot)
+		return;
+	set = *slot;
+	/* out of memory: the service just lacks these endpoints */
+	if (names_add(&set, obj->kind == KUBE_KIND_ENDPOINTSLICE, obj->name) < 0 && !set)
+		bytemap_remove(map, key, len);
+	else
+		*slot = set;
+}
+
+/* Undoes slice_index_add. Returns whether the owner had it filed. */
+static bool slice_index_drop(struct bytemap *map, const struct kube_object *obj,
+                             const char *owner)
+{
+	char key[600];
+	size_t len = make_key(key, sizeof(key), obj->ns, owner);
+	void **slot = bytemap_slot(map, key, len, false);
+	struct endpoint_names *set;
+
+	if (!slot)
+		return false;
+	set = *slot;
+	names_drop(set, obj->kind == KUBE_KIND_ENDPOINTSLICE, obj->name);
+	if (set->n_slices == 0 && set->n_endpoints == 0)
+		free(bytemap_remove(map, key, len));
+	return true;
+}
+
 static void index_add(struct svc_cache *c, const struct kube_object *obj)
 {
 	const char *ns_name = obj->kind == KUBE_KIND_NAMESPACE ? obj->name : obj->ns;
@@ -575,28 +627,21 @@ static void index_add(struct svc_cache *c, const struct kube_object *obj)
 	count_namespace(c, ns_name, +1);
 	if (obj->kind == KUBE_KIND_SERVICE) {
 		mark_changed(c, obj->ns, obj->name);
+	} else if (obj->kind == KUBE_KIND_SERVICEIMPORT) {
+		mark_import_changed(c, obj->ns, obj->name);
 	} else if (obj->kind == KUBE_KIND_POD) {
 		mark_pod_changed(c, obj);
 	} else if (obj->kind == KUBE_KIND_ENDPOINTSLICE || obj->kind == KUBE_KIND_ENDPOINTS) {
-		const char *svc = obj->u.slice.service_name;
-		char key[600];
-		size_t len;
-		void **slot;
-		struct endpoint_names *set;
+		const char *svc = obj->u.slice.service_name, *import = obj->u.slice.import_name;
 
-		if (!svc[0])
-			return;
-		len = make_key(key, sizeof(key), obj->ns, svc);
-		slot = bytemap_slot(c->endpoints_by_service, key, len, true);
-		if (!slot)
-			return;
-		set = *slot;
-		/* out of memory: the service just lacks these endpoints */
-		if (names_add(&set, obj->kind == KUBE_KIND_ENDPOINTSLICE, obj->name) < 0 && !set)
-			bytemap_remove(c->endpoints_by_service, key, len);
-		else
-			*slot = set;
-		mark_changed(c, obj->ns, svc);
+		if (svc[0]) {
+			slice_index_add(c->endpoints_by_service, obj, svc);
+			mark_changed(c, obj->ns, svc);
+		}
+		if (import) {
+			slice_index_add(c->slices_by_import, obj, import);
+			mark_import_changed(c, obj->ns, import);
+		}
 	}
 }
 
@@ -613,22 +658,17 @@ static void index_remove(struct svc_cache *c, const uint8_t *blob, const void *k
 
 	if (obj->kind == KUBE_KIND_SERVICE) {
 		mark_changed(c, obj->ns, obj->name);
+	} else if (obj->kind == KUBE_KIND_SERVICEIMPORT) {
+		mark_import_changed(c, obj->ns, obj->name);
 	} else if (obj->kind == KUBE_KIND_POD) {
 		mark_pod_changed(c, obj);
 	} else if (obj->kind == KUBE_KIND_ENDPOINTSLICE || obj->kind == KUBE_KIND_ENDPOINTS) {
-		const char *svc = obj->u.slice.service_name;
-		char set_key[600];
-		size_t len = make_key(set_key, sizeof(set_key), obj->ns, svc);
-		void **slot = svc[0] ? bytemap_slot(c->endpoints_by_service, set_key, len, false)
-		                     : NULL;
+		const char *svc = obj->u.slice.service_name, *import = obj->u.slice.import_name;
 
-		if (slot) {
-			struct endpoint_names *set = *slot;
-			names_drop(set, obj->kind == KUBE_KIND_ENDPOINTSLICE, obj->name);
-			if (set->n_slices == 0 && set->n_endpoints == 0)
-				free(bytemap_remove(c->endpoints_by_service, set_key, len));
+		if (svc[0] && slice_index_drop(c->endpoints_by_service, obj, svc))
 			mark_changed(c, obj->ns, svc);
-		}
+		if (import && slice_index_drop(c->slices_by_import, obj, import))
+			mark_import_changed(c, obj->ns, import);
 	}
 	count_namespace(c, ns_name, -1);
 }
@@ -684,8 +724,30 @@ static int reserve_views(struct svc_cache *c, const struct kube_object *obj,
 		need += views_need(c, KUBE_KIND_ENDPOINTSLICE, obj->ns, set->names, set->n_slices);
 		need += views_need(c, KUBE_KIND_ENDPOINTS, obj->ns, endpoints, set->n_endpoints);
 	}
-	return scratch_reserve(&v->endpoints, need) ? 0 : -1;
+	if (!scratch_reserve(&v->endpoints, need))
+		return -1;
+	if (!obj->u.slice.import_name)
+		return 0;
+	/* The same for svc_cache_import_slices. */
+	{
+		char key[600];
+		size_t len = make_key(key, sizeof(key), obj->ns, obj->u.slice.import_name);
+
+		slot = bytemap_slot(c->slices_by_import, key, len, false);
+		set = slot ? *slot : NULL;
+		need = view_size(blob, key_len) + sizeof(void *);
+		if (set)
+			need += views_need(c, KUBE_KIND_ENDPOINTSLICE, obj->ns, set->names,
+			                   set->n_slices);
+		return scratch_reserve(&v->import_endpoints, need) ? 0 : -1;
+	}
 }
+
+/* Views of the n objects of kind named from first (in ns) in scratch s,
+   as svc_cache_endpoints_of hands them out. */
+static size_t views_of(const struct svc_cache *c, struct scratch *s, enum kube_kind kind,
+                       const char *ns, const char *first, size_t n,
+                       const struct kube_object *const **out);
 
 size_t svc_cache_endpoints_of(const struct svc_cache *c, const char *ns,
                               const char *name, const struct kube_object *const **out)
@@ -699,6 +761,29 @@ size_t svc_cache_endpoints_of(const struct svc_cache *c, const char *ns,
 	const char *first = !set ? NULL : set->n_slices ? set->names
 	                                : set->names + names_span(set, set->n_slices);
 	size_t n = set ? (set->n_slices ? set->n_slices : set->n_endpoints) : 0;
+
+	return views_of(c, &c->views->endpoints, kind, ns, first, n, out);
+}
+
+size_t svc_cache_import_slices(const struct svc_cache *c, const char *ns, const char *name,
+                               const struct kube_object *const **out)
+{
+	char key[600];
+	size_t len = make_key(key, sizeof(key), ns, name);
+	void **slot = bytemap_slot(c->slices_by_import, key, len, false);
+	const struct endpoint_names *set = slot ? *slot : NULL;
+
+	return views_of(c, &c->views->import_endpoints, KUBE_KIND_ENDPOINTSLICE, ns,
+	                set ? set->names : NULL, set ? set->n_slices : 0, out);
+}
+
+static size_t views_of(const struct svc_cache *c, struct scratch *s, enum kube_kind kind,
+                       const char *ns, const char *first, size_t n,
+                       const struct kube_object *const **out)
+{
+	char key[600];
+	size_t len;
+	void **slot;
 	const struct kube_object **objs;
 	const char *one;
 	size_t i, at;
@@ -709,8 +794,7 @@ size_t svc_cache_endpoints_of(const struct svc_cache *c, const char *ns,
 		return 0;
 	/* The array of views first, then the views, all in one scratch
 	   (grown by svc_cache_put to fit: this cannot fail). */
-	mem = n ? scratch_reserve(&c->views->endpoints, views_need(c, kind, ns, first, n))
-	        : NULL;
+	mem = n ? scratch_reserve(s, views_need(c, kind, ns, first, n)) : NULL;
 	if (!mem)
 		return 0;
 	objs = (const struct kube_object **)(void *)mem;

@@ -1,5 +1,5 @@
-/* svc_cache.h - the model: Services, EndpointSlices, Endpoints, Namespaces
- * and Pods by kind/namespace/name. Knows nothing about DNS or sources.
+/* svc_cache.h - the model: Services, EndpointSlices, Endpoints, Namespaces,
+ * Pods and ServiceImports by kind/namespace/name. Knows nothing about DNS or sources.
  *
  * Single writer: only the loop that owns the sources touches a cache.
  * Ownership: svc_cache_put takes the object (and frees it: the cache keeps
@@ -116,12 +116,19 @@ size_t svc_cache_endpoints_of(const struct svc_cache *c, const char *ns,
                               const char *name,
                               const struct kube_object *const **out);
 
+/* The EndpointSlices of ServiceImport ns/name (labelled
+   multicluster.kubernetes.io/service-name), as svc_cache_endpoints_of's,
+   valid until the next svc_cache_import_slices or change. */
+size_t svc_cache_import_slices(const struct svc_cache *c, const char *ns, const char *name,
+                               const struct kube_object *const **out);
+
 /* Whether namespace ns exists: a Namespace object, or any object in it. */
 bool svc_cache_namespace_exists(const struct svc_cache *c, const char *ns);
 
 /* What changed since the last drain, for incremental consumers: every
    service whose DNS data may differ (its Service, or a slice naming it,
    changed) as (ns, name), every Pod that changed as (ns, "/" pod name),
+   every ServiceImport whose DNS data may differ as (ns, "+" name),
    and every namespace whose existence may differ as (ns, NULL). Each key once per drain, in no particular order; the
    list is empty afterwards. */
 typedef void (*svc_cache_change_fn)(void *ctx, const char *ns, const char *name);

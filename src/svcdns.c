@@ -55,6 +55,7 @@ struct options {
 	struct config_list listen;
 	unsigned long port;
 	struct config_list domain;
+	struct config_list multicluster;
 	unsigned long ttl;
 	struct config_list upstream;
 	const char *resolv_conf;
@@ -127,6 +128,8 @@ static const struct config_option option_table[] = {
 	{"port", CONFIG_UINT, "N", "53", 1, 65535, NULL, OPT(port), "DNS port, UDP and TCP"},
 	{"domain", CONFIG_LIST, "ZONE", "cluster.local", 0, 0, NULL, OPT(domain),
 	 "cluster zone; the first one names PTR targets"},
+	{"multicluster", CONFIG_LIST, "ZONE", NULL, 0, 0, NULL, OPT(multicluster),
+	 "serve ZONE (e.g. clusterset.local) from ServiceImports and the EndpointSlices of the Multi-Cluster Services API (CoreDNS's multicluster); repeatable"},
 	{"ttl", CONFIG_UINT, "N", "5", 0, 3600, NULL, OPT(ttl), "TTL of cluster records"},
 	{"upstream", CONFIG_LIST, "ADDR[:PORT]", NULL, 0, 0, NULL, OPT(upstream),
 	 "where names outside the cluster zones go; 'none' refuses them"},
@@ -212,6 +215,7 @@ struct app {
 	struct answer_slot slot;
 	struct records_config rcfg;
 	struct kube_ip *ns_addrs;
+	const char **zone_names; /* --domain, then --multicluster: rcfg's zones */
 	uint32_t serial;
 	struct zone_sync *sync; /* keeps the answer table in step with the cache */
 	struct event *rebuild;
@@ -258,6 +262,7 @@ static int publish(struct app *app);
 static void schedule_publish(void *ctx);
 static void on_rebuild(evutil_socket_t fd, short what, void *arg);
 static void on_signal(evutil_socket_t sig, short what, void *arg);
+static int setup_zones(struct app *app, char *err, size_t errlen);
 static int setup_records_config(struct app *app, char *err, size_t errlen);
 static int setup_api_config(struct app *app, char *err, size_t errlen);
 static int setup_forwarding(struct app *app, const struct server_config *scfg,
@@ -411,6 +416,7 @@ static int setup_configs(struct app *app, char *err, size_t errlen)
 	app->kcfg.watch_nodes = app->opt.prefer_zone;
 	app->kcfg.watch_namespaces = true;
 	app->kcfg.watch_endpoints = !app->opt.no_endpoints;
+	app->kcfg.watch_service_imports = app->opt.multicluster.n > 0;
 	return setup_records_config(app, err, errlen);
 }
 
@@ -625,6 +631,7 @@ static void teardown(struct app *app)
 	if (app->base)
 		event_base_free(app->base);
 	free(app->ns_addrs);
+	free(app->zone_names);
 	free(app->zones);
 	for (size_t i = 0; i < app->n_only_ns; i++)
 		free(app->only_ns[i]);
@@ -658,25 +665,54 @@ static size_t local_address(struct kube_ip *ip)
 	return 1;
 }
 
+/* The zones answered from the cache: --domain's, then --multicluster's
+   (records_config's order). A zone may not be both. */
+static int setup_zones(struct app *app, char *err, size_t errlen)
+{
+	const struct config_list *cl = &app->opt.domain, *mc = &app->opt.multicluster;
+	size_t i, j, n = cl->n + mc->n;
+	uint8_t wire[256], other[256];
+
+	app->zone_names = calloc(n ? n : 1, sizeof(*app->zone_names));
+	if (!app->zone_names) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		const char *zone = i < cl->n ? cl->items[i] : mc->items[i - cl->n];
+		size_t len = dname_from_text(zone, wire);
+
+		if (len < 2) {
+			snprintf(err, errlen, "invalid value '%s' for --%s", zone,
+			         i < cl->n ? "domain" : "multicluster");
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (dname_from_text(app->zone_names[j], other) == len &&
+			    memcmp(wire, other, len) == 0) {
+				snprintf(err, errlen, "zone '%s' given twice (--domain and "
+				         "--multicluster zones are distinct)", zone);
+				return -1;
+			}
+		app->zone_names[i] = zone;
+	}
+	app->rcfg.zones = app->zone_names;
+	app->rcfg.n_zones = n;
+	app->rcfg.n_multicluster = mc->n;
+	return 0;
+}
+
 static int setup_records_config(struct app *app, char *err, size_t errlen)
 {
 	size_t i, n = 0;
 
-	app->rcfg.zones = app->opt.domain.items;
-	app->rcfg.n_zones = app->opt.domain.n;
+	if (setup_zones(app, err, errlen) < 0)
+		return -1;
 	app->rcfg.ttl = (uint32_t)app->opt.ttl;
 	app->rcfg.pods = (enum records_pods)app->opt.pods;
 	app->rcfg.endpoint_pod_names = app->opt.endpoint_pod_names;
 	app->rcfg.ignore_empty_service = app->opt.ignore_empty_service;
 	app->rcfg.no_endpoints = app->opt.no_endpoints;
-	for (i = 0; i < app->opt.domain.n; i++) {
-		uint8_t wire[256];
-		if (dname_from_text(app->opt.domain.items[i], wire) < 2) {
-			snprintf(err, errlen, "invalid value '%s' for --domain",
-			         app->opt.domain.items[i]);
-			return -1;
-		}
-	}
 	app->ns_addrs = calloc(app->opt.ns_address.n + 1, sizeof(*app->ns_addrs));
 	if (!app->ns_addrs) {
 		snprintf(err, errlen, "out of memory");
@@ -788,15 +824,20 @@ static int publish(struct app *app)
 		app->change_pending = false;
 	}
 	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-	if (app->publishes == 1)
-		log_info("loaded %zu services: %zu names (%zu KiB of answers) in %.1f ms "
-		         "(serial %u)",
-		         svc_cache_count(app->cache, KUBE_KIND_SERVICE),
+	if (app->publishes == 1) {
+		char imports[48] = "";
+		if (app->opt.multicluster.n)
+			snprintf(imports, sizeof(imports), ", %zu ServiceImports",
+			         svc_cache_count(app->cache, KUBE_KIND_SERVICEIMPORT));
+		log_info("loaded %zu services%s: %zu names (%zu KiB of answers) in "
+		         "%.1f ms (serial %u)",
+		         svc_cache_count(app->cache, KUBE_KIND_SERVICE), imports,
 		         answer_table_entries(zone_sync_table(app->sync)),
 		         answer_table_bytes(zone_sync_table(app->sync)) / 1024, ms, app->serial);
-	else
+	} else {
 		log_debug("applied changes of %ld services in %.3f ms (serial %u)", services,
 		          ms, app->serial);
+	}
 	return 0;
 }
 

@@ -905,32 +905,44 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache,
 	void **slot = NULL;
 	uint8_t name[DNAME_MAX];
 	size_t name_len;
-	bool pod, keep;
+	bool pod, import, keep;
+	size_t owner_zone = 0;
 	int rc = 0;
 
 	if (!slash || (size_t)(slash - key) >= sizeof(ns))
 		return 0;
 	memcpy(ns, key, (size_t)(slash - key));
 	ns[slash - key] = '\0';
-	/* "ns//pod": a Pod, whose records exist only with --pods verified. */
+	/* "ns//pod": a Pod, whose records exist only with --pods verified;
+	   "ns/+name": a ServiceImport, named in the multicluster zones. */
 	pod = slash[1] == '/';
-	if (pod)
+	import = slash[1] == '+';
+	if (pod) {
 		obj = z->cfg->pods == RECORDS_PODS_VERIFIED
 		              ? svc_cache_get(cache, KUBE_KIND_POD, ns, slash + 2)
 		              : NULL;
-	else
+	} else if (import) {
+		if (z->cfg->n_multicluster == 0)
+			return 0;
+		svc = slash + 2;
+		owner_zone = z->cfg->n_zones - z->cfg->n_multicluster;
+		obj = svc_cache_get(cache, KUBE_KIND_SERVICEIMPORT, ns, svc);
+	} else {
 		obj = svc_cache_get(cache, KUBE_KIND_SERVICE, ns, svc);
+	}
 
 	set = z->scratch;
 	if (records_clear(set) < 0)
 		return -1;
 	if (obj && obj->kind == KUBE_KIND_POD)
 		records_add_pod(set, obj);
+	else if (obj && obj->kind == KUBE_KIND_SERVICEIMPORT)
+		records_add_service_import(set, cache, obj);
 	else if (obj)
 		records_add_service(set, cache, obj);
 	if (records_failed(set) || records_finish(set) < 0)
 		return -1;
-	name_len = pod ? 0 : records_service_owner(set, 0, ns, svc, name);
+	name_len = pod ? 0 : records_service_owner(set, owner_zone, ns, svc, name);
 	slot = fresh ? NULL : bytemap_slot(z->owned, key, strlen(key), false);
 	if (slot)
 		stored = old = *slot;

@@ -4,7 +4,9 @@
 # ClusterIP Service without ready endpoints is NXDOMAIN, and answers once
 # an endpoint is ready), --no-endpoints (no EndpointSlice watch at all,
 # headless Services and endpoint names NXDOMAIN, cluster IPs kept) and
-# --namespaces (only those namespaces' objects are kept).
+# --namespaces (only those namespaces' objects are kept); --multicluster
+# against an API without the ServiceImport CRD (the fake server answers 404):
+# the cluster's names are served all the same.
 . "$(dirname "$0")/watch_lib.sh"
 
 start_fakeapi
@@ -49,5 +51,18 @@ ctl "service?ns=kept&name=later&ip=10.96.5.2" >/dev/null
 ctl "service?ns=default&name=later&ip=10.96.0.77" >/dev/null
 check_within "--namespaces kept: a Service created in kept later" 1000 later.kept.$Z A 10.96.5.2
 expect_rcode "--namespaces kept: and not the one created in default" NXDOMAIN later.default.$Z A
+alive
+stop_server "$PID"
+
+# ---- --multicluster without the CRD ---------------------------------------------
+start_svcdns_api "http://127.0.0.1:$API_PORT" --multicluster clusterset.local
+check_within "--multicluster, no ServiceImport API (404): the cluster's names answer" 3000 \
+	web.default.$Z A 10.96.0.10
+check_true "  ... its ServiceImports were asked for" \
+	test "$(count_requests 'serviceimports.* -> 404')" -ge 1
+check_true "  ... the log says why the zone has no imports" \
+	grep -q 'serviceimports: HTTP 404: the API has no ServiceImports' "$LOG"
+expect_rcode "  ... clusterset.local is served, empty" NOERROR clusterset.local SOA
+expect_rcode "  ... a name there is NXDOMAIN" NXDOMAIN web.default.svc.clusterset.local A
 alive
 finish

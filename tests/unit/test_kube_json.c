@@ -487,6 +487,58 @@ static void test_endpointslice_list(void **state)
 	collector_free(&c);
 }
 
+/* ServiceImports (multicluster.x-k8s.io) and the Multi-Cluster Services
+   labels of EndpointSlices. */
+static void test_service_imports(void **state)
+{
+	struct collector c = {0};
+	struct kube_object *o;
+	(void)state;
+
+	parse_ok("{\"kind\":\"ServiceImportList\",\"apiVersion\":\"multicluster.x-k8s.io/v1alpha1\",\n"
+	         " \"items\":[{\"metadata\":{\"name\":\"web\",\"namespace\":\"prod\"},\n"
+	         "  \"spec\":{\"type\":\"ClusterSetIP\",\"ips\":[\"10.42.0.5\",\"fd00::5\"],\n"
+	         "   \"ports\":[{\"name\":\"http\",\"port\":80,\"protocol\":\"TCP\",\"appProtocol\":\"h2c\"},\n"
+	         "            {\"port\":53,\"protocol\":\"UDP\"}]},\n"
+	         "  \"status\":{\"clusters\":[{\"cluster\":\"east\"}]}},\n"
+	         " {\"metadata\":{\"name\":\"db\",\"namespace\":\"prod\"},\"spec\":{\"type\":\"Headless\",\"ports\":[]}},\n"
+	         " {\"metadata\":{\"name\":\"odd\",\"namespace\":\"prod\"},\"spec\":{\"type\":\"LoadBalancer\"}}]}",
+	         &c);
+	assert_int_equal(n_objects(&c), 2);
+	assert_int_equal(n_messages(&c), 1); /* odd: no such type */
+	o = object_named(&c, KUBE_KIND_SERVICEIMPORT, "web");
+	assert_int_equal(o->u.svc.type, KUBE_SVC_CLUSTER_IP);
+	assert_int_equal(o->u.svc.n_cluster_ips, 2);
+	assert_string_equal(ip_text(&o->u.svc.cluster_ips[1]), "fd00::5");
+	assert_int_equal(o->u.svc.n_ports, 2);
+	assert_string_equal(o->u.svc.ports[0].name, "http");
+	assert_int_equal(o->u.svc.ports[1].proto, KUBE_PROTO_UDP);
+	o = object_named(&c, KUBE_KIND_SERVICEIMPORT, "db");
+	assert_int_equal(o->u.svc.type, KUBE_SVC_HEADLESS);
+	assert_int_equal(o->u.svc.n_ports, 0);
+	collector_free(&c);
+
+	parse_ok("{\"kind\":\"EndpointSliceList\",\"items\":[\n"
+	         " {\"metadata\":{\"name\":\"db-east\",\"namespace\":\"prod\",\"labels\":{\n"
+	         "   \"multicluster.kubernetes.io/service-name\":\"db\",\n"
+	         "   \"multicluster.kubernetes.io/source-cluster\":\"east\"}},\n"
+	         "  \"addressType\":\"IPv4\",\"endpoints\":[{\"addresses\":[\"10.1.0.1\"]}]},\n"
+	         " {\"metadata\":{\"name\":\"db-x\",\"namespace\":\"prod\",\"labels\":{\n"
+	         "   \"kubernetes.io/service-name\":\"db\",\n"
+	         "   \"multicluster.kubernetes.io/source-cluster\":\"not a label\"}},\n"
+	         "  \"addressType\":\"IPv4\",\"endpoints\":[]}]}",
+	         &c);
+	o = object_named(&c, KUBE_KIND_ENDPOINTSLICE, "db-east");
+	assert_string_equal(o->u.slice.import_name, "db");
+	assert_string_equal(o->u.slice.cluster_id, "east");
+	assert_string_equal(o->u.slice.service_name, ""); /* no Service's */
+	o = object_named(&c, KUBE_KIND_ENDPOINTSLICE, "db-x");
+	assert_null(o->u.slice.import_name);
+	assert_null(o->u.slice.cluster_id); /* not a DNS label: names nothing */
+	assert_string_equal(o->u.slice.service_name, "db");
+	collector_free(&c);
+}
+
 static void test_endpoints_subsets(void **state)
 {
 	struct collector c = {0};
@@ -1197,6 +1249,7 @@ int main(void)
 		cmocka_unit_test(test_single_object),
 		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_endpointslice_list),
+		cmocka_unit_test(test_service_imports),
 		cmocka_unit_test(test_endpoints_subsets),
 		cmocka_unit_test(test_endpoints_no_subsets),
 		cmocka_unit_test(test_pod_and_namespace),

@@ -852,6 +852,45 @@ static void test_endpoints_index(void **state)
 	svc_cache_free(c);
 }
 
+/* The slices of a ServiceImport: those labelled with its name, whatever
+   Service they name too; an import and its slices are drained as
+   (ns, "+" name), apart from the Service of the same name. */
+static void test_import_slices(void **state)
+{
+	struct svc_cache *c = svc_cache_new();
+	const struct kube_object *const *got;
+	struct kube_object *o;
+	(void)state;
+
+	assert_non_null(c);
+	assert_int_equal(svc_cache_put(c, make(KUBE_KIND_SERVICEIMPORT, "ns1", "db")), 0);
+	o = slice_of(KUBE_KIND_ENDPOINTSLICE, "db-east", "");
+	o->u.slice.import_name = strdup("db");
+	o->u.slice.cluster_id = strdup("east");
+	assert_int_equal(svc_cache_put(c, o), 0);
+	o = slice_of(KUBE_KIND_ENDPOINTSLICE, "db-both", "db"); /* a Service's too */
+	o->u.slice.import_name = strdup("db");
+	assert_int_equal(svc_cache_put(c, o), 0);
+	assert_string_equal(drain_all(c), "ns1|+db ns1|- ns1|db");
+	assert_int_equal(svc_cache_import_slices(c, "ns1", "db", &got), 2);
+	assert_true(strcmp(got[0]->name, "db-both") == 0 || strcmp(got[1]->name, "db-both") == 0);
+	assert_string_equal(endpoint_names(c, "db"), "db-both");
+	assert_non_null(svc_cache_get(c, KUBE_KIND_ENDPOINTSLICE, "ns1", "db-east"));
+	assert_string_equal(
+		svc_cache_get(c, KUBE_KIND_ENDPOINTSLICE, "ns1", "db-east")->u.slice.cluster_id,
+		"east");
+	/* the label taken off: the slice leaves the import */
+	assert_int_equal(svc_cache_put(c, slice_of(KUBE_KIND_ENDPOINTSLICE, "db-both", "db")), 0);
+	assert_string_equal(drain_all(c), "ns1|+db ns1|db");
+	assert_int_equal(svc_cache_import_slices(c, "ns1", "db", &got), 1);
+	assert_string_equal(got[0]->name, "db-east");
+	assert_int_equal(svc_cache_remove(c, KUBE_KIND_ENDPOINTSLICE, "ns1", "db-east"), 1);
+	assert_int_equal(svc_cache_import_slices(c, "ns1", "db", &got), 0);
+	assert_int_equal(svc_cache_remove(c, KUBE_KIND_SERVICEIMPORT, "ns1", "db"), 1);
+	assert_string_equal(drain_all(c), "ns1|+db");
+	svc_cache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -867,6 +906,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_ip_format),
 		cmocka_unit_test(test_endpoints_index),
+		cmocka_unit_test(test_import_slices),
 		cmocka_unit_test(test_drain_and_unchanged),
 		cmocka_unit_test(test_select_labels),
 		cmocka_unit_test(test_select_namespaces),
