@@ -889,49 +889,39 @@ static bool set_has(const struct zone_sync *z, const struct records_set *set,
 	return n && n->zone < z->cfg->n_zones;
 }
 
-/* fresh: the table cannot hold anything of the service yet (the first
-   visit of the first apply), so there is nothing old to look up. */
-static int update_service(struct zone_sync *z, struct svc_cache *cache,
-                          const char *key, struct pending *p, bool fresh)
+/* Fills z->scratch with the records of what key names ("ns/svc" a
+   Service, "ns//pod" a Pod, whose records exist only with --pods
+   verified, "ns/+name" a ServiceImport, named in the multicluster zones)
+   as the cache holds it now (none when it is gone), and name with the
+   name the table may describe it by (name_len 0: none). Returns 0, 1 when
+   key has no records to keep (an import without multicluster zones), or
+   -1 on allocation failure. */
+static int records_of_key(struct zone_sync *z, struct svc_cache *cache, const char *key,
+                          bool *exists, uint8_t *name, size_t *name_len)
 {
 	char ns[300];
-	const char *slash = strchr(key, '/'), *svc = slash + 1;
+	const char *slash = strchr(key, '/'), *svc = slash ? slash + 1 : NULL;
 	const struct kube_object *obj;
-	struct records_set *set;
-	struct owned *o, *old = NULL, *stored = NULL;
-	struct name_cursor c;
-	const uint8_t *at, *next, *rev;
-	size_t rev_len;
-	void **slot = NULL;
-	uint8_t name[DNAME_MAX];
-	size_t name_len;
-	bool pod, import, keep;
+	struct records_set *set = z->scratch;
 	size_t owner_zone = 0;
-	int rc = 0;
 
 	if (!slash || (size_t)(slash - key) >= sizeof(ns))
-		return 0;
+		return 1;
 	memcpy(ns, key, (size_t)(slash - key));
 	ns[slash - key] = '\0';
-	/* "ns//pod": a Pod, whose records exist only with --pods verified;
-	   "ns/+name": a ServiceImport, named in the multicluster zones. */
-	pod = slash[1] == '/';
-	import = slash[1] == '+';
-	if (pod) {
+	if (svc[0] == '/') {
 		obj = z->cfg->pods == RECORDS_PODS_VERIFIED
-		              ? svc_cache_get(cache, KUBE_KIND_POD, ns, slash + 2)
+		              ? svc_cache_get(cache, KUBE_KIND_POD, ns, svc + 1)
 		              : NULL;
-	} else if (import) {
+	} else if (svc[0] == '+') {
 		if (z->cfg->n_multicluster == 0)
-			return 0;
-		svc = slash + 2;
+			return 1;
+		svc++;
 		owner_zone = z->cfg->n_zones - z->cfg->n_multicluster;
 		obj = svc_cache_get(cache, KUBE_KIND_SERVICEIMPORT, ns, svc);
 	} else {
 		obj = svc_cache_get(cache, KUBE_KIND_SERVICE, ns, svc);
 	}
-
-	set = z->scratch;
 	if (records_clear(set) < 0)
 		return -1;
 	if (obj && obj->kind == KUBE_KIND_POD)
@@ -942,39 +932,36 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache,
 		records_add_service(set, cache, obj);
 	if (records_failed(set) || records_finish(set) < 0)
 		return -1;
-	name_len = pod ? 0 : records_service_owner(set, owner_zone, ns, svc, name);
-	slot = fresh ? NULL : bytemap_slot(z->owned, key, strlen(key), false);
-	if (slot)
-		stored = old = *slot;
-	else if (!fresh && owned_from_table(z, name, name_len, &old) < 0)
-		return -1;
-	o = put_names(z, set, p);
-	if (!o) {
-		if (old != stored)
-			owned_release(z, old);
-		return -1;
-	}
-	/* Kept unless the table shows it all (a service of one compact node). */
-	keep = obj && (o->names_len || o->ptrs_len) && !owned_in_table(z, name, name_len, o);
-	slot = keep ? bytemap_slot(z->owned, key, strlen(key), true) : NULL;
-	if (keep && !slot) {
-		owned_release(z, o);
-		if (old != stored)
-			owned_release(z, old);
-		return -1; /* the table has the new names; redone next time */
-	}
+	*exists = obj != NULL;
+	*name_len = slash[1] == '/' ? 0 : records_service_owner(set, owner_zone, ns, svc, name);
+	return 0;
+}
 
-	if (old) {
-		/* Names the service no longer has. */
-		cursor_init(&c, old->data, old->names_len);
-		while (cursor_next(&c)) {
-			if (set_has(z, set, c.name, c.len) &&
-			    !bytemap_slot(z->folded, c.name, c.len, false))
-				continue;
-			answer_table_delete(z->table, c.name, c.len);
-			name_changed(z, p, c.name, c.len);
-		}
+/* Deletes the names old has that set no longer puts as nodes of their own. */
+static void delete_gone(struct zone_sync *z, const struct records_set *set,
+                        const struct owned *old, struct pending *p)
+{
+	struct name_cursor c;
+
+	cursor_init(&c, old->data, old->names_len);
+	while (cursor_next(&c)) {
+		if (set_has(z, set, c.name, c.len) && !bytemap_slot(z->folded, c.name, c.len, false))
+			continue;
+		answer_table_delete(z->table, c.name, c.len);
+		name_changed(z, p, c.name, c.len);
 	}
+}
+
+/* The reverse names a service changed from old (stored: as kept here) to
+   o (kept when keep): its contributors updated, every reverse name it
+   had or has rebuilt from them. */
+static int settle_ptrs(struct zone_sync *z, const struct owned *o, bool keep,
+                       const struct owned *old, const struct owned *stored)
+{
+	const uint8_t *at, *next, *rev;
+	size_t rev_len;
+	int rc = 0;
+
 	/* The contributors z->ptrs knows are the kept owners; the others are
 	   the table's links, which put_names already changed. */
 	for (at = stored ? pairs_begin(stored) : NULL; at && at < pairs_end(stored); at = next) {
@@ -996,8 +983,48 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache,
 		if (!pair_find(z, o, rev, rev_len))
 			rc = ptr_settle(z, rev, rev_len);
 	}
+	return rc;
+}
 
-	deps_update(z, key, old, obj ? o : NULL);
+/* fresh: the table cannot hold anything of the service yet (the first
+   visit of the first apply), so there is nothing old to look up. */
+static int update_service(struct zone_sync *z, struct svc_cache *cache,
+                          const char *key, struct pending *p, bool fresh)
+{
+	struct records_set *set = z->scratch;
+	struct owned *o, *old = NULL, *stored = NULL;
+	void **slot = NULL;
+	uint8_t name[DNAME_MAX];
+	size_t name_len;
+	bool exists = false, keep;
+	int rc = records_of_key(z, cache, key, &exists, name, &name_len);
+
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	slot = fresh ? NULL : bytemap_slot(z->owned, key, strlen(key), false);
+	if (slot)
+		stored = old = *slot;
+	else if (!fresh && owned_from_table(z, name, name_len, &old) < 0)
+		return -1;
+	o = put_names(z, set, p);
+	if (!o) {
+		if (old != stored)
+			owned_release(z, old);
+		return -1;
+	}
+	/* Kept unless the table shows it all (a service of one compact node). */
+	keep = exists && (o->names_len || o->ptrs_len) && !owned_in_table(z, name, name_len, o);
+	slot = keep ? bytemap_slot(z->owned, key, strlen(key), true) : NULL;
+	if (keep && !slot) {
+		owned_release(z, o);
+		if (old != stored)
+			owned_release(z, old);
+		return -1; /* the table has the new names; redone next time */
+	}
+	if (old)
+		delete_gone(z, set, old, p);
+	rc = settle_ptrs(z, o, keep, old, stored);
+	deps_update(z, key, old, exists ? o : NULL);
 	if (keep) {
 		*slot = o;
 	} else {
