@@ -1539,11 +1539,25 @@ static bool namespace_exists(const struct answer_table *t, const uint8_t *ns_lab
 	return find_node(t, bytemap_hash(name, len), name, len) != NULL;
 }
 
-/* CoreDNS also answers _port._proto names written without underscores
-   ("http.tcp.web.ns.svc.zone"). Only on a miss: writes lname with them to
+/* Whether the label at p (length byte first) is tcp, udp or sctp, with
+   or without its underscore: the protocols an SRV name can have. */
+static bool proto_label(const uint8_t *p)
+{
+	const uint8_t *s = p + 1 + (p[1] == '_');
+	size_t n = p[0] - (size_t)(p[1] == '_');
+
+	return (n == 3 && (memcmp(s, "tcp", 3) == 0 || memcmp(s, "udp", 3) == 0)) ||
+	       (n == 4 && memcmp(s, "sctp", 4) == 0);
+}
+
+/* CoreDNS also answers _port._proto names written without one or both
+   underscores ("http.tcp.web.ns.svc.zone"), for every type: these names
+   exist as the real one does. Only on a miss: writes lname with them to
    out and returns its length (0 when it does not apply); *shift is minus
-   the underscores added. In a multicluster zone two labels without any
-   underscore are an endpoint and its cluster, not a port and protocol. */
+   the underscores added. The second label must name a protocol, which
+   keeps this off the search-path misses (www.example.com.ns.svc...). In
+   a multicluster zone two labels without any underscore are an endpoint
+   and its cluster, not a port and protocol. */
 static size_t srv_alias(const struct answer_table *t, const uint8_t *lname, size_t len,
                         uint8_t *out, int *shift)
 {
@@ -1553,7 +1567,7 @@ static size_t srv_alias(const struct answer_table *t, const uint8_t *lname, size
 	if (l1 == 0 || 1 + l1 >= len)
 		return 0;
 	l2 = lname[1 + l1];
-	if (l2 == 0 || 2 + l1 + l2 >= len)
+	if (l2 == 0 || 2 + l1 + l2 >= len || !proto_label(lname + 1 + l1))
 		return 0;
 	if (lname[1] == '_' && lname[2 + l1] == '_')
 		return 0; /* already the real form */
@@ -1882,8 +1896,7 @@ void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
 			n = find_node(t, hash, lname, len);
 		}
 	}
-	if (!n && (qtype == RR_TYPE_SRV || qtype == RR_TYPE_ANY) &&
-	    (alias_len = srv_alias(t, lname, len, alias, &shift)) != 0) {
+	if (!n && (alias_len = srv_alias(t, lname, len, alias, &shift)) != 0) {
 		n = find_node(t, bytemap_hash(alias, alias_len), alias, alias_len);
 		if (n && !node_type(n, RR_TYPE_SRV))
 			n = NULL; /* only SRV names have the underscore-less form */

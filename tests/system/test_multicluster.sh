@@ -79,6 +79,11 @@ check_eq "_http.tcp (one underscore): still a port and protocol" \
 	"_http.tcp.web.prod.$Z. 5 IN SRV 0 50 80 web.prod.$Z." "$(answers _http.tcp.web.prod.$Z SRV)"
 expect_rcode "http.tcp (no underscore): an endpoint 'http' in cluster 'tcp', none: NXDOMAIN" \
 	NXDOMAIN http.tcp.web.prod.$Z SRV
+check_eq "_http.tcp exists for A too: NODATA" "NOERROR" "$(rcode _http.tcp.web.prod.$Z A)"
+check_eq "  ... with no answer" "" "$(answers _http.tcp.web.prod.$Z A)"
+expect_rcode "http.tcp A (no underscore): NXDOMAIN, as SRV" NXDOMAIN http.tcp.web.prod.$Z A
+check_eq "http._tcp in cluster.local exists for A too: NODATA" "NOERROR" \
+	"$(rcode http._tcp.web.prod.svc.cluster.local A)"
 check_eq "http.tcp in cluster.local: the underscore-less SRV name CoreDNS answers" \
 	"http.tcp.web.prod.svc.cluster.local. 5 IN SRV 0 100 80 web.prod.svc.cluster.local." \
 	"$(answers http.tcp.web.prod.svc.cluster.local SRV)"
