@@ -2,8 +2,8 @@
 # real control plane: NSD as the shared upstream, CoreDNS with kubeadm's
 # Corefile, svcdns with the equivalent flags. Sourced (after controlplane.sh)
 # by tests/realapi/test_coredns_diff.sh, test_hosts_coredns.sh,
-# test_realapi_autopath.sh and bench/coredns.sh. NSD is
-# tests/system/nsd_lib.sh's.
+# test_realapi_autopath.sh, test_realapi_multicluster.sh and
+# bench/coredns.sh. NSD is tests/system/nsd_lib.sh's.
 #
 # Knobs (all optional):
 #   NSD_EXTRA       also h-0 ... h-(N-1).example.com A (bench/coredns.sh's
@@ -168,12 +168,12 @@ svcdns_diff_exec() {
 	LIB_SVCDNS_PIDS="${LIB_SVCDNS_PIDS:-} $PID"
 }
 
-# start_svcdns_diff: svcdns_diff_exec, then waits until kubernetes.default
-# answers (3 tries, as start_coredns).
+# start_svcdns_diff [more svcdns options]: svcdns_diff_exec with them, then
+# waits until kubernetes.default answers (3 tries, as start_coredns).
 start_svcdns_diff() {
 	local try i
 	for try in 1 2 3; do
-		svcdns_diff_exec
+		svcdns_diff_exec "$@"
 		i=0
 		while [ $i -lt $((300 * LIB_SLOW)) ]; do
 			kill -0 "$PID" 2>/dev/null || break

@@ -55,6 +55,10 @@ import urllib.request
 
 ZONE = "cluster.local"
 SVC = "svc." + ZONE
+# More zones served from the cluster's data (DNSDIFF_ZONES, blank-separated;
+# test_realapi_multicluster.sh: clusterset.local): a TTL difference there is
+# the class "ttl", as in ZONE.
+MORE_ZONES = [z.strip(".").lower() for z in os.environ.get("DNSDIFF_ZONES", "").split() if z.strip(".")]
 OUTSIDE = "example.com"  # NSD's zone (test_coredns_diff.sh writes it)
 
 # ---- the cluster ---------------------------------------------------------------
@@ -516,9 +520,10 @@ def short(s, field):
 def ttl_diff(a, b):
     """TTL classes: "ttl" for records svcdns and CoreDNS answer from the
     cluster's data (cluster.local, where kubeadm's Corefile disables
-    CoreDNS's cache); "ttl-reverse" for PTR records (which CoreDNS's cache
-    serves, counting down); "ttl-forwarded" for an outside record whose
-    TTL one of them holds above CoreDNS's cache cap (cache 30)."""
+    CoreDNS's cache, and MORE_ZONES); "ttl-reverse" for PTR records
+    (which CoreDNS's cache serves, counting down); "ttl-forwarded" for an
+    outside record whose TTL one of them holds above CoreDNS's cache cap
+    (cache 30)."""
     def split(s):
         d = {}
         for t in s:
@@ -532,7 +537,7 @@ def ttl_diff(a, b):
         if ta == tb or not ta or not tb:
             continue
         owner = k[0]
-        if owner.endswith("." + ZONE + ".") or owner == ZONE + ".":
+        if any(owner.endswith("." + z + ".") or owner == z + "." for z in [ZONE] + MORE_ZONES):
             out.add("ttl")
         elif owner.endswith(".arpa."):
             out.add("ttl-reverse")
