@@ -157,6 +157,7 @@ struct kube_client {
 	char *labels_param;    /* "labelSelector=..." of --labels, or NULL */
 	char *ns_labels_param; /* of --namespace-labels */
 	char *pods_param;      /* the running pods' fieldSelector and labels_param */
+	char *mcs_slices_param; /* --no-endpoints --multicluster: the MCS slices only */
 	char **ns_names;       /* --namespaces */
 	size_t n_ns;
 	bool pod_group_open;   /* kc_pod_group_join */
@@ -1696,6 +1697,22 @@ static char *kc_selector_param(const char *selector)
 	return p;
 }
 
+/* The labelSelector of the slices a ServiceImport has, and labels's.
+   Returns 0, or -1 out of memory. */
+static int kc_mcs_slices_param(struct kube_client *c, const char *labels)
+{
+	static const char mcs[] = "multicluster.kubernetes.io/service-name";
+	size_t n = (labels ? strlen(labels) + 1 : 0) + sizeof(mcs);
+	char *selector = malloc(n);
+
+	if (!selector)
+		return -1;
+	snprintf(selector, n, "%s%s%s", labels ? labels : "", labels ? "," : "", mcs);
+	c->mcs_slices_param = kc_selector_param(selector);
+	free(selector);
+	return c->mcs_slices_param ? 0 : -1;
+}
+
 /* A cluster-wide stream and, with --namespaces, for a namespaced kind,
    one per namespace (started by kc_scope). Returns the cluster-wide one,
    or NULL when a namespace's path would be too long. */
@@ -1767,9 +1784,19 @@ static int kc_add_resources(struct kube_client *c, const struct kube_client_conf
 		snprintf(c->pods_param, n, "%s&%s", running, c->labels_param);
 	}
 	ok = kc_add_res(c, "/api/v1", "services", c->labels_param, KUBE_KIND_SERVICE, false) != NULL;
-	if (ok && cfg->watch_endpoints)
+	if (ok && cfg->watch_endpoints) {
 		ok = kc_add_res(c, "/apis/discovery.k8s.io/v1", "endpointslices", c->labels_param,
 		                KUBE_KIND_ENDPOINTSLICE, false) != NULL;
+	} else if (ok && cfg->watch_service_imports) {
+		/* CoreDNS's noendpoints leaves the multicluster endpoints: their
+		   slices alone (its selector, with --labels's). */
+		if (kc_mcs_slices_param(c, cfg->labels) < 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		ok = kc_add_res(c, "/apis/discovery.k8s.io/v1", "endpointslices",
+		                c->mcs_slices_param, KUBE_KIND_ENDPOINTSLICE, false) != NULL;
+	}
 	/* A namespace exists from its Namespace object, not only while it
 	   holds Services: <ns>.svc answers NODATA, and with --pods insecure
 	   its pod names resolve, as CoreDNS (which watches them) answers. */
@@ -1965,6 +1992,7 @@ void kube_client_free(struct kube_client *c)
 	free(c->labels_param);
 	free(c->ns_labels_param);
 	free(c->pods_param);
+	free(c->mcs_slices_param);
 	free(c->server);
 	free(c->token);
 	free(c->token_file);

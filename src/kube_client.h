@@ -45,7 +45,9 @@ struct kube_client_config {
 	   by the first sync either. */
 	bool watch_nodes;
 	bool watch_namespaces;   /* also list/watch Namespaces (names) */
-	bool watch_endpoints;    /* list/watch EndpointSlices (or Endpoints) */
+	bool watch_endpoints;    /* list/watch EndpointSlices (or Endpoints);
+	                            without it, with watch_service_imports,
+	                            the slices of ServiceImports only */
 	/* Also list/watch ServiceImports (multicluster.x-k8s.io/v1alpha1,
 	   --multicluster); without the CRD or the permission, the first
 	   sync does not wait for them. */

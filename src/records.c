@@ -692,7 +692,8 @@ static size_t collect_ready(struct records_set *set, const struct svc_cache *cac
 	const struct kube_object *part;
 
 	*out = NULL;
-	if (set->cfg->no_endpoints) /* CoreDNS's noendpoints */
+	/* CoreDNS's noendpoints, which leaves the multicluster endpoints */
+	if (set->cfg->no_endpoints && svc->kind != KUBE_KIND_SERVICEIMPORT)
 		return 0;
 	n_objs = svc->kind == KUBE_KIND_SERVICEIMPORT
 	                 ? svc_cache_import_slices(cache, svc->ns, svc->name, &objs)

@@ -43,7 +43,8 @@ struct records_config {
 	bool endpoint_pod_names; /* an endpoint without hostname: its pod's name */
 	bool ignore_empty_service; /* a ClusterIP service without ready endpoints:
 	                              no name (NXDOMAIN) */
-	bool no_endpoints;       /* no endpoint names or records at all */
+	bool no_endpoints;       /* no endpoint names or records at all (but of
+	                            ServiceImports, as CoreDNS) */
 	const struct kube_ip *ns_addrs; /* A/AAAA of ns.dns.<zone>; may be 0 */
 	size_t n_ns_addrs;
 };

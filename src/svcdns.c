@@ -166,7 +166,7 @@ static const struct config_option option_table[] = {
 	{"ignore-empty-service", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(ignore_empty_service),
 	 "a ClusterIP service without ready endpoints is NXDOMAIN (CoreDNS's ignore empty_service)"},
 	{"no-endpoints", CONFIG_FLAG, NULL, NULL, 0, 0, NULL, OPT(no_endpoints),
-	 "no endpoint names or records, and no EndpointSlice watch (CoreDNS's noendpoints)"},
+	 "no endpoint names or records, and no EndpointSlice watch (CoreDNS's noendpoints); the --multicluster zones keep theirs, as in CoreDNS"},
 	{"loadbalance", CONFIG_CHOICE, "POLICY", "round_robin", 0, 0, loadbalance_modes, OPT(loadbalance),
 	 "round_robin: an answer of several A or AAAA records, the cluster's or forwarded, or the cluster's SRV records, starts at a random one (CoreDNS's loadbalance); none: in the order kept"},
 	{"hosts", CONFIG_LIST, "FILE", NULL, 0, 0, NULL, OPT(hosts),

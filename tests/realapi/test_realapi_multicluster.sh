@@ -653,6 +653,22 @@ if [ -n "${MCS_DIFF_KEEP:-}" ]; then
 		"$RA_DIR"/change-* "$GEN" "$KEEP/" 2>/dev/null
 	echo "     work directory kept: $KEEP"
 fi
+# --no-endpoints: CoreDNS's noendpoints leaves the multicluster zones'
+# endpoints, so svcdns then watches the slices of ServiceImports only.
+if [ -z "${MCS_DIFF_SELF:-}" ]; then
+	stop_server "$PID"
+	start_svcdns_diff --multicluster "$CS" --no-endpoints
+	mcs_db=$(at "$CD_PORT" "db.$A.$CZ" A | oneline)
+	no_ep_same() { [ -n "$mcs_db" ] && [ "$(at "$PORT" "db.$A.$CZ" A | oneline)" = "$mcs_db" ]; }
+	check_true "--no-endpoints: db.$A.$CZ keeps its endpoints ($mcs_db), as CoreDNS's" \
+		wait_for 30 no_ep_same
+	check_eq "  ... while $B's headless db of cluster.local has none" NXDOMAIN \
+		"$(q "db.$B.$Z" A | sed -n 's/^rcode //p')"
+	n_mcs=$(kget "$SLICES/endpointslices?labelSelector=multicluster.kubernetes.io%2Fservice-name" |
+		"$PY" -c 'import json, sys; print(len(json.load(sys.stdin)["items"]))')
+	check_true "  ... and lists only the $n_mcs slices labelled for ServiceImports" \
+		wait_for 10 grep -Eq "listed endpointslices.*: $n_mcs objects" "$LOG"
+fi
 echo "     whole test $(($(now_ms) - T_START)) ms"
 if [ -n "${MCS_DIFF_SELF:-}" ]; then ra_stop "$PID" 8; else stop_server "$PID"; fi
 ra_stop "$CD_PID" 8

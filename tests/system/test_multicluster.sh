@@ -159,6 +159,18 @@ check_eq "  ... the endpoint names of its slice go with it" "NXDOMAIN" "$(rcode 
 alive
 stop_server "$PID"
 
+# ---- --no-endpoints: CoreDNS's noendpoints leaves the multicluster endpoints -------------
+DB_TYPE=Headless
+write_mcs
+start_server "$DIR" --multicluster clusterset.local --no-endpoints
+check_eq "--no-endpoints: a Headless import keeps its endpoints" \
+	"$(printf 'db.prod.%s. 5 IN A %s\n' $Z 10.1.0.1 $Z 10.1.0.2)" "$(answers db.prod.$Z A)"
+check_eq "  ... and their names" \
+	"db-0.east.db.prod.$Z. 5 IN A 10.1.0.1" "$(answers db-0.east.db.prod.$Z A)"
+expect_rcode "  ... while a headless Service of cluster.local has none" \
+	NXDOMAIN db.data.svc.cluster.local A
+stop_server "$PID"
+
 # ---- without the option ------------------------------------------------------------------
 start_server "$DIR"
 expect_rcode "without --multicluster, clusterset.local is not served" REFUSED db.prod.$Z A
