@@ -25,6 +25,7 @@
 #define REPORTS_MAX 200     /* messages written; the rest are counted */
 #define WHAT_MAX 160        /* bytes of Corefile text quoted in a message */
 #define TARGETS_MAX 32      /* forward targets taken (CoreDNS allows 15) */
+#define MCS_PLUGINS_MAX 8   /* multicluster plugin directives checked at the end */
 
 /* CoreDNS's defaults where they matter to a conversion. */
 #define CD_PORT 53
@@ -45,6 +46,7 @@ enum flag {
 	F_LISTEN,
 	F_PORT,
 	F_DOMAIN,
+	F_MULTICLUSTER,
 	F_TTL,
 	F_UPSTREAM,
 	F_RESOLV_CONF,
@@ -89,6 +91,7 @@ static const struct flag_def {
 	[F_LISTEN] = {"listen", MANY},
 	[F_PORT] = {"port", ONE},
 	[F_DOMAIN] = {"domain", MANY},
+	[F_MULTICLUSTER] = {"multicluster", MANY},
 	[F_TTL] = {"ttl", ONE},
 	[F_UPSTREAM] = {"upstream", MANY},
 	[F_RESOLV_CONF] = {"resolv-conf", ONE},
@@ -144,6 +147,15 @@ struct pending {
 	unsigned line;
 };
 
+/* The multicluster plugin's directive, its source checked once the
+   kubernetes plugin's is known. */
+struct mcs_plugin {
+	size_t name;              /* its directive's token */
+	size_t nargs;
+	size_t kubeconfig, kcargs; /* its kubeconfig option's token; 0: in-cluster */
+	size_t noendpoints;        /* its noendpoints option's token; 0: none */
+};
+
 struct conv {
 	const char *name;
 	FILE *errs;
@@ -165,6 +177,9 @@ struct conv {
 	struct endpoint ep[EP_COUNT];
 	struct pending pending[PENDING_MAX];
 	size_t n_pending;
+	struct mcs_plugin mcs[MCS_PLUGINS_MAX];
+	size_t n_mcs;
+	unsigned mcs_option_line; /* kubernetes's first multicluster option that named zones */
 };
 
 /* ---- structure ---- */
@@ -195,7 +210,7 @@ struct server {
 	char *zones[ZONES_MAX]; /* owned: its zones other than the root, normalized */
 	size_t nzones;
 	unsigned line;
-	bool forwarded, kubernetes;
+	bool forwarded, kubernetes, multicluster;
 };
 
 typedef void convert_fn(struct conv *c, struct server *s, const struct directive *d);
@@ -219,7 +234,7 @@ static void release(struct conv *c);
 
 static convert_fn conv_nothing, conv_kubernetes, conv_forward, conv_cache, conv_health,
 	conv_ready, conv_prometheus, conv_log, conv_loadbalance, conv_hosts, conv_bind,
-	conv_bufsize, conv_autopath;
+	conv_bufsize, conv_autopath, conv_multicluster;
 
 static int syntax_error(struct conv *c, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -252,6 +267,7 @@ static const struct plugin {
 	{"import", NULL,
 	 "svcdns reads no other files: convert what the files hold and add their flags", false},
 	{"autopath", conv_autopath, NULL, false},
+	{"multicluster", conv_multicluster, NULL, false},
 	{"rewrite", NULL, "svcdns rewrites no questions or answers", false},
 	{"template", NULL, "svcdns synthesizes no answers from templates", false},
 	{"dnssec", NULL, "svcdns signs nothing (no DNSSEC)", false},
@@ -1301,7 +1317,8 @@ static void convert_block(struct conv *c, const struct block *b)
 				c->global_line = line;
 			for (pos = b->body; next_directive(c, &pos, b->end, &d) > 0;)
 				convert_directive(c, &s, &d);
-			if (!s.global && !s.forwarded && !s.kubernetes && c->messages == before) {
+			if (!s.global && !s.forwarded && !s.kubernetes && !s.multicluster &&
+			    c->messages == before) {
 				describe(c, NULL, b->keys, b->nkeys, what, sizeof(what));
 				report(c, line, what,
 				       "a server block without forward or kubernetes: svcdns has no "
@@ -1440,7 +1457,6 @@ static const char *reason_of(const struct reason *table, const char *name)
 }
 
 static const struct reason kubernetes_reasons[] = {
-	{"multicluster", "svcdns serves no multicluster (MCS) zones"},
 	{"zonal", "svcdns has no zone-scoped names for headless services"},
 	{"apiserver_qps", "svcdns sets no client rate limits: one list and one watch a resource"},
 	{"apiserver_burst", "svcdns sets no client rate limits: one list and one watch a resource"},
@@ -1491,13 +1507,55 @@ static const struct reason forward_reasons[] = {
 	{NULL, NULL},
 };
 
-/* Where kubernetes connects; an option's name 0: not given. */
+/* Where kubernetes connects, and its multicluster option; an option's
+   name 0: not given. */
 struct kube_source {
-	struct option endpoint, tls, kubeconfig;
+	struct option endpoint, tls, kubeconfig, multicluster;
 };
 
-/* --domain: its zones, or the block's; reverse zones are always served. */
-static void kubernetes_zones(struct conv *c, const struct server *s, const struct directive *d)
+/* Zones of one plugin, normalized (CoreDNS's k8s.Zones less the root). */
+struct zone_list {
+	char *z[ZONES_MAX]; /* owned */
+	size_t n;
+};
+
+static bool zone_listed(const struct zone_list *zl, const char *z)
+{
+	size_t i;
+
+	for (i = 0; i < zl->n; i++)
+		if (strcmp(zl->z[i], z) == 0)
+			return true;
+	return false;
+}
+
+/* Takes z (owned) into zl. */
+static void zone_add(struct conv *c, struct zone_list *zl, char *z, unsigned line,
+                     const char *what)
+{
+	if (zone_listed(zl, z)) {
+		free(z);
+	} else if (zl->n == ZONES_MAX) {
+		report(c, line, what, "more than %d zones in one plugin", ZONES_MAX);
+		free(z);
+	} else {
+		zl->z[zl->n++] = z;
+	}
+}
+
+static void zones_free(struct zone_list *zl)
+{
+	size_t i;
+
+	for (i = 0; i < zl->n; i++)
+		free(zl->z[i]);
+	zl->n = 0;
+}
+
+/* The plugin's zones: its arguments, or the block's (CoreDNS's
+   OriginsFromArgsOrServerBlock). The root is reported, not listed. */
+static void kubernetes_zones(struct conv *c, const struct server *s, const struct directive *d,
+                             struct zone_list *zl)
 {
 	char what[WHAT_MAX];
 	unsigned line = c->tok[d->name].line;
@@ -1512,8 +1570,8 @@ static void kubernetes_zones(struct conv *c, const struct server *s, const struc
 		                      "under --domain zones only");
 	if (d->nargs == 0) {
 		for (i = 0; i < s->nzones; i++)
-			if (!is_reverse(s->zones[i]))
-				add_many(c, F_DOMAIN, s->zones[i], line, what);
+			if ((z = dup_n(c, s->zones[i], strlen(s->zones[i]))))
+				zone_add(c, zl, z, line, what);
 		return;
 	}
 	for (i = 0; i < d->nargs; i++) {
@@ -1523,10 +1581,109 @@ static void kubernetes_zones(struct conv *c, const struct server *s, const struc
 				report(c, line, what, "%s: %s", arg(c, d, i), k.why ? k.why : why);
 			continue;
 		}
-		if (strcmp(z, ".") != 0 && !is_reverse(z))
-			add_many(c, F_DOMAIN, z, line, what);
-		free(z);
+		if (strcmp(z, ".") == 0)
+			free(z);
+		else
+			zone_add(c, zl, z, line, what);
 	}
+}
+
+/* "multicluster ZONES...": each zone is served from ServiceImports
+   (--multicluster) and is no cluster zone. As CoreDNS reads it
+   (OriginsFromArgsOrServerBlock with an empty server block): the zones
+   are the arguments only, never the plugin's or the block's, so a bare
+   "multicluster" names none; an argument that is no zone is dropped
+   without a word (reported here: it was meant to be one); a zone that is
+   not among the plugin's own is refused. */
+static void kubernetes_multicluster(struct conv *c, const struct directive *d,
+                                    const struct option *o, const struct zone_list *zl,
+                                    struct zone_list *mc)
+{
+	char what[WHAT_MAX], zones[WHAT_MAX];
+	unsigned line = c->tok[o->name].line;
+	size_t i, pos = 0, read = 0;
+	const char *why;
+	struct key k;
+	char *z;
+
+	option_what(c, d, o, what, sizeof(what));
+	zones[0] = '\0';
+	for (i = 0; i < zl->n; i++) {
+		if (pos + 1 < sizeof(zones) && i)
+			zones[pos++] = ' ';
+		put_text(zones, sizeof(zones), &pos, zl->z[i]);
+	}
+	for (i = 0; i < o->nargs; i++) {
+		parse_key(oarg(c, o, i), CD_PORT, &k);
+		if (k.why || !(z = zone_norm(c, k.zone, k.zlen, &why))) {
+			if (!c->oom)
+				report(c, line, what, "%s: %s (CoreDNS drops it without a word)",
+				       oarg(c, o, i), k.why ? k.why : why);
+			continue;
+		}
+		read++;
+		if (strcmp(z, ".") == 0) {
+			report(c, line, what, "the root zone as a multicluster zone: svcdns's "
+			                      "--multicluster takes a zone below it (clusterset.local)");
+			free(z);
+		} else if (is_reverse(z)) {
+			report(c, line, what, "%s: a reverse zone as a multicluster zone: ServiceImports "
+			                      "have names, reverse zones answer addresses", z);
+			free(z);
+		} else if (!zone_listed(zl, z)) {
+			report(c, line, what, "%s is not among the plugin's zones (%s): CoreDNS refuses "
+			                      "this too (\"is not authoritative for the multicluster "
+			                      "zone\"); add it to the kubernetes line",
+			       z, zones);
+			free(z);
+		} else {
+			zone_add(c, mc, z, line, what);
+		}
+	}
+	if (read == 0 && !c->oom)
+		report(c, line, what, "names no zone: CoreDNS then serves no multicluster zone (it "
+		                      "takes them from this line only, not from the plugin's or the "
+		                      "block's zones); name the zones, or drop the line");
+}
+
+/* --domain for the plugin's zones but the multicluster ones and the
+   reverse ones (always served); --multicluster for those. */
+static void kubernetes_domains(struct conv *c, const struct directive *d,
+                               const struct zone_list *zl, const struct option *mco,
+                               const struct zone_list *mc)
+{
+	char what[WHAT_MAX];
+	unsigned line = c->tok[d->name].line;
+	const char *primary = NULL;
+	bool domains = false;
+	size_t i;
+
+	describe(c, NULL, d->name, 1 + d->nargs, what, sizeof(what));
+	for (i = 0; i < zl->n; i++) {
+		if (is_reverse(zl->z[i]))
+			continue;
+		if (!primary)
+			primary = zl->z[i];
+		if (!zone_listed(mc, zl->z[i])) {
+			add_many(c, F_DOMAIN, zl->z[i], line, what);
+			domains = true;
+		}
+	}
+	/* CoreDNS names PTR targets in its first zone that is not a reverse
+	   one, multicluster or not; svcdns in the first --domain. (No
+	   --domain at all is reported in finish().) */
+	if (domains && primary && zone_listed(mc, primary))
+		report(c, line, what, "%s, the first zone, names CoreDNS's PTR targets, and it is a "
+		                      "multicluster zone; svcdns names them in the first --domain: "
+		                      "list a cluster zone first",
+		       primary);
+	if (!mco->name)
+		return;
+	if (mc->n && !c->mcs_option_line)
+		c->mcs_option_line = c->tok[mco->name].line;
+	option_what(c, d, mco, what, sizeof(what));
+	for (i = 0; i < mc->n; i++)
+		add_many(c, F_MULTICLUSTER, mc->z[i], c->tok[mco->name].line, what);
 }
 
 /* The option's arguments joined by sep as one value of f: "a,b" for
@@ -1618,6 +1775,14 @@ static void kubernetes_option(struct conv *c, const struct directive *d, const s
 		set_bare(c, F_IGNORE_EMPTY_SERVICE, line);
 	} else if (strcmp(name, "noendpoints") == 0 && o->nargs == 0) {
 		set_bare(c, F_NO_ENDPOINTS, line);
+	} else if (strcmp(name, "multicluster") == 0) {
+		/* A later line replaces an earlier one, as in CoreDNS. */
+		if (src->multicluster.name)
+			note(c, c->tok[src->multicluster.name].line, "kubernetes: multicluster",
+			     "ignored: line %u's multicluster replaces it (CoreDNS reads the last one "
+			     "too)",
+			     line);
+		src->multicluster = *o;
 	} else if (strcmp(name, "startup_timeout") == 0) {
 		/* svcdns serves from the start: SERVFAIL for cluster names until
 		   the first lists are in, forwarding at once. */
@@ -1666,15 +1831,22 @@ static void kubernetes_source(struct conv *c, const struct directive *d,
 static void conv_kubernetes(struct conv *c, struct server *s, const struct directive *d)
 {
 	struct kube_source src;
+	struct zone_list zl, mc;
 	struct option o;
 	size_t pos;
 
 	s->kubernetes = c->kubernetes = true;
 	memset(&src, 0, sizeof(src));
-	kubernetes_zones(c, s, d);
+	zl.n = mc.n = 0;
+	kubernetes_zones(c, s, d, &zl);
 	for (pos = d->open + 1; next_option(c, &pos, d, &o);)
 		kubernetes_option(c, d, &o, &src);
+	if (src.multicluster.name)
+		kubernetes_multicluster(c, d, &src.multicluster, &zl, &mc);
+	kubernetes_domains(c, d, &zl, &src.multicluster, &mc);
 	kubernetes_source(c, d, &src);
+	zones_free(&zl);
+	zones_free(&mc);
 }
 
 /* A forward target's address, file, or why it is neither for svcdns. */
@@ -1886,8 +2058,9 @@ static void cache_capacity(struct conv *c, const struct directive *d, const stru
 }
 
 /* "disable success|denial ZONES": silent when every zone is a cluster
-   domain (kubeadm's), which is known only once every kubernetes directive
-   has been read: checked in finish(). */
+   domain (kubeadm's) or a multicluster zone (Cilium's MCS recipe adds
+   clusterset.local to these lines), which is known only once every
+   kubernetes directive has been read: checked in finish(). */
 static void cache_disable(struct conv *c, const struct directive *d, const struct option *o)
 {
 	char what[WHAT_MAX], zones[VALUE_MAX + 1];
@@ -2251,6 +2424,141 @@ static void conv_autopath(struct conv *c, struct server *s, const struct directi
 	no_options(c, d, "an option svcdns has no equivalent of");
 }
 
+/* The multicluster plugin (github.com/coredns/multicluster, compiled into
+   some CoreDNS images): "multicluster [ZONES...] { kubeconfig KUBECONFIG
+   [CONTEXT]; noendpoints; fallthrough [ZONES...] }", its zones the
+   arguments or the block's. svcdns's --multicluster serves the same
+   names from the same ServiceImports and EndpointSlices, read over the
+   one connection the kubernetes plugin's options chose: a kubeconfig
+   other than that one is checked in finish(). Its options:
+     - noendpoints turns the multicluster zone's endpoints off, which
+       svcdns cannot do (its --no-endpoints leaves them, as the kubernetes
+       plugin's noendpoints does): reported in finish().
+     - fallthrough sends a name it lacks down the chain, to forward. The
+       kubernetes plugin's fallthrough rule: one for reverse zones only
+       changes nothing (it serves none), a bare one passes silently as the
+       kubernetes plugin's does, one naming a forward zone is reported
+       (svcdns answers NXDOMAIN itself).
+   It answers with a TTL of 5, fixed; svcdns's multicluster zones answer
+   with --ttl (checked in finish()). */
+static void conv_multicluster(struct conv *c, struct server *s, const struct directive *d)
+{
+	char what[WHAT_MAX];
+	unsigned line = c->tok[d->name].line;
+	struct mcs_plugin *m = NULL;
+	const char *why;
+	struct option o;
+	struct key k;
+	size_t i, pos;
+	char *z;
+
+	s->multicluster = true;
+	describe(c, NULL, d->name, 1 + d->nargs, what, sizeof(what));
+	if (d->nargs == 0 && s->root)
+		report(c, line, what, "the root zone (the block's) as the multicluster zone: svcdns's "
+		                      "--multicluster takes a zone below it; name the zone "
+		                      "(clusterset.local)");
+	for (i = 0; d->nargs == 0 && i < s->nzones; i++) {
+		if (is_reverse(s->zones[i]))
+			report(c, line, what, "%s: a reverse zone as a multicluster zone: ServiceImports "
+			                      "have names, reverse zones answer addresses", s->zones[i]);
+		else
+			add_many(c, F_MULTICLUSTER, s->zones[i], line, what);
+	}
+	for (i = 0; i < d->nargs; i++) {
+		parse_key(arg(c, d, i), CD_PORT, &k);
+		if (k.why || !(z = zone_norm(c, k.zone, k.zlen, &why))) {
+			if (!c->oom)
+				report(c, line, what, "%s: %s (CoreDNS drops it without a word)", arg(c, d, i),
+				       k.why ? k.why : why);
+			continue;
+		}
+		if (strcmp(z, ".") == 0)
+			report(c, line, what, "the root zone as a multicluster zone: svcdns's "
+			                      "--multicluster takes a zone below it (clusterset.local)");
+		else if (is_reverse(z))
+			report(c, line, what, "%s: a reverse zone as a multicluster zone: ServiceImports "
+			                      "have names, reverse zones answer addresses", z);
+		else
+			add_many(c, F_MULTICLUSTER, z, line, what);
+		free(z);
+	}
+	if (c->n_mcs < MCS_PLUGINS_MAX) {
+		m = &c->mcs[c->n_mcs++];
+		memset(m, 0, sizeof(*m));
+		m->name = d->name;
+		m->nargs = d->nargs;
+	} else {
+		report(c, line, what, "more than %d multicluster directives", MCS_PLUGINS_MAX);
+	}
+	for (pos = d->open + 1; next_option(c, &pos, d, &o);) {
+		if (o.nested) {
+			option_report(c, d, &o, "a block inside an option: CoreDNS refuses this too");
+		} else if (oname(c, &o, "kubeconfig") && (o.nargs == 1 || o.nargs == 2)) {
+			if (m) {
+				m->kubeconfig = o.name;
+				m->kcargs = o.nargs;
+			}
+		} else if (oname(c, &o, "noendpoints") && o.nargs == 0) {
+			if (m)
+				m->noendpoints = o.name;
+		} else if (oname(c, &o, "fallthrough")) {
+			if (!only_reverse(c, &o))
+				option_report(c, d, &o, "svcdns answers NXDOMAIN for multicluster names it "
+				                        "does not have, not from upstream");
+		} else if (oname(c, &o, "kubeconfig") || oname(c, &o, "noendpoints")) {
+			option_report(c, d, &o, "arguments CoreDNS refuses too (see the multicluster "
+			                        "plugin's README)");
+		} else {
+			option_report(c, d, &o, "an option the multicluster plugin does not have "
+			                        "(CoreDNS refuses it too)");
+		}
+	}
+}
+
+/* The multicluster plugin's connection against the kubernetes plugin's:
+   svcdns reads ServiceImports over the one it has. */
+static void mcs_source(struct conv *c, const struct mcs_plugin *m)
+{
+	const struct slot *kc = &c->flags[F_KUBECONFIG], *ctx = &c->flags[F_KUBE_CONTEXT],
+			  *api = &c->flags[F_APISERVER];
+	const char *file = m->kubeconfig ? c->tok[m->kubeconfig + 1].s : NULL;
+	const char *context = m->kcargs == 2 ? c->tok[m->kubeconfig + 2].s : NULL;
+	char what[WHAT_MAX], theirs[WHAT_MAX];
+	unsigned line = c->tok[m->name].line;
+	bool same;
+
+	describe(c, NULL, m->name, 1 + m->nargs, what, sizeof(what));
+	if (!c->kubernetes) {
+		/* reported as missing; the one connection is this one */
+		if (file) {
+			set_one(c, F_KUBECONFIG, file, c->tok[m->kubeconfig].line, what);
+			if (context)
+				set_one(c, F_KUBE_CONTEXT, context, c->tok[m->kubeconfig].line, what);
+		}
+		return;
+	}
+	if (file)
+		same = kc->n && strcmp(kc->v[0], file) == 0 &&
+		       (context ? ctx->n && strcmp(ctx->v[0], context) == 0 : !ctx->n);
+	else
+		same = !kc->n && !api->n;
+	if (same)
+		return;
+	if (kc->n)
+		snprintf(theirs, sizeof(theirs), "kubeconfig %s%s%s", kc->v[0], ctx->n ? " " : "",
+		         ctx->n ? ctx->v[0] : "");
+	else if (api->n)
+		snprintf(theirs, sizeof(theirs), "endpoint %s", api->v[0]);
+	else
+		snprintf(theirs, sizeof(theirs), "in-cluster");
+	report(c, file ? c->tok[m->kubeconfig].line : line, what,
+	       "reads ServiceImports %s%s%s%s, the kubernetes plugin its objects %s%s: svcdns reads "
+	       "both over one connection (--kubeconfig, --apiserver, or in-cluster)",
+	       file ? "with kubeconfig " : "in-cluster", file ? file : "", context ? " " : "",
+	       context ? context : "", kc->n || api->n ? "with " : "", theirs);
+}
+
 static void conv_bufsize(struct conv *c, struct server *s, const struct directive *d)
 {
 	char what[WHAT_MAX];
@@ -2267,12 +2575,79 @@ static void conv_bufsize(struct conv *c, struct server *s, const struct directiv
 	no_options(c, d, "an option svcdns has no equivalent of");
 }
 
+/* Endpoints in the multicluster zones: svcdns's --no-endpoints, as the
+   kubernetes plugin's noendpoints, leaves them (it watches the slices of
+   ServiceImports alone). The multicluster plugin's own noendpoints turns
+   them off, which svcdns cannot do. */
+static void mcs_endpoints(struct conv *c, const struct mcs_plugin *m)
+{
+	char what[WHAT_MAX];
+
+	if (m && m->noendpoints) {
+		describe(c, "multicluster", m->noendpoints, 1, what, sizeof(what));
+		report(c, c->tok[m->noendpoints].line, what,
+		       "svcdns cannot turn off the multicluster zone's endpoints: its "
+		       "--no-endpoints, as the kubernetes plugin's noendpoints, leaves them");
+	}
+}
+
+/* What only every block together tells about the multicluster zones:
+   the multicluster plugin's connection and TTL, a zone served both ways,
+   no cluster zone left. */
+static void multicluster_finish(struct conv *c)
+{
+	const struct slot *dom = &c->flags[F_DOMAIN], *ttl = &c->flags[F_TTL];
+	struct slot *mcz = &c->flags[F_MULTICLUSTER];
+	char what[WHAT_MAX];
+	size_t i, k;
+
+	for (i = 0; i < c->n_mcs; i++) {
+		const struct mcs_plugin *m = &c->mcs[i];
+
+		mcs_source(c, m);
+		mcs_endpoints(c, m);
+		if (ttl->n && strcmp(ttl->v[0], "5") != 0) {
+			describe(c, NULL, m->name, 1 + m->nargs, what, sizeof(what));
+			report(c, c->tok[m->name].line, what,
+			       "the multicluster plugin answers with a TTL of 5, fixed; svcdns's "
+			       "multicluster zones answer with --ttl %s, as the kubernetes plugin's "
+			       "multicluster option does",
+			       ttl->v[0]);
+		}
+	}
+	mcs_endpoints(c, NULL);
+	/* Kept as the cluster zone (CoreDNS's kubernetes plugin answers before
+	   the multicluster plugin), so that what is printed still starts. */
+	for (i = 0; i < mcz->n;) {
+		for (k = 0; k < dom->n && strcmp(dom->v[k], mcz->v[i]) != 0; k++)
+			;
+		if (k == dom->n) {
+			i++;
+			continue;
+		}
+		snprintf(what, sizeof(what), "multicluster %s", mcz->v[i]);
+		report(c, mcz->line[i], what,
+		       "also a cluster zone (--domain, line %u): svcdns serves a zone from Services "
+		       "(--domain) or from ServiceImports (--multicluster), not both; kept as a "
+		       "cluster zone",
+		       dom->line[k]);
+		free(mcz->v[i]);
+		memmove(&mcz->v[i], &mcz->v[i + 1], (mcz->n - i - 1) * sizeof(mcz->v[0]));
+		memmove(&mcz->line[i], &mcz->line[i + 1], (mcz->n - i - 1) * sizeof(mcz->line[0]));
+		mcz->n--;
+	}
+	if (c->kubernetes && mcz->n && !dom->n)
+		report(c, mcz->line[0], "multicluster",
+		       "no cluster zone besides the multicluster zones: svcdns always serves one "
+		       "(--domain, cluster.local by default)");
+}
+
 /* What only the whole file tells: defaults that differ, one HTTP
    address, the cache lines waiting for the cluster domains. */
 static void finish(struct conv *c)
 {
 	static const char *const ep_name[EP_COUNT] = {"prometheus", "ready", "health"};
-	const struct slot *dom = &c->flags[F_DOMAIN];
+	const struct slot *dom = &c->flags[F_DOMAIN], *mcz = &c->flags[F_MULTICLUSTER];
 	const struct endpoint *chosen = NULL;
 	size_t i, k;
 	char what[WHAT_MAX];
@@ -2282,14 +2657,20 @@ static void finish(struct conv *c)
 		char *save = NULL, *z;
 		bool all = p->zones != NULL && p->what != NULL;
 
+		/* svcdns answers its multicluster zones from memory too */
 		for (z = all ? strtok_r(p->zones, " ", &save) : NULL; z; z = strtok_r(NULL, " ", &save)) {
-			for (k = 0; k < dom->n && !zone_within(z, dom->v[k]); k++)
-				;
-			all = all && k < dom->n;
+			bool ours = false;
+
+			for (k = 0; k < dom->n && !ours; k++)
+				ours = zone_within(z, dom->v[k]);
+			for (k = 0; k < mcz->n && !ours; k++)
+				ours = zone_within(z, mcz->v[k]);
+			all = all && ours;
 		}
 		if (!all && p->what)
 			report(c, p->line, p->what, "svcdns caches every forwarded answer and denial");
 	}
+	multicluster_finish(c);
 	if (!c->global_line)
 		return;
 	if (c->main_port != CD_PORT)

@@ -48,7 +48,8 @@
  *     sum, a capacity not stated counting as CoreDNS's 9984 (without either,
  *     no flag: svcdns's 9984); a denial TTL other than the cache TTL is
  *     reported. "disable success|denial ZONE" is silent when every ZONE is a
- *     cluster domain (kubeadm's: svcdns never caches cluster names).
+ *     cluster domain or a multicluster zone (kubeadm's: svcdns never caches
+ *     the names it serves itself).
  *   - forward: "max_concurrent 1000" and "policy random" are what svcdns
  *     does (silent); another max_concurrent or policy is reported;
  *     read_timeout is --forward-timeout.
@@ -57,6 +58,20 @@
  *     nothing, is what svcdns does (silent); startup_timeout is silent
  *     (svcdns serves from the start); kubeconfig wins over endpoint and tls
  *     as in CoreDNS (a note says so).
+ *   - Multi-Cluster Services: kubernetes's "multicluster ZONES..." gives
+ *     --multicluster ZONE each, and those zones are no --domain. As CoreDNS
+ *     reads it, the zones are the arguments only (a bare "multicluster"
+ *     names none: reported) and each must be one of the plugin's zones
+ *     (else reported, as CoreDNS refuses it); the last such line wins.
+ *     The multicluster plugin ("multicluster [ZONES...] { ... }", its
+ *     zones the block's without arguments) gives --multicluster too; its
+ *     kubeconfig must be the kubernetes plugin's connection (svcdns has
+ *     one); a fallthrough for forward zones is reported, and so is its
+ *     fixed TTL of 5 when --ttl differs, and its noendpoints (svcdns's
+ *     --no-endpoints, as kubernetes's noendpoints, leaves the multicluster
+ *     zones' endpoints). A zone that is both a --domain and a
+ *     --multicluster is reported and kept a --domain; no --domain left
+ *     beside --multicluster is reported.
  *   - log: only the plain form (all names, all classes, the default
  *     format) becomes --log-queries; another is reported and not converted.
  *   - hosts [FILE]: --hosts FILE (/etc/hosts by default) with its ttl,

@@ -1,10 +1,11 @@
 #!/bin/sh
 # test_corefile.sh - svcdns --from-corefile on the default Corefiles of
-# kubeadm, k3s, EKS, AKS and OpenShift (tests/fixtures/corefiles): the
-# options printed, what is reported as having no equivalent, the exit
-# status; then svcdns started with exactly those options (the test's own
-# address, port, data and no upstream added) answers as the Corefile says:
-# its TTL, pod names with "pods insecure", its UDP size.
+# kubeadm, k3s, EKS, AKS and OpenShift, and kubeadm's after Cilium's MCS-API
+# recipe (tests/fixtures/corefiles): the options printed, what is reported
+# as having no equivalent, the exit status; then svcdns started with
+# exactly those options (the test's own address, port, data and no
+# upstream added) answers as the Corefile says: its TTL, pod names with
+# "pods insecure", its UDP size, its multicluster zones.
 . "${TESTDIR:?}/system/lib.sh"
 
 FX=$TESTDIR/fixtures/corefiles
@@ -12,7 +13,7 @@ WORK=$(mktemp_dir)
 DIR=$(copy_demo)
 Z=cluster.local
 
-for name in kubeadm k3s eks aks openshift; do
+for name in kubeadm k3s eks aks openshift cilium-mcsapi; do
 	# the path as the fixtures name it in their messages
 	(cd "$FX" && "$SVCDNS" --from-corefile "$name.Corefile" >"$WORK/$name.out" 2>"$WORK/$name.err")
 	echo $? >"$WORK/$name.st"
@@ -47,6 +48,12 @@ for name in kubeadm k3s eks aks openshift; do
 	size=$(sed -n 's/^--udp-size //p' "$WORK/$name.out")
 	check_eq "$name: the UDP size it offers (${size:-1232})" "${size:-1232}" \
 		"$(d +norec +bufsize=4096 kubernetes.default.svc.$Z A | sed -n 's/.*; udp: \([0-9]*\).*/\1/p')"
+	for mz in $(sed -n 's/^--multicluster //p' "$WORK/$name.out"); do
+		check_eq "$name: the multicluster zone $mz is served" "rcode NOERROR" \
+			"$(q "$mz" SOA | grep '^rcode')"
+		check_eq "$name: a Service has no name in $mz" "rcode NXDOMAIN" \
+			"$(q "kubernetes.default.svc.$mz" A | grep '^rcode')"
+	done
 	alive "$name: svcdns running with the converted options"
 	stop_server "$PID"
 done

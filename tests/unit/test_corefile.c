@@ -1,9 +1,11 @@
 /* test_corefile.c - Corefiles converted to svcdns's options: the default
- * Corefiles of kubeadm, k3s, EKS, AKS and OpenShift against their expected
- * flags, messages and status (tests/fixtures/corefiles, found through
- * $TESTDIR: a missing file fails); stub-domain blocks, ports, bind, Go
- * durations, comments, quotes, nested blocks, the kubernetes, cache, hosts
- * and http options; every unsupported directive reported at its line; and
+ * Corefiles of kubeadm, k3s, EKS, AKS and OpenShift, and kubeadm's after
+ * Cilium's MCS-API recipe, against their expected flags, messages and
+ * status (tests/fixtures/corefiles, found through $TESTDIR: a missing file
+ * fails); stub-domain blocks, ports, bind, Go durations, comments, quotes,
+ * nested blocks, the kubernetes, cache, hosts and http options; the
+ * kubernetes plugin's multicluster option and the multicluster plugin;
+ * every unsupported directive reported at its line; and
  * texts that are no Corefile (unbalanced braces, NUL bytes, garbage) giving
  * 1 without a crash, cut at every byte or not. */
 #include <setjmp.h>
@@ -188,6 +190,12 @@ static void test_fixture_openshift(void **state)
 {
 	(void)state;
 	check_fixture("openshift");
+}
+
+static void test_fixture_cilium_mcsapi(void **state)
+{
+	(void)state;
+	check_fixture("cilium-mcsapi");
 }
 
 /* The kubeadm Corefile without its comment line gives exactly the flags
@@ -507,7 +515,8 @@ static void test_unsupported_lines(void **state)
 		"t:19: no_such_plugin a b c: a plugin svcdns has no equivalent of",
 		"t:20: acl: ",
 		"t:21: kubernetes: zonal: ",
-		"t:22: kubernetes: multicluster clusterset.local: ",
+		"t:22: kubernetes: multicluster clusterset.local: clusterset.local is not among the "
+		"plugin's zones (cluster.local): CoreDNS refuses this too",
 		"t:23: kubernetes: apiserver_qps 10: ",
 		"t:24: kubernetes: fallthrough cluster.local: ",
 		"t:25: kubernetes: pods sometimes: ",
@@ -921,6 +930,314 @@ static void test_message_cap(void **state)
 	free(text);
 }
 
+/* ---- Multi-Cluster Services ---- */
+
+/* kubernetes's multicluster option: --multicluster, and no --domain. */
+static void test_multicluster_option(void **state)
+{
+	struct result r;
+
+	(void)state;
+	/* The zones from the block; the option's zone in another spelling. */
+	run("cluster.local clusterset.local {\n kubernetes {\n  multicluster CLUSTERSET.local.\n"
+	    " }\n}\n",
+	    &r);
+	assert_string_equal(r.out, "--domain cluster.local\n--multicluster clusterset.local\n"
+	                           "--upstream none\n--cache-size 0\n--loadbalance none\n"
+	                           "--lameduck 0\n");
+	assert_string_equal(r.err, "");
+	assert_int_equal(r.rc, 0);
+	done(&r);
+
+	/* Two zones; the cache lines naming a multicluster zone stay silent
+	   (svcdns answers it from memory, as a cluster zone). */
+	run(".:53 {\n kubernetes cluster.local clusterset.local mcs.example in-addr.arpa {\n"
+	    "  multicluster clusterset.local mcs.example:53\n }\n forward . 1.1.1.1\n"
+	    " cache 30 {\n  disable success cluster.local clusterset.local sub.mcs.example\n }\n"
+	    " loadbalance\n}\n",
+	    &r);
+	assert_string_equal(r.out, "--domain cluster.local\n--multicluster clusterset.local\n"
+	                           "--multicluster mcs.example\n--upstream 1.1.1.1\n"
+	                           "--cache-ttl 30\n--lameduck 0\n");
+	assert_string_equal(r.err, "");
+	assert_int_equal(r.rc, 0);
+	done(&r);
+
+	/* The last multicluster line wins, as in CoreDNS: the zone the first
+	   named stays a cluster zone. */
+	run(".:53 {\n kubernetes cluster.local a.local b.local {\n  multicluster a.local\n"
+	    "  multicluster b.local\n }\n}\n",
+	    &r);
+	assert_line(r.out, "--domain a.local");
+	assert_line(r.out, "--multicluster b.local");
+	assert_no_line(r.out, "--multicluster a.local");
+	assert_prefix(r.err, "t:3: note: kubernetes: multicluster: ignored: line 4's multicluster "
+	                     "replaces it");
+	assert_int_equal(count_lines(r.err), 1);
+	assert_int_equal(r.rc, 0);
+	done(&r);
+
+	/* Two kubernetes plugins, one for each zone: what svcdns does too. */
+	run("cluster.local {\n kubernetes\n}\nclusterset.local {\n kubernetes {\n"
+	    "  multicluster clusterset.local\n }\n}\n",
+	    &r);
+	assert_line(r.out, "--domain cluster.local");
+	assert_line(r.out, "--multicluster clusterset.local");
+	assert_string_equal(r.err, "");
+	assert_int_equal(r.rc, 0);
+	done(&r);
+}
+
+static void test_multicluster_option_errors(void **state)
+{
+	struct result r;
+
+	(void)state;
+	/* Not among the plugin's zones: CoreDNS refuses it. */
+	run(".:53 {\n kubernetes cluster.local in-addr.arpa {\n  multicluster clusterset.local\n"
+	    " }\n forward . 1.1.1.1\n cache\n loadbalance\n}\n",
+	    &r);
+	assert_string_equal(r.out, "--domain cluster.local\n--upstream 1.1.1.1\n--lameduck 0\n");
+	assert_string_equal(r.err, "t:3: kubernetes: multicluster clusterset.local: clusterset.local "
+	                           "is not among the plugin's zones (cluster.local in-addr.arpa): "
+	                           "CoreDNS refuses this too (\"is not authoritative for the "
+	                           "multicluster zone\"); add it to the kubernetes line\n");
+	assert_int_equal(r.rc, 2);
+	done(&r);
+
+	/* No zone: CoreDNS takes none from the plugin or the block, and serves
+	   clusterset.local as a cluster zone. */
+	run("cluster.local clusterset.local {\n kubernetes {\n  multicluster\n }\n}\n", &r);
+	assert_line(r.out, "--domain cluster.local");
+	assert_line(r.out, "--domain clusterset.local");
+	assert_no_line(r.out, "--multicluster clusterset.local");
+	assert_prefix(r.err, "t:3: kubernetes: multicluster: names no zone: CoreDNS then serves no "
+	                     "multicluster zone");
+	assert_int_equal(count_lines(r.err), 1);
+	assert_int_equal(r.rc, 2);
+	done(&r);
+
+	/* Arguments that are no zone (CoreDNS drops them: none left), a
+	   reverse zone, the root. */
+	run(".:53 {\n kubernetes cluster.local in-addr.arpa . {\n  multicluster bad..zone a:b:\n"
+	    "  multicluster in-addr.arpa .\n }\n}\n",
+	    &r);
+	assert_no_line(r.out, "--multicluster in-addr.arpa");
+	assert_prefix(r.err, "t:3: note: kubernetes: multicluster: ignored");
+	assert_prefix(r.err, "t:4: kubernetes: multicluster in-addr.arpa .: in-addr.arpa: a "
+	                     "reverse zone as a multicluster zone");
+	assert_prefix(r.err, "t:4: kubernetes: multicluster in-addr.arpa .: the root zone as a "
+	                     "multicluster zone");
+	done(&r);
+	run(".:53 {\n kubernetes cluster.local {\n  multicluster bad..zone a:\n }\n}\n", &r);
+	assert_prefix(r.err, "t:3: kubernetes: multicluster bad..zone a:: bad..zone: not a domain "
+	                     "name");
+	assert_prefix(r.err, "t:3: kubernetes: multicluster bad..zone a:: a:: nothing after the "
+	                     "last ':' (CoreDNS drops it without a word)");
+	assert_prefix(r.err, "t:3: kubernetes: multicluster bad..zone a:: names no zone");
+	assert_int_equal(count_lines(r.err), 3);
+	assert_int_equal(r.rc, 2);
+	done(&r);
+
+	/* The multicluster zone first: CoreDNS names PTR targets in it. */
+	run(".:53 {\n kubernetes clusterset.local cluster.local in-addr.arpa {\n"
+	    "  multicluster clusterset.local\n }\n}\n",
+	    &r);
+	assert_string_equal(r.err, "t:2: kubernetes clusterset.local cluster.local in-addr.arpa: "
+	                           "clusterset.local, the first zone, names CoreDNS's PTR targets, "
+	                           "and it is a multicluster zone; svcdns names them in the first "
+	                           "--domain: list a cluster zone first\n");
+	assert_line(r.out, "--domain cluster.local");
+	assert_line(r.out, "--multicluster clusterset.local");
+	assert_int_equal(r.rc, 2);
+	done(&r);
+
+	/* No cluster zone left: svcdns would serve cluster.local. */
+	run(".:53 {\n kubernetes clusterset.local in-addr.arpa {\n  multicluster clusterset.local\n"
+	    " }\n}\n",
+	    &r);
+	assert_no_line(r.out, "--domain clusterset.local");
+	assert_line(r.out, "--multicluster clusterset.local");
+	assert_string_equal(r.err, "t:3: multicluster: no cluster zone besides the multicluster "
+	                           "zones: svcdns always serves one (--domain, cluster.local by "
+	                           "default)\n");
+	assert_int_equal(r.rc, 2);
+	done(&r);
+
+	/* CoreDNS's noendpoints leaves the multicluster zones' endpoints,
+	   and so does svcdns's --no-endpoints. */
+	run(".:53 {\n kubernetes cluster.local clusterset.local {\n  noendpoints\n"
+	    "  multicluster clusterset.local\n }\n}\n",
+	    &r);
+	assert_line(r.out, "--no-endpoints");
+	assert_line(r.out, "--multicluster clusterset.local");
+	assert_string_equal(r.err, "");
+	assert_int_equal(r.rc, 0);
+	done(&r);
+
+	/* A zone one plugin serves from Services and another from
+	   ServiceImports: kept a cluster zone (svcdns refuses both). */
+	run("a.local {\n kubernetes\n}\nb.local a.local {\n kubernetes {\n  multicluster a.local\n"
+	    " }\n}\n",
+	    &r);
+	assert_line(r.out, "--domain a.local");
+	assert_line(r.out, "--domain b.local");
+	assert_no_line(r.out, "--multicluster a.local");
+	assert_prefix(r.err, "t:6: multicluster a.local: also a cluster zone (--domain, line 2)");
+	assert_int_equal(count_lines(r.err), 1);
+	assert_int_equal(r.rc, 2);
+	done(&r);
+}
+
+/* The multicluster plugin (github.com/coredns/multicluster). */
+static void test_multicluster_plugin(void **state)
+{
+	struct result r;
+
+	(void)state;
+	/* Its README's Corefile, with kubeadm's TTL (5) left out. */
+	run(".:53 {\n errors\n health {\n  lameduck 5s\n }\n multicluster clusterset.local\n"
+	    " kubernetes cluster.local in-addr.arpa ip6.arpa {\n  pods insecure\n"
+	    "  fallthrough in-addr.arpa ip6.arpa\n }\n prometheus :9153\n"
+	    " forward . /etc/resolv.conf\n cache 30\n loop\n reload\n loadbalance\n}\n",
+	    &r);
+	assert_string_equal(r.out, "--domain cluster.local\n--multicluster clusterset.local\n"
+	                           "--cache-ttl 30\n--http 0.0.0.0:9153\n--pods insecure\n"
+	                           "--lameduck 5\n");
+	assert_prefix(r.err, "t:3: note: health 0.0.0.0:8080: served on --http 0.0.0.0:9153");
+	assert_int_equal(count_lines(r.err), 1);
+	assert_int_equal(r.rc, 0);
+	done(&r);
+
+	/* Its zones from the block; a block of its own is a server; the same
+	   kubeconfig as kubernetes; fallthrough for no zone or reverse ones is
+	   what svcdns does. */
+	run(".:53 {\n kubernetes cluster.local {\n  kubeconfig /kc ctx\n }\n forward . 1.1.1.1\n"
+	    " cache\n loadbalance\n}\n"
+	    "clusterset.local:53 mcs.example {\n multicluster {\n  kubeconfig /kc ctx\n"
+	    "  fallthrough\n  fallthrough in-addr.arpa ip6.arpa\n }\n}\n",
+	    &r);
+	assert_string_equal(r.out, "--kubeconfig /kc\n--kube-context ctx\n--domain cluster.local\n"
+	                           "--multicluster clusterset.local\n--multicluster mcs.example\n"
+	                           "--upstream 1.1.1.1\n--lameduck 0\n");
+	assert_string_equal(r.err, "");
+	assert_int_equal(r.rc, 0);
+	done(&r);
+
+	/* Its options svcdns cannot follow. */
+	run(".:53 {\n kubernetes cluster.local\n multicluster clusterset.local {\n"
+	    "  noendpoints\n" /* 4 */
+	    "  fallthrough clusterset.local\n"
+	    "  noendpoints x\n"
+	    "  kubeconfig\n"
+	    "  endpoint https://a\n" /* 8 */
+	    "  ttl {\n   x\n  }\n"
+	    " }\n forward . 1.1.1.1\n cache\n loadbalance\n}\n",
+	    &r);
+	assert_line(r.out, "--multicluster clusterset.local");
+	assert_prefix(r.err, "t:4: multicluster: noendpoints: svcdns cannot turn off the "
+	                     "multicluster zone's endpoints");
+	assert_prefix(r.err, "t:5: multicluster: fallthrough clusterset.local: svcdns answers "
+	                     "NXDOMAIN for multicluster names it does not have");
+	assert_prefix(r.err, "t:6: multicluster: noendpoints x: arguments CoreDNS refuses too");
+	assert_prefix(r.err, "t:7: multicluster: kubeconfig: arguments CoreDNS refuses too");
+	assert_prefix(r.err, "t:8: multicluster: endpoint https://a: an option the multicluster "
+	                     "plugin does not have");
+	assert_prefix(r.err, "t:9: multicluster: ttl: a block inside an option");
+	assert_int_equal(count_lines(r.err), 6);
+	assert_int_equal(r.rc, 2);
+	done(&r);
+
+	/* Another connection than kubernetes's: svcdns has one. */
+	run(".:53 {\n kubernetes cluster.local\n multicluster clusterset.local {\n"
+	    "  kubeconfig /mcs\n }\n}\n",
+	    &r);
+	assert_no_line(r.out, "--kubeconfig /mcs");
+	assert_string_equal(r.err, "t:4: multicluster clusterset.local: reads ServiceImports with "
+	                           "kubeconfig /mcs, the kubernetes plugin its objects in-cluster: "
+	                           "svcdns reads both over one connection (--kubeconfig, "
+	                           "--apiserver, or in-cluster)\n");
+	assert_int_equal(r.rc, 2);
+	done(&r);
+	run(".:53 {\n kubernetes cluster.local {\n  endpoint https://api:6443\n }\n"
+	    " multicluster clusterset.local\n}\n",
+	    &r);
+	assert_prefix(r.err, "t:5: multicluster clusterset.local: reads ServiceImports in-cluster, "
+	                     "the kubernetes plugin its objects with endpoint https://api:6443: ");
+	done(&r);
+	run(".:53 {\n kubernetes cluster.local {\n  kubeconfig /kc a\n }\n"
+	    " multicluster clusterset.local {\n  kubeconfig /kc b\n }\n}\n",
+	    &r);
+	assert_prefix(r.err, "t:6: multicluster clusterset.local: reads ServiceImports with "
+	                     "kubeconfig /kc b, the kubernetes plugin its objects with kubeconfig "
+	                     "/kc a: ");
+	assert_int_equal(count_lines(r.err), 1);
+	done(&r);
+
+	/* Its TTL is 5, whatever kubernetes's ttl. */
+	run(".:53 {\n kubernetes cluster.local {\n  ttl 30\n }\n multicluster clusterset.local\n"
+	    "}\n",
+	    &r);
+	assert_line(r.out, "--ttl 30");
+	assert_line(r.out, "--multicluster clusterset.local");
+	assert_prefix(r.err, "t:5: multicluster clusterset.local: the multicluster plugin answers "
+	                     "with a TTL of 5, fixed; svcdns's multicluster zones answer with --ttl "
+	                     "30");
+	assert_int_equal(r.rc, 2);
+	done(&r);
+
+	/* The root zone (the block's), a reverse zone, a zone kubernetes
+	   serves (it answers first in CoreDNS: kept a cluster zone). */
+	run(".:53 {\n kubernetes cluster.local\n multicluster\n"
+	    " multicluster 10.0.0.0/8 cluster.local .\n}\n",
+	    &r);
+	assert_prefix(r.err, "t:3: multicluster: the root zone (the block's) as the multicluster "
+	                     "zone");
+	assert_prefix(r.err, "t:4: multicluster 10.0.0.0/8 cluster.local .: 10.in-addr.arpa: a "
+	                     "reverse zone as a multicluster zone");
+	assert_prefix(r.err, "t:4: multicluster 10.0.0.0/8 cluster.local .: the root zone as a "
+	                     "multicluster zone");
+	assert_prefix(r.err, "t:4: multicluster cluster.local: also a cluster zone (--domain, "
+	                     "line 2)");
+	assert_line(r.out, "--domain cluster.local");
+	assert_no_line(r.out, "--multicluster cluster.local");
+	assert_no_line(r.out, "--multicluster .");
+	assert_int_equal(count_lines(r.err), 4);
+	assert_int_equal(r.rc, 2);
+	done(&r);
+
+	/* noendpoints: svcdns's --no-endpoints, as kubernetes's, leaves the
+	   multicluster zones' endpoints; the plugin's own turns them off. */
+	run(".:53 {\n kubernetes cluster.local {\n  noendpoints\n }\n"
+	    " multicluster clusterset.local {\n  noendpoints\n }\n}\n",
+	    &r);
+	assert_line(r.out, "--no-endpoints");
+	assert_line(r.out, "--multicluster clusterset.local");
+	assert_string_equal(r.err, "t:6: multicluster: noendpoints: svcdns cannot turn off the "
+	                           "multicluster zone's endpoints: its --no-endpoints, as the "
+	                           "kubernetes plugin's noendpoints, leaves them\n");
+	assert_int_equal(r.rc, 2);
+	done(&r);
+	run(".:53 {\n kubernetes cluster.local {\n  noendpoints\n }\n"
+	    " multicluster clusterset.local\n}\n",
+	    &r);
+	assert_line(r.out, "--no-endpoints");
+	assert_string_equal(r.err, "");
+	assert_int_equal(r.rc, 0);
+	done(&r);
+
+	/* No kubernetes at all: reported; the plugin's kubeconfig is the one
+	   connection. */
+	run("clusterset.local {\n multicluster {\n  kubeconfig /kc ctx\n }\n}\n", &r);
+	assert_line(r.out, "--kubeconfig /kc");
+	assert_line(r.out, "--kube-context ctx");
+	assert_line(r.out, "--multicluster clusterset.local");
+	assert_prefix(r.err, "t:1: kubernetes: missing");
+	assert_int_equal(count_lines(r.err), 1);
+	assert_int_equal(r.rc, 2);
+	done(&r);
+}
+
 /* ---- texts that are no Corefile ---- */
 static void test_malformed(void **state)
 {
@@ -988,6 +1305,7 @@ static void test_garbage(void **state)
 		"cache", "30", "\"", "#", "import", "(s)", "{$X}", "health", "lameduck", "5s",
 		"hosts", "fallthrough", "1.1.1.1", "bind", "log", "\\", "\r", ",", ":", "/",
 		"dns://", "10.0.0.0/8", "prometheus", ":9153", "ttl", "disable", "success",
+		"multicluster", "clusterset.local", "kubeconfig", "noendpoints",
 	};
 	const size_t size = 1000000;
 	char *buf = malloc(4u * 1024 * 1024 + 2);
@@ -1066,6 +1384,7 @@ int main(void)
 		cmocka_unit_test(test_fixture_eks),
 		cmocka_unit_test(test_fixture_aks),
 		cmocka_unit_test(test_fixture_openshift),
+		cmocka_unit_test(test_fixture_cilium_mcsapi),
 		cmocka_unit_test(test_kubeadm_as_documented),
 		cmocka_unit_test(test_stub_domains),
 		cmocka_unit_test(test_ports),
@@ -1082,6 +1401,9 @@ int main(void)
 		cmocka_unit_test(test_http_and_log),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_message_cap),
+		cmocka_unit_test(test_multicluster_option),
+		cmocka_unit_test(test_multicluster_option_errors),
+		cmocka_unit_test(test_multicluster_plugin),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_every_prefix),
