@@ -903,37 +903,16 @@ static uint8_t *put_srv_heads(uint8_t *p, const struct records_name *name)
 	return p;
 }
 
-/* The compact node of service name s (shape sh) with its _port._proto
-   names from set and the hosts of plan hosts (or NULL); rel: bytes of its
-   name before the zone apex. */
-static struct answer_node *compact_node(const struct records_set *set,
-                                        const struct records_name *svc,
-                                        const struct compact_shape *sh, size_t rel,
-                                        const struct hosts_plan *hosts)
+/* Which addresses of compact service svc (shape sh) link their reverse
+   name: each as its index among the A (or 0x80 | among the AAAA) into
+   linked. Returns how many. */
+static size_t compact_linked(const struct records_set *set, const struct records_name *svc,
+                             const struct compact_shape *sh, uint8_t *linked)
 {
-	size_t size = sizeof(struct answer_node) + rel + 8 + 4 * sh->n4 + 16 * sh->n6 +
-	              6 * sh->n_srv;
-	size_t i, n_sub = 0, n_links = 0, links_at, hosts_at, all_links, n4, n6;
-	uint8_t linked[COMPACT_ADDRS_MAX];
-	struct compact_view v;
-	struct answer_node *n;
-	uint8_t *p;
+	size_t n_links = 0, n4 = 0, n6 = 0;
 	uint32_t r;
 
-	for (i = 0; i < records_name_count(set); i++) {
-		const struct records_name *sub = records_name_at(set, i);
-		size_t prefix = sub_of(svc, sh, sub);
-		if (prefix) {
-			size += 2 + prefix + 6 * sub->n_records;
-			n_sub++;
-		}
-	}
-	hosts_at = size;
-	if (hosts)
-		size += hosts->bytes;
-	links_at = (size + 7) & ~(size_t)7;
-	/* Addresses are stored A first, then AAAA, each in record order. */
-	for (r = 0, n4 = 0, n6 = 0; r < svc->n_records; r++) {
+	for (r = 0; r < svc->n_records; r++) {
 		const struct record *rec = &svc->records[r];
 		uint8_t rev[DNAME_MAX];
 		struct kube_ip ip;
@@ -951,16 +930,19 @@ static struct answer_node *compact_node(const struct records_set *set,
 		else
 			n6++;
 	}
-	all_links = n_links + (hosts ? hosts->n_links : 0);
-	if (links_at + all_links * sizeof(struct rev_link) > LINK_OFF_MASK)
-		return NULL;
-	if (all_links || hosts)
-		size = links_at + all_links * sizeof(struct rev_link);
-	n = node_alloc(size, svc->owner, rel, svc->zone, 0,
-	               NODE_COMPACT | (hosts ? NODE_HOSTS : 0));
-	if (!n)
-		return NULL;
-	p = (uint8_t *)node_name(n) + rel;
+	return n_links;
+}
+
+/* Writes a compact node's body at p: TTL, counts, the addresses (A
+   first, then AAAA, each in record order), the SRV heads, then each
+   _port._proto name of set (n_sub of them) with its own. */
+static void compact_body(uint8_t *p, const struct records_set *set,
+                         const struct records_name *svc, const struct compact_shape *sh,
+                         size_t n_sub)
+{
+	size_t i;
+	uint32_t r;
+
 	p[0] = (uint8_t)(sh->ttl >> 24);
 	p[1] = (uint8_t)(sh->ttl >> 16);
 	p[2] = (uint8_t)(sh->ttl >> 8);
@@ -994,6 +976,46 @@ static struct answer_node *compact_node(const struct records_set *set,
 		*p++ = (uint8_t)sub->n_records;
 		p = put_srv_heads(p, sub);
 	}
+}
+
+/* The compact node of service name s (shape sh) with its _port._proto
+   names from set and the hosts of plan hosts (or NULL); rel: bytes of its
+   name before the zone apex. Its layout: answer_node.h. */
+static struct answer_node *compact_node(const struct records_set *set,
+                                        const struct records_name *svc,
+                                        const struct compact_shape *sh, size_t rel,
+                                        const struct hosts_plan *hosts)
+{
+	size_t size = sizeof(struct answer_node) + rel + 8 + 4 * sh->n4 + 16 * sh->n6 +
+	              6 * sh->n_srv;
+	size_t i, n_sub = 0, n_links, links_at, hosts_at, all_links;
+	uint8_t linked[COMPACT_ADDRS_MAX];
+	struct compact_view v;
+	struct answer_node *n;
+
+	for (i = 0; i < records_name_count(set); i++) {
+		const struct records_name *sub = records_name_at(set, i);
+		size_t prefix = sub_of(svc, sh, sub);
+		if (prefix) {
+			size += 2 + prefix + 6 * sub->n_records;
+			n_sub++;
+		}
+	}
+	hosts_at = size;
+	if (hosts)
+		size += hosts->bytes;
+	links_at = (size + 7) & ~(size_t)7;
+	n_links = compact_linked(set, svc, sh, linked);
+	all_links = n_links + (hosts ? hosts->n_links : 0);
+	if (links_at + all_links * sizeof(struct rev_link) > LINK_OFF_MASK)
+		return NULL;
+	if (all_links || hosts)
+		size = links_at + all_links * sizeof(struct rev_link);
+	n = node_alloc(size, svc->owner, rel, svc->zone, 0,
+	               NODE_COMPACT | (hosts ? NODE_HOSTS : 0));
+	if (!n)
+		return NULL;
+	compact_body((uint8_t *)node_name(n) + rel, set, svc, sh, n_sub);
 	/* The links, each with its address's index in the node. */
 	compact_view(n, &v);
 	for (i = 0; i < n_links; i++) {
