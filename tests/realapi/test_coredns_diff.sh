@@ -132,7 +132,7 @@ else
 	fail "after the churn, the same answers again, but for the allowed differences (${res:-compare failed}; $(($(now_ms) - t0)) ms)"
 fi
 
-if grep -Eq ' 403|[Ff]orbidden' "$LOG"; then
+if grep -Eq 'HTTP 403|[Ff]orbidden' "$LOG"; then
 	fail "svcdns got no 403 with deploy/'s ClusterRole"
 else
 	pass "svcdns got no 403 with deploy/'s ClusterRole"

@@ -638,7 +638,7 @@ compare "after the changes, everything again" "$QF2" "$RA_DIR/compare-after.out"
 check_endpoint_ptrs "after the changes" "$QF2.ptr"
 
 # The one 403 expected: the ServiceImports', before their rule existed.
-if grep -E ' 403|[Ff]orbidden' "$LOG" | grep -qv 'serviceimports: HTTP 403: '; then
+if grep -E 'HTTP 403|[Ff]orbidden' "$LOG" | grep -qv 'serviceimports: HTTP 403: '; then
 	fail "svcdns got no other 403 with deploy/'s ClusterRole and svcdns-multicluster"
 else
 	pass "svcdns got no other 403 with deploy/'s ClusterRole and svcdns-multicluster"

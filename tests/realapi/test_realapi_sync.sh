@@ -81,9 +81,9 @@ if wait_log 5 'synced with the API server'; then
 else
 	fail "svcdns logs its first sync"
 fi
-if grep -Eq ' 403|Forbidden|forbidden' "$LOG"; then
+if grep -Eq 'HTTP 403|Forbidden|forbidden' "$LOG"; then
 	fail "no 403 with deploy/'s ClusterRole"
-	grep -E ' 403|Forbidden|forbidden' "$LOG" | head -5 | sed 's/^/     /'
+	grep -E 'HTTP 403|Forbidden|forbidden' "$LOG" | head -5 | sed 's/^/     /'
 else
 	pass "no 403 with deploy/'s ClusterRole"
 fi
