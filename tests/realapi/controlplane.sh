@@ -454,17 +454,21 @@ svcdns_account() {
 }
 
 # svcdns_grant NAME RESOURCE...: a ClusterRole NAME letting kube-system/svcdns
-# list and watch RESOURCEs of the core group (beyond deploy/'s), and its
-# binding.
+# list and watch RESOURCEs (beyond deploy/'s), and its binding. A RESOURCE
+# is of the core group, or GROUP/RESOURCE of another.
 svcdns_grant() {
-	local name=$1 res="" r
+	local name=$1 rules="" r group
 	shift
-	for r in "$@"; do res="$res${res:+, }\"$r\""; done
+	for r in "$@"; do
+		group=""
+		case "$r" in */*) group=${r%/*} r=${r##*/} ;; esac
+		rules="$rules${rules:+, }{\"apiGroups\": [\"$group\"], \"resources\": [\"$r\"], \"verbs\": [\"list\", \"watch\"]}"
+	done
 	must "ClusterRole $name ($*: list, watch)" \
 		kcreate /apis/rbac.authorization.k8s.io/v1/clusterroles "{
   \"apiVersion\": \"rbac.authorization.k8s.io/v1\", \"kind\": \"ClusterRole\",
   \"metadata\": {\"name\": \"$name\"},
-  \"rules\": [{\"apiGroups\": [\"\"], \"resources\": [$res], \"verbs\": [\"list\", \"watch\"]}]}" || return 1
+  \"rules\": [$rules]}" || return 1
 	must "ClusterRoleBinding $name to kube-system/svcdns" \
 		kcreate /apis/rbac.authorization.k8s.io/v1/clusterrolebindings "{
   \"apiVersion\": \"rbac.authorization.k8s.io/v1\", \"kind\": \"ClusterRoleBinding\",

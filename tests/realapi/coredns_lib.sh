@@ -188,3 +188,23 @@ start_svcdns_diff() {
 	done
 	ra_die svcdns "$LOG" "svcdns: no free port after 3 tries"
 }
+
+# ---- comparing them -------------------------------------------------------------------
+# coredns_compare LABEL QUESTIONS OUT [quiet]: dnsdiff.py compare of CoreDNS
+# ($CD_PORT) and svcdns ($PORT) on QUESTIONS, the allowed differences of
+# $ALLOW aside (the caller's $PY and $DIFF); one check. Prints what it says,
+# without its ALLOWED lines when quiet.
+coredns_compare() {
+	local label=$1 qf=$2 out=$3 st res t0 hide=': [0-9]* passed, [0-9]* failed$'
+	[ "${4:-}" = quiet ] && hide="^ALLOWED|$hide"
+	t0=$(now_ms)
+	"$PY" "$DIFF" compare "$qf" "127.0.0.1:$CD_PORT" "127.0.0.1:$PORT" "$ALLOW" >"$out" 2>&1
+	st=$?
+	grep -Ev "$hide" "$out" | sed 's/^/     /'
+	res=$(sed -n 's/^coredns_diff: \([0-9]* passed, [0-9]* failed\)$/\1/p' "$out")
+	if [ "$st" = 0 ] && [ -n "$res" ]; then
+		pass "$label: the same answers from CoreDNS and svcdns, but for the allowed differences ($res; $(($(now_ms) - t0)) ms)"
+	else
+		fail "$label: the same answers from CoreDNS and svcdns, but for the allowed differences (${res:-compare failed}; $(($(now_ms) - t0)) ms)"
+	fi
+}

@@ -271,21 +271,7 @@ FWD_THREADS=2 start_fwd "$DEMO" --lameduck 0 --upstream "$UPSTREAM" --hosts "$HF
 check_eq "svcdns answers from the hosts file" 198.18.0.1 "$(d +short node-1.example.org A)"
 echo "     CoreDNS on 127.0.0.1:$CD_PORT, svcdns on 127.0.0.1:$PORT, NSD on $UPSTREAM"
 
-# compare LABEL QUESTIONS OUT: dnsdiff.py compare, one check.
-compare() {
-	local label=$1 qf=$2 out=$3 st res t0
-	t0=$(now_ms)
-	"$PY" "$DIFF" compare "$qf" "127.0.0.1:$CD_PORT" "127.0.0.1:$PORT" "$ALLOW" >"$out" 2>&1
-	st=$?
-	sed 's/^/     /' "$out" | grep -v ': [0-9]* passed, [0-9]* failed$'
-	res=$(sed -n 's/^coredns_diff: \([0-9]* passed, [0-9]* failed\)$/\1/p' "$out")
-	if [ "$st" = 0 ] && [ -n "$res" ]; then
-		pass "$label: the same answers from CoreDNS and svcdns, but for the allowed differences ($res; $(($(now_ms) - t0)) ms)"
-	else
-		fail "$label: the same answers from CoreDNS and svcdns, but for the allowed differences (${res:-compare failed}; $(($(now_ms) - t0)) ms)"
-	fi
-}
-compare "the first file" "$QF1" "$RA_DIR/compare-1.out"
+coredns_compare "the first file" "$QF1" "$RA_DIR/compare-1.out"
 
 # ---- the file replaced: both re-read it ------------------------------------------------------
 QF2=$RA_DIR/questions-2.jsonl
@@ -308,7 +294,7 @@ if wait_for 15 shows_v2 "$PORT"; then
 else
 	fail "svcdns re-read the file within 15 s"
 fi
-compare "the second file (questions about both)" "$QF2" "$RA_DIR/compare-2.out"
+coredns_compare "the second file (questions about both)" "$QF2" "$RA_DIR/compare-2.out"
 
 alive "svcdns still running"
 kill -0 "$CD_PID" 2>/dev/null && pass "CoreDNS still running" || fail "CoreDNS still running"

@@ -122,17 +122,7 @@ fi
 # Beyond deploy/'s ClusterRole: the rule its comment says to add for
 # --multicluster (the ServiceImports, as CoreDNS's multicluster needs); the
 # slices deploy/ grants already.
-must "ClusterRole svcdns-multicluster (serviceimports: list, watch)" \
-	kcreate /apis/rbac.authorization.k8s.io/v1/clusterroles '{
-  "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-  "metadata": {"name": "svcdns-multicluster"},
-  "rules": [{"apiGroups": ["multicluster.x-k8s.io"], "resources": ["serviceimports"], "verbs": ["list", "watch"]}]}'
-must "ClusterRoleBinding svcdns-multicluster to kube-system/svcdns" \
-	kcreate /apis/rbac.authorization.k8s.io/v1/clusterrolebindings '{
-  "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-  "metadata": {"name": "svcdns-multicluster"},
-  "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "svcdns-multicluster"},
-  "subjects": [{"kind": "ServiceAccount", "name": "svcdns", "namespace": "kube-system"}]}'
+svcdns_grant svcdns-multicluster multicluster.x-k8s.io/serviceimports
 svcdns_may_import() {
 	[ "$(kapi_as "$SVCDNS_TOKEN" GET "$MCS_API/serviceimports?limit=1")" = 200 ]
 }
@@ -475,20 +465,6 @@ print("%d questions (%d imports, %d MCS slices, %d Services beside them)" % (
     len(qs), len(imports), len(slices), len(services)))
 PYEOF
 
-# compare LABEL QUESTIONS OUT: dnsdiff.py compare (CoreDNS, svcdns), one check.
-compare() {
-	local label=$1 qf=$2 out=$3 st res t0
-	t0=$(now_ms)
-	"$PY" "$DIFF" compare "$qf" "127.0.0.1:$CD_PORT" "127.0.0.1:$PORT" "$ALLOW" >"$out" 2>&1
-	st=$?
-	grep -Ev ': [0-9]* passed, [0-9]* failed$' "$out" | sed 's/^/     /'
-	res=$(sed -n 's/^coredns_diff: \([0-9]* passed, [0-9]* failed\)$/\1/p' "$out")
-	if [ "$st" = 0 ] && [ -n "$res" ]; then
-		pass "$label: the same answers from CoreDNS and svcdns, but for the allowed differences ($res; $(($(now_ms) - t0)) ms)"
-	else
-		fail "$label: the same answers from CoreDNS and svcdns, but for the allowed differences (${res:-compare failed}; $(($(now_ms) - t0)) ms)"
-	fi
-}
 gen_questions() {
 	"$PY" "$GEN" "$RA_HERE" "$APISERVER_URL" "$RA_ADMIN_TOKEN" "$RA_CA" "$1" | sed 's/^/     /'
 	[ -s "$1" ] || { fail "write the questions ($1)"; realapi_finish; }
@@ -519,7 +495,7 @@ check_endpoint_ptrs() {
 }
 QF=$RA_DIR/questions.jsonl
 gen_questions "$QF"
-compare "every import, endpoint, namespace and Service" "$QF" "$RA_DIR/compare.out"
+coredns_compare "every import, endpoint, namespace and Service" "$QF" "$RA_DIR/compare.out"
 check_endpoint_ptrs "every endpoint" "$QF.ptr"
 
 # ---- changes, one at a time -----------------------------------------------------------------
@@ -564,7 +540,7 @@ qs() {
 N=0
 # changed LABEL: compares the questions qs wrote to $CF, then starts anew.
 changed() {
-	compare "$1" "$CF" "$RA_DIR/change-$N.out"
+	coredns_compare "$1" "$CF" "$RA_DIR/change-$N.out"
 	N=$((N + 1))
 	CF=$RA_DIR/change-$N.jsonl
 	: >"$CF"
@@ -634,7 +610,7 @@ changed "after web turned Headless"
 # And everything once more, as the API serves it now.
 QF2=$RA_DIR/questions-after.jsonl
 gen_questions "$QF2"
-compare "after the changes, everything again" "$QF2" "$RA_DIR/compare-after.out"
+coredns_compare "after the changes, everything again" "$QF2" "$RA_DIR/compare-after.out"
 check_endpoint_ptrs "after the changes" "$QF2.ptr"
 
 # The one 403 expected: the ServiceImports', before their rule existed.
