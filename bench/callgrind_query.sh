@@ -7,7 +7,7 @@
 # Generates a cluster of N services (bench/gen_cluster.py), runs svcdns
 # --threads 1 under valgrind --tool=callgrind, sends 21,000 queries at
 # 3,000 qps with dnsperf, stops svcdns by PID and prints the inclusive
-# instructions of worker_main, query_answer and answer_table_lookup divided
+# instructions of worker_main, query_answer and answer_lookup divided
 # by the queries answered. Needs valgrind, dnsperf, dig, python3.
 set -u
 BENCH=$(cd "$(dirname "$0")" && pwd)
@@ -33,7 +33,7 @@ wait "$PID"
 echo "queries answered: ${answered:-0}"
 callgrind_annotate --inclusive=yes "$WORK/cg.out" 2>/dev/null |
 	awk -v n="${answered:-0}" '
-	$4 ~ /src\/(server\.c:worker_main|query\.c:query_answer|answer_table\.c:answer_table_lookup)$/ {
+	$4 ~ /src\/(server\.c:worker_main|query\.c:query_answer|answer_lookup\.c:answer_lookup)$/ {
 		gsub(",", "", $1); sub(/.*:/, "", $4)
 		if (n > 0 && !seen[$4]++) printf "  %-20s %6.0f instructions per query\n", $4, $1 / n
 	}'

@@ -1,5 +1,5 @@
 /* answer_node.h - the one description of an answer node's bytes (for
- * answer_table.c's modules only): a prebuilt node (each type's answer
+ * the answer_* modules only): a prebuilt node (each type's answer
  * records, encoded), a compact service node (addresses and SRV heads,
  * answers written at lookup), the hosts block of a service's node, and
  * the reverse links at a node's end that answer PTRs; with the inline
@@ -17,7 +17,7 @@
 
 #include <urcu/rculfhash.h>
 
-#include "answer_table.h"
+#include "answer_lookup.h"
 #include "dname.h"
 
 #define QTYPE_ANY_NAME 0 /* the CNAME answer, for any type */
@@ -331,6 +331,55 @@ static inline const uint8_t *link_addr(const struct answer_node *n, uint32_t tag
 		compact_view(n, &v);
 		return compact_addr(&v, i, len);
 	}
+}
+
+static inline const struct rrset_answer *node_type(const struct answer_node *n, uint16_t qtype)
+{
+	uint8_t i;
+
+	for (i = 0; i < n->n_types; i++)
+		if (n->types[i].qtype == qtype)
+			return &n->types[i];
+	return NULL;
+}
+
+/* The CNAME target written in a CNAME node's first record (uncompressed:
+   nothing precedes it to point at). Returns its length or 0. */
+static inline size_t node_cname_target(const struct answer_node *n, const uint8_t **target)
+{
+	const struct rrset_answer *rr = node_type(n, QTYPE_ANY_NAME);
+	const uint8_t *body;
+	size_t pos = 12, len = 0;
+
+	if (!rr || rr->an == 0 || rr->body_len < 13)
+		return 0;
+	body = rr_body(n, rr);
+	while (pos < rr_ends(n, rr)[0]) {
+		uint8_t l = body[pos];
+		if (l & 0xC0)
+			return 0;
+		len += (size_t)l + 1;
+		pos += (size_t)l + 1;
+		if (l == 0) {
+			*target = body + 12;
+			return len;
+		}
+	}
+	return 0;
+}
+
+/* The length of the two labels starting with '_' that begin name, or 0. */
+static inline size_t srv_prefix_len(const uint8_t *name, size_t len)
+{
+	size_t second;
+
+	if (len < 2 || name[0] == 0 || name[1] != '_')
+		return 0;
+	second = 1 + (size_t)name[0];
+	if (second + 1 >= len || name[second] == 0 || name[second + 1] != '_')
+		return 0;
+	second += 1 + (size_t)name[second];
+	return second < len ? second : 0;
 }
 
 #endif

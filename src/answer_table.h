@@ -1,12 +1,14 @@
-/* answer_table.h - RRsets compiled into ready wire replies, one node per
- * lower-case owner name, in a lock-free hash table under RCU.
+/* answer_table.h - the index of answer nodes: one node per lower-case
+ * owner name (answer_build compiles them) in a lock-free hash table under
+ * RCU, with the zones and their SOAs, and the one table that is published
+ * to the query threads.
  *
- * One writer changes the table a name at a time (answer_table_put/delete);
- * query threads look names up inside an RCU read-side section and never see
- * a half-built node. Replaced nodes are freed after a grace period, in
- * batches (answer_table_reclaim).
- * Ownership: the table copies all it needs from the records_set given to
- * it; the set may be freed afterwards. */
+ * One writer changes the table a name at a time (answer_table_insert,
+ * answer_table_delete); query threads find nodes inside an RCU read-side
+ * section (answer_lookup) and never see a half-built one. Replaced nodes
+ * are freed after a grace period, in batches (answer_table_reclaim).
+ * Ownership: the table owns the nodes inserted into it; it copies the
+ * zones it is created with. */
 #ifndef SVCDNS_ANSWER_TABLE_H
 #define SVCDNS_ANSWER_TABLE_H
 
@@ -14,89 +16,42 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dname.h"
 #include "kube_object.h"
 
-struct records_set;
-struct records_name;
+struct answer_node;
 struct answer_table;
+struct compact_view;
+struct records_set;
 
-enum answer_status {
-	ANSWER_FOUND,    /* body holds the answer */
-	ANSWER_NODATA,   /* name exists, not this type: SOA in authority */
-	ANSWER_NXDOMAIN, /* in a zone of ours, name does not exist */
-	ANSWER_POD,      /* synthesised pod record: pod_ip, ttl */
-	ANSWER_OUTSIDE   /* not in any zone of ours (forward or refuse) */
-};
-
-/* Room for the answers of a compact service node (answer_table.c), which
-   are written at lookup time into the answer_ref itself. */
-#define ANSWER_SCRATCH 1152
-#define ANSWER_SCRATCH_RECORDS 40
-
-/* Pre-encoded records following the question: names are compressed against
-   a question at offset 12 (the owner of every answer record is 0xC00C). */
-struct answer_body {
-	const uint8_t *wire;
-	uint32_t len;
-	uint16_t an, ns, ar;   /* records per section */
-	const uint16_t *ends;  /* ends[i]: offset just past record i */
-};
-
-struct answer_ref {
-	enum answer_status status;
-	struct answer_body body;     /* ANSWER_FOUND */
-	const uint8_t *soa;          /* NODATA/NXDOMAIN: SOA RR after its owner
-	                                (type, class, ttl, rdlength, rdata) */
-	uint16_t soa_len;
-	const uint8_t *apex;         /* NODATA/NXDOMAIN: the zone name, wire,
-	                                lower case (the SOA's owner) */
-	uint8_t apex_len;
-	uint32_t ttl;                /* ANSWER_POD */
-	struct kube_ip pod_ip;       /* ANSWER_POD */
-	int pointer_shift;           /* ANSWER_FOUND: copy with answer_body_copy */
-	bool question_moves;         /* with pointer_shift: the body was written
-	                                for a question that is now a suffix of
-	                                the asked one (see answer_body_copy) */
-	bool chase;                  /* ANSWER_FOUND: a CNAME whose target is
-	                                outside our zones (ExternalName): the
-	                                target's records come from upstream */
-	/* Where a compact node's answer is written (body then points here):
-	   an answer_ref must not be copied or moved while body is in use. */
-	uint8_t scratch[ANSWER_SCRATCH];
-	uint16_t scratch_ends[ANSWER_SCRATCH_RECORDS];
+/* One zone of the table: a cluster zone (then the multicluster ones),
+   then the reverse zones, numbered as the records_set it came from. */
+struct answer_zone {
+	uint8_t name[DNAME_MAX]; /* wire, lower case */
+	uint8_t name_len;
+	bool reverse;
+	bool multicluster;       /* a --multicluster zone */
+	struct zone_soa *soa;    /* RCU-published (answer_table_soa) */
 };
 
 /* An empty table for the zones of set (cluster zones, then the reverse
    zones) with their SOAs. pods_insecure enables a-b-c-d.<ns>.pod.<zone>
-   answers with TTL ttl. NULL on allocation failure. */
+   answers with TTL ttl, which is also the TTL of a CNAME hop followed
+   into another batch. NULL on allocation failure. */
 struct answer_table *answer_table_new(const struct records_set *set,
                                       bool pods_insecure, uint32_t ttl);
+/* Frees t and every node. No reader may still use it. */
+void answer_table_free(struct answer_table *t);
 
-/* Compiles name (from set, which also provides SRV/NS glue and in-batch
-   CNAME targets) into its node and inserts it, replacing the node of the
-   same name. Returns 0, or -1 on allocation failure (old node kept).
+/* Takes the zones' SOAs (new serial) from set. */
+void answer_table_set_soa(struct answer_table *t, const struct records_set *set);
 
-   A service name whose records are only addresses and SRV records pointing
-   back at itself (a ClusterIP service) becomes one compact node that also
-   answers its _port._proto names: set must then be that service's own
-   small set (at most a few hundred names, as zone_sync builds them), which
-   put scans for those names. Putting such a _port._proto name stores
-   nothing and returns 1: put the service's name too (from the same set),
-   and delete the node the name had of its own, if it had one (a lookup
-   finds that node before the service's).
-
-   A prebuilt service node with addresses (a headless service) answers the
-   names one label below it whose records are only addresses (its
-   endpoints' hostnames) in the same way: putting one returns 1.
-
-   The same for the reverse name of such a name's address, or of a compact
-   node's, whose PTR in set has that name as its only target: the node
-   answers it (put returns 1), unless the name has a node of its own, which
-   comes first. When several services share the address, put the name's
-   PTR records of all of them (a set that lacks their names): that node is
-   then kept. */
-int answer_table_put(struct answer_table *t, const struct records_set *set,
-                     const struct records_name *name);
+/* Inserts node n (from answer_build_node) as the node of owner (wire,
+   lower case, len bytes), replacing the node of the same name, and its
+   reverse links. The table owns n from here on, also on failure. Returns
+   0, or -1 when owner is not in n's zone (n freed). */
+int answer_table_insert(struct answer_table *t, const uint8_t *owner, size_t len,
+                        struct answer_node *n);
 
 /* Removes the node of lname. Returns 1 if there was one, else 0. */
 int answer_table_delete(struct answer_table *t, const uint8_t *lname, size_t len);
@@ -105,47 +60,73 @@ int answer_table_delete(struct answer_table *t, const uint8_t *lname, size_t len
    services would otherwise resize it (and rehash) on the way up. */
 void answer_table_reserve(struct answer_table *t, size_t names);
 
-/* Frees the nodes that put/delete replaced or removed, after waiting for
-   every reader that may still see them (synchronize_rcu). put/delete do it
+/* Frees the nodes that insert/delete replaced or removed, after waiting
+   for every reader that may still see them (synchronize_rcu). They do it
    themselves once RETIRED_MAX nodes wait; call it outside any read-side
    section. answer_table_free does it last. */
 void answer_table_reclaim(struct answer_table *t);
 
-/* Takes the zones' SOAs (new serial) from set. */
-void answer_table_set_soa(struct answer_table *t, const struct records_set *set);
+size_t answer_table_entries(const struct answer_table *t); /* names */
+size_t answer_table_bytes(const struct answer_table *t);
 
-/* answer_table_new() plus every name of set. NULL with err on failure. */
-struct answer_table *answer_table_build(const struct records_set *set,
-                                        bool pods_insecure, char *err,
-                                        size_t errlen);
-/* Frees t and every node. No reader may still use it. */
-void answer_table_free(struct answer_table *t);
+/* ---- reading nodes ------------------------------------------------------
+   For answer_lookup, answer_synth and answer_build (following a CNAME
+   into the table): inside a read-side section, or from the writer. */
 
-/* Looks up lname (wire, lower case, len bytes) for qtype. Never allocates.
-   Call inside an RCU read-side section; ref is valid until it ends. A
-   compact node's answer is written into ref->scratch. */
-void answer_table_lookup(const struct answer_table *t, const uint8_t *lname,
-                         size_t len, uint16_t qtype, struct answer_ref *ref);
+/* The node of lname (wire, lower case, len bytes), or NULL. */
+const struct answer_node *answer_table_find(const struct answer_table *t,
+                                            const uint8_t *lname, size_t len);
 
-/* Copies the first n_records records of body to out, moving compression
-   pointers by shift (ref.pointer_shift): those past the question's start,
-   and with question_moves (ref.question_moves) also those in rdata that
-   name the question's start, which then stands for the name the body was
-   written for. Returns the bytes written. */
-size_t answer_body_copy(const struct answer_body *body, size_t n_records, int shift,
-                        bool question_moves, uint8_t *out);
+/* The reverse name lname of address ip: the node of its own if there is
+   one (several services share the address), else the node that links it
+   (*link_tag: the link's tag; 0 when none links it). */
+const struct answer_node *answer_table_find_reverse(const struct answer_table *t,
+                                                    const uint8_t *lname, size_t len,
+                                                    const struct kube_ip *ip,
+                                                    uint32_t *link_tag);
+
+/* lname is a host that a service's node (the name one label up) answers
+   in its hosts block: that node, and *h the host's addresses. Else NULL.
+   Cheap to skip with answer_table_hosts_at. */
+const struct answer_node *answer_table_find_host(const struct answer_table *t,
+                                                 const uint8_t *lname, size_t len,
+                                                 struct compact_view *h);
+
+/* Whether some node answers hosts as many labels below its zone's apex as
+   the first rel bytes of lname hold: a miss of another depth needs no
+   answer_table_find_host. */
+bool answer_table_hosts_at(const struct answer_table *t, const uint8_t *lname, size_t rel);
+
+/* The PTR target of the link of n with tag tag (its node's name, or the
+   name of the host it links) into out (DNAME_MAX bytes), *ttl its TTL
+   (wire order). Returns the target's length. */
+size_t answer_table_link_target(const struct answer_table *t, const struct answer_node *n,
+                                uint32_t tag, uint8_t *out, const uint8_t **ttl);
+
+/* The zone number lname is in or under (the longest match), or -1. */
+int answer_table_zone_of(const struct answer_table *t, const uint8_t *lname, size_t len);
+const struct answer_zone *answer_table_zone(const struct answer_table *t, size_t zone);
+
+/* Zone zone's SOA record after its owner (type, class, ttl, rdlength,
+   rdata): *len bytes, valid until the read-side section ends. */
+const uint8_t *answer_table_soa(const struct answer_table *t, size_t zone, uint16_t *len);
+
+bool answer_table_pods_insecure(const struct answer_table *t);
+uint32_t answer_table_ttl(const struct answer_table *t);
 
 /* True when lname is in or under one of the table's zones (cluster or
    reverse). */
 bool answer_table_in_zone(const struct answer_table *t, const uint8_t *lname,
                           size_t len);
 
-/* ---- what service nodes hold, for the writer ---------------------------
-   A service that is one node with its links (a compact one: a ClusterIP
-   service without endpoints; or a headless service's, with its hosts) may
-   be fully described by that node: zone_sync then keeps nothing else for
-   it. Both calls are for the writer's thread, outside a read-side
-   section. */
+/* ---- links: who answers a reverse name ---------------------------------
+   A compact service node, and a service node with hosts, answer the PTRs
+   of their addresses through links: hash entries inside the node, one
+   per address whose PTR has that node's name (or host's) as its only
+   target (answer_node.h). The links are the only record of those PTRs,
+   so the writer (zone_sync) asks the table what they are rather than
+   keeping a second copy; these two calls are how. Both are for the
+   writer's thread, outside a read-side section. */
 
 /* Calls fn with the address and the PTR target (wire, lower case) of every
    link of lname's node (wire, lower case), in link order, when that node
@@ -166,9 +147,6 @@ int answer_table_node_links(const struct answer_table *t, const uint8_t *lname,
 size_t answer_table_linkers(const struct answer_table *t, const struct kube_ip *ip,
                             void (*fn)(void *ctx, const uint8_t *name, size_t len),
                             void *ctx);
-
-size_t answer_table_entries(const struct answer_table *t); /* names */
-size_t answer_table_bytes(const struct answer_table *t);
 
 /* ---- publication ------------------------------------------------------
    One slot holds the current table. The writer replaces it; the old table

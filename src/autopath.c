@@ -5,7 +5,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "answer_table.h"
+#include "answer_lookup.h"
 #include "dname.h"
 #include "dns.h"
 #include "pod_map.h"

@@ -13,7 +13,7 @@
 
 #include <urcu.h>
 
-#include "answer_table.h"
+#include "answer_lookup.h"
 #include "bytemap.h"
 #include "dname.h"
 #include "kube_object.h"

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "answer_table.h"
+#include "answer_lookup.h"
 #include "autopath.h"
 #include "dname.h"
 #include "dns.h"
@@ -36,7 +36,7 @@ static inline void lookup_local(const struct answer_table *table, const struct q
                                 struct answer_ref *ref)
 {
 	if (!opts->hosts || !hosts_lookup(opts, lname, len, qtype, ref))
-		answer_table_lookup(table, lname, len, qtype, ref);
+		answer_lookup(table, lname, len, qtype, ref);
 }
 
 void query_lookup(const struct answer_table *table, const struct query_opts *opts,

@@ -9,7 +9,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "answer_table.h"
+#include "answer_encode.h"
+#include "answer_lookup.h"
 #include "dname.h"
 #include "dns.h"
 #include "dnsmsg.h"
@@ -138,7 +139,7 @@ static void put_found(struct reply *r, const struct answer_ref *ref)
 		/* before the cut too: a truncated answer holds the near ones */
 		body = copy_zone_first(r, b, keep, rec_len, r->out + r->len);
 	} else if (ref->pointer_shift) {
-		body = answer_body_copy(b, keep, ref->pointer_shift, ref->question_moves,
+		body = reply_body_copy(b, keep, ref->pointer_shift, ref->question_moves,
 		                        r->out + r->len);
 		if (r->round_robin) {
 			rotate_runs(r->out, r->len, r->len + body, r->an);
@@ -736,4 +737,51 @@ static bool put_srv_rotated(struct reply *r, const struct answer_body *b, size_t
 	r->ar = glue;
 	r->len += o;
 	return true;
+}
+
+size_t reply_body_copy(const struct answer_body *body, size_t n_records, int shift,
+                       bool question_moves, uint8_t *out)
+{
+	size_t len = n_records ? body->ends[n_records - 1] : 0, pos = 0, i;
+
+	memcpy(out, body->wire, len);
+	if (shift == 0)
+		return len;
+	/* The body was encoded for a question of another length: every
+	   pointer past the question's start moves by the difference. With
+	   question_moves the body's question is a suffix of the one asked, so
+	   12 moves too, except as the owner of an answer record (the whole
+	   question there). */
+	for (i = 0; i < n_records; i++) {
+		size_t end = body->ends[i], name_at = 0;
+		int names;
+
+		for (names = 0; names < 2 && pos < end; names++) {
+			/* owner, then (SRV/CNAME/PTR/NS) the name in the rdata */
+			for (;;) {
+				uint8_t l = out[pos];
+				if ((l & 0xC0) == 0xC0) {
+					unsigned ptr = ((unsigned)(l & 0x3F) << 8) | out[pos + 1];
+					if (ptr > 12 || (ptr == 12 && question_moves &&
+					                 (names == 1 || i >= body->an)))
+						ptr = (unsigned)((int)ptr + shift);
+					out[pos] = (uint8_t)(0xC0 | (ptr >> 8));
+					out[pos + 1] = (uint8_t)ptr;
+					pos += 2;
+					break;
+				}
+				pos += (size_t)l + 1;
+				if (l == 0)
+					break;
+			}
+			if (names == 0) {
+				uint16_t type = (uint16_t)((out[pos] << 8) | out[pos + 1]);
+				if (!answer_encode_rdata_name(type, &name_at))
+					break;
+				pos += 10 + name_at;
+			}
+		}
+		pos = end;
+	}
+	return len;
 }

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct answer_body;
 struct answer_ref;
 struct pod_map;
 struct zone_hints;
@@ -72,6 +73,14 @@ size_t reply_finish(struct reply *r, uint8_t ext_rcode);
 /* Ends the reply without an OPT, for the forwarder to complete (the
    chase of an ExternalName's outside target). Returns its length. */
 size_t reply_finish_partial(struct reply *r);
+
+/* Copies the first n_records records of body to out, moving compression
+   pointers by shift (answer_ref.pointer_shift): those past the question's
+   start, and with question_moves (answer_ref.question_moves) also those
+   in rdata that name the question's start, which then stands for the
+   name the body was written for. Returns the bytes written. */
+size_t reply_body_copy(const struct answer_body *body, size_t n_records, int shift,
+                       bool question_moves, uint8_t *out);
 
 /* ---- replies to forwarded queries ---- */
 

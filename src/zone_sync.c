@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "answer_build.h"
 #include "answer_table.h"
 #include "bytemap.h"
 #include "dname.h"
@@ -75,13 +76,14 @@ struct blob {
 struct zone_sync {
 	const struct records_config *cfg;
 	struct answer_table *table;
+	struct answer_builder *builder;
 	struct bytemap *owned;  /* "ns/svc" -> struct owned */
 	struct bytemap *ptrs;   /* reverse name's key -> kept owner or tagged ptr_many */
 	struct bytemap *deps;   /* CNAME target -> bytemap of "ns/svc" keys */
 	struct records_set *scratch; /* reused for each service, PTR, namespace */
 	struct blob names, pairs;    /* reused for each service */
 	/* Names of the service being updated that its own node answers
-	   (answer_table_put returned 1): not remembered, and deleted if the
+	   (answer_build_folded): not remembered, and deleted if the
 	   service had put them as nodes of their own before. */
 	struct bytemap *folded;
 	/* Where pair_find last found a pair: services that share addresses
@@ -136,8 +138,9 @@ struct zone_sync *zone_sync_new(const struct records_config *cfg, char *err,
 		return NULL;
 	}
 	z->table = answer_table_new(set, cfg->pods == RECORDS_PODS_INSECURE, cfg->ttl);
+	z->builder = answer_builder_new();
 	z->scratch = set; /* its serial does not matter: only the apex has a SOA */
-	if (!z->table) {
+	if (!z->table || !z->builder) {
 		snprintf(err, errlen, "out of memory");
 		zone_sync_free(z);
 		return NULL;
@@ -150,6 +153,7 @@ void zone_sync_free(struct zone_sync *z)
 	if (!z)
 		return;
 	answer_table_free(z->table);
+	answer_builder_free(z->builder);
 	records_set_free(z->scratch);
 	bytemap_free(z->owned, free_owned);
 	bytemap_free(z->ptrs, free_ptr_set);
@@ -489,6 +493,16 @@ static void name_changed(struct zone_sync *z, struct pending *p, const uint8_t *
 		bytemap_foreach(*slot, queue_dependent, p);
 }
 
+/* Puts name of set into the table, unless another name's node answers it.
+   Returns 0, or -1 on allocation failure. */
+static int put_name(struct zone_sync *z, const struct records_set *set,
+                    const struct records_name *name)
+{
+	if (answer_build_folded(set, name))
+		return 0;
+	return answer_build_put(z->builder, z->table, set, name);
+}
+
 /* ---- PTR names shared between services -------------------------------- */
 
 /* Adds the PTR records of o for the reverse name with key key to set (as
@@ -577,7 +591,7 @@ static int ptr_settle(struct zone_sync *z, const uint8_t *rev, size_t rev_len)
 		answer_table_delete(z->table, name, name_len);
 		return 0;
 	}
-	return answer_table_put(z->table, set, ptr) < 0 ? -1 : 0;
+	return put_name(z, set, ptr);
 }
 
 /* What match_linker looks for among a reverse name's linkers: a compact
@@ -737,7 +751,7 @@ static struct owned *put_names(struct zone_sync *z, struct records_set *set,
 	size_t i, cname_len = 0;
 	size_t n_zones = z->cfg->n_zones;
 	uint32_t r;
-	int put;
+	bool folded;
 
 	z->names.len = 0;
 	z->pairs.len = 0;
@@ -747,11 +761,11 @@ static struct owned *put_names(struct zone_sync *z, struct records_set *set,
 
 		if (name->zone >= n_zones)
 			continue;
-		put = answer_table_put(z->table, set, name);
-		if (put < 0)
+		folded = answer_build_folded(set, name);
+		if (!folded && answer_build_put(z->builder, z->table, set, name) < 0)
 			return NULL;
 		name_changed(z, p, name->owner, name->owner_len);
-		if (put > 0) {
+		if (folded) {
 			/* In the service's own node: goes with it. */
 			if (!bytemap_slot(z->folded, name->owner, name->owner_len, true))
 				return NULL;
@@ -1051,7 +1065,7 @@ static int update_namespace(struct zone_sync *z, struct svc_cache *cache,
 	for (i = 0; i < records_name_count(set) && rc == 0; i++) {
 		const struct records_name *name = records_name_at(set, i);
 		if (svc_cache_namespace_exists(cache, ns))
-			rc = answer_table_put(z->table, set, name) < 0 ? -1 : 0;
+			rc = put_name(z, set, name);
 		else
 			answer_table_delete(z->table, name->owner, name->owner_len);
 	}
@@ -1075,7 +1089,7 @@ static int update_apex(struct zone_sync *z, uint32_t serial)
 		return -1;
 	}
 	for (i = 0; i < records_name_count(set) && rc == 0; i++)
-		rc = answer_table_put(z->table, set, records_name_at(set, i)) < 0 ? -1 : 0;
+		rc = put_name(z, set, records_name_at(set, i));
 	answer_table_set_soa(z->table, set);
 	records_set_free(set);
 	return rc;

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer_build.h"
+#include "answer_lookup.h"
 #include "answer_table.h"
 #include "dname.h"
 #include "fuzz.h"
@@ -77,7 +79,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.ns_addrs = ns;
 	cfg.n_ns_addrs = 2;
 	set = records_build(cache, &cfg, 1, err, sizeof(err));
-	table = set ? answer_table_build(set, true, err, sizeof(err)) : NULL;
+	table = set ? answer_build_table(set, true, err, sizeof(err)) : NULL;
 	if (!table) {
 		fprintf(stderr, "fuzz_query: %s\n", err);
 		exit(1);

@@ -13,13 +13,34 @@
 #include <cmocka.h>
 #include <ldns/ldns.h>
 
+#include "answer_build.h"
+#include "answer_lookup.h"
 #include "answer_table.h"
+#include "reply.h"
 #include "dname.h"
 #include "kube_json.h"
 #include "kube_object.h"
 #include "records.h"
 #include "svc_cache.h"
 #include "cache_fixture.h"
+
+
+/* Puts name as zone_sync does: 1 (nothing put) when another name's node
+   of set answers it, else answer_build_put's 0 or -1. */
+static int put_name(struct answer_table *t, const struct records_set *set,
+                    const struct records_name *name)
+{
+	struct answer_builder *b;
+	int rc;
+
+	if (answer_build_folded(set, name))
+		return 1;
+	b = answer_builder_new();
+	assert_non_null(b);
+	rc = answer_build_put(b, t, set, name);
+	answer_builder_free(b);
+	return rc;
+}
 
 static const char cluster_json[] =
 	"{\"kind\":\"List\",\"items\":[\n"
@@ -65,9 +86,9 @@ static int setup(void **state)
 	cluster_config(&cfg);
 	f.set = records_build(f.cache, &cfg, 42, err, sizeof(err));
 	assert_non_null(f.set);
-	f.table = answer_table_build(f.set, false, err, sizeof(err));
+	f.table = answer_build_table(f.set, false, err, sizeof(err));
 	assert_non_null(f.table);
-	f.pods = answer_table_build(f.set, true, err, sizeof(err));
+	f.pods = answer_build_table(f.set, true, err, sizeof(err));
 	assert_non_null(f.pods);
 	*state = &f;
 	return 0;
@@ -92,7 +113,7 @@ static void lookup(const struct answer_table *t, const char *text, uint16_t qtyp
 
 	assert_true(n > 0);
 	memset(ref, 0xAB, sizeof(*ref));
-	answer_table_lookup(t, w, n, qtype, ref);
+	answer_lookup(t, w, n, qtype, ref);
 }
 
 /* Skips a (possibly compressed) name in body; returns the new offset. */
@@ -301,7 +322,7 @@ static void test_outside(void **state)
 	/* the root */
 	{
 		struct answer_ref ref;
-		answer_table_lookup(f->table, (const uint8_t *)"", 1, RR_TYPE_A, &ref);
+		answer_lookup(f->table, (const uint8_t *)"", 1, RR_TYPE_A, &ref);
 		assert_int_equal(ref.status, ANSWER_OUTSIDE);
 	}
 	n = dname_from_text("a.cluster.local", w);
@@ -405,7 +426,7 @@ static void test_all_bodies(void **state)
 		const struct records_name *n = records_name_at(f->set, i);
 		for (k = 0; k < sizeof(types) / sizeof(types[0]); k++) {
 			struct answer_ref ref;
-			answer_table_lookup(f->table, n->owner, n->owner_len, types[k], &ref);
+			answer_lookup(f->table, n->owner, n->owner_len, types[k], &ref);
 			assert_true(ref.status == ANSWER_FOUND || ref.status == ANSWER_NODATA);
 			if (ref.status == ANSWER_FOUND) {
 				check_body(&ref.body, 0);
@@ -451,7 +472,7 @@ static void test_big_answer(void **state)
 	cluster_config(&cfg);
 	set = records_build(c, &cfg, 1, err, sizeof(err));
 	assert_non_null(set);
-	t = answer_table_build(set, false, err, sizeof(err));
+	t = answer_build_table(set, false, err, sizeof(err));
 	assert_non_null(t);
 	records_set_free(set); /* the table keeps its own copy */
 	svc_cache_free(c);
@@ -498,7 +519,7 @@ static struct answer_table *unfolded_table(struct svc_cache **cache_out,
 	set = records_build(c, &cfg, 42, err, sizeof(err));
 	assert_non_null(set);
 	assert_true(records_name_count(set) > 300);
-	t = answer_table_build(set, false, err, sizeof(err));
+	t = answer_build_table(set, false, err, sizeof(err));
 	assert_non_null(t);
 	*cache_out = c;
 	*set_out = set;
@@ -526,7 +547,7 @@ static ldns_pkt *as_reply(const struct answer_ref *ref, const uint8_t *name, siz
 	msg[pos++] = (uint8_t)qtype;
 	msg[pos++] = 0;
 	msg[pos++] = 1;
-	pos += answer_body_copy(&ref->body, n, ref->pointer_shift, ref->question_moves,
+	pos += reply_body_copy(&ref->body, n, ref->pointer_shift, ref->question_moves,
 	                        msg + pos);
 	return ldns_wire2pkt(&pkt, msg, pos) == LDNS_STATUS_OK ? pkt : NULL;
 }
@@ -554,8 +575,8 @@ static void expect_same(const struct answer_table *a, const struct answer_table 
 	char text[DNAME_MAX * 4 + 2];
 
 	assert_int_equal(dname_to_text(name, len, text, sizeof(text)), 0);
-	answer_table_lookup(a, name, len, qtype, &ra);
-	answer_table_lookup(b, name, len, qtype, &rb);
+	answer_lookup(a, name, len, qtype, &ra);
+	answer_lookup(b, name, len, qtype, &rb);
 	if (ra.status != rb.status)
 		fail_msg("%s/%u: status %d, prebuilt %d", text, qtype, ra.status, rb.status);
 	if (ra.status == ANSWER_FOUND && ra.question_moves) {
@@ -636,11 +657,11 @@ static void test_compact_same_answers(void **state)
 		/* hdls's one named port: answered from hdls's prebuilt node */
 		struct answer_ref ref;
 		n = dname_from_text("_http._tcp.hdls.testns.svc.cluster.local", w);
-		answer_table_lookup(f->table, w, n, RR_TYPE_SRV, &ref);
+		answer_lookup(f->table, w, n, RR_TYPE_SRV, &ref);
 		assert_int_equal(ref.status, ANSWER_FOUND);
 		assert_true(ref.question_moves);
 		n = dname_from_text("http.tcp.hdls.testns.svc.cluster.local", w);
-		answer_table_lookup(f->table, w, n, RR_TYPE_SRV, &ref);
+		answer_lookup(f->table, w, n, RR_TYPE_SRV, &ref);
 		assert_int_equal(ref.status, ANSWER_FOUND);
 		assert_true(ref.question_moves);
 		assert_int_equal(ref.pointer_shift, 9); /* \4http\3tcp in front of hdls */
@@ -685,8 +706,8 @@ static void test_compact_cname_target(void **state)
 		size_t tlen = dname_from_text("svc1.testns.svc.cluster.local", target);
 		assert_null(records_find(one, target, tlen)); /* found in the table */
 	}
-	assert_int_equal(answer_table_put(f->table, one, name), 0);
-	assert_int_equal(answer_table_put(big, one, name), 0); /* prebuilt svc1 */
+	assert_int_equal(put_name(f->table, one, name), 0);
+	assert_int_equal(put_name(big, one, name), 0); /* prebuilt svc1 */
 	for (k = 0; k < sizeof(types) / sizeof(types[0]); k++)
 		expect_same(f->table, big, w, n, types[k]);
 	expect_found(f->table, "alias.testns.svc.cluster.local", RR_TYPE_A, 2, 0,
@@ -756,7 +777,7 @@ static void test_ptr_links(void **state)
 
 	assert_non_null(t);
 	for (i = 0; i < records_name_count(s1); i++) {
-		int put = answer_table_put(t, s1, records_name_at(s1, i));
+		int put = put_name(t, s1, records_name_at(s1, i));
 		assert_true(put == 0 || put == 1);
 		folded += put;
 	}
@@ -780,7 +801,7 @@ static void test_ptr_links(void **state)
 	name = records_find(s2, w, n);
 	assert_non_null(name);
 	assert_int_equal(name->n_records, 2);
-	assert_int_equal(answer_table_put(t, s2, name), 0);
+	assert_int_equal(put_name(t, s2, name), 0);
 	assert_int_equal(answer_table_entries(t), nodes + 1);
 	lookup(t, rev1, RR_TYPE_PTR, &ref);
 	assert_int_equal(ref.status, ANSWER_FOUND);
@@ -791,7 +812,7 @@ static void test_ptr_links(void **state)
 	/* a moves to 10.9.0.2: its links go with its old node. */
 	name = records_find(s3, a, alen);
 	assert_non_null(name);
-	assert_int_equal(answer_table_put(t, s3, name), 0);
+	assert_int_equal(put_name(t, s3, name), 0);
 	lookup(t, rev1, RR_TYPE_PTR, &ref);
 	assert_int_equal(ref.status, ANSWER_OUTSIDE);
 	expect_ptr(t, rev2, "a.n.svc.cluster.local.");
@@ -843,7 +864,7 @@ static void check_hosts(const char *three, const char *one, const char *cluster_
 	assert_non_null(t);
 	for (i = 0; i < records_name_count(s3); i++) {
 		name = records_name_at(s3, i);
-		put = answer_table_put(t, s3, name);
+		put = put_name(t, s3, name);
 		for (k = 0; k < 3; k++) {
 			n = dname_from_text(hosts[k], w);
 			if (n == name->owner_len && memcmp(w, name->owner, n) == 0)
@@ -889,13 +910,13 @@ static void check_hosts(const char *three, const char *one, const char *cluster_
 	   node; the three come back with the next. */
 	name = records_find(s3, db, db_len);
 	assert_non_null(name);
-	assert_int_equal(answer_table_put(t, s1, records_find(s1, db, db_len)), 0);
+	assert_int_equal(put_name(t, s1, records_find(s1, db, db_len)), 0);
 	expect_status(t, hosts[0], RR_TYPE_A, ANSWER_NXDOMAIN); /* db's node has db-1 only */
 	expect_status(t, "1.0.8.10.in-addr.arpa", RR_TYPE_PTR, ANSWER_OUTSIDE);
 	expect_ptr(t, "2.0.8.10.in-addr.arpa", "db-1.db.n.svc.cluster.local.");
 	if (cluster_ip)
 		expect_ptr(t, "9.9.8.10.in-addr.arpa", "db.n.svc.cluster.local.");
-	assert_int_equal(answer_table_put(t, s3, name), 0);
+	assert_int_equal(put_name(t, s3, name), 0);
 	expect_ptr(t, "1.0.8.10.in-addr.arpa", "db-0.db.n.svc.cluster.local.");
 	assert_int_equal(answer_table_entries(t), nodes);
 
@@ -952,7 +973,7 @@ static void test_replace_many(void **state)
 	}
 	assert_true(i < records_name_count(f->set));
 	for (i = 0; i < 70000; i++)
-		assert_int_equal(answer_table_put(f->table, f->set, name), 0);
+		assert_int_equal(put_name(f->table, f->set, name), 0);
 	assert_int_equal(answer_table_entries(f->table), entries);
 	assert_int_equal(answer_table_bytes(f->table), bytes);
 	lookup(f->table, "svc1.testns.svc.cluster.local", RR_TYPE_A, &ref);
@@ -965,7 +986,7 @@ static void test_replace_many(void **state)
 	assert_int_equal(answer_table_entries(f->table), entries - 1);
 	lookup(f->table, "svc1.testns.svc.cluster.local", RR_TYPE_A, &ref);
 	assert_int_equal(ref.status, ANSWER_NXDOMAIN);
-	assert_int_equal(answer_table_put(f->table, f->set, name), 0);
+	assert_int_equal(put_name(f->table, f->set, name), 0);
 	assert_int_equal(answer_table_bytes(f->table), bytes);
 }
 

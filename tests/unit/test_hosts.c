@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "answer_table.h"
+#include "answer_lookup.h"
 #include "dname.h"
 #include "hosts.h"
 #include "records.h"

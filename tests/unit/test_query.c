@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "answer_build.h"
+#include "answer_lookup.h"
 #include "answer_table.h"
 #include "dname.h"
 #include "kube_json.h"
@@ -72,7 +74,7 @@ static int setup(void **state)
 	f.set = records_build(c, &cfg, 7, err, sizeof(err));
 	assert_non_null(f.set);
 	svc_cache_free(c);
-	f.table = answer_table_build(f.set, true, err, sizeof(err));
+	f.table = answer_build_table(f.set, true, err, sizeof(err));
 	assert_non_null(f.table);
 	f.out = malloc(QUERY_MAX_MSG + GUARD);
 	assert_non_null(f.out);

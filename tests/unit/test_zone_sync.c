@@ -19,7 +19,10 @@
 #include <ldns/ldns.h>
 #include <urcu.h>
 
+#include "answer_build.h"
+#include "answer_lookup.h"
 #include "answer_table.h"
+#include "reply.h"
 #include "dname.h"
 #include "kube_json.h"
 #include "kube_object.h"
@@ -175,7 +178,7 @@ static void snap_lookup(const struct answer_table *t, const uint8_t *name, size_
 	s->an = s->ns = s->ar = 0;
 	s->chase = false;
 	rcu_read_lock();
-	answer_table_lookup(t, name, len, qtype, &ref);
+	answer_lookup(t, name, len, qtype, &ref);
 	s->status = ref.status;
 	if (ref.status == ANSWER_FOUND) {
 		size_t n = (size_t)ref.body.an + ref.body.ns + ref.body.ar;
@@ -196,7 +199,7 @@ static void snap_lookup(const struct answer_table *t, const uint8_t *name, size_
 		pos += 4;
 		if (ref.body.len <= MSG_MAX - pos &&
 		    (n == 0 || ref.body.ends[n - 1] == ref.body.len))
-			pos += answer_body_copy(&ref.body, n, ref.pointer_shift, ref.question_moves,
+			pos += reply_body_copy(&ref.body, n, ref.pointer_shift, ref.question_moves,
 			                        s->msg + pos);
 		else
 			pos = 0; /* reported as unparsable */
@@ -435,7 +438,7 @@ static void sync_and_check(struct run *r)
 	set = records_build(r->cache, &r->cfg, r->serial, err, sizeof(err));
 	if (!set)
 		fail_msg("records_build: %s", err);
-	ref = answer_table_build(set, false, err, sizeof(err));
+	ref = answer_build_table(set, false, err, sizeof(err));
 	if (!ref) {
 		records_set_free(set);
 		fail_msg("answer_table_build: %s", err);
