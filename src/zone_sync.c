@@ -594,39 +594,18 @@ static int ptr_settle(struct zone_sync *z, const uint8_t *rev, size_t rev_len)
 	return put_name(z, set, ptr);
 }
 
-/* What match_linker looks for among a reverse name's linkers: a compact
-   node named pair->target. */
-struct linked_query {
-	const struct pair *pair;
-	bool found;
-};
-
-static void match_linker(void *ctx, const uint8_t *name, size_t len)
+/* Whether the PTRs of the reverse name with key rev in set (the service
+   just put) are answered by a link of the service's node: then the link
+   counts the service among the name's contributors (ptr_settle), and
+   z->ptrs need not. That is every PTR of a ClusterIP service with
+   endpoints (its cluster IP's, its endpoints' names') and of a headless
+   one's endpoints, unless an address is shared inside the service. */
+static bool group_linked(const struct records_set *set, const uint8_t *rev, size_t rev_len)
 {
-	struct linked_query *q = ctx;
+	uint8_t name[DNAME_MAX];
+	const struct records_name *ptr = records_find(set, name, rev_name(rev, rev_len, name));
 
-	if (len == q->pair->target_len && memcmp(name, q->pair->target, len) == 0)
-		q->found = true;
-}
-
-/* Whether the group of o's pairs from at to end (one reverse name) is a
-   single PTR that a node links (the target's, or the service's whose host
-   the target is): the link already counts it among the name's
-   contributors (ptr_settle), so z->ptrs need not. That is every PTR of a
-   ClusterIP service with endpoints (its cluster IP's, its endpoints'
-   names') and of a headless one's endpoints, unless an address is shared
-   inside the service. */
-static bool group_linked(const struct zone_sync *z, const struct owned *o,
-                         const uint8_t *at, const uint8_t *end)
-{
-	struct pair pr;
-	struct kube_ip ip;
-	struct linked_query q = {&pr, false};
-
-	if (pair_read(o, at, &pr) != end || !key_ip(pr.rev, pr.rev_len, &ip))
-		return false;
-	answer_table_linkers(z->table, &ip, match_linker, &q);
-	return q.found;
+	return ptr && answer_build_folded(set, ptr);
 }
 
 /* Takes o off rev's contributors (the entry stays, maybe empty, until
@@ -853,45 +832,27 @@ static int owned_from_table(struct zone_sync *z, const uint8_t *name, size_t len
 	return *out ? 0 : -1;
 }
 
-/* Whether every pair of a is one of b's, both stored against the same
-   first name (so that equal pairs are equal bytes). */
-static bool pairs_within(const struct owned *a, const struct owned *b)
+/* Whether the service's node says all that o, what the service just put
+   (set) and named name (len bytes), says, so that o need not be kept
+   (answer_table_node_links reads it back): o's one name is that node's,
+   which links reverse names (answer_build_links), and each of o's
+   reverse names is answered by a link. */
+static bool node_describes(const struct zone_sync *z, const struct records_set *set,
+                           const struct owned *o, const uint8_t *name, size_t len)
 {
-	const uint8_t *at, *next, *rev;
-	size_t rev_len;
+	const struct records_name *svc = len ? records_find(set, name, len) : NULL;
+	size_t i;
 
-	for (at = pairs_begin(a); at < pairs_end(a); at = next) {
-		const uint8_t *bt, *bnext;
-		bool found = false;
+	if (!svc || o->cname_len || o->names_len != 2 + len ||
+	    memcmp(o->data + 2, name, len) != 0 || !answer_build_links(set, svc))
+		return false;
+	for (i = 0; i < records_name_count(set); i++) {
+		const struct records_name *rev = records_name_at(set, i);
 
-		next = pair_skip(at, &rev, &rev_len);
-		for (bt = pairs_begin(b); bt < pairs_end(b) && !found; bt = bnext) {
-			bnext = pair_skip(bt, &rev, &rev_len);
-			found = bnext - bt == next - at && memcmp(bt, at, (size_t)(next - at)) == 0;
-		}
-		if (!found)
+		if (rev->zone >= z->cfg->n_zones && !answer_build_folded(set, rev))
 			return false;
 	}
 	return true;
-}
-
-/* Whether the table says all that o says: then o need not be kept. A
-   node's links come in address order (IPv4 first), the set's PTRs in
-   endpoint order: the pairs may be the same in another order. */
-static int owned_in_table(struct zone_sync *z, const uint8_t *name, size_t len,
-                          const struct owned *o)
-{
-	struct owned *shown;
-	bool same;
-
-	if (o->cname_len || owned_from_table(z, name, len, &shown) < 0)
-		return 0; /* kept: costs memory, never an answer */
-	same = shown && shown->names_len == o->names_len && shown->ptrs_len == o->ptrs_len &&
-	       memcmp(shown->data, o->data, o->names_len) == 0 &&
-	       (memcmp(pairs_begin(shown), pairs_begin(o), o->ptrs_len) == 0 ||
-	        (pairs_within(o, shown) && pairs_within(shown, o)));
-	owned_release(z, shown);
-	return same;
 }
 
 /* Whether set has name among its cluster names. */
@@ -967,10 +928,11 @@ static void delete_gone(struct zone_sync *z, const struct records_set *set,
 }
 
 /* The reverse names a service changed from old (stored: as kept here) to
-   o (kept when keep): its contributors updated, every reverse name it
-   had or has rebuilt from them. */
-static int settle_ptrs(struct zone_sync *z, const struct owned *o, bool keep,
-                       const struct owned *old, const struct owned *stored)
+   o (kept when keep; put from set): its contributors updated, every
+   reverse name it had or has rebuilt from them. */
+static int settle_ptrs(struct zone_sync *z, const struct records_set *set,
+                       const struct owned *o, bool keep, const struct owned *old,
+                       const struct owned *stored)
 {
 	const uint8_t *at, *next, *rev;
 	size_t rev_len;
@@ -984,9 +946,10 @@ static int settle_ptrs(struct zone_sync *z, const struct owned *o, bool keep,
 	}
 	for (at = keep ? pairs_begin(o) : NULL; rc == 0 && at && at < pairs_end(o); at = next) {
 		next = group_next(o, at, &rev, &rev_len);
-		if (!group_linked(z, o, at, next))
+		if (!group_linked(set, rev, rev_len))
 			rc = ptr_remember(z, o, rev, rev_len);
 	}
+	/* set is scratch for ptr_settle from here on. */
 	for (at = pairs_begin(o); rc == 0 && at < pairs_end(o); at = next) {
 		next = group_next(o, at, &rev, &rev_len);
 		rc = ptr_settle(z, rev, rev_len);
@@ -1026,8 +989,8 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache,
 			owned_release(z, old);
 		return -1;
 	}
-	/* Kept unless the table shows it all (a service of one compact node). */
-	keep = exists && (o->names_len || o->ptrs_len) && !owned_in_table(z, name, name_len, o);
+	/* Kept unless its node shows it all (a service of one compact node). */
+	keep = exists && (o->names_len || o->ptrs_len) && !node_describes(z, set, o, name, name_len);
 	slot = keep ? bytemap_slot(z->owned, key, strlen(key), true) : NULL;
 	if (keep && !slot) {
 		owned_release(z, o);
@@ -1037,7 +1000,7 @@ static int update_service(struct zone_sync *z, struct svc_cache *cache,
 	}
 	if (old)
 		delete_gone(z, set, old, p);
-	rc = settle_ptrs(z, o, keep, old, stored);
+	rc = settle_ptrs(z, set, o, keep, old, stored);
 	deps_update(z, key, old, exists ? o : NULL);
 	if (keep) {
 		*slot = o;
