@@ -1817,6 +1817,96 @@ static int kc_add_resources(struct kube_client *c, const struct kube_client_conf
 	return ok ? 0 : -1;
 }
 
+/* Copies what c keeps of cfg (its strings and blobs). Returns 0, or -1
+   out of memory. */
+static int kc_copy_config(struct kube_client *c, const struct kube_client_config *cfg)
+{
+	bool oom = false;
+
+	c->insecure = cfg->insecure;
+	c->watch_timeout_s = cfg->watch_timeout_s;
+	c->server = strdup(cfg->server);
+	oom |= !c->server;
+#define KC_DUP(f)                                                          \
+	do {                                                               \
+		c->f = kc_strdup0(cfg->f);                                 \
+		oom |= cfg->f && !c->f;                                    \
+	} while (0)
+	KC_DUP(token);
+	KC_DUP(token_file);
+	KC_DUP(ca_file);
+	KC_DUP(client_cert);
+	KC_DUP(client_key);
+#undef KC_DUP
+#define KC_BLOB(f)                                                         \
+	do {                                                               \
+		c->f = kc_memdup(cfg->f, cfg->f##_len);                    \
+		c->f##_len = c->f ? cfg->f##_len : 0;                      \
+		oom |= cfg->f && cfg->f##_len && !c->f;                    \
+	} while (0)
+	KC_BLOB(ca_data);
+	KC_BLOB(cert_data);
+	KC_BLOB(key_data);
+#undef KC_BLOB
+	return oom ? -1 : 0;
+}
+
+/* The seed of the backoff jitter: different per process and client. */
+static uint64_t kc_seed(const struct kube_client *c)
+{
+	struct timeval now;
+	uint64_t rng;
+
+	evutil_gettimeofday(&now, NULL);
+	rng = ((uint64_t)now.tv_sec << 20) ^ (uint64_t)now.tv_usec ^ (uint64_t)(uintptr_t)c;
+	return rng ? rng : 88172645463325252ULL;
+}
+
+/* libcurl's multi handle driven by base (its sockets and timer), the
+   token file's re-read timer and each resource's retry timer. Returns 0,
+   or -1 with err. */
+static int kc_start_events(struct kube_client *c, char *err, size_t errlen)
+{
+	CURLMcode mc = CURLM_OK;
+	size_t i;
+
+	c->multi = curl_multi_init();
+	c->curl_timer = evtimer_new(c->base, kc_curl_timeout, c);
+	if (c->token_file)
+		c->token_timer = event_new(c->base, -1, EV_PERSIST, kc_token_tick, c);
+	if (!c->multi || !c->curl_timer || (c->token_file && !c->token_timer)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (mc == CURLM_OK)
+		mc = curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, kc_socket_cb);
+	if (mc == CURLM_OK)
+		mc = curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+	if (mc == CURLM_OK)
+		mc = curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, kc_timer_fn);
+	if (mc == CURLM_OK)
+		mc = curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+	if (mc != CURLM_OK) {
+		snprintf(err, errlen, "curl_multi_setopt: %s", curl_multi_strerror(mc));
+		return -1;
+	}
+	if (c->token_timer) {
+		struct timeval tv = { KC_TOKEN_REREAD_S, 0 };
+		if (event_add(c->token_timer, &tv) < 0) {
+			snprintf(err, errlen, "cannot arm the token timer");
+			return -1;
+		}
+	}
+	for (i = 0; i < c->n_res; i++) {
+		c->res[i].timer = evtimer_new(c->base, kc_timer_cb, &c->res[i]);
+		if (!c->res[i].timer) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 struct kube_client *kube_client_new(struct event_base *base,
                                     struct svc_cache *cache,
                                     const struct kube_client_config *cfg,
@@ -1824,8 +1914,7 @@ struct kube_client *kube_client_new(struct event_base *base,
                                     char *err, size_t errlen)
 {
 	struct kube_client *c;
-	CURLMcode mc = CURLM_OK;
-	bool oom = false;
+	size_t i;
 
 	if (!cfg || !cfg->server || !*cfg->server) {
 		snprintf(err, errlen, "no API server URL");
@@ -1852,87 +1941,17 @@ struct kube_client *kube_client_new(struct event_base *base,
 	c->cache = cache;
 	c->changed = changed;
 	c->ctx = ctx;
-	c->insecure = cfg->insecure;
-	c->watch_timeout_s = cfg->watch_timeout_s;
 	c->watch_list = true;
-	c->server = strdup(cfg->server);
-	oom |= !c->server;
-#define KC_DUP(f)                                                          \
-	do {                                                               \
-		c->f = kc_strdup0(cfg->f);                                 \
-		oom |= cfg->f && !c->f;                                    \
-	} while (0)
-	KC_DUP(token);
-	KC_DUP(token_file);
-	KC_DUP(ca_file);
-	KC_DUP(client_cert);
-	KC_DUP(client_key);
-#undef KC_DUP
-#define KC_BLOB(f)                                                         \
-	do {                                                               \
-		c->f = kc_memdup(cfg->f, cfg->f##_len);                    \
-		c->f##_len = c->f ? cfg->f##_len : 0;                      \
-		oom |= cfg->f && cfg->f##_len && !c->f;                    \
-	} while (0)
-	KC_BLOB(ca_data);
-	KC_BLOB(cert_data);
-	KC_BLOB(key_data);
-#undef KC_BLOB
-	{
-		struct timeval now;
-		evutil_gettimeofday(&now, NULL);
-		c->rng = ((uint64_t)now.tv_sec << 20) ^ (uint64_t)now.tv_usec ^
-		         (uint64_t)(uintptr_t)c;
-		if (!c->rng)
-			c->rng = 88172645463325252ULL;
-	}
-	if (oom) {
+	c->rng = kc_seed(c);
+	if (kc_copy_config(c, cfg) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
 	if (c->token_file && kc_read_token(c, err, errlen) < 0)
 		goto fail;
-
-	if (kc_add_resources(c, cfg, err, errlen) < 0)
+	if (kc_add_resources(c, cfg, err, errlen) < 0 || kc_start_events(c, err, errlen) < 0)
 		goto fail;
-	c->multi = curl_multi_init();
-	c->curl_timer = evtimer_new(base, kc_curl_timeout, c);
-	if (c->token_file)
-		c->token_timer = event_new(base, -1, EV_PERSIST, kc_token_tick, c);
-	if (!c->multi || !c->curl_timer || (c->token_file && !c->token_timer)) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	if (mc == CURLM_OK)
-		mc = curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION,
-		                       kc_socket_cb);
-	if (mc == CURLM_OK)
-		mc = curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
-	if (mc == CURLM_OK)
-		mc = curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION,
-		                       kc_timer_fn);
-	if (mc == CURLM_OK)
-		mc = curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
-	if (mc != CURLM_OK) {
-		snprintf(err, errlen, "curl_multi_setopt: %s",
-		         curl_multi_strerror(mc));
-		goto fail;
-	}
-	if (c->token_timer) {
-		struct timeval tv = { KC_TOKEN_REREAD_S, 0 };
-		if (event_add(c->token_timer, &tv) < 0) {
-			snprintf(err, errlen, "cannot arm the token timer");
-			goto fail;
-		}
-	}
-	for (size_t i = 0; i < c->n_res; i++) {
-		c->res[i].timer = evtimer_new(base, kc_timer_cb, &c->res[i]);
-		if (!c->res[i].timer) {
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
-	}
-	for (size_t i = 0; i < c->n_res; i++)
+	for (i = 0; i < c->n_res; i++)
 		if (c->res[i].active)
 			kc_schedule(&c->res[i], KC_NEXT_LIST, 0);
 	return c;
