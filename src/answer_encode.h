@@ -1,5 +1,5 @@
 /* answer_encode.h - RRsets to wire format, for the answer table's nodes
- * (answer_table.c's modules only): owners compressed against the question
+ * (answer_build; reply asks which types carry a name): owners compressed against the question
  * at offset 12 and earlier names, names in NS, CNAME and PTR data
  * compressed too (RFC 3597 section 4), SRV targets never (RFC 2782), each
  * record's end noted so a reply can be cut at a whole record.

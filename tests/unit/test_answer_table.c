@@ -491,7 +491,7 @@ static void test_big_answer(void **state)
 }
 
 /* ---- compact service nodes against prebuilt answers ---------------------
-   answer_table_put folds a ClusterIP service's _port._proto names into one
+   answer_build folds a ClusterIP service's _port._proto names into one
    node whose answers are written at lookup time, but only for sets of one
    service's size. The same cluster with 300 more namespaces is too big to
    fold: its table holds every answer prebuilt, and both must answer every
