@@ -1,12 +1,13 @@
-/* answer_encode.h - RRsets to wire format, for the answer table's nodes
- * (answer_build; reply asks which types carry a name): owners compressed against the question
- * at offset 12 and earlier names, names in NS, CNAME and PTR data
- * compressed too (RFC 3597 section 4), SRV targets never (RFC 2782), each
- * record's end noted so a reply can be cut at a whole record.
+/* answer_encode.h - RRsets to wire format, for answer_build's nodes
+ * (reply asks it only which types carry a name): owners compressed
+ * against the question at offset 12 and earlier names, names in NS, CNAME
+ * and PTR data compressed too (RFC 3597 section 4), SRV targets never
+ * (RFC 2782), each record's end noted so a reply can be cut at a whole
+ * record.
  *
- * Ownership: an encoder is the caller's (about 200 KB: the answer table
- * keeps one); it copies what it writes. Overflow is sticky: check
- * e->overflow once the answer is written. */
+ * Ownership: an encoder is the caller's (about 200 KB: the builder keeps
+ * one); it copies what it writes. Overflow is sticky: check e->overflow
+ * once the answer is written. */
 #ifndef SVCDNS_ANSWER_ENCODE_H
 #define SVCDNS_ANSWER_ENCODE_H
 
