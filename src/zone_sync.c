@@ -164,6 +164,11 @@ void zone_sync_free(struct zone_sync *z)
 	free(z);
 }
 
+size_t zone_sync_kept(const struct zone_sync *z)
+{
+	return bytemap_count(z->owned);
+}
+
 struct answer_table *zone_sync_table(const struct zone_sync *z)
 {
 	return z->table;

@@ -29,6 +29,11 @@ void zone_sync_free(struct zone_sync *z);
 long zone_sync_apply(struct zone_sync *z, struct svc_cache *cache, uint32_t serial,
                      char *err, size_t errlen);
 
+/* How many services z keeps a record of what they put; the others (most:
+   a ClusterIP service, a headless one with hostnames) are described by
+   their nodes alone. */
+size_t zone_sync_kept(const struct zone_sync *z);
+
 /* The table queries read; never NULL after zone_sync_new. */
 struct answer_table *zone_sync_table(const struct zone_sync *z);
 

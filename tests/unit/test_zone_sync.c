@@ -833,12 +833,65 @@ static void test_dual_stack_v6_change(void **state)
 	run_free(&r);
 }
 
+/* (d) What zone_sync keeps besides the table: nothing for a service that
+   its node describes (a ClusterIP service, with or without endpoints; a
+   headless one with hostnames), a record for the others. */
+static void test_kept(void **state)
+{
+	static struct run r;
+	(void)state;
+
+	run_init(&r, "kept", 0);
+	apply_json(&r, SVC_JSON("a", "s0", "\"clusterIP\":\"10.0.0.5\""));
+	apply_json(&r, SVC_JSON("a", "s1", "\"clusterIP\":\"None\""));
+	apply_json(&r, "{\"kind\":\"EndpointSlice\",\"metadata\":{\"name\":\"s1-0\","
+	               "\"namespace\":\"a\",\"labels\":{\"kubernetes.io/service-name\":\"s1\"}},"
+	               "\"addressType\":\"IPv4\",\"endpoints\":["
+	               "{\"addresses\":[\"10.1.0.1\"],\"hostname\":\"h0\"},"
+	               "{\"addresses\":[\"10.1.0.2\"],\"hostname\":\"h1\"}],"
+	               "\"ports\":[{\"name\":\"http\",\"port\":80}]}");
+	sync_and_check(&r);
+	assert_int_equal(zone_sync_kept(r.z), 0);
+
+	/* An ExternalName service's CNAME is kept (its target is a
+	   dependency); so is a headless service whose endpoints share an
+	   address (that PTR has two targets: no link answers it). */
+	r.round = 1;
+	apply_json(&r, "{\"kind\":\"Service\",\"metadata\":{\"name\":\"x\","
+	               "\"namespace\":\"a\"},\"spec\":{\"type\":\"ExternalName\","
+	               "\"externalName\":\"s0.a.svc.cluster.local\"}}");
+	apply_json(&r, "{\"kind\":\"EndpointSlice\",\"metadata\":{\"name\":\"s1-0\","
+	               "\"namespace\":\"a\",\"labels\":{\"kubernetes.io/service-name\":\"s1\"}},"
+	               "\"addressType\":\"IPv4\",\"endpoints\":["
+	               "{\"addresses\":[\"10.1.0.1\"],\"hostname\":\"h0\"},"
+	               "{\"addresses\":[\"10.1.0.1\"],\"hostname\":\"h1\"}],"
+	               "\"ports\":[{\"name\":\"http\",\"port\":80}]}");
+	sync_and_check(&r);
+	expect_ptr(&r, "10.1.0.1", "h0.s1.a.svc.cluster.local. h1.s1.a.svc.cluster.local.");
+	assert_int_equal(zone_sync_kept(r.z), 2);
+
+	/* Back to one address each: nothing kept again. */
+	r.round = 2;
+	assert_int_equal(svc_cache_remove(r.cache, KUBE_KIND_SERVICE, "a", "x"), 1);
+	apply_json(&r, "{\"kind\":\"EndpointSlice\",\"metadata\":{\"name\":\"s1-0\","
+	               "\"namespace\":\"a\",\"labels\":{\"kubernetes.io/service-name\":\"s1\"}},"
+	               "\"addressType\":\"IPv4\",\"endpoints\":["
+	               "{\"addresses\":[\"10.1.0.1\"],\"hostname\":\"h0\"},"
+	               "{\"addresses\":[\"10.1.0.3\"],\"hostname\":\"h1\"}],"
+	               "\"ports\":[{\"name\":\"http\",\"port\":80}]}");
+	sync_and_check(&r);
+	expect_ptr(&r, "10.1.0.1", "h0.s1.a.svc.cluster.local.");
+	assert_int_equal(zone_sync_kept(r.z), 0);
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shared_ptr),
 		cmocka_unit_test(test_clusterip_headless),
 		cmocka_unit_test(test_dual_stack_v6_change),
+		cmocka_unit_test(test_kept),
 		cmocka_unit_test(test_random),
 	};
 
