@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <grp.h>
 #include <ifaddrs.h>
-#include <malloc.h>
 #include <net/if.h>
 #include <pwd.h>
 #include <netinet/in.h>
@@ -38,12 +37,12 @@
 #include "log.h"
 #include "metrics.h"
 #include "pod_map.h"
+#include "publisher.h"
 #include "records.h"
 #include "server.h"
 #include "source_dir.h"
 #include "svc_cache.h"
 #include "zone_hints.h"
-#include "zone_sync.h"
 
 #define DIR_POLL_MS 500
 #define EXIT_RUNTIME 1
@@ -216,9 +215,7 @@ struct app {
 	struct records_config rcfg;
 	struct kube_ip *ns_addrs;
 	const char **zone_names; /* --domain, then --multicluster: rcfg's zones */
-	uint32_t serial;
-	struct zone_sync *sync; /* keeps the answer table in step with the cache */
-	struct event *rebuild;
+	struct publisher *publisher; /* the cache's changes -> the answer table */
 	struct event *sig_term, *sig_int, *sig_hup;
 	struct hosts_files hosts;    /* --hosts */
 	struct event *hosts_timer;
@@ -237,10 +234,6 @@ struct app {
 	char server_label[32];       /* "dns://:53", the metrics' server label */
 	bool lameduck;
 	struct event *lameduck_timer;
-	bool change_pending;         /* a source changed; not yet published */
-	struct timespec change_since;
-	struct metrics_latency programming;
-	uint64_t publishes, publish_failures;
 };
 
 static int read_options(struct app *app, int argc, char **argv);
@@ -258,9 +251,6 @@ static int start_serving(struct app *app, struct server_config *scfg, char *err,
                          size_t errlen);
 static int start_following(struct app *app, char *err, size_t errlen);
 static void teardown(struct app *app);
-static int publish(struct app *app);
-static void schedule_publish(void *ctx);
-static void on_rebuild(evutil_socket_t fd, short what, void *arg);
 static void on_signal(evutil_socket_t sig, short what, void *arg);
 static int setup_zones(struct app *app, char *err, size_t errlen);
 static int setup_records_config(struct app *app, char *err, size_t errlen);
@@ -438,6 +428,9 @@ static int load_sources(struct app *app, char *err, size_t errlen)
 		return -1;
 	}
 	svc_cache_select(app->cache, app->select_labels, app->select_ns_labels);
+	app->publisher = publisher_new(app->base, app->cache, &app->rcfg, &app->slot, err, errlen);
+	if (!app->publisher)
+		return -1;
 	if (app->opt.autopath || app->opt.prefer_zone) {
 		if (!(app->pods = pod_map_new())) {
 			snprintf(err, errlen, "out of memory");
@@ -461,7 +454,7 @@ static int load_sources(struct app *app, char *err, size_t errlen)
 	if (!app->dir && app->opt.dump_zone &&
 	    kube_client_list_once(app->cache, &app->kcfg, 30, err, errlen) < 0)
 		return -1;
-	if (app->dir && !app->opt.dump_zone && publish(app) < 0) {
+	if (app->dir && !app->opt.dump_zone && publisher_run(app->publisher) < 0) {
 		snprintf(err, errlen, "cannot build the first answers");
 		return -1;
 	}
@@ -472,7 +465,7 @@ static int load_sources(struct app *app, char *err, size_t errlen)
 static int dump_zone(struct app *app)
 {
 	char build_err[256];
-	struct records_set *set = records_build(app->cache, &app->rcfg, app->serial, build_err,
+	struct records_set *set = records_build(app->cache, &app->rcfg, 0, build_err,
 	                                        sizeof(build_err));
 	size_t z;
 
@@ -580,17 +573,16 @@ static int start_serving(struct app *app, struct server_config *scfg, char *err,
    --dir polled, or the API listed and watched. */
 static int start_following(struct app *app, char *err, size_t errlen)
 {
-	app->rebuild = event_new(app->base, -1, 0, on_rebuild, app);
 	app->lameduck_timer = evtimer_new(app->base, on_lameduck_over, app);
-	if (!app->rebuild || !app->lameduck_timer ||
-	    (app->dir &&
-	     source_dir_watch(app->dir, app->base, DIR_POLL_MS, schedule_publish, app) < 0)) {
+	if (!app->lameduck_timer ||
+	    (app->dir && source_dir_watch(app->dir, app->base, DIR_POLL_MS, publisher_changed,
+	                                  app->publisher) < 0)) {
 		snprintf(err, errlen, "cannot set up the main loop");
 		return -1;
 	}
 	if (!app->dir) {
-		app->api = kube_client_new(app->base, app->cache, &app->kcfg, schedule_publish,
-		                           app, err, errlen);
+		app->api = kube_client_new(app->base, app->cache, &app->kcfg, publisher_changed,
+		                           app->publisher, err, errlen);
 		if (!app->api)
 			return -1;
 	}
@@ -612,16 +604,13 @@ static void teardown(struct app *app)
 		event_free(app->sig_int);
 	if (app->sig_hup)
 		event_free(app->sig_hup);
-	if (app->rebuild)
-		event_free(app->rebuild);
 	if (app->hosts_timer)
 		event_free(app->hosts_timer);
 	hosts_files_release(&app->hosts);
 	kube_client_free(app->api);
 	kubeconfig_clear(&app->kc);
 	/* The query threads are gone: nobody reads the table any more. */
-	answer_table_unpublish(&app->slot);
-	zone_sync_free(app->sync);
+	publisher_free(app->publisher);
 	source_dir_free(app->dir);
 	svc_cache_free(app->cache);
 	pod_map_free(app->pods);
@@ -782,85 +771,6 @@ static int setup_api_config(struct app *app, char *err, size_t errlen)
 }
 
 /* Rebuilds the answer table from the cache and swaps it in. */
-static int publish(struct app *app)
-{
-	char err[256];
-	struct timespec t0, t1;
-	uint32_t now = (uint32_t)time(NULL);
-	long services;
-	double ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (!app->sync) {
-		app->sync = zone_sync_new(&app->rcfg, err, sizeof(err));
-		if (!app->sync) {
-			log_error("%s", err);
-			app->publish_failures++;
-			return -1;
-		}
-	}
-	/* The serial is the time of the change, and always moves forward. */
-	app->serial = now > app->serial ? now : app->serial + 1;
-	/* Only what changed is rebuilt, name by name, in the live table. */
-	services = zone_sync_apply(app->sync, app->cache, app->serial, err, sizeof(err));
-	if (services < 0) {
-		log_error("%s (the rest keeps serving)", err);
-		app->publish_failures++;
-		return -1;
-	}
-	/* The first load makes the table visible: until then, SERVFAIL. */
-	if (!answer_table_published(&app->slot))
-		answer_table_publish(&app->slot, zone_sync_table(app->sync));
-	/* Parsing a large list leaves much freed memory in malloc's arenas;
-	   hand it back to the system after big changes. */
-	if (services > 1000)
-		malloc_trim(0);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	app->publishes++;
-	if (app->change_pending) {
-		metrics_latency_observe(&app->programming,
-		                        (double)(t1.tv_sec - app->change_since.tv_sec) +
-		                                (double)(t1.tv_nsec - app->change_since.tv_nsec) / 1e9);
-		app->change_pending = false;
-	}
-	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-	if (app->publishes == 1) {
-		char imports[48] = "";
-		if (app->opt.multicluster.n)
-			snprintf(imports, sizeof(imports), ", %zu ServiceImports",
-			         svc_cache_count(app->cache, KUBE_KIND_SERVICEIMPORT));
-		log_info("loaded %zu services%s: %zu names (%zu KiB of answers) in "
-		         "%.1f ms (serial %u)",
-		         svc_cache_count(app->cache, KUBE_KIND_SERVICE), imports,
-		         answer_table_entries(zone_sync_table(app->sync)),
-		         answer_table_bytes(zone_sync_table(app->sync)) / 1024, ms, app->serial);
-	} else {
-		log_debug("applied changes of %ld services in %.3f ms (serial %u)", services,
-		          ms, app->serial);
-	}
-	return 0;
-}
-
-/* Sources call this after changing the cache; several changes in one loop
-   turn become one rebuild. */
-static void schedule_publish(void *ctx)
-{
-	struct app *app = ctx;
-
-	if (!app->change_pending) {
-		clock_gettime(CLOCK_MONOTONIC, &app->change_since);
-		app->change_pending = true;
-	}
-	event_active(app->rebuild, 0, 0);
-}
-
-static void on_rebuild(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	publish(arg);
-}
-
 /* ---- --from-corefile ---- */
 
 /* The Corefile at path as svcdns options (corefile.c); the exit status:
@@ -967,7 +877,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 			if (rc < 0)
 				log_error("%s", err);
 			else if (rc > 0)
-				schedule_publish(app);
+				publisher_changed(app->publisher);
 		}
 		return;
 	}
@@ -1036,6 +946,7 @@ static int http_metrics(void *ctx, FILE *fp)
 	struct metrics_app ma;
 	struct forward_stats fs;
 	struct kube_client_stats ks;
+	struct publisher_stats ps;
 	struct answer_table *t;
 	char reason[8];
 	size_t k;
@@ -1059,9 +970,10 @@ static int http_metrics(void *ctx, FILE *fp)
 		ma.table_entries = answer_table_entries(t);
 		ma.table_bytes = answer_table_bytes(t);
 	}
-	ma.programming = &app->programming;
-	ma.publishes = app->publishes;
-	ma.publish_failures = app->publish_failures;
+	publisher_stats(app->publisher, &ps);
+	ma.programming = ps.programming;
+	ma.publishes = ps.publishes;
+	ma.publish_failures = ps.failures;
 	ma.ready = http_ready(app, reason, sizeof(reason)) == 0;
 	ma.lameduck = app->lameduck;
 	if (app->pods) {
