@@ -34,7 +34,7 @@ struct answer_table {
 	size_t n_nodes, n_bytes;
 	size_t n_links; /* hash entries besides the nodes (struct rev_link) */
 	/* Bit d: some NODE_HOSTS node has hosts d labels below its zone's
-	   apex (never cleared). A miss of another depth skips find_host. */
+	   apex (never cleared): answer_table_hosts_at. */
 	uint32_t host_depths;
 	struct answer_zone *zones;
 	size_t n_zones;

@@ -4,10 +4,8 @@
 #include "svcdns_autoconf.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <ifaddrs.h>
 #include <net/if.h>
-#include <pwd.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,6 +35,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "pod_map.h"
+#include "privileges.h"
 #include "publisher.h"
 #include "records.h"
 #include "server.h"
@@ -261,7 +260,6 @@ static int http_health(void *ctx, char *reason, size_t len);
 static int http_ready(void *ctx, char *reason, size_t len);
 static int http_metrics(void *ctx, FILE *fp);
 static void on_lameduck_over(evutil_socket_t fd, short what, void *arg);
-static int drop_privileges(const char *user, char *err, size_t errlen);
 
 int main(int argc, char **argv)
 {
@@ -564,7 +562,7 @@ static int start_serving(struct app *app, struct server_config *scfg, char *err,
 		return -1;
 	log_info("http on %s (port %u): /health /ready /metrics", app->opt.http,
 	         (unsigned)http_port(app->http));
-	if (app->opt.user && drop_privileges(app->opt.user, err, errlen) < 0)
+	if (app->opt.user && privileges_drop(app->opt.user, err, errlen) < 0)
 		return -1;
 	return 0;
 }
@@ -984,36 +982,6 @@ static int http_metrics(void *ctx, FILE *fp)
 		ma.pod_map_bytes = pod_map_bytes(app->pods);
 	}
 	return metrics_render(&dns, &ma, fp);
-}
-
-/* --user: sockets are bound, so root is no longer needed. setgroups,
-   setgid and setuid apply to every thread (glibc). */
-static int drop_privileges(const char *user, char *err, size_t errlen)
-{
-	struct passwd *pw;
-
-	errno = 0;
-	pw = getpwnam(user);
-	if (!pw) {
-		snprintf(err, errlen, "invalid value '%s' for --user: %s", user,
-		         errno ? strerror(errno) : "no such user");
-		return -1;
-	}
-	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid && getgid() == pw->pw_gid)
-		return 0; /* already that user */
-	if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
-	    setuid(pw->pw_uid) < 0) {
-		snprintf(err, errlen, "--user %s: cannot switch to uid %u gid %u: %s", user,
-		         (unsigned)pw->pw_uid, (unsigned)pw->pw_gid, strerror(errno));
-		return -1;
-	}
-	if (pw->pw_uid != 0 && setuid(0) == 0) {
-		snprintf(err, errlen, "--user %s: could regain root after dropping it", user);
-		return -1;
-	}
-	log_info("running as %s (uid %u, gid %u)", user, (unsigned)pw->pw_uid,
-	         (unsigned)pw->pw_gid);
-	return 0;
 }
 
 /* Is addr one of the addresses we answer on? Then forwarding to it would

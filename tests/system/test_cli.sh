@@ -144,4 +144,22 @@ while [ $n -lt 40 ]; do
 done
 check_eq "40 starts failing after the threads spawn: none hangs, each exits 1" "0 0" "$hung $other"
 stop_server "$HOLDER"
+# --user: after binding, every thread runs as that user (root is needed
+# to switch; the test runs as root in CI). A user that does not exist is
+# a runtime error that names it.
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	start_server "$ZONESDIR/demo" --user nobody
+	check_eq "--user nobody: still answers" "10.96.0.1" "$(d +short kubernetes.default.svc.cluster.local A)"
+	users=$(ps -L -o user= -p "$PID" | sort -u | tr -d ' ' | tr '\n' ' ')
+	check_eq "--user nobody: every thread runs as nobody" "nobody " "$users"
+	stop_server "$PID"
+	run $BASE --http 127.0.0.1:0 --lameduck 0 --user no-such-user-svcdns
+	if [ "$RC" -eq 1 ] && printf '%s' "$ERR" | grep -q "no-such-user-svcdns.*no such user"; then
+		pass "--user no-such-user: exit 1, the user named"
+	else
+		fail "--user no-such-user: exit $RC; stderr: $(printf '%s' "$ERR" | tail -2)"
+	fi
+else
+	fail "--user needs root and a user nobody to test (uid $(id -u))"
+fi
 finish
