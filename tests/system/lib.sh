@@ -94,13 +94,28 @@ copy_demo() {
 }
 
 # ---- ports -----------------------------------------------------------------
-# Prints a loopback port that is free for both UDP and TCP right now.
+# Prints a loopback port that is free for both UDP and TCP right now,
+# outside the kernel's ephemeral range: svcdns's sockets share their port
+# (SO_REUSEPORT), and a client socket given the same port by the kernel
+# (dig's sets SO_REUSEADDR too) would then receive the query it sent to
+# that port itself: dig prints "query response not set".
 free_port() {
 	local try port
 	for try in 1 2 3 4 5 6 7 8 9 10; do
 		port=$(python3 - <<'EOF'
 import random, socket, sys
-p = random.randint(20000, 60999)
+lo, hi = 32768, 60999
+try:
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        lo, hi = (int(x) for x in f.read().split())
+except (OSError, ValueError):
+    pass
+if lo - 10240 >= 2000:
+    p = random.randint(10240, lo - 1)
+elif 65535 - hi >= 2000:
+    p = random.randint(hi + 1, 65535)
+else:
+    p = random.randint(10240, 65535)
 try:
     for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
         s = socket.socket(socket.AF_INET, kind)
