@@ -1,7 +1,8 @@
 /* fuzz_kube_json_document.c - kube_json_parse_document on arbitrary bytes:
  * no crash, no leak (every delivered object is freed), an error message
  * whenever it fails; and every object it delivers comes back from the
- * cache's compact form (kube_blob) as it went in. */
+ * cache's compact form (kube_blob) as it went in, but a Node, which the
+ * cache does not keep (only a pod map takes its zone). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +61,10 @@ static void on_object(void *ctx, enum kube_json_event ev,
 		/* 1: a document may name the same object twice */
 		FUZZ_ASSERT(svc_cache_put(f->cache, copy) >= 0);
 		back = svc_cache_get(f->cache, (enum kube_kind)obj->kind, obj->ns, obj->name);
-		FUZZ_ASSERT(back != NULL && kube_object_equal(back, obj));
+		if (obj->kind == KUBE_KIND_NODE) /* only its zone, for a pod map */
+			FUZZ_ASSERT(back == NULL);
+		else
+			FUZZ_ASSERT(back != NULL && kube_object_equal(back, obj));
 		kube_object_free(obj);
 	}
 	f->n++;
