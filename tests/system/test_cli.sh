@@ -150,8 +150,11 @@ stop_server "$HOLDER"
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	start_server "$ZONESDIR/demo" --user nobody
 	check_eq "--user nobody: still answers" "10.96.0.1" "$(d +short kubernetes.default.svc.cluster.local A)"
-	users=$(ps -L -o user= -p "$PID" | sort -u | tr -d ' ' | tr '\n' ' ')
-	check_eq "--user nobody: every thread runs as nobody" "nobody " "$users"
+	# every thread's real, effective, saved and fs uid (no ps: procps is
+	# not among the packages bootstrap installs)
+	nobody=$(id -u nobody)
+	uids=$(cat /proc/"$PID"/task/*/status | awk '/^Uid:/ {print $2, $3, $4, $5}' | sort -u)
+	check_eq "--user nobody: every thread runs as nobody" "$nobody $nobody $nobody $nobody" "$uids"
 	stop_server "$PID"
 	run $BASE --http 127.0.0.1:0 --lameduck 0 --user no-such-user-svcdns
 	if [ "$RC" -eq 1 ] && printf '%s' "$ERR" | grep -q "no-such-user-svcdns.*no such user"; then
