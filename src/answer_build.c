@@ -936,7 +936,7 @@ struct answer_node *answer_build_node(struct answer_builder *b, const struct ans
 	if (name->zone >= records_zone_count(set))
 		return NULL;
 	z = answer_table_zone(t, name->zone);
-	if (name->owner_len < z->name_len || answer_build_folded(set, name))
+	if (name->owner_len < z->name_len)
 		return NULL;
 	if (compact_service(set, name, &shape))
 		return compact_node(set, name, &shape, name->owner_len - z->name_len,

@@ -45,7 +45,9 @@ bool answer_build_links(const struct records_set *set, const struct records_name
 
 /* The node of name (from set, which also provides SRV/NS glue and
    in-batch CNAME targets; a CNAME target in another batch is followed
-   into t). NULL on allocation failure, or when name is folded. */
+   into t). name must not be folded (answer_build_folded, which the
+   caller asks first: it scans the set, and is not asked twice). NULL on
+   allocation failure. */
 struct answer_node *answer_build_node(struct answer_builder *b, const struct answer_table *t,
                                       const struct records_set *set,
                                       const struct records_name *name);

@@ -174,9 +174,6 @@ static const struct answer_node *find_node(const struct answer_table *t, uint32_
 	return ht_node ? caa_container_of(ht_node, struct answer_node, lfht) : NULL;
 }
 
-/* A reverse name: the node of its own if there is one (several services
-   share the address), else the node linking it (*link_tag: the link's
-   tag, 0 when not linked). ip: the address lname stands for. */
 const struct answer_node *answer_table_find_reverse(const struct answer_table *t,
                                                     const uint8_t *lname, size_t len,
                                                     const struct kube_ip *ip,
@@ -205,9 +202,6 @@ const struct answer_node *answer_table_find_reverse(const struct answer_table *t
 	return owner;
 }
 
-/* The PTR target of the link of n with tag tag (its node's name, or the
-   name of the host it links) into out (DNAME_MAX bytes), *ttl its TTL
-   (wire order). Returns the target's length. */
 size_t answer_table_link_target(const struct answer_table *t, const struct answer_node *n,
                                 uint32_t tag, uint8_t *out, const uint8_t **ttl)
 {
