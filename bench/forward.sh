@@ -775,7 +775,7 @@ EOF
 	[ $((ap1 - ap0)) -ge "$ans" ] ||
 		echo "svcdns --autopath: coredns_autopath_success_total rose by $((ap1 - ap0)) over slices that answered $ans queries: not every answer was a walk" >>"$WORK/warnings"
 	M_SAP=$(svc_metrics "$H_SAP")
-	kill -0 "$PID_SAP" 2>/dev/null ||
+	child_alive "$PID_SAP" ||
 		echo "SAP (svcdns --autopath, pid $PID_SAP) died: $(tail -3 "$WORK/SAP.log")" >>"$WORK/warnings"
 	stop "$PID_SAP"
 fi
@@ -854,7 +854,7 @@ for m in "$M_S1" "$M_S1P" "${M_S2:-}" "${M_SAP:-}"; do
 done
 for t in S1 S1P U1 U1P DM; do
 	eval "p=\${PID_$t:-}"
-	[ -n "$p" ] && ! kill -0 "$p" 2>/dev/null && echo "$t (pid $p) died: $(tail -3 "$WORK/$t.log")" >>"$WORK/warnings"
+	[ -n "$p" ] && ! child_alive "$p" && echo "$t (pid $p) died: $(tail -3 "$WORK/$t.log")" >>"$WORK/warnings"
 done
 
 echo

@@ -191,7 +191,7 @@ fake_start() {
 	FAKE_PID=$!
 	PIDS="$PIDS $FAKE_PID"
 	while [ ! -s "$pf" ] && [ $i -lt 3000 ]; do
-		kill -0 "$FAKE_PID" 2>/dev/null ||
+		child_alive "$FAKE_PID" ||
 			die "the fake API server exited: $(tail -3 "$WORK/fakeapi-$p.log")"
 		sleep 0.1
 		i=$((i + 1))
@@ -238,12 +238,12 @@ one_start() {
 		# the HTTP port (it says it once listening), or an early exit
 		HTTP_PORT=""
 		i=0
-		while [ -z "$HTTP_PORT" ] && [ $i -lt 100 ] && kill -0 "$PID" 2>/dev/null; do
+		while [ -z "$HTTP_PORT" ] && [ $i -lt 100 ] && child_alive "$PID"; do
 			HTTP_PORT=$(sed -n 's/.*http on [^ ]* (port \([0-9]*\)).*/\1/p' "$LOG" | head -1)
 			[ -n "$HTTP_PORT" ] || sleep 0.1
 			i=$((i + 1))
 		done
-		[ -n "$HTTP_PORT" ] && kill -0 "$PID" 2>/dev/null && break
+		[ -n "$HTTP_PORT" ] && child_alive "$PID" && break
 		stop "$SAMPLER"
 		stop "$PID"
 		grep -q "Address already in use" "$LOG" && [ "$try" -lt 3 ] && continue
@@ -254,7 +254,7 @@ one_start() {
 	# synced: /metrics, the log's list lines, the pod map, the last name
 	t_end=$(($(now_ms) + SYNC_TIMEOUT * 1000))
 	while :; do
-		kill -0 "$PID" 2>/dev/null || break
+		child_alive "$PID" || break
 		synced=$(metric svcdns_api_synced)
 		if [ "$synced" = 1 ] &&
 			{ [ $want_pods = 0 ] || grep -q 'listed pods:' "$LOG"; } &&
@@ -271,7 +271,7 @@ one_start() {
 		sleep 0.2
 	done
 	if [ $ok = 0 ]; then
-		kill -0 "$PID" 2>/dev/null || echo "podmap_rss.sh: svcdns ($way, P=$p) exited" >&2
+		child_alive "$PID" || echo "podmap_rss.sh: svcdns ($way, P=$p) exited" >&2
 		echo "podmap_rss.sh: svcdns ($way, P=$p) never synced within $SYNC_TIMEOUT s" \
 			"(synced=${synced:-?} pod_map_addresses=${addrs:-?}, want $p;" \
 			"$LAST_NAME answered ${n:-?} of $LAST_COUNT); its log:" >&2

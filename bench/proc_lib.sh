@@ -5,15 +5,19 @@
 #
 # bench_work PREFIX: makes WORK=/tmp/PREFIX.XXXXXX and sets the traps.
 
+# child_alive: a PID is signalled only while it is still this shell's child
+# (a reaped one's number may belong to another program by then).
+. "$(dirname "$0")/../tests/system/pids.sh"
+
 # Stops one process this script started and drops it from PIDS.
 stop() {
 	local pid=$1 i=0
-	kill -TERM "$pid" 2>/dev/null
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+	child_alive "$pid" && kill -TERM "$pid" 2>/dev/null
+	while child_alive "$pid" && [ $i -lt 50 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	kill -KILL "$pid" 2>/dev/null
+	child_alive "$pid" && kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	PIDS=$(echo " $PIDS " | sed "s/ $pid / /g")
 }

@@ -208,15 +208,15 @@ EOF
 			fail "dig batch"
 		[ "$(grep -c 'status: NOERROR' "$WORK/digs")" -ge 150 ] || fail "dig batch answers"
 	fi
-	kill -0 "$SVC_PID" 2>/dev/null || fail "svcdns died"
+	child_alive "$SVC_PID" || fail "svcdns died"
 	# A clean exit on SIGTERM (make check-valgrind reads its leak check).
-	kill -TERM "$SVC_PID"
+	child_alive "$SVC_PID" && kill -TERM "$SVC_PID"
 	n=0
-	while kill -0 "$SVC_PID" 2>/dev/null && [ $n -lt 300 ]; do
+	while child_alive "$SVC_PID" && [ $n -lt 300 ]; do
 		sleep 0.1
 		n=$((n + 1))
 	done
-	kill -KILL "$SVC_PID" 2>/dev/null
+	child_alive "$SVC_PID" && kill -KILL "$SVC_PID" 2>/dev/null
 	wait "$SVC_PID"
 	st=$?
 	PIDS=$(echo " $PIDS " | sed "s/ $SVC_PID / /g")
@@ -399,7 +399,7 @@ latency() {
 # slice it runs beside) and created $WORK/stream.ready; then removes the file.
 streamer_ready() {
 	local i=0
-	while [ ! -e "$WORK/stream.ready" ] && kill -0 "$1" 2>/dev/null && [ $i -lt 600 ]; do
+	while [ ! -e "$WORK/stream.ready" ] && child_alive "$1" && [ $i -lt 600 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -722,7 +722,7 @@ EOF
 		streamer_ready "$UP"
 		perf "$P_SVC" "$SLICE" updating >/dev/null
 		i=0
-		while kill -0 "$UP" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		while child_alive "$UP" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 		stop "$UP"
 		echo "  stream: $(cat "$WORK/stream.out")" >>"$WORK/streams"
 	done

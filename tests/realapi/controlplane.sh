@@ -63,7 +63,7 @@ ra_wait() {
 	n=$((secs * 5 * LIB_SLOW))
 	while [ $i -lt $n ]; do
 		"$@" && return 0
-		kill -0 "$pid" 2>/dev/null || return 2
+		child_alive "$pid" || return 2
 		sleep 0.2
 		i=$((i + 1))
 	done
@@ -74,12 +74,12 @@ ra_wait() {
 # SVCDNS_TEST_SLOW); reaps it and forgets it.
 ra_stop() {
 	local pid=$1 i=0
-	kill -TERM "$pid" 2>/dev/null
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt $(($2 * 10 * LIB_SLOW)) ]; do
+	child_alive "$pid" && kill -TERM "$pid" 2>/dev/null
+	while child_alive "$pid" && [ $i -lt $(($2 * 10 * LIB_SLOW)) ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	child_alive "$pid" && kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	LIB_PIDS=$(echo " $LIB_PIDS " | sed "s/ $pid / /")
 	return 0
@@ -525,7 +525,7 @@ start_svcdns_api() {
 		LIB_SVCDNS_PIDS="${LIB_SVCDNS_PIDS:-} $PID"
 		i=0
 		while [ $i -lt $((100 * LIB_SLOW)) ]; do
-			if ! kill -0 "$PID" 2>/dev/null; then
+			if ! child_alive "$PID"; then
 				wait "$PID" 2>/dev/null
 				st=$?
 				if lib_port_taken "$try"; then continue 2; fi

@@ -132,12 +132,12 @@ start_coredns() {
 		coredns_exec
 		i=0
 		while [ $i -lt $((300 * LIB_SLOW)) ]; do
-			kill -0 "$CD_PID" 2>/dev/null || break
+			child_alive "$CD_PID" || break
 			QPORT=$CD_PORT q "$name" A | grep -q "$addr\$" && return 0
 			sleep 0.1
 			i=$((i + 1))
 		done
-		if kill -0 "$CD_PID" 2>/dev/null || ! grep -q 'address already in use' "$CD_LOG"; then
+		if child_alive "$CD_PID" || ! grep -q 'address already in use' "$CD_LOG"; then
 			ra_die coredns "$CD_LOG" "CoreDNS did not answer $name on 127.0.0.1:$CD_PORT"
 		fi
 		ra_stop "$CD_PID" 2
@@ -176,12 +176,12 @@ start_svcdns_diff() {
 		svcdns_diff_exec "$@"
 		i=0
 		while [ $i -lt $((300 * LIB_SLOW)) ]; do
-			kill -0 "$PID" 2>/dev/null || break
+			child_alive "$PID" || break
 			q "kubernetes.default.svc.cluster.local" A | grep -q '10.96.0.1$' && return 0
 			sleep 0.1
 			i=$((i + 1))
 		done
-		if kill -0 "$PID" 2>/dev/null || ! grep -q "port $PORT: .*Address already in use" "$LOG"; then
+		if child_alive "$PID" || ! grep -q "port $PORT: .*Address already in use" "$LOG"; then
 			ra_die svcdns "$LOG" "svcdns did not answer kubernetes.default on 127.0.0.1:$PORT"
 		fi
 		ra_stop "$PID" 2

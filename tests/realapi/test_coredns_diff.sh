@@ -121,7 +121,7 @@ else
 	pass "svcdns got no 403 with deploy/'s ClusterRole"
 fi
 alive "svcdns still running"
-kill -0 "$CD_PID" 2>/dev/null && pass "CoreDNS still running" || fail "CoreDNS still running"
+child_alive "$CD_PID" && pass "CoreDNS still running" || fail "CoreDNS still running"
 if [ -n "${KEEP:-}" ]; then
 	cp -r "$RA_DIR/Corefile" "$RA_DIR/coredns.log" "$LOG" "$QF" "$RA_DIR/compare.out" "$NSD_DIR" \
 		"$RA_DIR/churn.out" "$RA_DIR/churn.tsv" "$QF2" "$RA_DIR/compare-after.out" "$KEEP/" 2>/dev/null

@@ -297,7 +297,7 @@ fi
 coredns_compare "the second file (questions about both)" "$QF2" "$RA_DIR/compare-2.out"
 
 alive "svcdns still running"
-kill -0 "$CD_PID" 2>/dev/null && pass "CoreDNS still running" || fail "CoreDNS still running"
+child_alive "$CD_PID" && pass "CoreDNS still running" || fail "CoreDNS still running"
 if [ -n "${HOSTS_DIFF_KEEP:-}" ]; then
 	KEEP=$(mktemp -d /tmp/hosts-diff.XXXXXX)
 	cp -r "$RA_DIR/Corefile" "$RA_DIR/coredns.log" "$LOG" "$HF" "$QF1" "$QF2" \

@@ -622,7 +622,7 @@ fi
 check_true "svcdns listed the ServiceImports once the CRD and the rule were there" \
 	grep -q 'listed serviceimports' "$LOG"
 alive "svcdns still running"
-kill -0 "$CD_PID" 2>/dev/null && pass "CoreDNS still running" || fail "CoreDNS still running"
+child_alive "$CD_PID" && pass "CoreDNS still running" || fail "CoreDNS still running"
 if [ -n "${MCS_DIFF_KEEP:-}" ]; then
 	KEEP=$(mktemp -d /tmp/mcs-diff.XXXXXX)
 	cp -r "$RA_DIR/Corefile" "$RA_DIR/coredns.log" "$LOG" "$QF" "$QF2" "$RA_DIR"/compare*.out \

@@ -89,6 +89,7 @@ need() {
 SVCDNS=$(readlink -f "$SVCDNS")
 [ -x "$SVCDNS" ] || abort "SVCDNS=$SVCDNS is not an executable file"
 [ -f "$HERE/fixtures.py" ] || abort "TESTDIR=$TESTDIR has no resolvers/fixtures.py"
+. "$TESTDIR/system/pids.sh" || abort "cannot read $TESTDIR/system/pids.sh"
 need unshare "Debian package util-linux"
 need mount "Debian package mount"
 need ip "Debian package iproute2"
@@ -137,15 +138,15 @@ PIDS=""
 cleanup() {
 	local pid i
 	for pid in $PIDS; do
-		kill -TERM "$pid" 2>/dev/null
+		child_alive "$pid" && kill -TERM "$pid" 2>/dev/null
 	done
 	for pid in $PIDS; do
 		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+		while child_alive "$pid" && [ $i -lt 50 ]; do
 			sleep 0.1
 			i=$((i + 1))
 		done
-		kill -KILL "$pid" 2>/dev/null
+		child_alive "$pid" && kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
 	if [ -z "${RESOLVERS_KEEP:-}" ]; then
@@ -228,8 +229,9 @@ echo "# clients ready in $(($(date +%s) - T0)) s ($BIN): $("$GO_OLD" version | c
 wait_answer() {
 	local i
 	for i in $(seq 1 100); do
-		kill -0 "$4" 2>/dev/null || abort "$(basename "$5" .log) exited at start; log: $(cat "$5")"
-		dig @"$1" +norec +time=1 +tries=1 +short "$2" "$3" 2>/dev/null | grep -q . && return 0
+		child_alive "$4" || abort "$(basename "$5" .log) exited at start; log: $(cat "$5")"
+		# a line of data, not dig's ";; communications error" (stdout too)
+		dig @"$1" +norec +time=1 +tries=1 +short "$2" "$3" 2>/dev/null | grep -qv '^;' && return 0
 		sleep 0.1
 	done
 	abort "no answer from $1 for $2 $3 after 100 tries; log: $(cat "$5")"
@@ -470,7 +472,7 @@ run_client() {
 	local client=$1 kinds=" $2 " filter=$3 kind query want notes got
 	shift 3
 	# a crashed svcdns would make every lookup wait for its timeouts
-	kill -0 "$SVCDNS_PID" 2>/dev/null ||
+	child_alive "$SVCDNS_PID" ||
 		abort "svcdns died before the $client lookups; log tail: $(tail -20 "$SVCDNS_LOG")"
 	printf '%s\n' "$ROWS" | while IFS='	' read -r kind query want notes; do
 		case $kinds in *" $kind "*) ;; *) continue ;; esac
@@ -812,7 +814,7 @@ ap_command() {
 declare -A AP_PLAIN
 autopath_run() {
 	local config=$1 client col=0 kind query want notes counts cell want_n plain_n got desc why key same same_what
-	kill -0 "$SVCDNS_PID" 2>/dev/null ||
+	child_alive "$SVCDNS_PID" ||
 		abort "svcdns died before the autopath ($config) lookups; log tail: $(tail -20 "$SVCDNS_LOG")"
 	for client in $AP_CLIENTS; do
 		col=$((col + 1))
@@ -893,10 +895,10 @@ autopath_run plain
 # no sanitizer report. A stopped svcdns's PID leaves PIDS once reaped.
 stop_svcdns() {
 	local what=$1 i st pid keep=""
-	if kill -0 "$SVCDNS_PID" 2>/dev/null; then
+	if child_alive "$SVCDNS_PID"; then
 		kill -TERM "$SVCDNS_PID"
-		for i in $(seq 1 100); do kill -0 "$SVCDNS_PID" 2>/dev/null || break; sleep 0.1; done
-		if kill -0 "$SVCDNS_PID" 2>/dev/null; then
+		for i in $(seq 1 100); do child_alive "$SVCDNS_PID" || break; sleep 0.1; done
+		if child_alive "$SVCDNS_PID"; then
 			fail "$what exits within 10 s of SIGTERM"
 		else
 			wait "$SVCDNS_PID"
@@ -1119,7 +1121,7 @@ zp_word() {
 zp_run() {
 	local config=$1 node=$2 row kind client col want got cls different bad lookups firsts why desc
 	local w_first w_v4 w_v6 w_node per what
-	kill -0 "$SVCDNS_PID" 2>/dev/null ||
+	child_alive "$SVCDNS_PID" ||
 		abort "svcdns died before the prefer-zone ($config) lookups; log tail: $(tail -20 "$SVCDNS_LOG")"
 	while IFS= read -r row <&3; do
 		kind=$(printf '%s\n' "$row" | cut -f2)

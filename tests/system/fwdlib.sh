@@ -22,7 +22,7 @@ start_upstream() {
 	LIB_PIDS="$LIB_PIDS $UPID"
 	i=0
 	while [ $i -lt 100 ] && [ ! -e "$dir/ready" ]; do
-		if ! kill -0 "$UPID" 2>/dev/null; then
+		if ! child_alive "$UPID"; then
 			echo "FAIL: upstream.py exited at start:" >&2
 			sed 's/^/  /' "$dir/stderr" >&2
 			exit 1
@@ -85,11 +85,12 @@ EOF
 }
 
 # ask NAME TYPE [upstream.py ask options]: one query to svcdns ($PORT),
-# prints the JSON reply.
+# prints the JSON reply. Its --timeout is stretched by SVCDNS_TEST_SLOW.
 ask() {
 	local name=$1 type=$2
 	shift 2
-	timeout 30 python3 "$UPSTREAM_PY" ask "${QPORT:-$PORT}" "$name" "$type" "$@"
+	timeout $((60 * LIB_SLOW)) python3 "$UPSTREAM_PY" ask "${QPORT:-$PORT}" "$name" "$type" \
+		--slow "$LIB_SLOW" "$@"
 }
 
 # jf EXPR: evaluates EXPR (python, over the reply r) for each JSON line on
@@ -105,7 +106,7 @@ for line in sys.stdin:
     try:
         print(eval(sys.argv[1], {}, {"r": r}))
     except Exception as ex:
-        print("ERR:%s" % type(ex).__name__)
+        print("ERR:%s in %s" % (type(ex).__name__, line))
 ' "$1"
 }
 
@@ -125,7 +126,7 @@ start_fwd() {
 		LIB_PIDS="$LIB_PIDS $PID"
 		i=0
 		while [ $i -lt $((50 * LIB_SLOW)) ]; do
-			if ! kill -0 "$PID" 2>/dev/null; then
+			if ! child_alive "$PID"; then
 				wait "$PID" 2>/dev/null
 				st=$?
 				if lib_port_taken "$try"; then continue 2; fi
@@ -133,8 +134,7 @@ start_fwd() {
 				sed 's/^/  /' "$LOG" >&2
 				exit 1
 			fi
-			if dig @127.0.0.1 -p "$PORT" +norec +time=1 +tries=1 +short \
-				dns-version.cluster.local TXT 2>/dev/null | grep -q '1.1.0'; then
+			if lib_serving "$PORT" cluster.local; then
 				return 0
 			fi
 			sleep 0.1

@@ -3,7 +3,8 @@
 # tests/realapi/coredns_lib.sh, tests/resolvers/run.sh and
 # bench/forward.sh; the server svcdns is compared with in bench/run.sh).
 # Sourced; POSIX sh and `local`, as lib.sh (the realapi tests run under
-# dash); needs nothing from lib.sh, only nsd and dig.
+# dash); needs nothing from lib.sh, only nsd, dig and pids.sh's child_alive
+# (sourced by every caller).
 #
 #   nsd_conf DIR ADDR PORT ZONE...  writes DIR/nsd.conf: NSD on ADDR@PORT
 #                   (IPv4) for the ZONEs, each from DIR/NAME.zone (the root
@@ -104,7 +105,7 @@ nsd_wait() {
 	name=$1 type=$2 pat=${3:-.}
 	n=$((${NSD_TRIES:-100} * ${LIB_SLOW:-1}))
 	while [ $i -lt $n ]; do
-		kill -0 "$NSD_PID" 2>/dev/null || return 2
+		child_alive "$NSD_PID" || return 2
 		dig @"$NSD_ADDR" -p "$NSD_PORT" +norec +time=1 +tries=1 +short "$name" "$type" 2>/dev/null |
 			grep -q -- "$pat" && return 0
 		sleep 0.1

@@ -147,8 +147,8 @@ alive
 lame=$(awk 'BEGIN { RS = "\0" } prev == "--lameduck" { print; exit } { prev = $0 }' "$WORK/args")
 kill -TERM "$PID"
 i=0
-while kill -0 "$PID" 2>/dev/null && [ $i -lt $(((${lame:-5} + 2) * 10)) ]; do sleep 0.1; i=$((i + 1)); done
-if kill -0 "$PID" 2>/dev/null; then
+while child_alive "$PID" && [ $i -lt $(((${lame:-5} + 2) * 10)) ]; do sleep 0.1; i=$((i + 1)); done
+if child_alive "$PID"; then
 	fail "exits within --lameduck ${lame:-5} + 2 s of SIGTERM"
 else
 	wait "$PID"

@@ -236,8 +236,8 @@ timeout 10 "$SVCDNS" --dir "$DIR" --listen 127.0.0.1 --port "$P" --http 127.0.0.
 LP=$!
 LIB_PIDS="$LIB_PIDS $LP"
 i=0
-while [ $i -lt 30 ] && kill -0 "$LP" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-if kill -0 "$LP" 2>/dev/null; then
+while [ $i -lt 30 ] && child_alive "$LP"; do sleep 0.1; i=$((i + 1)); done
+if child_alive "$LP"; then
 	fail "loop (stub-domain): svcdns as a stub domain's server refuses to start (still running after 3 s)"
 	stop_server "$LP"
 else

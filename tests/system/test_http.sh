@@ -151,9 +151,9 @@ tcprc=$?
 check_true "lame duck: the pipelined TCP client got every answer ($(cat "$WORK/tcp.out"))" \
 	test "$tcprc" -eq 0
 i=0
-while kill -0 "$PID" 2>/dev/null && [ $i -lt 60 ]; do sleep 0.1; i=$((i + 1)); done
+while child_alive "$PID" && [ $i -lt 60 ]; do sleep 0.1; i=$((i + 1)); done
 el=$(($(now_ms) - t0))
-if kill -0 "$PID" 2>/dev/null; then
+if child_alive "$PID"; then
 	fail "svcdns still running 6 s after SIGTERM with --lameduck 2"
 else
 	wait "$PID"
@@ -167,7 +167,7 @@ check_true "the lame duck is logged" grep -q 'lame duck for 2 s' "$LOG"
 # a second SIGTERM during the lame duck ends it at once
 start_server "$DIR" --lameduck 30
 kill -TERM "$PID"; sleep 0.3; kill -TERM "$PID"
-check_true "second SIGTERM: exits at once" wait_for 2 sh -c "! kill -0 $PID 2>/dev/null"
+check_true "second SIGTERM: exits at once" wait_for 2 eval "! child_alive $PID"
 stop_server "$PID"
 
 # ---- 3. API source: not ready before the first list, ready after -------------

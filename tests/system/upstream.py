@@ -46,11 +46,14 @@
 
   upstream.py ask PORT NAME TYPE [--id N] [--rd] [--cd] [--do] [--ad]
                   [--bufsize N | --noedns] [--tcp] [--class C] [--n N]
-                  [--timeout S]
+                  [--timeout S] [--slow K]
       sends the query to 127.0.0.1:PORT (N copies at once, each from its
       own socket, with --n) and prints one JSON object per reply (or
       {"error": "timeout"}): id, flags, rcode, the question as echoed, the
       answer/authority records (owner, type, ttl, data), OPT size.
+      --timeout (default 3 s) is multiplied by --slow (default 1): the
+      tests pass their SVCDNS_TEST_SLOW, a server under valgrind being
+      that much slower to answer.
 
 Only loopback is ever contacted; every wait is bounded.
 """
@@ -525,7 +528,7 @@ def ask(argv):
         return default
     qid = opt("--id")
     n = int(opt("--n", "1"))
-    timeout = float(opt("--timeout", "3"))
+    timeout = float(opt("--timeout", "3")) * int(opt("--slow", "1"))
     bufsize = None if "--noedns" in opts else int(opt("--bufsize", "1232"))
     qclass = CLASSES.get(opt("--class", "IN"), 1)
     flags = 0

@@ -21,7 +21,7 @@ start_fakeapi() {
 	FAKE_PID=$!
 	LIB_PIDS="$LIB_PIDS $FAKE_PID"
 	while [ ! -s "$pf" ] && [ $i -lt 100 ]; do
-		if ! kill -0 "$FAKE_PID" 2>/dev/null; then
+		if ! child_alive "$FAKE_PID"; then
 			echo "FAIL: fake API server exited; log:" >&2
 			sed 's/^/  /' "$WORK/fakeapi.log" >&2
 			exit 1
@@ -75,7 +75,7 @@ start_svcdns_src() {
 		LIB_PIDS="$LIB_PIDS $PID"
 		i=0
 		while [ $i -lt $((50 * LIB_SLOW)) ]; do
-			if ! kill -0 "$PID" 2>/dev/null; then
+			if ! child_alive "$PID"; then
 				wait "$PID" 2>/dev/null
 				st=$?
 				if lib_port_taken "$try"; then continue 2; fi
