@@ -53,8 +53,8 @@ static int port_taken(const struct sockaddr *sa, socklen_t len, char *why, size_
 static int resolve(const char *addr, uint16_t port, struct sockaddr_storage *ss,
                    socklen_t *len);
 
-struct server *server_start(const struct server_config *cfg, struct answer_slot *slot,
-                            char *err, size_t errlen)
+struct server *server_bind(const struct server_config *cfg, struct answer_slot *slot,
+                           char *err, size_t errlen)
 {
 	struct server *s = calloc(1, sizeof(*s));
 	unsigned w;
@@ -149,19 +149,26 @@ struct server *server_start(const struct server_config *cfg, struct answer_slot 
 			net_tcp_set_metrics(wk->tcp[a], metrics_thread(cfg->metrics, w));
 		}
 	}
-	for (w = 0; w < cfg->threads; w++) {
-		int rc = pthread_create(&s->workers[w].thread, NULL, worker_main,
-		                        &s->workers[w]);
-		if (rc != 0) {
-			snprintf(err, errlen, "cannot start a query thread: %s", strerror(rc));
-			goto fail;
-		}
-		s->workers[w].started = true;
-	}
 	return s;
 fail:
 	server_stop(s);
 	return NULL;
+}
+
+int server_start(struct server *s, char *err, size_t errlen)
+{
+	unsigned w;
+
+	for (w = 0; w < s->cfg.threads; w++) {
+		int rc = pthread_create(&s->workers[w].thread, NULL, worker_main,
+		                        &s->workers[w]);
+		if (rc != 0) {
+			snprintf(err, errlen, "cannot start a query thread: %s", strerror(rc));
+			return -1;
+		}
+		s->workers[w].started = true;
+	}
+	return 0;
 }
 
 void server_stop(struct server *s)

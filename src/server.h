@@ -29,14 +29,21 @@ struct server_config {
 	bool reuse_port;           /* share the DNS port with another process */
 };
 
-/* Binds every socket (so bind errors surface here), then starts the
-   threads. Unless cfg->reuse_port, a port another socket holds already is
-   an error. Returns NULL with err set ("127.0.0.1:53: Permission denied"). */
-struct server *server_start(const struct server_config *cfg,
-                            struct answer_slot *slot, char *err,
-                            size_t errlen);
+/* Binds every socket (so bind errors surface here) and sets up each
+   thread's loop, starting no thread: the caller may give up root between
+   this and server_start, so that no query is answered as root. Unless
+   cfg->reuse_port, a port another socket holds already is an error.
+   Returns NULL with err set ("127.0.0.1:53: Permission denied"). */
+struct server *server_bind(const struct server_config *cfg,
+                           struct answer_slot *slot, char *err,
+                           size_t errlen);
 
-/* Stops and joins the threads, closes the sockets, frees s. */
+/* Starts the query threads of a bound server; queries that arrived since
+   the bind are waiting in the sockets. Returns -1 with err set; the
+   caller then calls server_stop. */
+int server_start(struct server *s, char *err, size_t errlen);
+
+/* Stops and joins the threads started, closes the sockets, frees s. */
 void server_stop(struct server *s);
 
 /* Sum of every thread's forwarder counters (read without locks, for

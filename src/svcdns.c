@@ -539,8 +539,8 @@ static int server_config_of(struct app *app, struct server_config *scfg, char *e
 	return 0;
 }
 
-/* The query threads on their sockets, then /health, /ready, /metrics,
-   then the privileges dropped. */
+/* The DNS sockets and /health, /ready, /metrics bound, the privileges
+   dropped, then the query threads started. */
 static int start_serving(struct app *app, struct server_config *scfg, char *err,
                          size_t errlen)
 {
@@ -554,7 +554,7 @@ static int start_serving(struct app *app, struct server_config *scfg, char *err,
 	scfg->metrics = app->metrics;
 	snprintf(app->server_label, sizeof(app->server_label), "dns://:%u",
 	         (unsigned)scfg->port);
-	app->server = server_start(scfg, &app->slot, err, errlen);
+	app->server = server_bind(scfg, &app->slot, err, errlen);
 	if (!app->server)
 		return -1;
 	app->http = http_start(app->base, app->opt.http, &hh, err, errlen);
@@ -564,7 +564,7 @@ static int start_serving(struct app *app, struct server_config *scfg, char *err,
 	         (unsigned)http_port(app->http));
 	if (app->opt.user && privileges_drop(app->opt.user, err, errlen) < 0)
 		return -1;
-	return 0;
+	return server_start(app->server, err, errlen);
 }
 
 /* The main loop's events, and the source that keeps the cache current:

@@ -6,7 +6,7 @@
 
 # run NAME ARGS...: runs svcdns (bounded), sets RC, OUT, ERR
 run() {
-	timeout 10 "$SVCDNS" "$@" >"$WORK/out" 2>"$WORK/err"
+	timeout $((10 * LIB_SLOW)) "$SVCDNS" "$@" >"$WORK/out" 2>"$WORK/err"
 	RC=$?
 	OUT=$(cat "$WORK/out")
 	ERR=$(cat "$WORK/err")
@@ -99,11 +99,11 @@ fi
 SECOND=$!
 LIB_PIDS="$LIB_PIDS $SECOND"
 i=0
-while [ $i -lt $((100 * LIB_SLOW)) ] && ! grep -q "serving .* services on port" "$WORK/second.log" && kill -0 "$SECOND" 2>/dev/null; do
+while [ $i -lt $((100 * LIB_SLOW)) ] && ! grep -q "serving .* services on port" "$WORK/second.log" && child_alive "$SECOND"; do
 	sleep 0.1
 	i=$((i + 1))
 done
-if kill -0 "$SECOND" 2>/dev/null && grep -q "serving .* services on port" "$WORK/second.log"; then
+if child_alive "$SECOND" && grep -q "serving .* services on port" "$WORK/second.log"; then
 	pass "--reuse-port: a second svcdns shares the port"
 else
 	fail "--reuse-port: the second svcdns did not start: $(head -3 "$WORK/second.log")"
@@ -111,10 +111,7 @@ fi
 stop_server "$SECOND"
 stop_server "$FIRST"
 
-# Start-up failing right after the query threads are spawned (here: the
-# --http port is taken) must end the process, however late the threads
-# enter their loops; a stop that came before a loop started was lost and
-# the join waited for ever.
+# The --http port taken: exit 1, before any query thread started.
 python3 - >"$WORK/http-holder.out" 2>&1 <<'PYEOF' &
 import socket, time
 t = socket.socket(socket.AF_INET, socket.SOCK_STREAM); t.bind(("127.0.0.1", 0)); t.listen(1)
@@ -126,24 +123,36 @@ LIB_PIDS="$LIB_PIDS $HOLDER"
 i=0
 while [ $i -lt 50 ] && ! grep -q port "$WORK/http-holder.out"; do sleep 0.1; i=$((i + 1)); done
 HP=$(sed -n 's/^port //p' "$WORK/http-holder.out")
+run --dir "$ZONESDIR/demo" --listen 127.0.0.1 --port "$(free_port)" --upstream none --http "127.0.0.1:$HP"
+if [ "$RC" -eq 1 ] && printf '%s' "$ERR" | grep -q "Address already in use"; then
+	pass "--http port in use: exit 1 ($(printf '%s' "$ERR" | tail -1))"
+else
+	fail "--http port in use: expected exit 1, got $RC; stderr: $(printf '%s' "$ERR" | tail -3)"
+fi
+stop_server "$HOLDER"
+
+# Start-up failing right after the query threads are spawned (here: the
+# API source's token file is missing, read once the threads run) must end
+# the process, however late the threads enter their loops; a stop that
+# came before a loop started was lost and the join waited for ever.
 hung=0 other=0 n=0
 while [ $n -lt 40 ]; do
 	n=$((n + 1))
 	DP=$(free_port)
-	timeout -k 5 $((20 * LIB_SLOW)) "$SVCDNS" --dir "$ZONESDIR/demo" --listen 127.0.0.1 --port "$DP" \
-		--upstream none --threads 8 --http "127.0.0.1:$HP" >"$WORK/race.log" 2>&1
+	timeout -k 5 $((20 * LIB_SLOW)) "$SVCDNS" --apiserver http://127.0.0.1:9 \
+		--token-file "$WORK/no-such-token" --listen 127.0.0.1 --port "$DP" \
+		--upstream none --threads 8 --http 127.0.0.1:0 >"$WORK/race.log" 2>&1
 	st=$?
 	if [ $st -eq 124 ] || [ $st -eq 137 ]; then
 		hung=$((hung + 1))
 		echo "     run $n hung in shutdown: $(tail -1 "$WORK/race.log")"
 		break
-	elif [ $st -ne 1 ] || ! grep -q "Address already in use" "$WORK/race.log"; then
+	elif [ $st -ne 1 ] || ! grep -q "no-such-token: No such file" "$WORK/race.log"; then
 		other=$((other + 1))
 		echo "     run $n: exit $st: $(head -2 "$WORK/race.log")"
 	fi
 done
 check_eq "40 starts failing after the threads spawn: none hangs, each exits 1" "0 0" "$hung $other"
-stop_server "$HOLDER"
 # --user: after binding, every thread runs as that user (root is needed
 # to switch; the test runs as root in CI). A user that does not exist is
 # a runtime error that names it.
