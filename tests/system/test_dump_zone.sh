@@ -7,7 +7,7 @@ require_tool named-compilezone bind9-utils
 
 Z=cluster.local
 out=$WORK/zone
-timeout 20 "$SVCDNS" --dir "$ZONESDIR/demo" --dump-zone >"$out" 2>"$WORK/err"
+timeout $((20 * LIB_SLOW)) "$SVCDNS" --dir "$ZONESDIR/demo" --dump-zone >"$out" 2>"$WORK/err"
 st=$?
 check_eq "--dump-zone exits 0" 0 "$st"
 if [ $st -ne 0 ]; then sed 's/^/     /' "$WORK/err"; fi
@@ -71,11 +71,11 @@ hasnot "reports.shop.svc.$Z. "
 hasnot "203.0.113.10"
 
 # a second dump of the same data is identical (stable order)
-timeout 20 "$SVCDNS" --dir "$ZONESDIR/demo" --dump-zone >"$WORK/zone2" 2>/dev/null
+timeout $((20 * LIB_SLOW)) "$SVCDNS" --dir "$ZONESDIR/demo" --dump-zone >"$WORK/zone2" 2>/dev/null
 if cmp -s "$out" "$WORK/zone2"; then pass "two dumps of the same data are identical"; else
 	fail "two dumps of the same data differ"; diff "$out" "$WORK/zone2" | head -10 | sed 's/^/     /'; fi
 
 # exit code on an unreadable directory
-timeout 20 "$SVCDNS" --dir /nonexistent/svcdns-test --dump-zone >/dev/null 2>"$WORK/err2"
+timeout $((20 * LIB_SLOW)) "$SVCDNS" --dir /nonexistent/svcdns-test --dump-zone >/dev/null 2>"$WORK/err2"
 check_eq "--dump-zone on a missing directory exits 1" 1 "$?"
 finish

@@ -193,7 +193,7 @@ for bad in "--stub-domain corp.example" "--stub-domain =127.0.0.1" \
 	"--upstream 127.0.0.1:0" "--upstream 127.0.0.1:70000" "--upstream host.example" \
 	"--resolv-conf /nonexistent/resolv.conf"; do
 	# shellcheck disable=SC2086
-	timeout 10 "$SVCDNS" --dir "$DIR" --listen 127.0.0.1 --port "$(free_port)" \
+	timeout $((10 * LIB_SLOW)) "$SVCDNS" --dir "$DIR" --listen 127.0.0.1 --port "$(free_port)" \
 		--http 127.0.0.1:0 --threads 1 $bad >"$WORK/bad.out" 2>&1
 	st=$?
 	if [ $st -ne 0 ] && [ $st -ne 124 ] && [ -s "$WORK/bad.out" ]; then
@@ -213,7 +213,7 @@ for how in upstream resolv; do
 		printf 'nameserver 127.0.0.1:%s\n' "$P" >"$WORK/loop.conf"
 		set -- --resolv-conf "$WORK/loop.conf"
 	fi
-	timeout 10 "$SVCDNS" --dir "$DIR" --listen 127.0.0.1 --port "$P" \
+	timeout $((10 * LIB_SLOW)) "$SVCDNS" --dir "$DIR" --listen 127.0.0.1 --port "$P" \
 		--http 127.0.0.1:0 --threads 1 "$@" >"$WORK/loop.out" 2>&1
 	st=$?
 	if [ $st -ne 0 ] && [ $st -ne 124 ]; then
@@ -230,15 +230,15 @@ for how in upstream resolv; do
 done
 # a stub domain pointing at ourselves loops just the same
 P=$(free_port)
-timeout 10 "$SVCDNS" --dir "$DIR" --listen 127.0.0.1 --port "$P" --http 127.0.0.1:0 \
+timeout $((10 * LIB_SLOW)) "$SVCDNS" --dir "$DIR" --listen 127.0.0.1 --port "$P" --http 127.0.0.1:0 \
 	--threads 1 --upstream "127.0.0.1:$UP" --stub-domain "corp.example=127.0.0.1:$P" \
 	>"$WORK/loop.out" 2>&1 &
 LP=$!
 LIB_PIDS="$LIB_PIDS $LP"
 i=0
-while [ $i -lt 30 ] && child_alive "$LP"; do sleep 0.1; i=$((i + 1)); done
+while [ $i -lt $((30 * LIB_SLOW)) ] && child_alive "$LP"; do sleep 0.1; i=$((i + 1)); done
 if child_alive "$LP"; then
-	fail "loop (stub-domain): svcdns as a stub domain's server refuses to start (still running after 3 s)"
+	fail "loop (stub-domain): svcdns as a stub domain's server refuses to start (still running after $((3 * LIB_SLOW)) s)"
 	stop_server "$LP"
 else
 	wait "$LP"
