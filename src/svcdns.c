@@ -196,7 +196,7 @@ static const struct config_option option_table[] = {
 	{"lameduck", CONFIG_UINT, "SECONDS", "5", 0, 3600, NULL, OPT(lameduck),
 	 "after SIGTERM or SIGINT, keep answering DNS this long with /health and /ready failing, then exit"},
 	{"user", CONFIG_STRING, "NAME", NULL, 0, 0, NULL, OPT(user),
-	 "after binding the sockets, switch to this user and its group"},
+	 "after binding the sockets and before the first query, switch to this user and its group; the --dir files and the token file are read as that user from then on"},
 	{NULL, 0, NULL, NULL, 0, 0, NULL, 0, NULL},
 };
 
