@@ -34,6 +34,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "system"))
+import free_port as free_port_py  # noqa: E402  (tests/system/free_port.py)
 TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "TXT": 16, "AAAA": 28,
          "SRV": 33, "ANY": 255}
 ASKED = ["A", "AAAA", "SRV", "PTR", "TXT", "CNAME", "NS", "SOA", "ANY"]
@@ -58,17 +60,10 @@ def query(name, qtype, edns, qid):
 
 def free_port():
     """A loopback port free for UDP and TCP, below the ephemeral range."""
-    for _ in range(50):
-        port = random.randint(20000, 32767)
-        try:
-            for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-                s = socket.socket(socket.AF_INET, kind)
-                s.bind(("127.0.0.1", port))
-                s.close()
-            return port
-        except OSError:
-            continue
-    sys.exit("compare_replies: no free port")
+    port = free_port_py.free_port()
+    if port is None:
+        sys.exit("compare_replies: no free port")
+    return port
 
 
 class Server:

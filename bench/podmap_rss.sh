@@ -111,23 +111,9 @@ done
 now_ms() { date +%s%3N; }
 
 # free_port: a loopback port free for UDP and TCP right now, below the
-# ephemeral range (tests/system/lib.sh says why).
+# ephemeral range (tests/system/free_port.py says why).
 free_port() {
-	python3 - <<'EOF'
-import random, socket, sys
-for _ in range(20):
-    p = random.randint(20000, 32767)
-    try:
-        for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-            s = socket.socket(socket.AF_INET, kind)
-            s.bind(("127.0.0.1", p))
-            s.close()
-    except OSError:
-        continue
-    print(p)
-    sys.exit(0)
-sys.exit(1)
-EOF
+	python3 "$TESTDIR/system/free_port.py"
 }
 
 # status_kb FIELD [PID]: FIELD (VmRSS, VmHWM, RssAnon) of PID in kB.

@@ -95,43 +95,10 @@ copy_demo() {
 }
 
 # ---- ports -----------------------------------------------------------------
-# Prints a loopback port that is free for both UDP and TCP right now,
-# outside the kernel's ephemeral range: svcdns's sockets share their port
-# (SO_REUSEPORT), and a client socket given the same port by the kernel
-# (dig's sets SO_REUSEADDR too) would then receive the query it sent to
-# that port itself: dig prints "query response not set".
+# free_port: prints a loopback port free for UDP and TCP right now, outside
+# the kernel's ephemeral range (free_port.py says why).
 free_port() {
-	local try port
-	for try in 1 2 3 4 5 6 7 8 9 10; do
-		port=$(python3 - <<'EOF'
-import random, socket, sys
-lo, hi = 32768, 60999
-try:
-    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-        lo, hi = (int(x) for x in f.read().split())
-except (OSError, ValueError):
-    pass
-if lo - 10240 >= 2000:
-    p = random.randint(10240, lo - 1)
-elif 65535 - hi >= 2000:
-    p = random.randint(hi + 1, 65535)
-else:
-    p = random.randint(10240, 65535)
-try:
-    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-        s = socket.socket(socket.AF_INET, kind)
-        if kind == socket.SOCK_STREAM:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("127.0.0.1", p))
-        s.close()
-except OSError:
-    sys.exit(1)
-print(p)
-EOF
-) && [ -n "$port" ] && { echo "$port"; return 0; }
-	done
-	echo "FAIL: no free loopback port after 10 tries" >&2
-	exit 1
+	python3 "$TESTDIR/system/free_port.py" || { echo "FAIL: no free loopback port" >&2; exit 1; }
 }
 
 # ---- the server ------------------------------------------------------------
